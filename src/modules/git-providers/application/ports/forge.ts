@@ -1,0 +1,105 @@
+/**
+ * The ports the application needs from a forge. One adapter per forge lives under
+ * infrastructure/forges/<forge>/ and turns the forge's API into these shapes (anti-corruption layer).
+ */
+export type ForgeKind = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+
+export const FORGE_LABEL: Record<ForgeKind, string> = {
+  github: 'GitHub',
+  gitlab: 'GitLab',
+  bitbucket: 'Bitbucket Cloud',
+  gitea: 'Gitea/Forgejo',
+};
+
+export interface ForgeRepository {
+  /** The forge's own id, as a string (GitHub/GitLab/Gitea numeric ids, Bitbucket uuid). */
+  readonly id: string;
+  /** owner/name; GitLab subgroups keep every segment: group/sub/repo. */
+  readonly fullName: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch: string;
+  readonly private: boolean;
+  readonly htmlUrl: string;
+  readonly cloneUrl: string;
+}
+
+export interface ForgeBranch {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly protected?: boolean;
+}
+
+export interface ChangedFiles {
+  readonly files: readonly string[];
+  /** False when the forge could not list every changed file (compare capped); callers then deploy. */
+  readonly complete: boolean;
+}
+
+export interface RegisteredHook {
+  readonly id: string;
+  /** True when a hook with the same URL already existed and was reused (its secret is updated to ours). */
+  readonly reused: boolean;
+}
+
+/** Read access every forge offers, with credentials already bound. */
+export interface ForgeApi {
+  /** Every repository the credentials can see, all pages. */
+  listRepositories(): Promise<ForgeRepository[]>;
+  /** Every branch of one repository, all pages. Throws ForgeError('not_found') for an unknown repository. */
+  listBranches(fullName: string): Promise<ForgeBranch[]>;
+  /** null when the repository does not exist or is not visible to the credentials. */
+  getRepository(fullName: string): Promise<ForgeRepository | null>;
+  /** null when the branch (or its repository) does not exist. */
+  getBranch(fullName: string, branch: string): Promise<ForgeBranch | null>;
+  /** Files changed between two commits (the compare API), for watch paths when a payload is truncated. */
+  changedFiles(fullName: string, baseSha: string, headSha: string): Promise<ChangedFiles>;
+}
+
+/** Repository webhooks forgelink registers itself (GitLab, Gitea/Forgejo, Bitbucket; GitHub Apps have one app-level hook). */
+export interface ForgeHooks {
+  /** Creates an active push + tag hook for `url`, or reuses (and updates the secret of) one with the same URL. */
+  ensureHook(fullName: string, url: string, secret: string): Promise<RegisteredHook>;
+  /** Removes every hook on the repository whose URL is `url`. A missing hook or repository is not an error. */
+  removeHook(fullName: string, url: string): Promise<void>;
+}
+
+export interface OAuthTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  /** Absent when the forge did not say (self-hosted GitLab may omit expires_in). */
+  readonly expiresAt?: Date;
+}
+
+/** OAuth2 authorization-code flow of GitLab and Gitea/Forgejo. */
+export interface OAuthClient {
+  authorizeUrl(input: { clientId: string; redirectUri: string; state: string }): string;
+  /** Throws ForgeError('invalid_grant') when the code is bad or used. */
+  exchangeCode(input: { code: string; clientId: string; clientSecret: string; redirectUri: string }): Promise<OAuthTokens>;
+  /** Refresh tokens are single-use: the old pair is dead once this returns. Throws ForgeError('invalid_grant') when revoked. */
+  refresh(input: { refreshToken: string; clientId: string; clientSecret: string; redirectUri: string }): Promise<OAuthTokens>;
+}
+
+export type ForgeErrorKind =
+  | 'unauthorized' // 401: credentials wrong, expired or revoked
+  | 'forbidden' // 403 that is not a rate limit: missing permission/scope
+  | 'not_found'
+  | 'invalid_grant' // OAuth code/refresh token rejected: the user must authorise again
+  | 'rate_limited' // 429, or GitHub's 403 with x-ratelimit-remaining: 0 / secondary limit
+  | 'unavailable' // 5xx, timeout, connection refused — after retries
+  | 'bad_response' // the forge answered something we could not parse
+  | 'blocked_url'; // the SSRF guard refused the address
+
+/** Every adapter failure is one of these; the HTTP edge maps them to the contract's codes. */
+export class ForgeError extends Error {
+  constructor(
+    readonly forge: ForgeKind,
+    readonly kind: ForgeErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ForgeError';
+  }
+}

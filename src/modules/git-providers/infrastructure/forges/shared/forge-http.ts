@@ -1,0 +1,257 @@
+import { type ZodType } from 'zod';
+import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../../application/ports/forge.js';
+import { type UrlGuard } from './url-guard.js';
+
+export interface ForgeHttpOptions {
+  readonly forge: ForgeKind;
+  readonly guard: UrlGuard;
+  /** Per-attempt timeout. */
+  readonly timeoutMs?: number;
+  /** Extra attempts after a 5xx, timeout or connection failure. */
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  readonly cache?: ConditionalCache;
+  readonly fetch?: typeof fetch;
+}
+
+export interface ForgeRequest<T> {
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+  /** Sent as JSON unless it is a URLSearchParams (form-encoded). */
+  readonly body?: unknown;
+  /** Validates the JSON answer; a mismatch is a FORGE_ERROR, never a crash further in. */
+  readonly schema?: ZodType<T>;
+  /** Scope of the conditional-request cache (e.g. the credential's identity); GETs only. */
+  readonly cacheScope?: string;
+  /** Statuses returned to the caller instead of thrown (e.g. 404 when "absent" is an answer). */
+  readonly allowStatus?: readonly number[];
+  /** Off for single-use requests such as an OAuth refresh, where a retry could burn the new token. */
+  readonly retry?: boolean;
+  /** Names the call in error messages: "listing repositories". */
+  readonly what?: string;
+}
+
+export interface ForgeResponse<T> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly data: T;
+}
+
+/**
+ * The one HTTP path of every forge adapter: SSRF guard before each request, timeouts, retries with
+ * backoff on 5xx/timeouts, rate-limit detection, conditional requests (ETag) and zod-parsed answers.
+ */
+export class ForgeHttp {
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ForgeHttpOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retries = options.retries ?? 2;
+    this.retryBaseMs = options.retryBaseMs ?? 250;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get forge(): ForgeKind {
+    return this.options.forge;
+  }
+
+  async request<T = unknown>(req: ForgeRequest<T>): Promise<ForgeResponse<T>> {
+    const method = req.method ?? 'GET';
+    const blocked = await this.options.guard.check(req.url);
+    if (blocked) throw this.error('blocked_url', `${this.label} URL ${new URL(req.url).origin} ${blocked}`);
+
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'forgelink', ...req.headers };
+    let body: string | undefined;
+    if (req.body instanceof URLSearchParams) {
+      body = req.body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+
+    const cacheKey = method === 'GET' && req.cacheScope && this.options.cache ? `${req.cacheScope} ${req.url}` : undefined;
+    const cached = cacheKey ? this.options.cache?.get(cacheKey) : undefined;
+    if (cached) headers['if-none-match'] = cached.etag;
+
+    const attempts = req.retry === false ? 1 : this.retries + 1;
+    let lastFailure: ForgeError | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetchImpl(req.url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (cause) {
+        const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+        lastFailure = this.error('unavailable', `${this.label} did not answer ${req.what ?? method + ' ' + this.path(req.url)} (${timedOut ? 'timeout' : 'connection failed'})`);
+        if (attempt < attempts) await sleep(this.backoff(attempt));
+        continue;
+      }
+
+      if (response.status === 304 && cached && cacheKey) {
+        await response.body?.cancel();
+        return { status: 200, headers: response.headers, data: cached.data as T };
+      }
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        lastFailure = this.error('unavailable', `${this.label} answered ${response.status} to ${req.what ?? method + ' ' + this.path(req.url)}`, response.status);
+        if (attempt < attempts) await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (req.allowStatus?.includes(response.status)) {
+        const text = await response.text();
+        return { status: response.status, headers: response.headers, data: safeJson(text) as T };
+      }
+      if (response.status >= 400 || (response.status >= 300 && response.status < 400)) {
+        throw await this.failureFor(response, req);
+      }
+
+      const text = await response.text();
+      let json: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw this.error('bad_response', `${this.label} answered ${req.what ?? this.path(req.url)} with something that is not JSON`, response.status);
+        }
+      }
+      let data: T;
+      if (req.schema) {
+        const parsed = req.schema.safeParse(json);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw this.error('bad_response', `${this.label} answered ${req.what ?? this.path(req.url)} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`, response.status);
+        }
+        data = parsed.data;
+      } else data = json as T;
+
+      const etag = response.headers.get('etag');
+      if (cacheKey && etag) this.options.cache?.set(cacheKey, { etag, data });
+      return { status: response.status, headers: response.headers, data };
+    }
+    throw lastFailure ?? this.error('unavailable', `${this.label} did not answer`);
+  }
+
+  error(kind: ForgeError['kind'], message: string, status?: number, retryAfterSeconds?: number): ForgeError {
+    return new ForgeError(this.options.forge, kind, message, status, retryAfterSeconds);
+  }
+
+  private get label(): string {
+    return FORGE_LABEL[this.options.forge];
+  }
+
+  private path(url: string): string {
+    return new URL(url).pathname;
+  }
+
+  private backoff(attempt: number): number {
+    return this.retryBaseMs * 2 ** (attempt - 1) + Math.floor(Math.random() * this.retryBaseMs);
+  }
+
+  private async failureFor(response: Response, req: ForgeRequest<unknown>): Promise<ForgeError> {
+    const text = await response.text().catch(() => '');
+    const what = req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`;
+    const status = response.status;
+    const retryAfter = retryAfterSeconds(response.headers);
+    const remaining = response.headers.get('x-ratelimit-remaining') ?? response.headers.get('ratelimit-remaining');
+    const secondary = /secondary rate limit|rate limit exceeded|abuse detection/i.test(text);
+    if (status === 429 || (status === 403 && (remaining === '0' || secondary))) {
+      return this.error('rate_limited', `${this.label} rate-limited ${what}; retry after ${retryAfter ?? 60} s`, status, retryAfter ?? 60);
+    }
+    if (status === 401) return this.error('unauthorized', `${this.label} rejected the credentials (401) while ${what}`, status);
+    if (status === 403) return this.error('forbidden', `${this.label} refused ${what} (403): the credentials lack a permission or scope`, status);
+    if (status === 404) return this.error('not_found', `${this.label} answered 404 to ${what}`, status);
+    if (status >= 300 && status < 400) return this.error('bad_response', `${this.label} redirected ${what} (${status}); check the forge URL`, status);
+    return this.error('bad_response', `${this.label} answered ${status} to ${what}`, status);
+  }
+}
+
+function safeJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Retry-After (seconds or HTTP date), else the reset time of GitHub/GitLab rate-limit headers. */
+export function retryAfterSeconds(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds));
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(1, Math.ceil((date - now) / 1000));
+  }
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
+  if (reset && /^\d+$/.test(reset)) {
+    const value = Number(reset);
+    // epoch seconds (GitHub, GitLab) vs. seconds-from-now (IETF draft)
+    const seconds = value > 1_000_000_000 ? value - Math.floor(now / 1000) : value;
+    return Math.max(1, seconds);
+  }
+  return undefined;
+}
+
+export interface CachedAnswer {
+  readonly etag: string;
+  readonly data: unknown;
+}
+
+/** Bounded LRU of ETag'd answers: a repeat listing sends If-None-Match and a 304 costs no rate limit. */
+export class ConditionalCache {
+  private readonly entries = new Map<string, CachedAnswer>();
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  get(key: string): CachedAnswer | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: CachedAnswer): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Parses an RFC 8288 Link header into rel → URL. */
+export function parseLinkHeader(header: string | null): Record<string, string> {
+  const links: Record<string, string> = {};
+  if (!header) return links;
+  for (const part of header.split(',')) {
+    const match = /<([^>]+)>\s*;\s*(.*)/.exec(part.trim());
+    if (!match?.[1] || !match[2]) continue;
+    const rel = /rel="?([^";]+)"?/.exec(match[2]);
+    if (rel?.[1]) for (const name of rel[1].split(/\s+/)) links[name] = match[1];
+  }
+  return links;
+}
+
+/** Runs fn over items with at most `limit` in flight, keeping the input order in the result. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,25 @@
+import { type ParsedWebhook } from '../../domain/push.js';
+
+export interface IncomingWebhook {
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: Buffer;
+}
+
+/**
+ * One per forge: how it signs, names and identifies deliveries, and what its payload means.
+ * `verify` runs on the raw bytes before anything is parsed.
+ */
+export interface WebhookForge {
+  /** The forge's delivery id (dedup key), or undefined when the request carries none. */
+  deliveryId(request: IncomingWebhook): string | undefined;
+  /** The forge's event name (X-GitHub-Event, X-Gitlab-Event, ...), or undefined. */
+  eventName(request: IncomingWebhook): string | undefined;
+  /**
+   * Constant-time check of the request against the candidate secrets (a provider's app secret, or every
+   * hook secret registered for it). False when no secret is configured or the header is missing: never fail open.
+   */
+  verify(request: IncomingWebhook, secrets: readonly string[]): boolean;
+  /** Interprets an authentic payload. Throws only for JSON that is not an object; unknown events are 'ignored'. */
+  parse(eventName: string | undefined, payload: unknown): ParsedWebhook;
+}

@@ -1,0 +1,25 @@
+/** One pushed ref, in the same shape whichever forge sent it. */
+export interface NormalizedPush {
+  /** owner/name as the forge names it (GitLab: path_with_namespace, subgroups included). */
+  readonly repository: string;
+  readonly ref: { readonly type: 'branch' | 'tag'; readonly name: string };
+  /** The commit to deploy: `after`, GitLab `checkout_sha`, the tag's commit for annotated tags, Bitbucket `new.target.hash`. */
+  readonly commitSha: string;
+  /** The previous tip; all zeros or undefined when the ref was created. */
+  readonly beforeSha?: string;
+  readonly headCommit?: { readonly message: string; readonly author: string };
+  /** Added, modified and removed paths from the payload's commits. */
+  readonly changedFiles: readonly string[];
+  /** False when the payload cannot list every changed file (truncated commit list, or no file lists at all: Bitbucket). */
+  readonly filesComplete: boolean;
+  readonly created: boolean;
+  readonly deleted: boolean;
+  readonly forced: boolean;
+}
+
+/** What a forge payload means for forgelink. */
+export type ParsedWebhook =
+  | { readonly kind: 'push'; readonly pushes: readonly NormalizedPush[] }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+export const ZERO_SHA = /^0+$/;
