@@ -153,20 +153,25 @@ export class ForgeHttp {
 
   private async failureFor(response: Response, req: ForgeRequest<unknown>): Promise<ForgeError> {
     const text = await response.text().catch(() => '');
-    const what = req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`;
-    const status = response.status;
-    const retryAfter = retryAfterSeconds(response.headers);
-    const remaining = response.headers.get('x-ratelimit-remaining') ?? response.headers.get('ratelimit-remaining');
-    const secondary = /secondary rate limit|rate limit exceeded|abuse detection/i.test(text);
-    if (status === 429 || (status === 403 && (remaining === '0' || secondary))) {
-      return this.error('rate_limited', `${this.label} rate-limited ${what}; retry after ${retryAfter ?? 60} s`, status, retryAfter ?? 60);
-    }
-    if (status === 401) return this.error('unauthorized', `${this.label} rejected the credentials (401) while ${what}`, status);
-    if (status === 403) return this.error('forbidden', `${this.label} refused ${what} (403): the credentials lack a permission or scope`, status);
-    if (status === 404) return this.error('not_found', `${this.label} answered 404 to ${what}`, status);
-    if (status >= 300 && status < 400) return this.error('bad_response', `${this.label} redirected ${what} (${status}); check the forge URL`, status);
-    return this.error('bad_response', `${this.label} answered ${status} to ${what}`, status);
+    return failureFromAnswer(this.options.forge, response.status, response.headers, text, req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`);
   }
+}
+
+/** The ForgeError for a 3xx/4xx answer; exported for adapters whose HTTP goes through an SDK (Octokit). */
+export function failureFromAnswer(forge: ForgeKind, status: number, headers: Headers, body: string, what: string): ForgeError {
+  const label = FORGE_LABEL[forge];
+  const error = (kind: ForgeError['kind'], message: string, retryAfter?: number): ForgeError => new ForgeError(forge, kind, message, status, retryAfter);
+  const retryAfter = retryAfterSeconds(headers);
+  const remaining = headers.get('x-ratelimit-remaining') ?? headers.get('ratelimit-remaining');
+  const secondary = /secondary rate limit|rate limit exceeded|abuse detection/i.test(body);
+  if (status === 429 || (status === 403 && (remaining === '0' || secondary))) {
+    return error('rate_limited', `${label} rate-limited ${what}; retry after ${retryAfter ?? 60} s`, retryAfter ?? 60);
+  }
+  if (status === 401) return error('unauthorized', `${label} rejected the credentials (401) while ${what}`);
+  if (status === 403) return error('forbidden', `${label} refused ${what} (403): the credentials lack a permission or scope`);
+  if (status === 404) return error('not_found', `${label} answered 404 to ${what}`);
+  if (status >= 300 && status < 400) return error('bad_response', `${label} redirected ${what} (${status}); check the forge URL`);
+  return error('bad_response', `${label} answered ${status} to ${what}`);
 }
 
 function safeJson(text: string): unknown {
