@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
+import {
+  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored,
+  isZeroSha, parseRef, payloadCommit, stripSha256Prefix,
+} from './shared.js';
+
+/** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
+const MAX_COMMITS = 2048;
+const MAX_FILES_PER_LIST = 3000;
+
+const pushPayload = z.object({
+  ref: z.string(),
+  before: z.string(),
+  after: z.string(),
+  created: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  forced: z.boolean().optional(),
+  commits: z.array(payloadCommit).nullish(),
+  head_commit: payloadCommit.nullish(),
+  repository: z.object({ full_name: z.string() }),
+});
+
+function parsePush(payload: unknown): ParsedWebhook {
+  const parsed = pushPayload.safeParse(payload);
+  if (!parsed.success) return ignored(IgnoredReason.malformedPayload('push'));
+  const p = parsed.data;
+  const ref = parseRef(p.ref);
+  if (!ref) return ignored(IgnoredReason.unsupportedEvent(`push to ${p.ref}`));
+  const commits = p.commits ?? [];
+  const deleted = p.deleted === true || isZeroSha(p.after);
+  // An annotated tag's `after` is the tag object, not a commit (go-scm#8): head_commit is the tagged commit.
+  const commitSha = ref.type === 'tag' && !deleted && p.head_commit ? p.head_commit.id : p.after;
+  const filesComplete =
+    commits.length < MAX_COMMITS &&
+    commits.every(
+      (c) => hasFileLists(c) && [c.added, c.modified, c.removed].every((list) => (list?.length ?? 0) < MAX_FILES_PER_LIST),
+    );
+  const push: NormalizedPush = {
+    repository: p.repository.full_name,
+    ref,
+    commitSha,
+    beforeSha: p.before,
+    ...(p.head_commit ? { headCommit: { message: p.head_commit.message ?? '', author: authorOf(p.head_commit) } } : {}),
+    changedFiles: changedFilesOf(commits),
+    filesComplete,
+    created: p.created ?? isZeroSha(p.before),
+    deleted,
+    forced: p.forced ?? false,
+  };
+  return { kind: 'push', pushes: [push] };
+}
+
+export const githubWebhooks: WebhookForge = {
+  // X-GitHub-Delivery is kept on manual redelivery, so it dedupes both.
+  deliveryId: (request: IncomingWebhook) => header(request, 'x-github-delivery'),
+  eventName: (request: IncomingWebhook) => header(request, 'x-github-event'),
+  verify(request: IncomingWebhook, secrets: readonly string[]): boolean {
+    // Only the SHA-256 header counts; the legacy SHA-1 X-Hub-Signature is never accepted.
+    return hexHmacMatchesAny(request.rawBody, stripSha256Prefix(header(request, 'x-hub-signature-256')), secrets);
+  },
+  parse(eventName: string | undefined, payload: unknown): ParsedWebhook {
+    assertObject(payload);
+    if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
+    if (eventName === 'ping') return ignored(IgnoredReason.ping);
+    if (eventName !== 'push') return ignored(IgnoredReason.unsupportedEvent(eventName));
+    return parsePush(payload);
+  },
+};

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webhooksDir = path.resolve(here, '../../../../shared/fixtures/webhooks');
+
+/** The fixture's bytes exactly as stored (signatures are computed over these). */
+export function fixtureBytes(forge: string, file: string): Buffer {
+  return readFileSync(path.join(webhooksDir, forge, file));
+}
+
+export function fixtureJson(forge: string, file: string): Record<string, unknown> {
+  return JSON.parse(fixtureBytes(forge, file).toString('utf8')) as Record<string, unknown>;
+}
+
+/** A deep copy to tweak without touching other tests' data. */
+export const clone = <T>(value: T): T => structuredClone(value);
+
+interface OctokitDefinition {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+const require = createRequire(import.meta.url);
+let octokit: OctokitDefinition[] | undefined;
+
+/** Real GitHub payloads from @octokit/webhooks-examples for one event. */
+export function octokitExamples(event: string): Record<string, unknown>[] {
+  octokit ??= require('@octokit/webhooks-examples') as OctokitDefinition[];
+  return octokit.find((definition) => definition.name === event)?.examples ?? [];
+}
