@@ -154,8 +154,8 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
         return found ? toForgeBranch(found) : null;
       }
       // Bitbucket decodes %2F into a path separator, so slashed names are looked up with an exact BBQL filter.
-      const query = new URLSearchParams({ q: `name = "${branch.replace(/[\\"]/g, '\\$&')}"` });
-      const matches = await collect(`${url}/refs/branches?${query.toString()}`, bitbucketBranch, what, true);
+      const query = enc(`name = "${branch.replace(/[\\"]/g, '\\$&')}"`);
+      const matches = await collect(`${url}/refs/branches?q=${query}`, bitbucketBranch, what, true);
       const exact = matches?.find((b) => b.name === branch);
       return exact ? toForgeBranch(exact) : null;
     },
