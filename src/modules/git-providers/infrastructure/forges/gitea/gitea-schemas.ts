@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** The parts of Gitea/Forgejo answers the adapter reads; both forks share these shapes. */
+export const giteaRepository = z.object({
+  id: z.number(),
+  full_name: z.string(),
+  owner: z.object({ login: z.string() }),
+  name: z.string(),
+  // empty repositories answer "" here
+  default_branch: z.string().nullish(),
+  private: z.boolean(),
+  html_url: z.string(),
+  clone_url: z.string(),
+});
+export type GiteaRepository = z.infer<typeof giteaRepository>;
+
+export const giteaBranch = z.object({
+  name: z.string(),
+  commit: z.object({ id: z.string() }),
+  protected: z.boolean().optional(),
+});
+export type GiteaBranch = z.infer<typeof giteaBranch>;
+
+export const giteaApiSettings = z.object({
+  max_response_items: z.number().int().nullish(),
+  default_paging_num: z.number().int().nullish(),
+});
+
+export const giteaHook = z.object({
+  id: z.number(),
+  // Gitea keeps the URL in config.url; Forgejo also has a top-level url and calls config deprecated
+  config: z.record(z.string(), z.string()).nullish(),
+  url: z.string().nullish(),
+});
+export type GiteaHook = z.infer<typeof giteaHook>;
+
+const affectedFile = z.object({ filename: z.string() });
+
+export const giteaCompare = z.object({
+  total_commits: z.number().int().nullish(),
+  commits: z.array(z.object({ sha: z.string(), files: z.array(affectedFile).nullish() })).nullish(),
+  // Forgejo only: the union of the commits' files
+  files: z.array(affectedFile).nullish(),
+});
+
+export const giteaToken = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().nullish(),
+  expires_in: z.number().nullish(),
+});
+
+export const giteaOAuthError = z.object({ error: z.string(), error_description: z.string().nullish() });
