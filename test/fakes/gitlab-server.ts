@@ -373,7 +373,12 @@ export class FakeGitLab {
       const body = await readBody(req);
       if (this.options.latencyMs > 0 && isApi) await new Promise((r) => setTimeout(r, this.options.latencyMs));
 
-      const forced = url.pathname === '/oauth/authorize' ? undefined : this.forced[0];
+      const route = isApi ? this.route(method, rawSegments.slice(2)) : undefined;
+      if (route) template = route.template;
+      else if (method === 'GET' && url.pathname === '/oauth/authorize') template = 'GET /oauth/authorize';
+      else if (method === 'POST' && url.pathname === '/oauth/token') template = 'POST /oauth/token';
+
+      const forced = template === 'GET /oauth/authorize' ? undefined : this.forced[0];
       if (forced) {
         if (--forced.remaining <= 0) this.forced.shift();
         const text = forced.body ?? JSON.stringify({ message: `${forced.status} forced failure` });
@@ -381,8 +386,6 @@ export class FakeGitLab {
       }
 
       if (isApi) {
-        const route = this.route(method, rawSegments.slice(2));
-        template = route?.template;
         if (!route) throw new HttpFailure(404, { error: '404 Not Found' });
         const allowed = GITLAB_DOCUMENTED_QUERY[route.template] ?? [];
         const unknown = query.find((q) => !allowed.includes(q));
@@ -403,12 +406,10 @@ export class FakeGitLab {
         return finish(answer.status ?? 200, headers, answer.status === 204 ? undefined : text);
       }
 
-      if (method === 'GET' && url.pathname === '/oauth/authorize') {
-        template = 'GET /oauth/authorize';
+      if (template === 'GET /oauth/authorize') {
         return this.authorize(url, query, finish);
       }
-      if (method === 'POST' && url.pathname === '/oauth/token') {
-        template = 'POST /oauth/token';
+      if (template === 'POST /oauth/token') {
         const answer = this.token(req, parseBody(req, body));
         return finish(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(answer));
       }
