@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ForgeError } from '../../../application/ports/forge.js';
+import { type GitHubDeps, gitHubApiBase, gitHubOctokit, toForgeError } from './github-transport.js';
+
+export interface AppManifestInput {
+  readonly name: string;
+  /** The provider's webhook URL: PUBLIC_URL/v1/webhooks/{providerId}. */
+  readonly webhookUrl: string;
+  /** Where GitHub sends the browser with ?code after the app is created. */
+  readonly redirectUrl: string;
+  /** Where GitHub sends the browser with ?installation_id after an install (or an update, via setup_on_update). */
+  readonly setupUrl: string;
+  /** OAuth user-authorization callback. */
+  readonly callbackUrl: string;
+  /** The app's homepage (the manifest requires one). */
+  readonly publicUrl: string;
+}
+
+export interface ConvertedApp {
+  readonly appId: number;
+  readonly slug: string;
+  readonly htmlUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly webhookSecret: string;
+  readonly privateKey: string;
+}
+
+/** The GitHub App manifest forgelink asks GitHub to create: read-only access, push and pull_request events. */
+export function buildAppManifest(input: AppManifestInput): Record<string, unknown> {
+  return {
+    name: input.name,
+    url: input.publicUrl,
+    hook_attributes: { url: input.webhookUrl, active: true },
+    redirect_url: input.redirectUrl,
+    callback_urls: [input.callbackUrl],
+    setup_url: input.setupUrl,
+    setup_on_update: true,
+    public: false,
+    default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+    default_events: ['push', 'pull_request'],
+  };
+}
+
+/** Where the browser POSTs the manifest form; GitHub hands `state` back on the redirect. */
+export function manifestPostUrl(githubUrl: string, organization?: string, state?: string): string {
+  const base = githubUrl.trim().replace(/\/+$/, '');
+  const path = organization ? `/organizations/${encodeURIComponent(organization)}/settings/apps/new` : '/settings/apps/new';
+  return `${base}${path}${state ? `?state=${encodeURIComponent(state)}` : ''}`;
+}
+
+/** The app's install page; GitHub passes `state` on to the setup URL together with installation_id. */
+export function installUrl(appHtmlUrl: string, state: string): string {
+  return `${appHtmlUrl.replace(/\/+$/, '')}/installations/new?state=${encodeURIComponent(state)}`;
+}
+
+const conversionSchema = z.object({
+  id: z.number().int().positive(),
+  slug: z.string().min(1),
+  html_url: z.string().min(1),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  webhook_secret: z.string().min(1),
+  pem: z.string().min(1),
+});
+
+/**
+ * Trades the one-hour, single-use manifest code for the new app's credentials (no auth needed).
+ * A used, expired or unknown code is ForgeError('invalid_grant').
+ */
+export async function convertManifest(deps: GitHubDeps, githubUrl: string, code: string): Promise<ConvertedApp> {
+  const what = 'converting the app manifest';
+  // Never retried: if GitHub converted the code before failing, a retry would only meet a used code.
+  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(githubUrl), retries: 0 });
+  let data: unknown;
+  try {
+    data = (await octokit.request('POST /app-manifests/{code}/conversions', { code })).data;
+  } catch (error) {
+    const failure = toForgeError(error, what);
+    if (failure.kind === 'not_found' || failure.status === 422) {
+      throw new ForgeError('github', 'invalid_grant', 'GitHub rejected the manifest code: it is unknown, expired or already used; create the app again', failure.status);
+    }
+    throw failure;
+  }
+  const parsed = conversionSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
+  }
+  const app = parsed.data;
+  return {
+    appId: app.id,
+    slug: app.slug,
+    htmlUrl: app.html_url,
+    clientId: app.client_id,
+    clientSecret: app.client_secret,
+    webhookSecret: app.webhook_secret,
+    privateKey: app.pem,
+  };
+}

@@ -1,0 +1,453 @@
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { type RecordedRequest } from '../support/openapi.js';
+
+/** A request the fake received; `path` is relative to /api/v3 and still URL-encoded, as the spec check needs. */
+export interface GitHubLoggedRequest extends RecordedRequest {
+  readonly status: number;
+  /** What the Authorization header carried. */
+  readonly auth: 'jwt' | 'token' | 'none';
+}
+
+export interface FakeGitHubRepository {
+  id: number;
+  node_id: string;
+  name: string;
+  full_name: string;
+  private: boolean;
+  owner: { login: string; id: number; type: 'Organization' | 'User' };
+  html_url: string;
+  clone_url: string;
+  ssh_url: string;
+  url: string;
+  default_branch: string;
+  visibility: 'private' | 'public';
+  fork: boolean;
+  archived: boolean;
+}
+
+export interface FakeBranch {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly protected: boolean;
+}
+
+export interface FakeChangedFile {
+  readonly filename: string;
+  readonly previous_filename?: string;
+  readonly status?: 'added' | 'modified' | 'removed' | 'renamed';
+}
+
+export interface FakeGitHubApp {
+  readonly appId: number;
+  readonly slug: string;
+  /** PKCS#1 PEM, as GitHub hands it out. */
+  readonly privateKey: string;
+  readonly webhookSecret: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly htmlUrl: string;
+}
+
+export interface FakeGitHubOptions {
+  /** Lifetime of installation tokens (GitHub: 3600). */
+  readonly tokenTtlSeconds?: number;
+  /** Delay before each answer, so concurrency becomes observable. */
+  readonly latencyMs?: number;
+  /** GitHub caps per_page at 100; GHES admins can lower it. */
+  readonly perPageCap?: number;
+}
+
+interface ForcedAnswer {
+  readonly status: number;
+  remaining: number;
+  readonly headers: Record<string, string>;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly path?: string;
+}
+
+interface Installation {
+  readonly appId: number;
+  readonly account: string;
+  repositories: FakeGitHubRepository[];
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+}
+
+const JWT_MAX_LIFETIME_SECONDS = 600;
+const CLOCK_SKEW_SECONDS = 60;
+const RATE_LIMIT = 5_000;
+const COMPARE_FILE_CAP = 300;
+
+/**
+ * A GitHub (Enterprise Server style: API under /api/v3) that checks what the real one checks: RS256 app JWTs
+ * (signature, iss, exp ≤ 10 min, iat not in the future), expiring installation tokens scoped to their
+ * installation, page caps with Link headers, ETag/304 (uncharged), rate-limit and 5xx answers on demand,
+ * and single-use manifest codes.
+ */
+export class FakeGitHub {
+  /** Every request, in arrival order. */
+  readonly requests: GitHubLoggedRequest[] = [];
+  /** POST /app/installations/{id}/access_tokens that issued a token. */
+  tokenRequests = 0;
+  /** Requests GitHub would charge to the rate limit (everything but 304s). */
+  requestsCharged = 0;
+  /** Most requests seen in flight at once. */
+  maxInFlight = 0;
+  tokenTtlSeconds: number;
+  latencyMs: number;
+  perPageCap: number;
+
+  private server: Server | undefined;
+  private baseUrl = '';
+  private inFlight = 0;
+  private nextRepositoryId = 100_000;
+  private readonly apps = new Map<number, FakeGitHubApp & { publicKey: KeyObject }>();
+  private readonly installations = new Map<number, Installation>();
+  private readonly tokens = new Map<string, { installationId: number; expiresAt: number }>();
+  private readonly branches = new Map<string, FakeBranch[]>();
+  private readonly compares = new Map<string, FakeChangedFile[]>();
+  private readonly manifestCodes = new Map<string, { appId: number; used: boolean }>();
+  private readonly forced: ForcedAnswer[] = [];
+
+  constructor(options: FakeGitHubOptions = {}) {
+    this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3_600;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.perPageCap = options.perPageCap ?? 100;
+  }
+
+  /** The githubUrl to configure (http://127.0.0.1:PORT); the API lives under /api/v3. */
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/v3`;
+  }
+
+  async start(): Promise<{ url: string }> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return { url: this.baseUrl };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  addApp(input: { appId: number; slug?: string }): FakeGitHubApp {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const slug = input.slug ?? `forgelink-test-${input.appId}`;
+    const app = {
+      appId: input.appId,
+      slug,
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      webhookSecret: randomBytes(20).toString('hex'),
+      clientId: `Iv1.${randomBytes(8).toString('hex')}`,
+      clientSecret: randomBytes(20).toString('hex'),
+      htmlUrl: `${this.baseUrl}/apps/${slug}`,
+    };
+    this.apps.set(input.appId, { ...app, publicKey: createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })) });
+    return app;
+  }
+
+  addInstallation(appId: number, installationId: number, account = 'acme'): void {
+    if (!this.apps.has(appId)) throw new Error(`FakeGitHub: no app ${appId}`);
+    this.installations.set(installationId, { appId, account, repositories: [] });
+  }
+
+  /** n generated repositories (account/repo-00001 …) or the given ones; returns what the installation now sees. */
+  setRepositories(installationId: number, repositories: number | readonly (Partial<FakeGitHubRepository> & { name: string })[]): FakeGitHubRepository[] {
+    const installation = this.installations.get(installationId);
+    if (!installation) throw new Error(`FakeGitHub: no installation ${installationId}`);
+    const inputs: readonly (Partial<FakeGitHubRepository> & { name: string })[] = typeof repositories === 'number' ? Array.from({ length: repositories }, (_, i) => ({ name: `repo-${String(i + 1).padStart(5, '0')}` })) : repositories;
+    installation.repositories = inputs.map((input) => this.repository(installation.account, input));
+    return installation.repositories;
+  }
+
+  /** n generated branches (main, branch-0001 …) or the given ones. */
+  setBranches(fullName: string, branches: number | readonly (Partial<FakeBranch> & { name: string })[]): FakeBranch[] {
+    const inputs: readonly (Partial<FakeBranch> & { name: string })[] = typeof branches === 'number' ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? 'main' : `branch-${String(i).padStart(4, '0')}` })) : branches;
+    const list = inputs.map((b) => ({ name: b.name, commitSha: b.commitSha ?? sha1(`${fullName}@${b.name}`), protected: b.protected ?? false }));
+    this.branches.set(fullName.toLowerCase(), list);
+    return list;
+  }
+
+  setCompare(fullName: string, base: string, head: string, files: readonly (string | FakeChangedFile)[]): void {
+    this.compares.set(`${fullName.toLowerCase()} ${base}...${head}`, files.map((f) => (typeof f === 'string' ? { filename: f, status: 'modified' } : f)));
+  }
+
+  /** A one-time code for POST /app-manifests/{code}/conversions that yields the app's credentials. */
+  addManifestCode(code: string, appId: number): void {
+    if (!this.apps.has(appId)) throw new Error(`FakeGitHub: no app ${appId}`);
+    this.manifestCodes.set(code, { appId, used: false });
+  }
+
+  /**
+   * The next `times` requests (whose path starts with `options.path`, if given) get this answer instead:
+   * 5xx, 429, 403 rate limits (defaults to a rate-limit message), or a 200 with `rawBody` for malformed JSON.
+   */
+  failNext(status: number, times = 1, headers: Record<string, string> = {}, options: { path?: string; body?: unknown; rawBody?: string } = {}): void {
+    this.forced.push({ status, remaining: times, headers, ...options });
+  }
+
+  /** Expires every issued installation token now (as if an hour had passed). */
+  expireTokens(): void {
+    for (const token of this.tokens.values()) token.expiresAt = Date.now() - 1_000;
+  }
+
+  resetCounters(): void {
+    this.requests.length = 0;
+    this.tokenRequests = 0;
+    this.requestsCharged = 0;
+    this.maxInFlight = 0;
+  }
+
+  private repository(account: string, input: Partial<FakeGitHubRepository> & { name: string }): FakeGitHubRepository {
+    const id = input.id ?? this.nextRepositoryId++;
+    const owner = input.owner?.login ?? account;
+    const fullName = `${owner}/${input.name}`;
+    const isPrivate = input.private ?? true;
+    return {
+      ...input,
+      id,
+      node_id: Buffer.from(`010:Repository${id}`).toString('base64'),
+      name: input.name,
+      full_name: fullName,
+      private: isPrivate,
+      owner: { login: owner, id: 9_000 + owner.length, type: 'Organization' },
+      html_url: `${this.baseUrl}/${fullName}`,
+      clone_url: `${this.baseUrl}/${fullName}.git`,
+      ssh_url: `git@127.0.0.1:${fullName}.git`,
+      url: `${this.apiUrl}/repos/${fullName}`,
+      default_branch: input.default_branch ?? 'main',
+      visibility: isPrivate ? 'private' : 'public',
+      fork: false,
+      archived: input.archived ?? false,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on('close', () => this.inFlight--);
+    const body = await readBody(req);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const method = req.method ?? 'GET';
+    const authorization = req.headers.authorization ?? '';
+    const auth = /^bearer\s+[\w-]+\.[\w-]+\.[\w-]+$/i.test(authorization) ? 'jwt' : authorization ? 'token' : 'none';
+    const apiPath = url.pathname.startsWith('/api/v3/') ? url.pathname.slice('/api/v3'.length) : undefined;
+
+    let answer: Answer;
+    if (apiPath === undefined) answer = { status: 404, body: { message: 'Not Found' } };
+    else {
+      answer = this.forcedAnswer(apiPath) ?? this.route(method, apiPath, url.searchParams, authorization, body);
+      const etag = answer.status === 200 && answer.body !== undefined ? `W/"${sha1(JSON.stringify(answer.body))}"` : undefined;
+      if (etag && req.headers['if-none-match'] === etag) answer = { status: 304, headers: { etag } };
+      else if (etag) answer = { ...answer, headers: { etag, ...answer.headers } };
+    }
+    if (answer.status !== 304) this.requestsCharged++;
+    if (apiPath !== undefined) this.requests.push({ method, path: apiPath, query: [...new Set(url.searchParams.keys())], status: answer.status, auth });
+
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - this.requestsCharged)),
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3_600),
+      'x-github-request-id': randomBytes(6).toString('hex'),
+      ...answer.headers,
+    };
+    if (answer.status === 304) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const text = answer.rawBody ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(text);
+  }
+
+  private forcedAnswer(path: string): Answer | undefined {
+    const forced = this.forced.find((f) => f.remaining > 0 && (!f.path || path.startsWith(f.path)));
+    if (!forced) return undefined;
+    forced.remaining--;
+    if (forced.remaining === 0) this.forced.splice(this.forced.indexOf(forced), 1);
+    const message =
+      forced.status === 429 || (forced.status === 403 && !('x-ratelimit-remaining' in forced.headers))
+        ? 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+        : forced.status === 403
+          ? 'API rate limit exceeded for installation.'
+          : 'Server Error';
+    return { status: forced.status, headers: forced.headers, body: forced.body ?? { message }, ...(forced.rawBody !== undefined ? { rawBody: forced.rawBody } : {}) };
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, authorization: string, body: string): Answer {
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && (m = /^\/app-manifests\/([^/]+)\/conversions$/.exec(path))) return this.convert(decodeURIComponent(m[1] ?? ''));
+
+    if (path === '/app' || path.startsWith('/app/')) {
+      const jwt = this.verifyJwt(authorization);
+      if ('error' in jwt) return { status: 401, body: { message: jwt.error, documentation_url: 'https://docs.github.com/rest' } };
+      if (method === 'GET' && path === '/app') {
+        const app = this.apps.get(jwt.appId);
+        return { status: 200, body: { id: jwt.appId, slug: app?.slug, name: app?.slug, html_url: app?.htmlUrl } };
+      }
+      if (method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) return this.issueToken(jwt.appId, Number(m[1]), body);
+      return { status: 404, body: { message: 'Not Found' } };
+    }
+
+    const installationId = this.tokenInstallation(authorization);
+    if (installationId === undefined) return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
+    const installation = this.installations.get(installationId);
+    if (!installation) return { status: 401, body: { message: 'Bad credentials' } };
+
+    if (method === 'GET' && path === '/installation/repositories') {
+      return this.paged(path, query, installation.repositories, (items, total) => ({ total_count: total, repository_selection: 'all', repositories: items }));
+    }
+    if (method !== 'GET' || !(m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path))) return { status: 404, body: { message: 'Not Found' } };
+    const fullName = `${decodeURIComponent(m[1] ?? '')}/${decodeURIComponent(m[2] ?? '')}`;
+    const rest = m[3] ?? '';
+    const repository = installation.repositories.find((r) => r.full_name.toLowerCase() === fullName.toLowerCase());
+    if (!repository) return { status: 404, body: { message: 'Not Found' } };
+    const branches = this.branches.get(repository.full_name.toLowerCase()) ?? [{ name: repository.default_branch, commitSha: sha1(repository.full_name), protected: false }];
+
+    if (rest === '') return { status: 200, body: repository };
+    if (rest === '/branches') return this.paged(path, query, branches.map((b) => this.branchJson(repository, b, false)), (items) => items);
+    if ((m = /^\/branches\/(.+)$/.exec(rest))) {
+      const name = decodeURIComponent(m[1] ?? '');
+      const branch = branches.find((b) => b.name === name);
+      return branch ? { status: 200, body: this.branchJson(repository, branch, true) } : { status: 404, body: { message: 'Branch not found' } };
+    }
+    if ((m = /^\/compare\/(.+)$/.exec(rest))) {
+      const files = this.compares.get(`${repository.full_name.toLowerCase()} ${decodeURIComponent(m[1] ?? '')}`);
+      if (!files) return { status: 404, body: { message: 'Not Found' } };
+      return { status: 200, body: { status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: files.slice(0, COMPARE_FILE_CAP) } };
+    }
+    return { status: 404, body: { message: 'Not Found' } };
+  }
+
+  private paged(path: string, query: URLSearchParams, all: readonly unknown[], wrap: (items: unknown[], total: number) => unknown): Answer {
+    const perPage = Math.min(this.perPageCap, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const link = (n: number): string => `<${this.apiUrl}${path}?per_page=${perPage}&page=${n}>`;
+    const rels: string[] = [];
+    if (page > 1) rels.push(`${link(page - 1)}; rel="prev"`);
+    if (page < last) rels.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
+    if (page > 1) rels.push(`${link(1)}; rel="first"`);
+    const items = all.slice((page - 1) * perPage, page * perPage);
+    return { status: 200, body: wrap(items, all.length), headers: rels.length > 0 ? { link: rels.join(', ') } : {} };
+  }
+
+  private branchJson(repository: FakeGitHubRepository, branch: FakeBranch, full: boolean): unknown {
+    const commit = { sha: branch.commitSha, url: `${this.apiUrl}/repos/${repository.full_name}/commits/${branch.commitSha}` };
+    return full
+      ? { name: branch.name, commit: { ...commit, commit: { message: 'commit' } }, protected: branch.protected, _links: { html: `${repository.html_url}/tree/${branch.name}` } }
+      : { name: branch.name, commit, protected: branch.protected };
+  }
+
+  private issueToken(appId: number, installationId: number, _body: string): Answer {
+    const installation = this.installations.get(installationId);
+    if (!installation || installation.appId !== appId) return { status: 404, body: { message: 'Not Found' } };
+    this.tokenRequests++;
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    const expiresAt = Date.now() + this.tokenTtlSeconds * 1000;
+    this.tokens.set(token, { installationId, expiresAt });
+    return {
+      status: 201,
+      body: { token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' }, repository_selection: 'all' },
+    };
+  }
+
+  private tokenInstallation(authorization: string): number | undefined {
+    const match = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization);
+    const token = match?.[1] ? this.tokens.get(match[1]) : undefined;
+    if (!token || token.expiresAt <= Date.now()) return undefined;
+    return token.installationId;
+  }
+
+  private verifyJwt(authorization: string): { appId: number } | { error: string } {
+    const undecodable = { error: 'A JSON web token could not be decoded' };
+    const match = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(authorization);
+    if (!match?.[1] || !match[2] || !match[3]) return undecodable;
+    let header: unknown;
+    let claims: unknown;
+    try {
+      header = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8'));
+      claims = JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8'));
+    } catch {
+      return undecodable;
+    }
+    if (!isObject(header) || header.alg !== 'RS256' || !isObject(claims)) return undecodable;
+    const app = this.apps.get(Number(claims.iss));
+    if (!app) return { error: `Integration not found` };
+    const signed = verify('RSA-SHA256', Buffer.from(`${match[1]}.${match[2]}`), app.publicKey, Buffer.from(match[3], 'base64url'));
+    if (!signed) return undecodable;
+    const now = Math.floor(Date.now() / 1000);
+    const { iat, exp } = claims;
+    if (typeof iat !== 'number' || !Number.isInteger(iat) || iat > now + CLOCK_SKEW_SECONDS) {
+      return { error: "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued." };
+    }
+    if (typeof exp !== 'number' || exp <= now) {
+      return { error: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires." };
+    }
+    if (exp > now + JWT_MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS || exp - iat > JWT_MAX_LIFETIME_SECONDS) {
+      return { error: "'Expiration time' claim ('exp') is too far in the future." };
+    }
+    return { appId: app.appId };
+  }
+
+  private convert(code: string): Answer {
+    const entry = this.manifestCodes.get(code);
+    if (!entry || entry.used) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest' } };
+    entry.used = true;
+    const app = this.apps.get(entry.appId);
+    if (!app) return { status: 404, body: { message: 'Not Found' } };
+    return {
+      status: 201,
+      body: {
+        id: app.appId,
+        slug: app.slug,
+        node_id: `A_${app.appId}`,
+        name: app.slug,
+        owner: { login: 'acme', id: 1 },
+        html_url: app.htmlUrl,
+        external_url: 'https://forgelink.example',
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+        permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+        events: ['push', 'pull_request'],
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        webhook_secret: app.webhookSecret,
+        pem: app.privateKey,
+      },
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
