@@ -316,6 +316,11 @@ export class FakeGitHub {
     if (method === 'GET' && path === '/installation/repositories') {
       return this.paged(path, query, installation.repositories, (items, total) => ({ total_count: total, repository_selection: 'all', repositories: items }));
     }
+    // Undocumented but real: where GitHub's 301 for a renamed or transferred repository points.
+    if (method === 'GET' && (m = /^\/repositories\/(\d+)$/.exec(path))) {
+      const byId = installation.repositories.find((r) => r.id === Number(m?.[1]));
+      return byId ? { status: 200, body: byId } : { status: 404, body: { message: 'Not Found' } };
+    }
     if (method !== 'GET' || !(m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path))) return { status: 404, body: { message: 'Not Found' } };
     const fullName = `${decodeURIComponent(m[1] ?? '')}/${decodeURIComponent(m[2] ?? '')}`;
     const rest = m[3] ?? '';

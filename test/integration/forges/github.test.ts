@@ -219,6 +219,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       const error = await rejection(api.listRepositories());
       expect(error.kind).toBe('unauthorized');
       expect(error.status).toBe(401);
+      expect(error.message).toContain('A JSON web token could not be decoded');
       expect(fake.tokenRequests).toBe(before);
       expect(fake.requests.slice(from)).toEqual([
         { method: 'POST', path: `/app/installations/${installationId}/access_tokens`, query: [], status: 401, auth: 'jwt' },
@@ -326,6 +327,20 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect((await rejection(api.listRepositories())).kind).toBe('unavailable');
     });
 
+    it('an answer slower than the timeout is unavailable', async () => {
+      const { installationId } = installation(1);
+      const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
+      fake.latencyMs = 300;
+      try {
+        const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
+        const error = await rejection(api.listRepositories());
+        expect(error.kind).toBe('unavailable');
+        expect(error.message).toContain('timeout');
+      } finally {
+        fake.latencyMs = 0;
+      }
+    });
+
     it('a malformed JSON body is bad_response', async () => {
       const { api } = installation(1);
       fake.failNext(200, 1, {}, { path: '/installation/repositories', rawBody: '{"total_count": 3, "repositories": [' });
@@ -418,6 +433,31 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(manifestPostUrl('https://github.com', 'acme corp')).toBe('https://github.com/organizations/acme%20corp/settings/apps/new');
       expect(manifestPostUrl('https://ghe.acme.io', undefined, 's/1')).toBe('https://ghe.acme.io/settings/apps/new?state=s%2F1');
       expect(installUrl('https://github.com/apps/forgelink-acme/', 'a.b+c')).toBe('https://github.com/apps/forgelink-acme/installations/new?state=a.b%2Bc');
+    });
+  });
+
+  describe('redirects (kept off the spec-checked fake: GitHub points them at the undocumented /repositories/{id})', () => {
+    const other = new FakeGitHub();
+    let otherKey = '';
+    beforeAll(async () => {
+      await other.start();
+      otherKey = other.addApp({ appId: 5151 }).privateKey;
+      other.addInstallation(5151, 51);
+    });
+    afterAll(() => other.stop());
+
+    it('follows the 301 GitHub sends for a renamed repository', async () => {
+      const [renamed] = other.setRepositories(51, [{ name: 'new-name' }]);
+      other.failNext(301, 1, { location: `${other.apiUrl}/repositories/${renamed?.id}` }, { path: '/repos/acme/old-name', body: { message: 'Moved Permanently' } });
+      const api = createGitHubApi(deps, { githubUrl: other.url, appId: 5151, privateKey: otherKey, installationId: 51 });
+      expect((await api.getRepository('acme/old-name'))?.fullName).toBe('acme/new-name');
+    });
+
+    it('does not follow a redirect away from the API origin', async () => {
+      other.setRepositories(51, 1);
+      other.failNext(302, 1, { location: 'http://127.0.0.1:1/steal' }, { path: '/repos/acme/repo-00001' });
+      const api = createGitHubApi(deps, { githubUrl: other.url, appId: 5151, privateKey: otherKey, installationId: 51 });
+      expect((await rejection(api.getRepository('acme/repo-00001'))).kind).toBe('blocked_url');
     });
   });
 

@@ -145,7 +145,10 @@ export function toForgeError(error: unknown, what: string): ForgeError {
   const response = isRecord(error.response) ? error.response : undefined;
   if (status !== undefined && response) {
     if (status >= 500) return new ForgeError('github', 'unavailable', `GitHub answered ${status} to ${what}`, status);
-    return failureFromAnswer('github', status, toHeaders(response.headers), bodyText(response.data), what);
+    const failure = failureFromAnswer('github', status, toHeaders(response.headers), bodyText(response.data), what);
+    // GitHub's own words tell a bad key from a skewed clock ('iat' claim …) or a missing installation.
+    const said = isRecord(response.data) && typeof response.data.message === 'string' ? response.data.message.slice(0, 200) : undefined;
+    return said && status === 401 ? new ForgeError('github', failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds) : failure;
   }
   if (status !== undefined) return new ForgeError('github', 'unavailable', `GitHub did not answer ${what}`);
   throw error;
