@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const httpUrl = z.url({ protocol: /^https?$/ });
+const list = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const masterKey = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be a base64-encoded 32-byte key');
+
+const schema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  FORGELINK_MASTER_KEY: masterKey.optional(),
+  FORGELINK_MASTER_KEYS_OLD: list.pipe(z.array(masterKey)),
+  FORGELINK_DATA_DIR: z.string().min(1).default('./.forgelink'),
+  PUBLIC_URL: httpUrl.optional(),
+  DASHBOARD_URL: httpUrl.optional(),
+  FORGE_URL_ALLOWLIST: list,
+  BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
+  EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Undefined: start the embedded PostgreSQL under dataDir. */
+  readonly databaseUrl?: string;
+  /** Undefined only with the embedded database, where it is generated into dataDir/master.key. */
+  readonly masterKey?: string;
+  readonly oldMasterKeys: readonly string[];
+  readonly dataDir: string;
+  /** Undefined: http://HOST:PORT once the port is known. */
+  readonly publicUrl?: string;
+  readonly dashboardUrl?: string;
+  readonly forgeUrlAllowlist: readonly string[];
+  readonly bitbucketApiUrl: string;
+  readonly eventBrokerUrl?: string;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The only reader of process.env. A wrong value stops start-up with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blank = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = schema.safeParse(blank);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.FORGELINK_MASTER_KEY) {
+    throw new ConfigError(['FORGELINK_MASTER_KEY: required when DATABASE_URL is set (base64 of 32 random bytes: `openssl rand -base64 32`)']);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    masterKey: e.FORGELINK_MASTER_KEY,
+    oldMasterKeys: e.FORGELINK_MASTER_KEYS_OLD,
+    dataDir: e.FORGELINK_DATA_DIR,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    dashboardUrl: e.DASHBOARD_URL?.replace(/\/+$/, ''),
+    forgeUrlAllowlist: e.FORGE_URL_ALLOWLIST,
+    bitbucketApiUrl: e.BITBUCKET_API_URL.replace(/\/+$/, ''),
+    eventBrokerUrl: e.EVENT_BROKER_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,46 @@
+import { type Failure, failure } from '../../../../../shared/failure.js';
+import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
+import { type Actor } from '../../../../identity/domain/actor.js';
+import { GitProvider, type ProviderSecrets, type ProviderSettings } from '../../../domain/git-provider.js';
+import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
+import { type ForgeUrlPolicy } from '../../ports/forge-url-policy.js';
+
+export interface CreateProvider {
+  readonly name: string;
+  readonly settings: ProviderSettings;
+  readonly secrets: ProviderSecrets;
+}
+
+export class CreateProviderHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+    private readonly urls: ForgeUrlPolicy,
+  ) {}
+
+  async execute(actor: Actor, command: CreateProvider): Promise<Result<GitProvider, Failure>> {
+    const blocked = await checkForgeUrl(this.urls, command.settings);
+    if (blocked) return err(blocked);
+    return this.uow.run(async () => {
+      if (await this.providers.existsWithName(actor.organizationId, command.name.trim())) {
+        return err(failure.conflict(`A git provider named "${command.name.trim()}" already exists in the organisation`));
+      }
+      const created = GitProvider.create(actor, command);
+      if (!created.ok) return created;
+      await this.providers.save(created.value);
+      return ok(created.value);
+    });
+  }
+}
+
+/** The SSRF guard on a provider's self-hosted URL, as a VALIDATION_FAILED naming the field. */
+export async function checkForgeUrl(policy: ForgeUrlPolicy, settings: Partial<ProviderSettings>): Promise<Failure | undefined> {
+  for (const field of ['githubUrl', 'gitlabUrl', 'giteaUrl'] as const) {
+    const url = (settings as Record<string, unknown>)[field];
+    if (typeof url !== 'string') continue;
+    const reason = await policy.check(url);
+    if (reason) return failure.validation(`${field} ${reason}`, [{ path: `body.${field}`, message: reason }]);
+  }
+  return undefined;
+}

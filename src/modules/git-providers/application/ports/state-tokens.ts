@@ -1,0 +1,22 @@
+import { type Failure } from '../../../../shared/failure.js';
+import { type Result } from '../../../../shared/result.js';
+
+export type StatePurpose = 'gitlab' | 'gitea' | 'github-manifest' | 'github-install';
+
+export interface StateClaims {
+  readonly purpose: StatePurpose;
+  readonly providerId: string;
+  readonly userId: string;
+  readonly organizationId: string;
+}
+
+/** OAuth/GitHub `state`: signed, single-use, 10-minute expiry, bound to provider and user. */
+export interface StateTokens {
+  issue(claims: StateClaims): string;
+  /** Verifies signature, expiry and purpose, then burns it. Any failure is INVALID_STATE. */
+  consume(token: string, purpose: StatePurpose): Promise<Result<StateClaims, Failure>>;
+  /** Verifies without burning (to find the provider for a redirect). */
+  peek(token: string): StateClaims | undefined;
+}
+
+export const STATE_TOKENS = Symbol.for('StateTokens');

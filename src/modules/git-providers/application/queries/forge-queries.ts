@@ -1,0 +1,107 @@
+import { type Failure, failure } from '../../../../shared/failure.js';
+import { err, ok, type Result } from '../../../../shared/result.js';
+import { type UnitOfWork } from '../../../../shared/unit-of-work.js';
+import { type Actor } from '../../../identity/domain/actor.js';
+import { type GitProvider } from '../../domain/git-provider.js';
+import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
+import { type ForgeBranch, ForgeError, type ForgeRepository } from '../ports/forge.js';
+import { type ForgeConnector } from '../ports/forge-connector.js';
+
+export interface ListOptions {
+  readonly search?: string;
+  readonly page?: number;
+  readonly perPage?: number;
+}
+
+/**
+ * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches.
+ * A forge that rejects the credentials marks the provider needs_reauthorization.
+ */
+export class ForgeQueries {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+    private readonly connector: ForgeConnector,
+  ) {}
+
+  async testConnection(actor: Actor, providerId: string): Promise<Result<{ ok: true; repositoryCount: number; message: string }, Failure>> {
+    const repos = await this.call(actor, providerId, (provider) => this.connector.api(provider).listRepositories());
+    if (!repos.ok) return repos;
+    const n = repos.value.length;
+    return ok({ ok: true, repositoryCount: n, message: `Found ${n} ${n === 1 ? 'repository' : 'repositories'}` });
+  }
+
+  async repositories(actor: Actor, providerId: string, options: ListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
+    const repos = await this.call(actor, providerId, (provider) => this.connector.api(provider).listRepositories());
+    if (!repos.ok) return repos;
+    return ok(page(repos.value, (r) => r.fullName, options));
+  }
+
+  async branches(actor: Actor, providerId: string, repository: string, options: ListOptions): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
+    const branches = await this.call(actor, providerId, async (provider) => {
+      try {
+        return await this.connector.api(provider).listBranches(repository);
+      } catch (error) {
+        if (error instanceof ForgeError && error.kind === 'not_found') return null;
+        throw error;
+      }
+    });
+    if (!branches.ok) return branches;
+    if (branches.value === null) return err(failure.notFound(`Repository ${repository}`));
+    return ok(page(branches.value, (b) => b.name, options));
+  }
+
+  private async call<T>(actor: Actor, providerId: string, work: (provider: GitProvider) => Promise<T>): Promise<Result<T, Failure>> {
+    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
+    const notReady = usable(provider);
+    if (notReady) return err(notReady);
+    try {
+      const value = await work(provider);
+      if (provider.status === 'needs_reauthorization' && (provider.type === 'github' || provider.type === 'bitbucket')) {
+        await this.uow.run(async () => {
+          const fresh = await this.providers.findById(providerId);
+          if (fresh?.status === 'needs_reauthorization') {
+            fresh.credentialsWorked();
+            await this.providers.save(fresh);
+          }
+        });
+      }
+      return ok(value);
+    } catch (error) {
+      if (error instanceof ForgeError && (error.kind === 'unauthorized' || error.kind === 'invalid_grant')) {
+        await this.uow.run(async () => {
+          const fresh = await this.providers.findById(providerId);
+          if (fresh) {
+            fresh.requireReauthorization();
+            await this.providers.save(fresh);
+          }
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/** GitHub and Bitbucket credentials can be fixed on the forge side, so a re-test is allowed; OAuth needs a new grant. */
+function usable(provider: GitProvider): Failure | undefined {
+  const status = provider.status;
+  if (status === 'ready') return undefined;
+  if (status === 'needs_reauthorization') {
+    if (provider.type === 'github' || provider.type === 'bitbucket') return undefined;
+    return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
+  }
+  if (status === 'pending_installation') return failure.notReady('The GitHub App has no installation id yet: install the app (installUrl) or PATCH installationId');
+  return failure.notReady(
+    provider.type === 'github' ? 'The GitHub App is not set up yet: finish the manifest flow or PATCH appId and privateKey' : 'The provider has no OAuth tokens yet: open its authorizeUrl and authorise forgelink',
+  );
+}
+
+function page<T>(items: T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {
+  const needle = options.search?.trim().toLowerCase();
+  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : items;
+  if (options.page === undefined && options.perPage === undefined) return { items: filtered, total: filtered.length };
+  const perPage = options.perPage ?? 100;
+  const start = ((options.page ?? 1) - 1) * perPage;
+  return { items: filtered.slice(start, start + perPage), total: filtered.length };
+}

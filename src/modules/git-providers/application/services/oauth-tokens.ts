@@ -1,0 +1,99 @@
+import { Secret } from '../../../../shared/secret.js';
+import { type UnitOfWork } from '../../../../shared/unit-of-work.js';
+import { type GitProvider, type GitLabSettings, type GiteaSettings } from '../../domain/git-provider.js';
+import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
+import { ForgeError, type OAuthClient } from '../ports/forge.js';
+
+/** Refresh this long before the forge says the token expires. */
+const EARLY_REFRESH_MS = 2 * 60_000;
+
+/**
+ * Access tokens of OAuth providers (GitLab, Gitea/Forgejo). Refresh tokens are single-use: two refreshes
+ * at once log the user out. So a refresh happens under the provider's row lock, re-reads after taking it
+ * (another instance may have refreshed already) and stores the new pair in the same transaction.
+ * Concurrent callers in this process share one refresh attempt.
+ */
+export class OAuthTokens {
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+    private readonly oauthFor: (provider: GitProvider) => OAuthClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A usable access token, refreshed first when it is (about to be) expired. */
+  async accessToken(providerId: string): Promise<string> {
+    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    if (!provider) throw new ForgeError('gitlab', 'unauthorized', 'The provider no longer exists');
+    const token = provider.secret('accessToken');
+    if (token && !this.expiresSoon(provider)) return token.reveal();
+    return this.refresh(providerId, token?.reveal());
+  }
+
+  /**
+   * Refreshes unless someone else already replaced `staleToken` (used after a 401: a token without a
+   * known expiry is only refreshed when the forge rejects it, never on every call).
+   */
+  refresh(providerId: string, staleToken: string | undefined): Promise<string> {
+    const running = this.inFlight.get(providerId);
+    if (running) return running;
+    const attempt = this.refreshLocked(providerId, staleToken).finally(() => this.inFlight.delete(providerId));
+    this.inFlight.set(providerId, attempt);
+    return attempt;
+  }
+
+  private async refreshLocked(providerId: string, staleToken: string | undefined): Promise<string> {
+    let revoked: ForgeError | undefined;
+    const token = await this.uow.run(async () => {
+      const provider = await this.providers.findByIdForUpdate(providerId);
+      if (!provider) throw new ForgeError('gitlab', 'unauthorized', 'The provider no longer exists');
+      const forge = provider.type === 'gitea' ? 'gitea' : 'gitlab';
+      const current = provider.secret('accessToken')?.reveal();
+      if (current && current !== staleToken && !this.expiresSoon(provider)) return current;
+      const refreshToken = provider.secret('refreshToken');
+      const clientSecret = provider.secret('clientSecret');
+      if (!refreshToken || !clientSecret) {
+        provider.requireReauthorization();
+        await this.providers.save(provider);
+        revoked = new ForgeError(forge, 'invalid_grant', 'The provider has no refresh token; authorise it again');
+        return undefined;
+      }
+      const settings = provider.settings as GitLabSettings | GiteaSettings;
+      const clientId = settings.type === 'gitlab' ? settings.applicationId : settings.clientId;
+      try {
+        const tokens = await this.oauthFor(provider).refresh({
+          refreshToken: refreshToken.reveal(),
+          clientId,
+          clientSecret: clientSecret.reveal(),
+          redirectUri: settings.redirectUri,
+        });
+        provider.refreshGrant({
+          accessToken: Secret.of(tokens.accessToken),
+          refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
+          expiresAt: tokens.expiresAt,
+        });
+        await this.providers.save(provider);
+        return tokens.accessToken;
+      } catch (error) {
+        if (error instanceof ForgeError && (error.kind === 'invalid_grant' || error.kind === 'unauthorized')) {
+          provider.requireReauthorization();
+          await this.providers.save(provider);
+          revoked = new ForgeError(forge, 'invalid_grant', 'The forge revoked the authorisation; authorise the provider again');
+          return undefined;
+        }
+        throw error;
+      }
+    });
+    if (revoked) throw revoked;
+    return token as string;
+  }
+
+  private expiresSoon(provider: GitProvider): boolean {
+    const expiresAt = (provider.settings as GitLabSettings | GiteaSettings).tokenExpiresAt;
+    if (!expiresAt) return false;
+    const at = Date.parse(expiresAt);
+    return Number.isNaN(at) || at - this.now().getTime() <= EARLY_REFRESH_MS;
+  }
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { PROVIDER_TYPES } from '../domain/git-provider.js';
+
+export const providerIdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
+
+const name = z.string().trim().min(1).max(100);
+/** A forge base URL: http(s), no credentials, query or fragment; stored without a trailing slash. */
+const forgeUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .refine((value) => {
+    const url = new URL(value);
+    return !url.username && !url.password && !url.search && !url.hash;
+  }, 'must not contain credentials, a query or a fragment')
+  .transform((value) => value.replace(/\/+$/, ''));
+const secret = z.string().min(1).max(20_000);
+const pem = z
+  .string()
+  .max(20_000)
+  .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/.test(value), 'must be a PEM private key');
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const redirectUri = z.url({ protocol: /^https?$/ });
+const expectedVersion = z.number().int().positive().optional();
+
+export const githubCreate = z.object({
+  name,
+  githubUrl: forgeUrl.default('https://github.com'),
+  appId: positiveInt,
+  installationId: positiveInt.optional(),
+  privateKey: pem,
+  webhookSecret: secret,
+  clientId: z.string().min(1).max(200).optional(),
+  clientSecret: secret.optional(),
+});
+export const githubUpdate = z.object({
+  name: name.optional(),
+  githubUrl: forgeUrl.optional(),
+  appId: positiveInt.optional(),
+  installationId: positiveInt.optional(),
+  privateKey: pem.optional(),
+  webhookSecret: secret.optional(),
+  clientId: z.string().min(1).max(200).optional(),
+  clientSecret: secret.optional(),
+  expectedVersion,
+});
+export const githubManifest = z.object({
+  name,
+  githubUrl: forgeUrl.default('https://github.com'),
+  organization: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login').optional(),
+});
+
+const groupName = z.string().trim().min(1).max(500).regex(/^[^\s]+$/, 'must be a group path such as "acme" or "acme/platform"').transform((v) => v.replace(/^\/+|\/+$/g, ''));
+export const gitlabCreate = z.object({
+  name,
+  gitlabUrl: forgeUrl.default('https://gitlab.com'),
+  applicationId: z.string().trim().min(1).max(200),
+  secret,
+  redirectUri: redirectUri.optional(),
+  groupName: groupName.optional(),
+});
+export const gitlabUpdate = z.object({
+  name: name.optional(),
+  gitlabUrl: forgeUrl.optional(),
+  applicationId: z.string().trim().min(1).max(200).optional(),
+  secret: secret.optional(),
+  redirectUri: redirectUri.optional(),
+  groupName: groupName.nullable().optional(),
+  expectedVersion,
+});
+
+const bitbucketBase = {
+  name,
+  username: z.string().trim().min(1).max(200),
+  email: z.email().optional(),
+  workspace: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a workspace slug'),
+  apiToken: secret.optional(),
+  appPassword: secret.optional(),
+};
+export const bitbucketCreate = z
+  .object(bitbucketBase)
+  .refine((b) => (b.apiToken === undefined) !== (b.appPassword === undefined), { message: 'give exactly one of apiToken (preferred) or appPassword', path: ['apiToken'] })
+  .refine((b) => b.apiToken === undefined || b.email !== undefined, { message: 'email is required with an API token (Basic auth is email:token)', path: ['email'] });
+export const bitbucketUpdate = z
+  .object({ ...bitbucketBase, name: name.optional(), username: bitbucketBase.username.optional(), workspace: bitbucketBase.workspace.optional(), expectedVersion })
+  .refine((b) => b.apiToken === undefined || b.appPassword === undefined, { message: 'give at most one of apiToken or appPassword', path: ['apiToken'] });
+
+export const giteaCreate = z.object({
+  name,
+  giteaUrl: forgeUrl,
+  clientId: z.string().trim().min(1).max(200),
+  clientSecret: secret,
+  redirectUri: redirectUri.optional(),
+});
+export const giteaUpdate = z.object({
+  name: name.optional(),
+  giteaUrl: forgeUrl.optional(),
+  clientId: z.string().trim().min(1).max(200).optional(),
+  clientSecret: secret.optional(),
+  redirectUri: redirectUri.optional(),
+  expectedVersion,
+});
+
+export const listQuery = z.object({ type: z.enum(PROVIDER_TYPES).optional() });
+export const sharingBody = z.object({ sharedWithOrganization: z.boolean() });
+
+const pageNumber = z.coerce.number().int().min(1).max(100_000);
+export const repositoriesQuery = z.object({
+  search: z.string().max(200).optional(),
+  page: pageNumber.optional(),
+  perPage: z.coerce.number().int().min(1).max(1000).optional(),
+});
+export const branchesQuery = repositoriesQuery.extend({ repository: z.string().min(3).max(500) });

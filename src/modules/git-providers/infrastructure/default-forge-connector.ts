@@ -1,0 +1,140 @@
+import { type GitProvider } from '../domain/git-provider.js';
+import { type ForgeApi, ForgeError, type ForgeHooks, type ForgeKind, type OAuthClient } from '../application/ports/forge.js';
+import { type ForgeConnector, type GitHubAppCredentials } from '../application/ports/forge-connector.js';
+import { type OAuthTokens } from '../application/services/oauth-tokens.js';
+import { ConditionalCache, ForgeHttp } from './forges/shared/forge-http.js';
+import { type UrlGuard } from './forges/shared/url-guard.js';
+import { buildAppManifest, convertManifest, createGitHubApi, type GitHubDeps, installUrl, manifestPostUrl } from './forges/github/index.js';
+import { createGitLabApi } from './forges/gitlab/gitlab-api.js';
+import { createGitLabOAuth } from './forges/gitlab/gitlab-oauth.js';
+import { createBitbucketApi } from './forges/bitbucket/bitbucket-api.js';
+import { createGiteaApi, createGiteaOAuth } from './forges/gitea/index.js';
+
+export interface ConnectorOptions {
+  readonly guard: UrlGuard;
+  readonly bitbucketApiUrl: string;
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+}
+
+/** Binds each provider's decrypted credentials to its forge adapter. Adding a forge adds one case here. */
+export class DefaultForgeConnector implements ForgeConnector {
+  private readonly cache = new ConditionalCache();
+  private readonly https = new Map<ForgeKind, ForgeHttp>();
+  private tokens?: OAuthTokens;
+
+  constructor(private readonly options: ConnectorOptions) {}
+
+  /** Set once at composition: the token service needs the connector's OAuth clients, and the connector its tokens. */
+  useTokens(tokens: OAuthTokens): void {
+    this.tokens = tokens;
+  }
+
+  api(provider: GitProvider): ForgeApi {
+    return this.adapter(provider);
+  }
+
+  hooks(provider: GitProvider): ForgeHooks | undefined {
+    return provider.type === 'github' ? undefined : (this.adapter(provider) as ForgeApi & ForgeHooks);
+  }
+
+  oauth(provider: GitProvider): OAuthClient {
+    const s = provider.settings;
+    if (s.type === 'gitlab') return createGitLabOAuth(this.http('gitlab'), s.gitlabUrl);
+    if (s.type === 'gitea') return createGiteaOAuth(this.http('gitea'), s.giteaUrl);
+    throw new Error(`A ${provider.type} provider has no OAuth flow`);
+  }
+
+  gitHubManifest(input: Parameters<ForgeConnector['gitHubManifest']>[0]): { postUrl: string; manifest: Record<string, unknown> } {
+    return { postUrl: manifestPostUrl(input.githubUrl, input.organization), manifest: buildAppManifest(input) };
+  }
+
+  async convertGitHubManifest(githubUrl: string, code: string): Promise<GitHubAppCredentials> {
+    const app = await convertManifest(this.githubDeps(), githubUrl, code);
+    return {
+      appId: app.appId,
+      appSlug: app.slug,
+      appHtmlUrl: app.htmlUrl,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      webhookSecret: app.webhookSecret,
+      privateKey: app.privateKey,
+    };
+  }
+
+  gitHubInstallUrl(appHtmlUrl: string, state: string): string {
+    return installUrl(appHtmlUrl, state);
+  }
+
+  private adapter(provider: GitProvider): ForgeApi & Partial<ForgeHooks> {
+    const s = provider.settings;
+    const scope = `${provider.id}:${provider.version}`;
+    switch (s.type) {
+      case 'github': {
+        const privateKey = provider.secret('privateKey');
+        if (s.appId === undefined || s.installationId === undefined || !privateKey) {
+          throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id, private key or installation id');
+        }
+        return createGitHubApi(this.githubDeps(), { githubUrl: s.githubUrl, appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
+      }
+      case 'gitlab':
+        return withReauthorization(
+          (accessToken) => createGitLabApi(this.http('gitlab'), { gitlabUrl: s.gitlabUrl, accessToken, groupName: s.groupName, cacheScope: scope }),
+          provider.id,
+          this.requireTokens(),
+        );
+      case 'gitea':
+        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea'), { giteaUrl: s.giteaUrl, accessToken, cacheScope: scope }), provider.id, this.requireTokens());
+      case 'bitbucket': {
+        const auth =
+          s.authMethod === 'api_token'
+            ? { method: 'api_token' as const, email: s.email ?? s.username, apiToken: provider.secret('apiToken')?.reveal() ?? '' }
+            : { method: 'app_password' as const, username: s.username, appPassword: provider.secret('appPassword')?.reveal() ?? '' };
+        return createBitbucketApi(this.http('bitbucket'), { apiUrl: this.options.bitbucketApiUrl, workspace: s.workspace, auth, cacheScope: scope });
+      }
+    }
+  }
+
+  private requireTokens(): OAuthTokens {
+    if (!this.tokens) throw new Error('DefaultForgeConnector.useTokens() was not called');
+    return this.tokens;
+  }
+
+  private githubDeps(): GitHubDeps {
+    return { guard: this.options.guard, cache: this.cache, timeoutMs: this.options.timeoutMs, retries: this.options.retries, retryBaseMs: this.options.retryBaseMs };
+  }
+
+  private http(forge: ForgeKind): ForgeHttp {
+    let http = this.https.get(forge);
+    if (!http) {
+      http = new ForgeHttp({ forge, guard: this.options.guard, cache: this.cache, timeoutMs: this.options.timeoutMs, retries: this.options.retries, retryBaseMs: this.options.retryBaseMs });
+      this.https.set(forge, http);
+    }
+    return http;
+  }
+}
+
+/**
+ * OAuth adapters get a token getter that refreshes before expiry; when the forge still answers 401
+ * (a token without a known expiry, or revoked early) the call is retried once after a locked refresh.
+ */
+function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToken: () => Promise<string>) => A, providerId: string, tokens: OAuthTokens): A {
+  let used: string | undefined;
+  const api = build(async () => (used = await tokens.accessToken(providerId)));
+  return new Proxy(api, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (error) {
+          if (!(error instanceof ForgeError) || error.kind !== 'unauthorized') throw error;
+          await tokens.refresh(providerId, used);
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        }
+      };
+    },
+  });
+}

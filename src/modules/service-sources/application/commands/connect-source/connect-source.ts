@@ -1,0 +1,66 @@
+import { type Failure, failure } from '../../../../../shared/failure.js';
+import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
+import { type Actor } from '../../../../identity/domain/actor.js';
+import { type GitProviderRepository } from '../../../../git-providers/domain/git-provider-repository.js';
+import { ServiceSource, type ServiceType, type TriggerType } from '../../../domain/service-source.js';
+import { type ServiceSourceRepository } from '../../../domain/service-source-repository.js';
+import { type SourceForge, type WebhookRegistrar } from '../../ports/source-forge.js';
+
+export interface ConnectSource {
+  readonly serviceType: ServiceType;
+  readonly serviceId: string;
+  readonly providerId: string;
+  readonly repository: string;
+  readonly branch: string | null;
+  readonly triggerType: TriggerType;
+  readonly watchPaths: readonly string[] | null;
+  readonly autoDeploy: boolean;
+  readonly buildPath: string;
+  readonly composePath: string | null;
+}
+
+/**
+ * Links a service to provider + repository + branch. Forge calls (existence checks, hook registration)
+ * happen outside the transaction; the link and its event commit together.
+ */
+export class ConnectSourceHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+    private readonly sources: ServiceSourceRepository,
+    private readonly forge: SourceForge,
+    private readonly hooks: WebhookRegistrar,
+  ) {}
+
+  async execute(actor: Actor, command: ConnectSource): Promise<Result<ServiceSource, Failure>> {
+    const loaded = await this.uow.run(async () => ({
+      provider: await this.providers.findById(command.providerId),
+      existing: await this.sources.find(command.serviceType, command.serviceId),
+    }));
+    const provider = loaded.provider;
+    if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
+    if (loaded.existing && loaded.existing.organizationId !== actor.organizationId) return err(failure.notFound('Service'));
+    if (provider.status !== 'ready') {
+      return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`));
+    }
+    const missing = await this.forge.verifyTarget(provider, command.repository, command.triggerType === 'push' ? command.branch : command.branch);
+    if (missing) return err(missing);
+    const webhook = await this.hooks.register(provider, command.repository);
+
+    let previous: { providerId: string; repository: string } | undefined;
+    const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
+      const source = (await this.sources.find(command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
+      if (source.organizationId !== actor.organizationId) return err(failure.notFound('Service'));
+      if (source.providerId && source.repository && (source.providerId !== provider.id || source.repository !== command.repository)) {
+        previous = { providerId: source.providerId, repository: source.repository };
+      }
+      source.connect({ ...command, providerType: provider.type }, webhook);
+      await this.sources.save(source);
+      return ok(source);
+    });
+    if (result.ok && previous) await this.hooks.releaseIfUnused(previous.providerId, previous.repository);
+    if (!result.ok && webhook.managedBy === 'forgelink') await this.hooks.releaseIfUnused(provider.id, command.repository);
+    return result;
+  }
+}

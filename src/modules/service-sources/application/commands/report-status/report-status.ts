@@ -1,0 +1,24 @@
+import { type Failure, failure } from '../../../../../shared/failure.js';
+import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
+import { type Actor } from '../../../../identity/domain/actor.js';
+import { type ServiceSource, type ServiceStatus, type ServiceType } from '../../../domain/service-source.js';
+import { type ServiceSourceRepository } from '../../../domain/service-source-repository.js';
+
+/** The deployer reports a service's deployment status back. */
+export class ReportStatusHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly sources: ServiceSourceRepository,
+  ) {}
+
+  execute(actor: Actor, serviceType: ServiceType, serviceId: string, status: ServiceStatus): Promise<Result<ServiceSource, Failure>> {
+    return this.uow.run(async () => {
+      const source = await this.sources.find(serviceType, serviceId);
+      if (!source || source.organizationId !== actor.organizationId) return err(failure.notFound('Service source'));
+      source.reportStatus(status);
+      await this.sources.save(source);
+      return ok(source);
+    });
+  }
+}

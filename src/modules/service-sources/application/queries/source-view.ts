@@ -1,0 +1,100 @@
+import { type ReadDatabase } from '../../../../shared/read-database.js';
+import { type ServiceSource } from '../../domain/service-source.js';
+
+export interface SourceView {
+  serviceType: string;
+  serviceId: string;
+  organizationId: string;
+  sourceType: 'git' | 'none';
+  providerId: string | null;
+  providerType: string | null;
+  repository: string | null;
+  owner: string | null;
+  branch: string | null;
+  triggerType: string | null;
+  watchPaths: string[] | null;
+  autoDeploy: boolean;
+  buildPath: string;
+  composePath?: string | null;
+  status: string;
+  webhook: Record<string, unknown>;
+  version: number;
+}
+
+interface SourceRow {
+  service_type: string;
+  service_id: string;
+  organization_id: string;
+  source_type: 'git' | 'none';
+  provider_id: string | null;
+  provider_type: string | null;
+  repository: string | null;
+  owner: string | null;
+  branch: string | null;
+  trigger_type: string | null;
+  watch_paths: string[] | null;
+  auto_deploy: boolean;
+  build_path: string;
+  compose_path: string | null;
+  status: string;
+  webhook: Record<string, unknown>;
+  version: number;
+}
+
+export class SourceQueries {
+  constructor(private readonly db: ReadDatabase) {}
+
+  async get(organizationId: string, serviceType: string, serviceId: string): Promise<SourceView | null> {
+    const [row] = await this.db.query<SourceRow>('select * from service_source where service_type = ? and service_id = ? and organization_id = ?', [
+      serviceType,
+      serviceId,
+      organizationId,
+    ]);
+    return row ? fromRow(row) : null;
+  }
+}
+
+function fromRow(row: SourceRow): SourceView {
+  return {
+    serviceType: row.service_type,
+    serviceId: row.service_id,
+    organizationId: row.organization_id,
+    sourceType: row.source_type,
+    providerId: row.provider_id,
+    providerType: row.provider_type,
+    repository: row.repository,
+    owner: row.owner,
+    branch: row.branch,
+    triggerType: row.trigger_type,
+    watchPaths: row.watch_paths,
+    autoDeploy: row.auto_deploy,
+    buildPath: row.build_path,
+    ...(row.service_type === 'compose' ? { composePath: row.compose_path } : {}),
+    status: row.status,
+    webhook: row.webhook,
+    version: row.version,
+  };
+}
+
+/** The same view from an aggregate just saved (a command's answer). */
+export function sourceView(source: ServiceSource): SourceView {
+  return fromRow({
+    service_type: source.serviceType,
+    service_id: source.serviceId,
+    organization_id: source.organizationId,
+    source_type: source.sourceType,
+    provider_id: source.providerId,
+    provider_type: source.providerType,
+    repository: source.repository,
+    owner: source.owner,
+    branch: source.branch,
+    trigger_type: source.triggerType,
+    watch_paths: source.watchPaths,
+    auto_deploy: source.autoDeploy,
+    build_path: source.buildPath,
+    compose_path: source.composePath,
+    status: source.status,
+    webhook: { ...source.webhook },
+    version: source.version,
+  });
+}

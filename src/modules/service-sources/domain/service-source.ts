@@ -1,0 +1,144 @@
+import { AggregateRoot } from '../../../shared/aggregate-root.js';
+
+export const SERVICE_TYPES = ['application', 'compose'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+export const TRIGGER_TYPES = ['push', 'tag'] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+export const SERVICE_STATUSES = ['idle', 'running', 'done', 'error'] as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
+export type ProviderTypeName = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+
+export interface WebhookRegistration {
+  readonly registered: boolean;
+  readonly url: string | null;
+  /** 'github-app': the App's own hook; 'forgelink': a repository hook forgelink registered. */
+  readonly managedBy?: 'github-app' | 'forgelink';
+  /** Why registration failed (e.g. the forge refused: missing permission). */
+  readonly error?: string;
+}
+
+export interface SourceLink {
+  readonly providerId: string;
+  readonly providerType: ProviderTypeName;
+  /** Full name: owner/name, GitLab subgroups included (group/sub/repo). */
+  readonly repository: string;
+  readonly branch: string | null;
+  readonly triggerType: TriggerType;
+  readonly watchPaths: readonly string[] | null;
+  readonly autoDeploy: boolean;
+  readonly buildPath: string;
+  readonly composePath: string | null;
+}
+
+const NO_WEBHOOK: WebhookRegistration = { registered: false, url: null };
+
+/**
+ * Where a service of the deploy platform takes its code from. Disconnecting clears every Git field,
+ * and a compose goes back to idle (the seed's disconnectGitProvider).
+ */
+export class ServiceSource extends AggregateRoot {
+  serviceType!: ServiceType;
+  serviceId!: string;
+  organizationId!: string;
+  sourceType!: 'git' | 'none';
+  providerId!: string | null;
+  providerType!: ProviderTypeName | null;
+  repository!: string | null;
+  owner!: string | null;
+  branch!: string | null;
+  triggerType!: TriggerType | null;
+  watchPaths!: string[] | null;
+  autoDeploy!: boolean;
+  buildPath!: string;
+  composePath!: string | null;
+  status!: ServiceStatus;
+  webhook!: WebhookRegistration;
+  createdAt!: Date;
+  updatedAt!: Date;
+  version!: number;
+
+  static empty(organizationId: string, serviceType: ServiceType, serviceId: string, now = new Date()): ServiceSource {
+    const source = new ServiceSource();
+    source.serviceType = serviceType;
+    source.serviceId = serviceId;
+    source.organizationId = organizationId;
+    source.createdAt = now;
+    source.updatedAt = now;
+    source.version = 1;
+    source.status = 'idle';
+    source.clearGitFields();
+    return source;
+  }
+
+  isConnected(): boolean {
+    return this.sourceType === 'git';
+  }
+
+  /** Links the service to a provider + repository (+ branch); replaces an earlier link. */
+  connect(link: SourceLink, webhook: WebhookRegistration, now = new Date()): void {
+    if (link.triggerType === 'push' && !link.branch) throw new Error('A push source needs a branch');
+    if (this.serviceType !== 'compose' && link.composePath) throw new Error('Only compose services have a compose path');
+    this.sourceType = 'git';
+    this.providerId = link.providerId;
+    this.providerType = link.providerType;
+    this.repository = link.repository;
+    this.owner = ownerOf(link.repository);
+    this.branch = link.branch;
+    this.triggerType = link.triggerType;
+    this.watchPaths = link.watchPaths && link.watchPaths.length > 0 ? [...link.watchPaths] : null;
+    this.autoDeploy = link.autoDeploy;
+    this.buildPath = link.buildPath;
+    this.composePath = this.serviceType === 'compose' ? (link.composePath ?? 'docker-compose.yml') : null;
+    this.webhook = webhook;
+    this.updatedAt = now;
+    this.record('service-source.connected', this.organizationId, this.serviceId, this.eventData(), now);
+  }
+
+  /** Clears every Git field; a compose also returns to idle. Disconnecting twice changes nothing the second time. */
+  disconnect(now = new Date()): void {
+    if (!this.isConnected()) return;
+    const before = this.eventData();
+    this.clearGitFields();
+    if (this.serviceType === 'compose') this.status = 'idle';
+    this.updatedAt = now;
+    this.record('service-source.disconnected', this.organizationId, this.serviceId, before, now);
+  }
+
+  reportStatus(status: ServiceStatus, now = new Date()): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.updatedAt = now;
+  }
+
+  updateWebhook(webhook: WebhookRegistration, now = new Date()): void {
+    this.webhook = webhook;
+    this.updatedAt = now;
+  }
+
+  private clearGitFields(): void {
+    this.sourceType = 'none';
+    this.providerId = null;
+    this.providerType = null;
+    this.repository = null;
+    this.owner = null;
+    this.branch = null;
+    this.triggerType = null;
+    this.watchPaths = null;
+    this.autoDeploy = false;
+    this.buildPath = '/';
+    this.composePath = null;
+    this.webhook = NO_WEBHOOK;
+  }
+
+  private eventData(): Record<string, unknown> {
+    return {
+      serviceType: this.serviceType,
+      serviceId: this.serviceId,
+      providerId: this.providerId,
+      repository: this.repository,
+      branch: this.branch,
+    };
+  }
+}
+
+export const ownerOf = (fullName: string): string => fullName.slice(0, fullName.lastIndexOf('/'));

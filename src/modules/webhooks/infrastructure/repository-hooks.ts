@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { type Knex } from '@mikro-orm/postgresql';
+import { type PublicUrls } from '../../../shared/public-urls.js';
+import { type UnitOfWork } from '../../../shared/unit-of-work.js';
+import { type SecretCipher } from '../../../platform/crypto/secret-cipher.js';
+import { type Logger } from '../../../platform/logging/logger.js';
+import { ForgeError } from '../../git-providers/application/ports/forge.js';
+import { type ForgeConnector } from '../../git-providers/application/ports/forge-connector.js';
+import { type RegisteredHooks } from '../../git-providers/application/commands/remove-provider/remove-provider.js';
+import { type GitProvider } from '../../git-providers/domain/git-provider.js';
+import { type GitProviderRepository } from '../../git-providers/domain/git-provider-repository.js';
+import { type WebhookRegistrar } from '../../service-sources/application/ports/source-forge.js';
+import { type WebhookRegistration } from '../../service-sources/domain/service-source.js';
+
+const SECRET_PURPOSE = 'repository-hook';
+
+/**
+ * One forge hook per provider + repository, with a secret forgelink generates and keeps encrypted
+ * (GitLab: the hook token; Gitea/Forgejo and Bitbucket: the HMAC secret). Registration and release of the
+ * same repository are serialised with an advisory lock, so racing connects cannot leave the forge and the
+ * database with different secrets.
+ */
+export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
+  constructor(
+    private readonly knex: Knex,
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+    private readonly connector: ForgeConnector,
+    private readonly cipher: SecretCipher,
+    private readonly urls: PublicUrls,
+    private readonly logger: Logger,
+  ) {}
+
+  async register(provider: GitProvider, repository: string): Promise<WebhookRegistration> {
+    const url = this.urls.webhookUrl(provider.id);
+    if (provider.type === 'github') return { registered: true, url, managedBy: 'github-app' };
+    const hooks = this.connector.hooks(provider);
+    if (!hooks) return { registered: false, url, managedBy: 'forgelink', error: 'This forge has no repository hooks' };
+    try {
+      return await this.knex.transaction(async (trx) => {
+        await lock(trx, provider.id, repository);
+        const { rows } = (await trx.raw('select secret from repository_hook where provider_id = ? and repository = ?', [provider.id, repository])) as { rows: { secret: string }[] };
+        const secret = rows[0] ? this.cipher.decrypt(rows[0].secret, SECRET_PURPOSE) : randomBytes(32).toString('hex');
+        const hook = await hooks.ensureHook(repository, url, secret);
+        await trx.raw(
+          `insert into repository_hook (provider_id, repository, hook_id, url, secret, created_at) values (?, ?, ?, ?, ?, now())
+           on conflict (provider_id, repository) do update set hook_id = excluded.hook_id, url = excluded.url, secret = excluded.secret`,
+          [provider.id, repository, hook.id, url, rows[0]?.secret ?? this.cipher.encrypt(secret, SECRET_PURPOSE)],
+        );
+        return { registered: true, url, managedBy: 'forgelink' as const };
+      });
+    } catch (error) {
+      if (!(error instanceof ForgeError)) throw error;
+      this.logger.warn({ providerId: provider.id, repository, kind: error.kind, detail: error.message }, 'webhook registration refused');
+      const why = error.kind === 'forbidden' ? 'the forge refused to create the webhook: the credentials need admin/maintainer rights on the repository' : error.message;
+      return { registered: false, url, managedBy: 'forgelink', error: why };
+    }
+  }
+
+  async releaseIfUnused(providerId: string, repository: string): Promise<void> {
+    try {
+      const released = await this.knex.transaction(async (trx) => {
+        await lock(trx, providerId, repository);
+        const { rows: users } = (await trx.raw(`select 1 from service_source where provider_id = ? and repository = ? and source_type = 'git' limit 1`, [providerId, repository])) as { rows: unknown[] };
+        if (users.length > 0) return false;
+        const { rows } = (await trx.raw('delete from repository_hook where provider_id = ? and repository = ? returning repository', [providerId, repository])) as { rows: unknown[] };
+        return rows.length > 0;
+      });
+      if (!released) return;
+      const provider = await this.uow.run(() => this.providers.findById(providerId));
+      if (provider) await this.removeFromForge(provider, [repository]);
+    } catch (error) {
+      this.logger.warn({ providerId, repository, err: error }, 'releasing a repository webhook failed');
+    }
+  }
+
+  async repositoriesWithHooks(providerId: string): Promise<string[]> {
+    const { rows } = (await this.knex.raw('select repository from repository_hook where provider_id = ? order by repository', [providerId])) as { rows: { repository: string }[] };
+    return rows.map((r) => r.repository);
+  }
+
+  async removeFromForge(provider: GitProvider, repositories: readonly string[]): Promise<void> {
+    const hooks = this.connector.hooks(provider);
+    if (!hooks) return;
+    const url = this.urls.webhookUrl(provider.id);
+    for (const repository of repositories) {
+      try {
+        await hooks.removeHook(repository, url);
+      } catch (error) {
+        this.logger.warn({ providerId: provider.id, repository, detail: error instanceof Error ? error.message : String(error) }, 'removing a webhook from the forge failed; remove it by hand');
+      }
+    }
+  }
+
+  /** Every hook secret registered for the provider: the candidates a GitLab/Gitea/Bitbucket delivery is verified against. */
+  async secretsFor(providerId: string): Promise<string[]> {
+    const { rows } = (await this.knex.raw('select secret from repository_hook where provider_id = ?', [providerId])) as { rows: { secret: string }[] };
+    return rows.map((r) => this.cipher.decrypt(r.secret, SECRET_PURPOSE));
+  }
+}
+
+const lock = (trx: Knex.Transaction, providerId: string, repository: string): Promise<unknown> =>
+  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`hook:${providerId}:${repository}`]);

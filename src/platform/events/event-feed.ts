@@ -1,0 +1,62 @@
+import { type Router } from 'express';
+import { z } from 'zod';
+import { type ReadDatabase } from '../../shared/read-database.js';
+import { actorOf, type RouteContributor } from '../http/app.js';
+import { parseInput } from '../http/validate.js';
+import { type EventEnvelope } from './event-publisher.js';
+import { toEnvelope } from '../outbox/outbox-relay.js';
+
+/** Cursor `<txid>.<position>`: rows below the oldest running transaction's id can no longer be overtaken by a later commit. */
+const cursor = z.string().regex(/^\d{1,20}\.\d{1,20}$/, 'must be a cursor returned as nextCursor');
+
+const feedQuery = z.object({
+  after: cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  type: z.string().regex(/^[a-z-]+(\.[a-z-]+)+$/, 'must be an event type such as deployment.requested').optional(),
+});
+
+interface FeedRow {
+  txid: string;
+  position: string;
+  id: string;
+  type: string;
+  organization_id: string;
+  aggregate_id: string;
+  occurred_at: Date;
+  data: Record<string, unknown>;
+}
+
+export class EventFeed {
+  constructor(private readonly db: ReadDatabase) {}
+
+  /** The organisation's events in a stable commit order; an empty page returns the cursor it was given. */
+  async page(organizationId: string, options: { after?: string; limit: number; type?: string }): Promise<{ items: EventEnvelope[]; nextCursor: string | null }> {
+    const [afterTx, afterPos] = options.after ? options.after.split('.') : ['0', '0'];
+    const rows = await this.db.query<FeedRow>(
+      `select txid::text as txid, position::text as position, id, type, organization_id, aggregate_id, occurred_at, data
+         from outbox
+        where organization_id = ?
+          and txid < pg_snapshot_xmin(pg_current_snapshot())
+          and (txid, position) > (?::xid8, ?::bigint)
+          and (?::text is null or type = ?)
+        order by txid, position
+        limit ?`,
+      [organizationId, afterTx, afterPos, options.type ?? null, options.type ?? null, options.limit],
+    );
+    const last = rows.at(-1);
+    return { items: rows.map(toEnvelope), nextCursor: last ? `${last.txid}.${last.position}` : (options.after ?? null) };
+  }
+}
+
+export class EventFeedRoutes implements RouteContributor {
+  readonly kind = 'api' as const;
+
+  constructor(private readonly feed: EventFeed) {}
+
+  register(router: Router): void {
+    router.get('/events', async (req, res) => {
+      const q = parseInput(feedQuery, req.query, 'query');
+      res.json(await this.feed.page(actorOf(res).organizationId, q));
+    });
+  }
+}

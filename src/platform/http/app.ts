@@ -1,0 +1,114 @@
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import { type Logger } from '../logging/logger.js';
+import { FailureError } from '../../shared/failure.js';
+import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+import { type Actor } from '../../modules/identity/domain/actor.js';
+import { sendProblem } from './problem.js';
+import { forgeFailure } from './forge-failure.js';
+
+/** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
+export interface RouteContributor {
+  readonly kind: 'public' | 'api';
+  register(router: Router): void;
+}
+
+export interface HttpAppDeps {
+  readonly logger: Logger;
+  readonly routes: readonly RouteContributor[];
+  readonly authenticate: (apiKey: string) => Promise<Actor | null>;
+  readonly ready: () => Promise<boolean>;
+}
+
+export const API_BODY_LIMIT = '1mb';
+
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await deps.ready().catch(() => false);
+    if (ok) res.json({ status: 'ready' });
+    else {
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({ status: 'unavailable', detail: 'database unreachable' });
+    }
+  });
+
+  // Public routes first: webhooks need the raw bytes, before any JSON parser touches them.
+  const publicRouter = express.Router();
+  for (const contributor of deps.routes.filter((r) => r.kind === 'public')) contributor.register(publicRouter);
+  app.use('/v1', publicRouter);
+
+  const api = express.Router();
+  api.use(express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use(async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
+    try {
+      const actor = await deps.authenticate(match[1]);
+      if (!actor) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
+      res.locals.actor = actor;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+  for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(api);
+  app.use('/v1', api);
+
+  app.use((req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    if (error instanceof FailureError) return sendProblem(res, error.failure);
+    if (error instanceof ForgeError) {
+      deps.logger.warn({ forge: error.forge, kind: error.kind, status: error.status, detail: error.message }, 'forge call failed');
+      return sendProblem(res, forgeFailure(error));
+    }
+    const bodyError = error as { type?: string; status?: number };
+    if (bodyError.type === 'entity.too.large') return sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over the limit' });
+    if (bodyError.type === 'entity.parse.failed') {
+      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'The request body is not valid JSON', errors: [{ path: 'body', message: 'not valid JSON' }] });
+    }
+    if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
+      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'Unsupported body encoding', errors: [{ path: 'body', message: 'unsupported encoding' }] });
+    }
+    if (isDatabaseDown(error)) {
+      deps.logger.error({ err: error }, 'database unavailable');
+      return sendProblem(res, { code: 'UNAVAILABLE', detail: 'A dependency is unavailable; try again shortly', retryAfterSeconds: 5 });
+    }
+    deps.logger.error({ err: error, path: req.path }, 'unhandled error');
+    res.status(500).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', code: 'INTERNAL' }));
+  });
+
+  return app;
+}
+
+function isDatabaseDown(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}` : '';
+  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout/i.test(text);
+}
+
+export function actorOf(res: Response): Actor {
+  const actor = res.locals.actor as Actor | undefined;
+  if (!actor) throw new Error('No authenticated actor on this route');
+  return actor;
+}

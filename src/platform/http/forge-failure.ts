@@ -1,0 +1,16 @@
+import { match } from 'ts-pattern';
+import { type Failure } from '../../shared/failure.js';
+import { FORGE_LABEL, type ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+
+/** Forge adapter failures as the contract's problems; the detail says which forge and what to do. */
+export function forgeFailure(error: ForgeError): Failure {
+  const forge = FORGE_LABEL[error.forge];
+  return match(error.kind)
+    .with('rate_limited', () => ({ code: 'FORGE_RATE_LIMITED' as const, detail: `${forge} rate-limited forgelink; retry after ${error.retryAfterSeconds ?? 60} s`, retryAfterSeconds: error.retryAfterSeconds ?? 60 }))
+    .with('unauthorized', 'invalid_grant', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} rejected the provider's credentials: ${error.message}. Re-authorise the provider or update its credentials.` }))
+    .with('forbidden', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} refused the request: the credentials lack a permission or scope. ${error.message}` }))
+    .with('not_found', () => ({ code: 'NOT_FOUND' as const, detail: `${forge}: ${error.message}` }))
+    .with('blocked_url', () => ({ code: 'VALIDATION_FAILED' as const, detail: error.message, errors: [{ path: 'url', message: error.message }] }))
+    .with('unavailable', 'bad_response', () => ({ code: 'FORGE_ERROR' as const, detail: `${forge}${error.status ? ` (status ${error.status})` : ''}: ${error.message}` }))
+    .exhaustive();
+}

@@ -1,0 +1,166 @@
+import { type Knex } from '@mikro-orm/postgresql';
+import { type EventEnvelope, type EventPublisher } from '../events/event-publisher.js';
+
+export interface RelayLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export interface RelayOptions {
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  /** Backoff after a failed publish: base × 2^(attempts-1), capped. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+interface Row {
+  position: string;
+  id: string;
+  type: string;
+  organization_id: string;
+  aggregate_id: string;
+  occurred_at: Date;
+  data: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Publishes committed outbox rows at least once, in order per aggregate. Several relays (app instances)
+ * may run at once: rows are claimed with FOR UPDATE SKIP LOCKED, and a row is only claimable when no
+ * earlier row of the same aggregate is still unpublished, so a retrying event holds back its successors.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = true;
+  private again = false;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly publishers: readonly EventPublisher[],
+    private readonly logger: RelayLogger,
+    options: RelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.retryBaseMs = options.retryBaseMs ?? 1_000;
+    this.retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Called after a local commit: publish now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Publishes until nothing is claimable; returns how many events were published. For tests and shutdown. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { published, claimed } = await this.runBatch();
+      total += published;
+      if (claimed === 0 || published === 0) return total;
+    }
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    let more = false;
+    try {
+      const { claimed } = await this.runBatch();
+      more = claimed === this.batchSize;
+    } catch (error) {
+      this.logger.error({ err: error }, 'outbox relay batch failed');
+    } finally {
+      this.running = false;
+    }
+    if (this.stopped) return;
+    const soon = more || this.again;
+    this.again = false;
+    this.schedule(soon ? 0 : this.pollIntervalMs);
+  }
+
+  async runBatch(): Promise<{ claimed: number; published: number }> {
+    return this.knex.transaction(async (trx) => {
+      const { rows } = (await trx.raw(
+        `select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts
+           from outbox o
+          where o.published_at is null
+            and o.next_attempt_at <= now()
+            and not exists (
+              select 1 from outbox p
+               where p.aggregate_id = o.aggregate_id and p.published_at is null
+                 and (p.txid, p.position) < (o.txid, o.position))
+          order by o.txid, o.position
+          limit ?
+          for update of o skip locked`,
+        [this.batchSize],
+      )) as { rows: Row[] };
+
+      let published = 0;
+      const blocked = new Set<string>();
+      for (const row of rows) {
+        if (blocked.has(row.aggregate_id)) continue;
+        const envelope = toEnvelope(row);
+        try {
+          for (const publisher of this.publishers) await publisher.publish(envelope);
+          await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = ?', [row.position]);
+          published++;
+        } catch (error) {
+          blocked.add(row.aggregate_id);
+          const attempts = row.attempts + 1;
+          const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
+          const message = error instanceof Error ? error.message : String(error);
+          await trx.raw(`update outbox set attempts = ?, last_error = ?, next_attempt_at = now() + (? * interval '1 millisecond') where position = ?`, [
+            attempts,
+            message.slice(0, 500),
+            delay,
+            row.position,
+          ]);
+          this.logger.warn({ eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message }, 'publishing an event failed; will retry');
+        }
+      }
+      return { claimed: rows.length, published };
+    });
+  }
+}
+
+export function toEnvelope(row: Pick<Row, 'id' | 'type' | 'occurred_at' | 'organization_id' | 'aggregate_id' | 'data'>): EventEnvelope {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    organizationId: row.organization_id,
+    aggregateId: row.aggregate_id,
+    data: row.data,
+  };
+}
