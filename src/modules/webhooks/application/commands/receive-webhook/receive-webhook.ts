@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { type Failure, failure } from '../../../../../shared/failure.js';
+import { err, ok, type Result } from '../../../../../shared/result.js';
+import { decidePush, needsCompare, pushIgnoreReason } from '../../../domain/match.js';
+import { type NormalizedPush } from '../../../domain/push.js';
+import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
+import { type ChangedFilesLookup } from '../../ports/changed-files.js';
+import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
+import { type IncomingWebhook, type WebhookForge } from '../../ports/webhook-forge.js';
+
+export type WebhookAnswer =
+  | { readonly duplicate: true; readonly deliveryId: string; readonly deployments: 0 }
+  | { readonly duplicate: false; readonly deliveryId: string; readonly deployments: number; readonly reason: string | null };
+
+/**
+ * verify (raw bytes, before anything is parsed) → dedupe by delivery id → match sources (index-backed) →
+ * one transaction: the delivery record and a deployment.requested per matched source.
+ */
+export class ReceiveWebhookHandler {
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly forges: Readonly<Record<string, WebhookForge>>,
+    private readonly files: ChangedFilesLookup,
+  ) {}
+
+  async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
+    const provider = await this.store.provider(providerId);
+    if (!provider) return err(failure.notFound('Git provider'));
+    const forge = this.forges[provider.type];
+    if (!forge) return err(failure.notFound('Git provider'));
+    if (!forge.verify(request, await this.store.secrets(provider))) {
+      return err({ code: 'INVALID_SIGNATURE', detail: 'The webhook signature or token is missing or wrong' });
+    }
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(request.rawBody.toString('utf8'));
+    } catch {
+      return err(failure.validation('The webhook body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]));
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      return err(failure.validation('The webhook body is not a JSON object', [{ path: 'body', message: 'not a JSON object' }]));
+    }
+
+    const deliveryId = forge.deliveryId(request) ?? `sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`;
+    const event = forge.eventName(request);
+    const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event);
+    if (await this.store.alreadyReceived(provider.id, deliveryId)) {
+      await this.store.record(delivery);
+      return ok({ duplicate: true, deliveryId, deployments: 0 });
+    }
+
+    const parsed = forge.parse(event, payload);
+    if (parsed.kind === 'ignored') delivery.ignore(parsed.reason);
+    else for (const push of parsed.pushes) await this.match(provider.id, push, delivery);
+
+    if (!(await this.store.record(delivery))) return ok({ duplicate: true, deliveryId, deployments: 0 });
+    return ok({ duplicate: false, deliveryId, deployments: delivery.deployments, reason: delivery.reason });
+  }
+
+  private async match(providerId: string, push: NormalizedPush, delivery: WebhookDelivery): Promise<void> {
+    const ignored = pushIgnoreReason(push);
+    if (ignored) return delivery.ignore(ignored);
+    const sources = await this.store.candidates(providerId, push.repository, push.ref);
+    if (sources.length === 0) return delivery.ignore('no_matching_source');
+    let files: readonly string[] | 'unknown' | undefined;
+    for (const source of sources) {
+      if (files === undefined && wantsFiles(source, push)) files = await this.changedFiles(providerId, push);
+      const decision = decidePush(push, source, files ?? 'unknown');
+      if (decision.deploy) delivery.deploy(source, push);
+      else delivery.ignore(decision.reason);
+    }
+  }
+
+  private async changedFiles(providerId: string, push: NormalizedPush): Promise<readonly string[] | 'unknown'> {
+    if (push.filesComplete) return push.changedFiles;
+    if (!needsCompare(push) || !push.beforeSha) return 'unknown';
+    return this.files.changedFiles(providerId, push.repository, push.beforeSha, push.commitSha);
+  }
+}
+
+const wantsFiles = (source: MatchableSource, push: NormalizedPush): boolean =>
+  push.ref.type === 'branch' && source.triggerType === 'push' && source.branch === push.ref.name && source.autoDeploy && (source.watchPaths?.length ?? 0) > 0;

@@ -1,0 +1,33 @@
+import { type WebhookDelivery } from '../../domain/webhook-delivery.js';
+
+export interface MatchableSource {
+  readonly serviceType: string;
+  readonly serviceId: string;
+  readonly triggerType: 'push' | 'tag';
+  readonly branch: string | null;
+  readonly watchPaths: readonly string[] | null;
+  readonly autoDeploy: boolean;
+}
+
+export interface WebhookProvider {
+  readonly id: string;
+  readonly type: 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+  readonly organizationId: string;
+}
+
+/** Persistence the webhook pipeline needs. */
+export interface DeliveryStore {
+  provider(providerId: string): Promise<WebhookProvider | null>;
+  /** The secrets a delivery to this provider may be signed with (the App's secret, or every registered hook's). */
+  secrets(provider: WebhookProvider): Promise<string[]>;
+  alreadyReceived(providerId: string, deliveryId: string): Promise<boolean>;
+  /** Index-backed: connected sources of provider + repository that a branch (or any tag) push could match. */
+  candidates(providerId: string, repository: string, ref: { type: 'branch' | 'tag'; name: string }): Promise<MatchableSource[]>;
+  /**
+   * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
+   * no events) when the same provider + delivery id was recorded first — also by a concurrent instance.
+   */
+  record(delivery: WebhookDelivery): Promise<boolean>;
+}
+
+export const DELIVERY_STORE = Symbol.for('DeliveryStore');

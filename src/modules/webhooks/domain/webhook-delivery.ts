@@ -1,0 +1,59 @@
+import { AggregateRoot } from '../../../shared/aggregate-root.js';
+import { newId } from '../../../shared/ids.js';
+import { type NormalizedPush } from './push.js';
+
+export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
+
+export interface DeployTarget {
+  readonly serviceType: string;
+  readonly serviceId: string;
+}
+
+/**
+ * One authentic delivery from a forge. It records a `deployment.requested` per matched service, carrying
+ * the pushed commit (never "whatever the branch is now"), and commits together with them.
+ */
+export class WebhookDelivery extends AggregateRoot {
+  readonly id = newId();
+  private readonly reasons = new Set<string>();
+  deployments = 0;
+
+  constructor(
+    readonly providerId: string,
+    readonly providerType: string,
+    readonly organizationId: string,
+    readonly deliveryId: string,
+    readonly event: string | undefined,
+    readonly receivedAt: Date = new Date(),
+  ) {
+    super();
+  }
+
+  deploy(target: DeployTarget, push: NormalizedPush): void {
+    this.deployments++;
+    this.record('deployment.requested', this.organizationId, target.serviceId, {
+      serviceType: target.serviceType,
+      serviceId: target.serviceId,
+      providerId: this.providerId,
+      providerType: this.providerType,
+      repository: push.repository,
+      ref: { type: push.ref.type, name: push.ref.name },
+      commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
+      deliveryId: this.deliveryId,
+    }, this.receivedAt);
+  }
+
+  ignore(reason: string): void {
+    this.reasons.add(reason);
+  }
+
+  get outcome(): DeliveryOutcome {
+    return this.deployments > 0 ? 'deployed' : 'ignored';
+  }
+
+  /** Why nothing (or not everything) deployed; null when every matched push deployed. */
+  get reason(): string | null {
+    if (this.deployments > 0 || this.reasons.size === 0) return this.deployments > 0 ? null : 'no_matching_source';
+    return [...this.reasons].join(', ');
+  }
+}

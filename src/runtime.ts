@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Config } from './config.js';
+import { generateMasterKey } from './platform/crypto/secret-cipher.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/database/embedded-postgres.js';
+
+export interface Runtime {
+  readonly config: Config & { databaseUrl: string; masterKey: string };
+  readonly embedded?: EmbeddedDatabase;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fills in what the zero-setup default provides: with no DATABASE_URL, an embedded PostgreSQL under
+ * FORGELINK_DATA_DIR and a master key generated into <dataDir>/master.key on first start.
+ */
+export async function prepareRuntime(config: Config, say: (message: string) => void): Promise<Runtime> {
+  if (config.databaseUrl && config.masterKey) {
+    return { config: { ...config, databaseUrl: config.databaseUrl, masterKey: config.masterKey }, stop: async () => undefined };
+  }
+  const dataDir = path.resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let masterKey = config.masterKey;
+  if (!masterKey) {
+    const keyFile = path.join(dataDir, 'master.key');
+    if (!existsSync(keyFile)) {
+      writeFileSync(keyFile, generateMasterKey() + '\n', { mode: 0o600 });
+      say(`generated a master key in ${keyFile} (back it up: without it stored secrets cannot be decrypted)`);
+    }
+    masterKey = readFileSync(keyFile, 'utf8').trim();
+  }
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    say(`no DATABASE_URL: starting the embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
+    embedded = await startEmbeddedPostgres({ dataDir, log: say });
+    databaseUrl = embedded.url;
+  }
+  return { config: { ...config, databaseUrl, masterKey }, embedded, stop: async () => embedded?.stop() };
+}
