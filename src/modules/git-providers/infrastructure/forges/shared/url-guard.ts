@@ -23,10 +23,11 @@ export class UrlGuard {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
     if (url.username || url.password) return 'must not contain credentials';
-    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    // A trailing dot is the same host to DNS ("localhost." is localhost).
+    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
     if (this.isAllowlisted(url)) return null;
     if (url.protocol !== 'https:') return `must use https (plain http is allowed only for hosts in FORGE_URL_ALLOWLIST)`;
-    if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) {
+    if (LOCAL_NAMES.has(host) || /\.(localhost|local|internal|localdomain)$/.test(host)) {
       return `host ${host} is a local name; add it to FORGE_URL_ALLOWLIST to allow it`;
     }
     let addresses: string[];
@@ -51,6 +52,9 @@ export class UrlGuard {
   }
 }
 
+/** Loopback names /etc/hosts commonly carries: refused by name, before any DNS lookup. */
+const LOCAL_NAMES = new Set(['localhost', 'localhost.localdomain', 'localhost4', 'localhost6', 'ip6-localhost', 'ip6-loopback']);
+
 const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((r) => r.address);
 
 const privateRanges = (() => {
@@ -60,7 +64,7 @@ const privateRanges = (() => {
     ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
     ['224.0.0.0', 4], ['240.0.0.0', 4],
   ] as const) list.addSubnet(net, prefix, 'ipv4');
-  for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
+  for (const [net, prefix] of [['::', 128], ['::1', 128], ['::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
     list.addSubnet(net, prefix, 'ipv6');
   }
   return list;
