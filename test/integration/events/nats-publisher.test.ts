@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, JSONCodec, nanos, StorageType, type JsMsg, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { natsAvailable } from '../../support/services.js';
 import type { EventEnvelope } from '../../../src/platform/events/event-publisher.js';
 import {
   AGGREGATE_ID_HEADER,
@@ -59,7 +60,7 @@ async function readAll(nc: NatsConnection, stream: string, subject: string, coun
   return out;
 }
 
-describe('NatsJetStreamPublisher (real NATS JetStream on 127.0.0.1:4222)', () => {
+describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 127.0.0.1:4222)', () => {
   let admin: NatsConnection;
   let publisher: NatsJetStreamPublisher;
   const jc = JSONCodec<EventEnvelope>();

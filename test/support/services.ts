@@ -1,0 +1,22 @@
+import { connect } from 'node:net';
+
+/** Whether something accepts TCP connections on host:port (bounded wait). */
+export function tcpReachable(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * NATS JetStream tests need the NATS server on 127.0.0.1:4222. CI starts one and must run them; on a fresh
+ * developer machine without NATS they are skipped (and say so) rather than failing `npm test`.
+ */
+export const natsAvailable = (await tcpReachable('127.0.0.1', 4222)) || Boolean(process.env.CI);
+if (!natsAvailable) console.warn('NATS is not running on 127.0.0.1:4222: skipping the NATS JetStream tests (CI runs them)');
