@@ -56,7 +56,8 @@ describe('GitLab listRepositories', () => {
     expect(new Set(repositories.map((r) => r.id)).size).toBe(count);
     expect(pageRequests()).toHaveLength(Math.max(1, Math.ceil(count / 100)));
     for (const request of pageRequests()) {
-      expect(request.params).toMatchObject({ membership: 'true', per_page: '100', simple: 'true' });
+      expect(request.params).toMatchObject({ membership: 'true', per_page: '100' });
+      expect(request.params).not.toHaveProperty('simple');
       expect(request.status).toBe(200);
     }
     if (count === 5000) expect(fake.maxInFlight).toBeGreaterThan(1);
@@ -104,6 +105,9 @@ describe('GitLab listRepositories', () => {
       private: true,
     });
     expect(deep?.id).toMatch(/^\d+$/);
+    // Listings carry the real visibility (the `simple` representation would hide it).
+    expect(repositories.find((r) => r.fullName === 'acme/web')?.private).toBe(true);
+    expect(repositories.find((r) => r.fullName === 'alice/dotfiles')?.private).toBe(false);
   });
 
   it('narrows to groupName and its subgroups by path prefix, case-insensitively', async () => {

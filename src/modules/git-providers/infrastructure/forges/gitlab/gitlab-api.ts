@@ -33,7 +33,7 @@ const projectSchema = z.object({
   path_with_namespace: z.string(),
   // Absent without read_code access; null on an empty repository of older GitLab.
   default_branch: z.string().nullish(),
-  // Not part of the `simple=true` representation.
+  // Absent from the `simple=true` representation, which is why listings ask for the full one.
   visibility: z.string().optional(),
   web_url: z.string(),
   http_url_to_repo: z.string(),
@@ -125,7 +125,7 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       owner: cut > 0 ? fullName.slice(0, cut) : '',
       name: project.path,
       defaultBranch: project.default_branch || 'main',
-      // `simple=true` omits visibility: unknown counts as private, so clones always use credentials.
+      // Unknown visibility counts as private, so clones always use credentials.
       private: project.visibility !== 'public',
       htmlUrl: project.web_url,
       cloneUrl: project.http_url_to_repo,
@@ -148,7 +148,7 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
 
   return {
     async listRepositories() {
-      const projects = await listAll('/projects', { membership: 'true', simple: 'true' }, projectSchema, 'listing projects');
+      const projects = await listAll('/projects', { membership: 'true' }, projectSchema, 'listing projects');
       const seen = new Set<number>();
       const repositories: ForgeRepository[] = [];
       for (const project of projects) {
