@@ -135,7 +135,8 @@ export class GitProvider extends AggregateRoot {
     const stale = this.checkVersion(expectedVersion);
     if (!stale.ok) return stale;
     if (change.name !== undefined) this.name = requireName(change.name);
-    if (change.settings) this.settings = { ...this.settings, ...stripUndefined(change.settings) } as ProviderSettings;
+    // A setting present with the value undefined is cleared (groupName: null, tokenExpiresAt after a URL move).
+    if (change.settings) this.settings = stripUndefined({ ...this.settings, ...change.settings }) as ProviderSettings;
     for (const [name, secret] of Object.entries(change.secrets ?? {}) as [SecretName, Secret | null | undefined][]) {
       if (secret === undefined) continue;
       if (secret === null) delete this.secrets[name];
