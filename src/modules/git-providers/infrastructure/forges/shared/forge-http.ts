@@ -236,17 +236,19 @@ export class ConditionalCache {
 export function parseLinkHeader(header: string | null): Record<string, string> {
   const links: Record<string, string> = {};
   if (!header) return links;
-  for (const part of header.split(',')) {
-    const match = /<([^>]+)>\s*;\s*(.*)/.exec(part.trim());
-    if (!match?.[1] || !match[2]) continue;
-    const rel = /rel="?([^";]+)"?/.exec(match[2]);
-    if (rel?.[1]) for (const name of rel[1].split(/\s+/)) links[name] = match[1];
+  // Split on the <URL> boundaries, not on commas: a URL may itself contain commas (q=a,b).
+  for (const match of header.matchAll(/<([^>]+)>\s*;([^<]*)/g)) {
+    if (!match[1] || !match[2]) continue;
+    const rel = /rel=(?:"([^"]+)"|([^\s;,]+))/.exec(match[2]);
+    const names = rel?.[1] ?? rel?.[2];
+    if (names) for (const name of names.trim().split(/\s+/)) links[name] = match[1];
   }
   return links;
 }
 
 /** Runs fn over items with at most `limit` in flight, keeping the input order in the result. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  if (!(limit >= 1)) throw new RangeError(`mapLimit needs a limit of at least 1, got ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
