@@ -1,0 +1,106 @@
+import { describe, it, expect } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+import { generateMasterKey } from '../../../src/platform/crypto/secret-cipher.js';
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('has defaults for an empty environment (embedded database, generated key)', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      masterKey: undefined,
+      oldMasterKeys: [],
+      dataDir: './.forgelink',
+      publicUrl: undefined,
+      dashboardUrl: undefined,
+      forgeUrlAllowlist: [],
+      bitbucketApiUrl: 'https://api.bitbucket.org/2.0',
+      eventBrokerUrl: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', LOG_LEVEL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined, logLevel: 'info' });
+  });
+
+  it('reads every variable, trimming trailing slashes and splitting lists', () => {
+    const key = generateMasterKey();
+    const old = [generateMasterKey(), generateMasterKey()];
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/forgelink',
+      FORGELINK_MASTER_KEY: key,
+      FORGELINK_MASTER_KEYS_OLD: ` ${old[0]} ,${old[1]},`,
+      FORGELINK_DATA_DIR: '/var/lib/forgelink',
+      PUBLIC_URL: 'https://forgelink.example.com/',
+      DASHBOARD_URL: 'https://dash.example.com/integrations//',
+      FORGE_URL_ALLOWLIST: 'gitea.internal, gitlab.corp:8443 ,,',
+      BITBUCKET_API_URL: 'http://127.0.0.1:9999/2.0/',
+      EVENT_BROKER_URL: 'nats://127.0.0.1:4222',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/forgelink',
+      masterKey: key,
+      oldMasterKeys: old,
+      dataDir: '/var/lib/forgelink',
+      publicUrl: 'https://forgelink.example.com',
+      dashboardUrl: 'https://dash.example.com/integrations',
+      forgeUrlAllowlist: ['gitea.internal', 'gitlab.corp:8443'],
+      bitbucketApiUrl: 'http://127.0.0.1:9999/2.0',
+      eventBrokerUrl: 'nats://127.0.0.1:4222',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://db/forgelink'],
+    ['FORGELINK_MASTER_KEY', 'too-short'],
+    ['FORGELINK_MASTER_KEYS_OLD', 'c2hvcnQ='],
+    ['PUBLIC_URL', 'ftp://forgelink.example.com'],
+    ['DASHBOARD_URL', 'not a url'],
+    ['BITBUCKET_API_URL', 'file:///etc/passwd'],
+    ['EVENT_BROKER_URL', 'http://127.0.0.1:4222'],
+    ['LOG_LEVEL', 'loud'],
+  ])('a wrong %s names the variable', (name, value) => {
+    const env: NodeJS.ProcessEnv = { [name]: value };
+    if (name === 'DATABASE_URL') env.FORGELINK_MASTER_KEY = generateMasterKey();
+    const problems = problemsOf(env);
+    expect(problems.some((p) => p.startsWith(`${name}`))).toBe(true);
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('lists every wrong variable at once', () => {
+    const problems = problemsOf({ PORT: 'x', LOG_LEVEL: 'loud' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL']));
+  });
+
+  it('DATABASE_URL without FORGELINK_MASTER_KEY fails, naming the missing key', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgres://db/forgelink' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^FORGELINK_MASTER_KEY: required when DATABASE_URL is set/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/forgelink', FORGELINK_MASTER_KEY: generateMasterKey() }).databaseUrl).toBe('postgresql://db/forgelink');
+  });
+
+  it('never echoes a refused master key in the message', () => {
+    const badKey = 'not-a-valid-key-but-secret-looking';
+    expect(() => loadConfig({ FORGELINK_MASTER_KEY: badKey })).toThrow(ConfigError);
+    expect(problemsOf({ FORGELINK_MASTER_KEY: badKey }).join('\n')).not.toContain(badKey);
+  });
+});
