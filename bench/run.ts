@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import os from 'node:os';
+import { benchConditional, benchListing, type ListingOptions } from './listing.js';
+import { benchWebhooks } from './webhooks.js';
+import { benchOutbox } from './outbox.js';
+import { createBenchDatabase, type BenchDatabase } from './support/database.js';
+import { ms, now } from './support/report.js';
+
+/**
+ * `npm run bench [-- listing conditional webhooks outbox]`: every benchmark prints the measured figure, a baseline
+ * measured in the same run and their ratio. Everything talks to 127.0.0.1 only.
+ */
+const ALL = ['listing', 'conditional', 'webhooks', 'outbox'] as const;
+type BenchName = (typeof ALL)[number];
+
+const listing: ListingOptions = { repositories: 5_000, latencyMs: 20, repetitions: 3 };
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2).filter((a) => a !== '--');
+  const unknown = asked.filter((a) => !(ALL as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${ALL.join(', ')}`);
+  const selected = new Set<BenchName>(asked.length > 0 ? (asked as BenchName[]) : ALL);
+
+  const started = now();
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log(`forgelink benchmarks — ${os.cpus().length} cores (${cpu}), Node ${process.version}, ${os.platform()}`);
+
+  if (selected.has('listing')) await benchListing(listing);
+  if (selected.has('conditional')) await benchConditional(listing);
+
+  if (selected.has('webhooks') || selected.has('outbox')) {
+    let database: BenchDatabase | undefined;
+    const cleanUp = (): void => {
+      void database?.drop().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', cleanUp);
+    process.once('SIGTERM', cleanUp);
+    try {
+      const setup = now();
+      database = await createBenchDatabase();
+      console.log(`\ndatabase: a fresh migrated database on the ${database.where} (${ms(now() - setup)} to set up)`);
+      if (selected.has('webhooks')) await benchWebhooks(database, { fewSources: 10, manySources: 10_000, deliveries: 300, rounds: 3, warmup: 100 });
+      if (selected.has('outbox')) await benchOutbox(database, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
+    } finally {
+      await database?.drop();
+      process.off('SIGINT', cleanUp);
+      process.off('SIGTERM', cleanUp);
+    }
+  }
+  console.log(`\ntotal ${ms(now() - started)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
