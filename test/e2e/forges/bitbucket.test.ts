@@ -89,4 +89,10 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body).toMatchObject({ providerType: 'bitbucket', repository: 'acme/repo-00001', branch: 'branch-00007', webhook: { registered: true } });
   });
+
+  it('never wrote the API token to the logs', () => {
+    const logs = t.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain('ATATT');
+  });
 });

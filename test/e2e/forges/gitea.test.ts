@@ -89,6 +89,35 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     expect(fake.tokenExchangeCount).toBe(exchanges + 1);
   });
 
+  it('refreshes an expiring token once for 12 concurrent calls (Forgejo refresh tokens are single-use)', async () => {
+    fake.tokenLifetimeSeconds = 60;
+    const created = await create();
+    await authorize(t, 'gitea', created.authorizeUrl, created.id);
+    fake.tokenLifetimeSeconds = 3600;
+    fake.expireAccessTokens();
+    const before = fake.refreshCount;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => t.api.get(`/v1/git-providers/${created.id}/repositories`).set(owner.auth)));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+    expect(fake.refreshCount - before).toBe(1);
+    expect((await summary(t, owner.auth, created.id)).status).toBe('ready');
+  });
+
+  it('a revoked grant answers 422 and needs_reauthorization; authorising again makes it ready', async () => {
+    const clientId = `gitea-app-${++client}`;
+    fake.addApplication({ clientId, clientSecret: `secret-${clientId}`, redirectUri: REDIRECT_URI });
+    const res = await t.api.post('/v1/git-providers/gitea').set(owner.auth).send({ name: unique('forgejo'), giteaUrl: fake.url, clientId, clientSecret: `secret-${clientId}` });
+    const created = res.body as { id: string; authorizeUrl: string };
+    await authorize(t, 'gitea', created.authorizeUrl, created.id);
+    expect((await t.api.post(`/v1/git-providers/${created.id}/test-connection`).set(owner.auth)).status).toBe(200);
+    fake.revokeGrant(clientId);
+    expectProblem(await t.api.get(`/v1/git-providers/${created.id}/repositories`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
+    expect((await summary(t, owner.auth, created.id)).status).toBe('needs_reauthorization');
+    const again = await t.api.get(`/v1/git-providers/${created.id}/authorize-url`).set(owner.auth);
+    await authorize(t, 'gitea', (again.body as { authorizeUrl: string }).authorizeUrl, created.id);
+    expect((await summary(t, owner.auth, created.id)).status).toBe('ready');
+    expect((await t.api.get(`/v1/git-providers/${created.id}/repositories`).set(owner.auth)).body.total).toBe(150);
+  });
+
   it('maps 429 (Retry-After), persistent 5xx and malformed JSON', async () => {
     fake.failNext(429, 1, { 'retry-after': '9' }, { path: '/user/repos' });
     const limited = await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(owner.auth);
@@ -104,5 +133,11 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     fake.failNext(200, 1, {}, { path: '/user/repos', body: '{"id": 1,' });
     expectProblem(await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(owner.auth), 502, 'FORGE_ERROR');
     expect((await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(owner.auth)).status).toBe(200);
+  });
+
+  it('never wrote a token or client secret to the logs', () => {
+    const logs = t.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toMatch(/gta_[0-9a-f]{8}|gtr_[0-9a-f]{8}|gtc_[0-9a-f]{8}|secret-gitea-app-/);
   });
 });

@@ -100,6 +100,17 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expect(problem.detail).toContain('GitHub');
   });
 
+  it('maps GitHub\'s primary rate limit (403, x-ratelimit-remaining: 0) to 429 with Retry-After until the reset', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 120;
+    fake.failNext(403, 1, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, { path: '/installation/repositories' });
+    const res = await t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(owner.auth);
+    expectProblem(res, 429, 'FORGE_RATE_LIMITED');
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(110);
+    expect(retryAfter).toBeLessThanOrEqual(121);
+    expect((await summary(t, owner.auth, providerId)).status).toBe('ready');
+  });
+
   it('maps a persistent forge 5xx to 502 FORGE_ERROR naming GitHub and the status', async () => {
     // Every attempt forgelink makes (the first and its two retries) meets a 502.
     const mark = fake.requests.length;
@@ -152,6 +163,14 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const ok = await put(serviceId, 'acme/repo-00001', 'branch-0042');
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body).toMatchObject({ sourceType: 'git', providerId, providerType: 'github', repository: 'acme/repo-00001', branch: 'branch-0042', organizationId });
+  });
+
+  it('never wrote a private key, webhook secret or installation token to the logs', () => {
+    const logs = t.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain('PRIVATE KEY');
+    expect(logs).not.toContain(app.webhookSecret);
+    expect(logs).not.toMatch(/ghs_[0-9a-f]{8}/);
   });
 
   describe('manifest flow: create the app on GitHub, then install it', () => {

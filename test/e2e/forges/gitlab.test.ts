@@ -14,6 +14,7 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
   const fake = new FakeGitLab();
   let t: TestApp;
   let owner: { userId: string; auth: Auth };
+  let member: { auth: Auth };
   let organizationId: string;
   let client = 0;
 
@@ -38,6 +39,7 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
     t = await startTestApp();
     const org = await seedOrganization(t.app, 'GitLab e2e');
     owner = org.owner;
+    member = org.member;
     organizationId = org.organizationId;
   });
 
@@ -138,6 +140,21 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expect((await summary(t, owner.auth, providerId)).status).toBe('ready');
     });
 
+    it('a member who cannot see the provider gets 404 from every forge read, until it is shared', async () => {
+      const calls = () => [
+        t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(member.auth),
+        t.api.get(`/v1/git-providers/${providerId}/repositories`).set(member.auth),
+        t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/platform/svc-00001' }).set(member.auth),
+        t.api.get(`/v1/git-providers/${providerId}/authorize-url`).set(member.auth),
+      ];
+      for (const res of await Promise.all(calls())) expectProblem(res, 404, 'NOT_FOUND');
+      expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: true })).status).toBe(200);
+      const [test, repos] = await Promise.all(calls().slice(0, 2));
+      expect(test?.status).toBe(200);
+      expect(repos?.body.total).toBe(250);
+      expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: false })).status).toBe(200);
+    });
+
     it('connecting a service source checks the subgroup repository and branch on GitLab', async () => {
       const put = (serviceId: string, repository: string, branch: string) =>
         t.api.put(`/v1/services/compose/${serviceId}/source`).set(owner.auth).send({ providerId, repository, branch });
@@ -181,6 +198,39 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expect(original.status).toBe(302);
       expectProblem(await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }), 400, 'INVALID_STATE');
       expect(fake.tokenExchangeCount).toBe(exchanges + 2);
+    });
+  });
+
+  describe('OAuth callback outcomes other than success', () => {
+    it('a denial (error=access_denied) burns the state and sends the browser back with status=error', async () => {
+      const created = await create(fake);
+      const state = new URL(created.authorizeUrl).searchParams.get('state') ?? '';
+      const exchanges = fake.tokenExchangeCount;
+      const denied = await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied', error_description: 'The resource owner denied the request.', state }).redirects(0);
+      expect(denied.status).toBe(302);
+      expectDashboard(denied.headers.location, created.id, 'error');
+      expectProblem(await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }), 400, 'INVALID_STATE');
+      expect(fake.tokenExchangeCount).toBe(exchanges);
+      expect((await summary(t, owner.auth, created.id)).status).toBe('pending_authorization');
+    });
+
+    it('a code GitLab refuses sends the browser back with status=error and stores nothing', async () => {
+      const created = await create(fake);
+      const state = new URL(created.authorizeUrl).searchParams.get('state') ?? '';
+      const back = await callback(t, 'gitlab', { code: 'code-gitlab-never-issued', state });
+      expect(back.status).toBe(302);
+      expectDashboard(back.headers.location, created.id, 'error');
+      expect(await summary(t, owner.auth, created.id)).toMatchObject({ status: 'pending_authorization', gitlab: { hasTokens: false } });
+    });
+
+    it('the same callback delivered twice at once exchanges the code once', async () => {
+      const created = await create(fake);
+      const query = await approveOnForge(created.authorizeUrl, 'gitlab');
+      const exchanges = fake.tokenExchangeCount;
+      const answers = await Promise.all([callback(t, 'gitlab', query), callback(t, 'gitlab', query)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([302, 400]);
+      expect(fake.tokenExchangeCount).toBe(exchanges + 1);
+      expect((await summary(t, owner.auth, created.id)).status).toBe('ready');
     });
   });
 
@@ -235,6 +285,19 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expect((await summary(t, owner.auth, id)).status).toBe('ready');
     });
 
+    it('a refresh GitLab answers with 500 is not retried (single-use refresh token), keeps the provider ready, and the next call refreshes', async () => {
+      const id = await expiredProvider();
+      const before = tokens.refreshCount;
+      const mark = tokens.requests.length;
+      tokens.failNext(500, 1);
+      const res = await repositories(t, id);
+      expect(expectProblem(res, 502, 'FORGE_ERROR').detail).toContain('GitLab');
+      expect(tokens.requests.slice(mark).filter((r) => r.path === '/oauth/token')).toHaveLength(1);
+      expect((await summary(t, owner.auth, id)).status).toBe('ready');
+      expect((await repositories(t, id)).status).toBe(200);
+      expect(tokens.refreshCount).toBe(before + 1);
+    });
+
     it('a token answer without expires_in is never refreshed on its own, only once GitLab rejects it', async () => {
       tokens.options.omitExpiresIn = true;
       const created = await create(tokens);
@@ -282,5 +345,11 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
         await revoked.stop();
       }
     });
+  });
+
+  it('never wrote a token or client secret to the logs', () => {
+    const logs = t.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toMatch(/gloat-[0-9a-f]{8}|glrt-[0-9a-f]{8}|secret-gitlab-app-/);
   });
 });
