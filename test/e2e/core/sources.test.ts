@@ -47,6 +47,32 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     await fake.stop();
   });
 
+  it('lists repositories and branches, tests the connection', async () => {
+    const repos = await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(org.member.auth);
+    expectProblem(repos, 404, 'NOT_FOUND'); // not shared: a member cannot see it
+    const res = await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(org.owner.auth);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.total).toBe(3);
+    expect((res.body.items as { fullName: string }[]).map((r) => r.fullName).sort()).toEqual(['acme/api', 'acme/stack', 'acme/web']);
+    expect(res.body.items[0]).toEqual({
+      id: expect.any(String), fullName: expect.any(String), owner: 'acme', name: expect.any(String), defaultBranch: 'main',
+      private: true, htmlUrl: expect.stringMatching(/^https:\/\//), cloneUrl: expect.stringMatching(/^https:\/\//),
+    });
+    const paged = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ page: 2, perPage: 2 }).set(org.owner.auth);
+    expect(paged.body).toMatchObject({ total: 3, items: [expect.any(Object)] });
+    const branches = await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/api' }).set(org.owner.auth);
+    expect(branches.status, branches.text).toBe(200);
+    expect(branches.body.total).toBe(2);
+    expect((branches.body.items as { name: string }[]).map((b) => b.name).sort()).toEqual(['develop', 'main']);
+    expect(branches.body.items[0]).toMatchObject({ name: expect.any(String), commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/nope' }).set(org.owner.auth), 404, 'NOT_FOUND');
+    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).set(org.owner.auth), 400, 'VALIDATION_FAILED');
+    const tested = await t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(org.owner.auth);
+    expect(tested.body).toEqual({ ok: true, repositoryCount: 3, message: 'Found 3 repositories' });
+    // Bitbucket does not use OAuth.
+    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/authorize-url`).set(org.owner.auth), 409, 'CONFLICT');
+  });
+
   it('connects an application: 200 Source, registers one push+tag hook with a secret, and GET returns the same', async () => {
     const id = serviceId('app');
     const res = await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth)
