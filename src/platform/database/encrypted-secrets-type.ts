@@ -55,6 +55,12 @@ export function encryptedSecretsType(cipher: SecretCipher): new () => Type<Secre
       return 'string';
     }
 
+    // Snapshot the stored text as read: re-encoding at load would encrypt stale (old-key) secrets with the
+    // current key into the snapshot itself, so the flush would see no change and never rewrite them.
+    override ensureComparable(): boolean {
+      return false;
+    }
+
     override getColumnType(): string {
       return 'text';
     }
