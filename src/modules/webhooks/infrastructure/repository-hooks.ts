@@ -59,16 +59,16 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
 
   async releaseIfUnused(providerId: string, repository: string): Promise<void> {
     try {
-      const released = await this.knex.transaction(async (trx) => {
+      await this.knex.transaction(async (trx) => {
         await lock(trx, providerId, repository);
         const { rows: users } = (await trx.raw(`select 1 from service_source where provider_id = ? and repository = ? and source_type = 'git' limit 1`, [providerId, repository])) as { rows: unknown[] };
-        if (users.length > 0) return false;
+        if (users.length > 0) return;
         const { rows } = (await trx.raw('delete from repository_hook where provider_id = ? and repository = ? returning repository', [providerId, repository])) as { rows: unknown[] };
-        return rows.length > 0;
+        if (rows.length === 0) return;
+        // Still under the lock: a connect waiting for it must not update the hook this removal is about to delete.
+        const provider = await this.uow.run(() => this.providers.findById(providerId));
+        if (provider) await this.removeFromForge(provider, [repository]);
       });
-      if (!released) return;
-      const provider = await this.uow.run(() => this.providers.findById(providerId));
-      if (provider) await this.removeFromForge(provider, [repository]);
     } catch (error) {
       this.logger.warn({ providerId, repository, err: error }, 'releasing a repository webhook failed');
     }

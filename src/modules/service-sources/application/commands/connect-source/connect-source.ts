@@ -46,8 +46,9 @@ export class ConnectSourceHandler {
     }
     const missing = await this.forge.verifyTarget(provider, command.repository, command.triggerType === 'push' ? command.branch : command.branch);
     if (missing) return err(missing);
-    const webhook = await this.hooks.register(provider, command.repository);
 
+    // The link commits before the hook is ensured, so a concurrent last disconnect of the repository sees this
+    // source and keeps the hook (registering first left a window where the release removed it).
     let previous: { providerId: string; repository: string } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
       const source = (await this.sources.find(command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
@@ -55,12 +56,22 @@ export class ConnectSourceHandler {
       if (source.providerId && source.repository && (source.providerId !== provider.id || source.repository !== command.repository)) {
         previous = { providerId: source.providerId, repository: source.repository };
       }
-      source.connect({ ...command, providerType: provider.type }, webhook);
+      source.connect({ ...command, providerType: provider.type }, { registered: false, url: null });
       await this.sources.save(source);
       return ok(source);
     });
-    if (result.ok && previous) await this.hooks.releaseIfUnused(previous.providerId, previous.repository);
-    if (!result.ok && webhook.managedBy === 'forgelink') await this.hooks.releaseIfUnused(provider.id, command.repository);
-    return result;
+    if (!result.ok) return result;
+    if (previous) await this.hooks.releaseIfUnused(previous.providerId, previous.repository);
+    const webhook = await this.hooks.register(provider, command.repository);
+    const updated = await this.uow.run(async () => {
+      const source = await this.sources.find(command.serviceType, command.serviceId);
+      if (!source || source.providerId !== provider.id || source.repository !== command.repository) return null;
+      source.updateWebhook(webhook);
+      await this.sources.save(source);
+      return source;
+    });
+    // Disconnected or moved while the hook was being registered: the hook may have no user left.
+    if (!updated) await this.hooks.releaseIfUnused(provider.id, command.repository);
+    return ok(updated ?? result.value);
   }
 }
