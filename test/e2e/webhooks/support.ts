@@ -102,10 +102,16 @@ export async function giteaProvider(t: TestApp, auth: Auth, gitea: FakeGitea): P
 }
 
 /** A Bitbucket Cloud provider with an API token (the app's BITBUCKET_API_URL must point at the fake). */
-export async function bitbucketProvider(t: TestApp, auth: Auth, bitbucket: FakeBitbucket, workspace: string): Promise<{ providerId: string }> {
+export async function bitbucketProvider(
+  t: TestApp,
+  auth: Auth,
+  bitbucket: FakeBitbucket,
+  workspace: string,
+  scopes?: readonly string[],
+): Promise<{ providerId: string }> {
   const email = `ci-${uniq()}@example.com`;
   const apiToken = `ATATT${uniq()}`;
-  bitbucket.addApiToken(email, apiToken);
+  bitbucket.addApiToken(email, apiToken, scopes);
   const res = await t.api
     .post('/v1/git-providers/bitbucket')
     .set(auth)
