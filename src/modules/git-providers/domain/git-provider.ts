@@ -58,7 +58,8 @@ export interface OAuthGrant {
 
 export interface ProviderChange<T extends ProviderType = ProviderType> {
   readonly name?: string;
-  readonly settings?: Partial<Omit<SettingsOf<T>, 'type'>>;
+  /** A setting set to null is cleared; an absent (or undefined) one is kept. */
+  readonly settings?: { readonly [K in keyof Omit<SettingsOf<T>, 'type'>]?: Omit<SettingsOf<T>, 'type'>[K] | null };
   /** A secret set to null is removed; an absent one is kept. */
   readonly secrets?: Partial<Record<SecretName, Secret | null>>;
 }
@@ -135,8 +136,11 @@ export class GitProvider extends AggregateRoot {
     const stale = this.checkVersion(expectedVersion);
     if (!stale.ok) return stale;
     if (change.name !== undefined) this.name = requireName(change.name);
-    // A setting present with the value undefined is cleared (groupName: null, tokenExpiresAt after a URL move).
-    if (change.settings) this.settings = stripUndefined({ ...this.settings, ...change.settings }) as ProviderSettings;
+    if (change.settings) {
+      const merged: Record<string, unknown> = { ...this.settings, ...stripUndefined(change.settings) };
+      for (const [key, value] of Object.entries(change.settings)) if (value === null) delete merged[key];
+      this.settings = merged as unknown as ProviderSettings;
+    }
     for (const [name, secret] of Object.entries(change.secrets ?? {}) as [SecretName, Secret | null | undefined][]) {
       if (secret === undefined) continue;
       if (secret === null) delete this.secrets[name];

@@ -108,7 +108,7 @@ export class ProviderRoutes implements RouteContributor {
       const b = parseInput(s.gitlabUpdate, req.body, 'body');
       const change: ProviderChange<'gitlab'> = {
         name: b.name,
-        settings: { ...strip({ gitlabUrl: b.gitlabUrl, applicationId: b.applicationId, redirectUri: b.redirectUri }), ...(b.groupName !== undefined ? { groupName: b.groupName ?? undefined } : {}) },
+        settings: { ...strip({ gitlabUrl: b.gitlabUrl, applicationId: b.applicationId, redirectUri: b.redirectUri }), ...(b.groupName !== undefined ? { groupName: b.groupName } : {}) },
         secrets: secrets({ clientSecret: b.secret }),
       };
       await this.updated(res, id, 'gitlab', change, b.expectedVersion);

@@ -45,5 +45,5 @@ function withTokenReset(provider: GitProvider, change: ProviderChange): Provider
   const current = provider.settings as unknown as Record<string, unknown>;
   const moved = ['gitlabUrl', 'giteaUrl', 'applicationId', 'clientId'].some((key) => s[key] !== undefined && s[key] !== current[key]);
   if (!moved || (provider.type !== 'gitlab' && provider.type !== 'gitea')) return change;
-  return { ...change, settings: { ...change.settings, tokenExpiresAt: undefined }, secrets: { ...change.secrets, accessToken: null, refreshToken: null } };
+  return { ...change, settings: { ...change.settings, tokenExpiresAt: null }, secrets: { ...change.secrets, accessToken: null, refreshToken: null } };
 }
