@@ -25,16 +25,32 @@ export class ForgeQueries {
   ) {}
 
   async testConnection(actor: Actor, providerId: string): Promise<Result<{ ok: true; repositoryCount: number; message: string }, Failure>> {
-    const repos = await this.call(actor, providerId, (provider) => this.connector.api(provider).listRepositories());
+    const repos = await this.listRepositories(actor, providerId);
     if (!repos.ok) return repos;
     const n = repos.value.length;
     return ok({ ok: true, repositoryCount: n, message: `Found ${n} ${n === 1 ? 'repository' : 'repositories'}` });
   }
 
   async repositories(actor: Actor, providerId: string, options: ListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
-    const repos = await this.call(actor, providerId, (provider) => this.connector.api(provider).listRepositories());
+    const repos = await this.listRepositories(actor, providerId);
     if (!repos.ok) return repos;
     return ok(page(repos.value, (r) => r.fullName, options));
+  }
+
+  /** A listing only 404s when the provider points at nothing: that is its setup, not an unknown provider id. */
+  private async listRepositories(actor: Actor, providerId: string): Promise<Result<ForgeRepository[], Failure>> {
+    let missing: string | undefined;
+    const repos = await this.call(actor, providerId, async (provider) => {
+      try {
+        return await this.connector.api(provider).listRepositories();
+      } catch (error) {
+        if (!(error instanceof ForgeError) || error.kind !== 'not_found') throw error;
+        missing = missingTarget(provider);
+        return [];
+      }
+    });
+    if (repos.ok && missing) return err(failure.notReady(missing));
+    return repos;
   }
 
   async branches(actor: Actor, providerId: string, repository: string, options: ListOptions): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
@@ -81,6 +97,15 @@ export class ForgeQueries {
       throw error;
     }
   }
+}
+
+function missingTarget(provider: GitProvider): string {
+  const s = provider.settings;
+  if (s.type === 'github') {
+    return `GitHub has no installation ${s.installationId ?? ''} of app ${s.appId ?? ''} (the app was uninstalled, or installationId is wrong): install the app again (installUrl) or PATCH installationId`;
+  }
+  if (s.type === 'bitbucket') return `Bitbucket has no workspace "${s.workspace}" these credentials can see: check the workspace slug`;
+  return `The ${s.type === 'gitlab' ? 'GitLab' : 'Gitea'} server answered 404 to the repository listing: check the provider's URL`;
 }
 
 /** GitHub and Bitbucket credentials can be fixed on the forge side, so a re-test is allowed; OAuth needs a new grant. */
