@@ -81,6 +81,15 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect((await summary(t, owner.auth, id)).status).toBe('ready');
   });
 
+  it('a workspace Bitbucket does not know is 422 naming the workspace, not a 404 that reads as "no such provider"', async () => {
+    const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme-typo', apiToken: 'ATATT-good-token' });
+    const id = (res.body as { id: string }).id;
+    const problem = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
+    expect(problem.detail).toContain('acme-typo');
+    expect((await t.api.patch(`/v1/git-providers/${id}/bitbucket`).set(owner.auth).send({ workspace: 'acme' })).status).toBe(200);
+    expect((await t.api.get(`/v1/git-providers/${id}/repositories`).set(owner.auth)).body.total).toBe(250);
+  });
+
   it('connecting a source checks the repository and branch on Bitbucket', async () => {
     const put = (repository: string, branch: string) => t.api.put(`/v1/services/application/${unique('svc')}/source`).set(owner.auth).send({ providerId, repository, branch });
     expectProblem(await put('acme/missing', 'main'), 422, 'PROVIDER_NOT_READY');

@@ -154,6 +154,22 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expect((await summary(t, owner.auth, id)).status).toBe('ready');
   });
 
+  it('an installation GitHub does not know (app uninstalled) makes the listing 422 with what to do, not a 404 that reads as "no such provider"', async () => {
+    const created = await t.api
+      .post('/v1/git-providers/github')
+      .set(owner.auth)
+      .send({ name: unique('uninstalled'), githubUrl: fake.url, appId: app.appId, installationId: 999_001, privateKey: app.privateKey, webhookSecret: 'whs' });
+    const id = (created.body as { id: string }).id;
+    const test = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
+    expect(test.detail).toContain('999001');
+    expect(test.detail).toMatch(/install/i);
+    expectProblem(await t.api.get(`/v1/git-providers/${id}/repositories`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
+    const fixed = await t.api.patch(`/v1/git-providers/${id}/github`).set(owner.auth).send({ installationId });
+    expect(fixed.status).toBe(200);
+    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({ ok: true, repositoryCount: 250 });
+    expect((await summary(t, owner.auth, id)).status).toBe('ready');
+  });
+
   it('connecting a service source checks that the repository and branch exist on GitHub', async () => {
     const put = (serviceId: string, repository: string, branch: string) =>
       t.api.put(`/v1/services/application/${serviceId}/source`).set(owner.auth).send({ providerId, repository, branch });
