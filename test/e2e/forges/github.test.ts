@@ -51,6 +51,22 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expect(listing.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('mints one installation token for many concurrent calls and reuses it afterwards', async () => {
+    fake.addInstallation(app.appId, 31_338, 'beta');
+    fake.setRepositories(31_338, 120);
+    const created = await t.api
+      .post('/v1/git-providers/github')
+      .set(owner.auth)
+      .send({ name: unique('tokens'), githubUrl: fake.url, appId: app.appId, installationId: 31_338, privateKey: app.privateKey, webhookSecret: 'whs' });
+    const id = (created.body as { id: string }).id;
+    const before = fake.tokenRequests;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)));
+    expect(answers.map((a) => a.body.repositoryCount)).toEqual(Array(10).fill(120));
+    expect(fake.tokenRequests - before).toBe(1);
+    expect((await t.api.get(`/v1/git-providers/${id}/repositories`).set(owner.auth)).body.total).toBe(120);
+    expect(fake.tokenRequests - before).toBe(1);
+  });
+
   it('lists repositories: all pages by default, then search, page and perPage with the filtered total', async () => {
     const all = await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(owner.auth);
     expect(all.status).toBe(200);
