@@ -4,7 +4,7 @@ import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
 import { openDatabase } from '../src/platform/database/orm.js';
 import { InProcessEventBus } from '../src/platform/events/event-bus.js';
 import { OutboxRelay } from '../src/platform/outbox/outbox-relay.js';
-import { type BenchDatabase } from './support/database.js';
+import { type BenchServer } from './support/database.js';
 import { count, printTable, rateRatio, timed, ms } from './support/report.js';
 
 export interface OutboxOptions {
@@ -51,12 +51,11 @@ async function run(knex: Knex, options: OutboxOptions, batchSize: number): Promi
 }
 
 /** 4. Outbox relay throughput into the in-process bus: batches of 100 vs. one row per transaction. */
-export async function benchOutbox(database: BenchDatabase, options: OutboxOptions): Promise<void> {
+export async function benchOutbox(server: BenchServer, options: OutboxOptions): Promise<void> {
+  const database = await server.createDatabase();
   const orm = await openDatabase({ databaseUrl: database.databaseUrl, cipher: new SecretCipher(database.masterKey), poolMax: 2 });
   try {
     const knex = orm.em.getKnex();
-    // Whatever earlier benches left unpublished must not count here.
-    await knex.raw('update outbox set published_at = now() where published_at is null');
     await run(knex, { ...options, events: Math.min(500, options.events) }, options.batchSize); // warm-up
     const batched = await run(knex, options, options.batchSize);
     const single = await run(knex, options, options.baselineBatchSize);

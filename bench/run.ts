@@ -3,7 +3,7 @@ import os from 'node:os';
 import { benchConditional, benchListing, type ListingOptions } from './listing.js';
 import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
-import { createBenchDatabase, type BenchDatabase } from './support/database.js';
+import { startBenchServer, type BenchServer } from './support/database.js';
 import { ms, now } from './support/report.js';
 
 /**
@@ -29,20 +29,20 @@ async function main(): Promise<void> {
   if (selected.has('conditional')) await benchConditional(listing);
 
   if (selected.has('webhooks') || selected.has('outbox')) {
-    let database: BenchDatabase | undefined;
+    let server: BenchServer | undefined;
     const cleanUp = (): void => {
-      void database?.drop().finally(() => process.exit(130));
+      void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
     };
     process.once('SIGINT', cleanUp);
     process.once('SIGTERM', cleanUp);
     try {
       const setup = now();
-      database = await createBenchDatabase();
-      console.log(`\ndatabase: a fresh migrated database on the ${database.where} (${ms(now() - setup)} to set up)`);
-      if (selected.has('webhooks')) await benchWebhooks(database, { fewSources: 10, manySources: 10_000, deliveries: 300, rounds: 3, warmup: 100 });
-      if (selected.has('outbox')) await benchOutbox(database, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
+      server = await startBenchServer();
+      console.log(`\ndatabases: fresh migrated databases on the ${server.where} (server ready in ${ms(now() - setup)}), dropped at the end`);
+      if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 10, manySources: 10_000, deliveries: 300, warmup: 50 });
+      if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
     } finally {
-      await database?.drop();
+      await server?.stop();
       process.off('SIGINT', cleanUp);
       process.off('SIGTERM', cleanUp);
     }

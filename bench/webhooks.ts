@@ -9,17 +9,16 @@ import { createLogger } from '../src/platform/logging/logger.js';
 import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
 import { signGitHub } from '../test/support/webhook-signing.js';
 import { fixtureBytes } from '../test/unit/webhooks/fixtures.js';
-import { type BenchDatabase } from './support/database.js';
+import { type BenchDatabase, type BenchServer } from './support/database.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
 
 export interface WebhookOptions {
   /** Service sources connected in the small and the large case. */
   readonly fewSources: number;
   readonly manySources: number;
-  /** Measured deliveries per case, spread over `rounds` alternations of the two cases. */
+  /** Measured deliveries per case. */
   readonly deliveries: number;
-  readonly rounds: number;
-  /** Unmeasured deliveries after start-up. */
+  /** Unmeasured deliveries per case after start-up. */
   readonly warmup: number;
 }
 
@@ -97,9 +96,9 @@ class Deliveries {
   }
 }
 
-/** Rows straight into service_source (the connect command would call the forge for each). Row 1 is the push's target. */
-async function insertSources(knex: Knex, organizationId: string, providerId: string, from: number, to: number): Promise<void> {
-  // Every 100th source watches the same repository on another branch, so the branch filter has work to do.
+/** `sources` rows straight into service_source (the connect command would call the forge for each). Row 1 is the push's target. */
+async function insertSources(knex: Knex, organizationId: string, providerId: string, sources: number): Promise<void> {
+  // Every 100th source watches the pushed repository on another branch, so the branch condition has work to do.
   await knex.raw(
     `insert into service_source (service_type, service_id, organization_id, source_type, provider_id, provider_type, repository, owner,
                                  branch, trigger_type, watch_paths, auto_deploy, build_path, compose_path, status, webhook, created_at, updated_at, version)
@@ -108,17 +107,11 @@ async function insertSources(knex: Knex, organizationId: string, providerId: str
             case when g = 1 then ? when g % 100 = 0 then 'feature-' || g else 'main' end,
             'push', null, true, '/', case when g % 7 = 0 then 'docker-compose.yml' end, 'idle',
             '{"registered": true, "url": null, "managedBy": "github-app"}'::jsonb, now(), now(), 1
-       from generate_series(?::int, ?::int) g`,
-    [organizationId, providerId, REPOSITORY, BRANCH, from, to],
+       from generate_series(1, ?::int) g`,
+    [organizationId, providerId, REPOSITORY, BRANCH, sources],
   );
   // Autovacuum would do this within a minute of a bulk load; the bench does not wait for it.
   await knex.raw('analyze service_source');
-}
-
-/** Back to the first `keep` sources; vacuumed so the smaller table is really small again. */
-async function removeSources(knex: Knex, organizationId: string, keep: number): Promise<void> {
-  await knex.raw(`delete from service_source where organization_id = ? and substr(service_id, 7)::int > ?`, [organizationId, keep]);
-  await knex.raw('vacuum analyze service_source');
 }
 
 const MATCH_SQL = `select service_type, service_id, trigger_type, branch, watch_paths, auto_deploy from service_source
@@ -159,8 +152,17 @@ interface PlanNode {
   readonly Plans?: PlanNode[];
 }
 
-/** 3. Webhook matching cost vs. number of connected services, and delivery latency, on the real app. */
-export async function benchWebhooks(database: BenchDatabase, options: WebhookOptions): Promise<void> {
+interface Target {
+  readonly sources: number;
+  readonly app: Application;
+  readonly knex: Knex;
+  readonly providerId: string;
+  readonly deliveries: Deliveries;
+  close(): Promise<void>;
+}
+
+/** The real app on its own database, one GitHub provider created over the API, and `sources` sources connected to it. */
+async function startTarget(database: BenchDatabase, sources: number): Promise<Target> {
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -177,6 +179,14 @@ export async function benchWebhooks(database: BenchDatabase, options: WebhookOpt
   const app = await createApplication(config, { logger: createLogger(config.logLevel, quietSink()) });
   let server: Server | undefined;
   let deliveries: Deliveries | undefined;
+  const close = async (): Promise<void> => {
+    deliveries?.close();
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server?.close(() => resolve()));
+    }
+    await app.close();
+  };
   try {
     server = await new Promise<Server>((resolve) => {
       const listening = app.http.listen(0, '127.0.0.1', () => resolve(listening));
@@ -191,91 +201,73 @@ export async function benchWebhooks(database: BenchDatabase, options: WebhookOpt
     const created = await fetch(`${baseUrl}/v1/git-providers/github`, {
       method: 'POST',
       headers: { authorization: `Bearer ${owner.value.apiKey}`, 'content-type': 'application/json' },
-      // Nothing is called on the forge: a GitHub App's push needs no compare when the payload lists the files.
+      // Nothing is called on the forge: the push payload lists its files and no source watches paths.
       body: JSON.stringify({ name: 'Bench GitHub', githubUrl: 'http://127.0.0.1:9', appId: 1, installationId: 1, privateKey, webhookSecret }),
     });
     const provider = (await created.json()) as { id?: string };
     if (created.status !== 201 || !provider.id) throw new Error(`creating the provider answered ${created.status} ${JSON.stringify(provider)}`);
-    const providerId = provider.id;
 
     const knex = app.orm.em.getKnex();
-    deliveries = new Deliveries(app, baseUrl, providerId, webhookSecret);
+    await insertSources(knex, organizationId, provider.id, sources);
+    deliveries = new Deliveries(app, baseUrl, provider.id, webhookSecret);
+    return { sources, app, knex, providerId: provider.id, deliveries, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
-    // Alternate the two cases (grow to many, shrink back to few) so warm-up and machine noise fall on both alike.
-    let connected = 0;
-    const connect = async (sources: number): Promise<void> => {
-      if (sources > connected) await insertSources(knex, organizationId, providerId, connected + 1, sources);
-      else if (sources < connected) await removeSources(knex, organizationId, sources);
-      connected = sources;
-    };
-    await connect(options.fewSources);
-    await deliveries.run(options.warmup);
-    const few = { samples: [] as Sample[], plan: '', query: [] as number[] };
-    const many = { samples: [] as Sample[], plan: '', query: [] as number[] };
-    const unindexed: number[] = [];
-    const perRound = Math.ceil(options.deliveries / options.rounds);
-    for (let round = 0; round < options.rounds; round++) {
-      for (const [sources, into] of [[options.fewSources, few], [options.manySources, many]] as const) {
-        await connect(sources);
-        await deliveries.run(5);
-        into.samples.push(...(await deliveries.run(perRound)));
-        into.plan = await matchPlan(knex, providerId);
-        into.query.push(...(await timeMatchQuery(knex, providerId, perRound)));
-        if (sources === options.manySources) unindexed.push(...(await timeMatchQuery(knex, providerId, 20, true)));
-      }
+/**
+ * 3. Webhook matching cost vs. number of connected services, and delivery latency, on the real app. The two cases
+ * run side by side (two apps, two databases) and their deliveries alternate, so machine noise hits both alike.
+ */
+export async function benchWebhooks(server: BenchServer, options: WebhookOptions): Promise<void> {
+  const targets: Target[] = [];
+  try {
+    const few = await startTarget(await server.createDatabase(), options.fewSources);
+    targets.push(few);
+    const many = await startTarget(await server.createDatabase(), options.manySources);
+    targets.push(many);
+
+    for (let i = 0; i < options.warmup; i++) for (const target of targets) await target.deliveries.send();
+    const samples = new Map<Target, Sample[]>([[few, []], [many, []]]);
+    for (let i = 0; i < options.deliveries; i++) {
+      for (const target of i % 2 === 0 ? [few, many] : [many, few]) samples.get(target)?.push(await target.deliveries.send());
     }
+    const queries = new Map<Target, number[]>([[few, []], [many, []]]);
+    for (let i = 0; i < 10; i++) {
+      for (const target of i % 2 === 0 ? [few, many] : [many, few]) queries.get(target)?.push(...(await timeMatchQuery(target.knex, target.providerId, 30)));
+    }
+    const unindexed = await timeMatchQuery(many.knex, many.providerId, 50, true);
+    const plans = { few: await matchPlan(few.knex, few.providerId), many: await matchPlan(many.knex, many.providerId) };
 
-    const p = (samples: Sample[], key: keyof Sample, q: number): number => percentile(samples.map((s) => s[key]), q);
-    const all = [...few.samples, ...many.samples];
+    const of = (target: Target, key: keyof Sample): number[] => (samples.get(target) ?? []).map((s) => s[key]);
+    const row = (label: string, m: number[], b: number[], q: number) => ({
+      case: label,
+      measured: ms(percentile(m, q)),
+      baseline: ms(percentile(b, q)),
+      ratio: timeRatio(percentile(m, q), percentile(b, q)),
+    });
+    const all = [...of(few, 'endToEnd'), ...of(many, 'endToEnd')];
     printTable(
       `3. Webhook matching: ${count(options.deliveries)} signed GitHub push deliveries per case, each matching 1 source (real app, HTTP on 127.0.0.1)`,
       [
-        {
-          case: 'matching query alone p50',
-          measured: ms(percentile(many.query, 50)),
-          baseline: ms(percentile(few.query, 50)),
-          ratio: timeRatio(percentile(many.query, 50), percentile(few.query, 50)),
-        },
-        {
-          case: 'HTTP latency p50',
-          measured: ms(p(many.samples, 'http', 50)),
-          baseline: ms(p(few.samples, 'http', 50)),
-          ratio: timeRatio(p(many.samples, 'http', 50), p(few.samples, 'http', 50)),
-        },
-        {
-          case: 'HTTP latency p95',
-          measured: ms(p(many.samples, 'http', 95)),
-          baseline: ms(p(few.samples, 'http', 95)),
-          ratio: timeRatio(p(many.samples, 'http', 95), p(few.samples, 'http', 95)),
-        },
-        {
-          case: 'end-to-end p50 (POST → event on the bus)',
-          measured: ms(p(many.samples, 'endToEnd', 50)),
-          baseline: ms(p(few.samples, 'endToEnd', 50)),
-          ratio: timeRatio(p(many.samples, 'endToEnd', 50), p(few.samples, 'endToEnd', 50)),
-        },
-        {
-          case: 'end-to-end p95',
-          measured: ms(p(many.samples, 'endToEnd', 95)),
-          baseline: ms(p(few.samples, 'endToEnd', 95)),
-          ratio: timeRatio(p(many.samples, 'endToEnd', 95), p(few.samples, 'endToEnd', 95)),
-        },
+        row('matching query alone p50', queries.get(many) ?? [], queries.get(few) ?? [], 50),
+        row('HTTP latency p50', of(many, 'http'), of(few, 'http'), 50),
+        row('HTTP latency p95', of(many, 'http'), of(few, 'http'), 95),
+        row('end-to-end p50 (POST → event on the bus)', of(many, 'endToEnd'), of(few, 'endToEnd'), 50),
+        row('end-to-end p95', of(many, 'endToEnd'), of(few, 'endToEnd'), 95),
       ],
       { case: 'figure', measured: `${count(options.manySources)} sources`, baseline: `${count(options.fewSources)} sources`, ratio: 'ratio' },
       [
-        `matching query plan: ${count(options.fewSources)} sources → ${few.plan}; ${count(options.manySources)} sources → ${many.plan}`,
+        `matching query plan: ${count(options.fewSources)} sources → ${plans.few}; ${count(options.manySources)} sources → ${plans.many}`,
         `the same query at ${count(options.manySources)} sources with index scans disabled: p50 ${ms(percentile(unindexed, 50))} (what the index saves)`,
-        `all ${count(all.length)} deliveries: end-to-end p50 ${ms(median(all.map((s) => s.endToEnd)))}, p95 ${ms(percentile(all.map((s) => s.endToEnd), 95))}, max ${ms(Math.max(...all.map((s) => s.endToEnd)))}`,
-        `deliveries sent one at a time; ${options.rounds} rounds alternating ${count(options.fewSources)} and ${count(options.manySources)} sources, after ${options.warmup} warm-up deliveries`,
+        `all ${count(all.length)} deliveries: end-to-end p50 ${ms(median(all))}, p95 ${ms(percentile(all, 95))}, max ${ms(Math.max(...all))}`,
+        `one delivery at a time, alternating between the two apps (each on its own database), after ${options.warmup} warm-up deliveries each`,
         'end-to-end includes the outbox relay publishing deployment.requested (kicked on commit)',
       ],
     );
   } finally {
-    deliveries?.close();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server?.close(() => resolve()));
-    }
-    await app.close();
+    for (const target of targets.reverse()) await target.close();
   }
 }

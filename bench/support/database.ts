@@ -10,49 +10,57 @@ export interface BenchDatabase {
   /** A fresh, migrated database of its own. */
   readonly databaseUrl: string;
   readonly masterKey: string;
-  /** Where it runs: "DATABASE_URL server" or "embedded PostgreSQL". */
+}
+
+export interface BenchServer {
+  /** "DATABASE_URL server" or "embedded PostgreSQL". */
   readonly where: string;
-  /** Drops the database and stops the embedded server, if one was started. Safe to call twice. */
-  drop(): Promise<void>;
+  createDatabase(): Promise<BenchDatabase>;
+  /** Drops every database created here and stops the embedded server, if one was started. Safe to call twice. */
+  stop(): Promise<void>;
 }
 
 /**
- * One fresh migrated database for a bench run, as test/support/global-setup.ts does for tests: on DATABASE_URL's
- * server when set, else on an embedded PostgreSQL under the OS temp dir.
+ * The PostgreSQL server the benches create their databases on, as test/support/global-setup.ts does for tests:
+ * DATABASE_URL's server when set, else an embedded PostgreSQL under the OS temp dir.
  */
-export async function createBenchDatabase(): Promise<BenchDatabase> {
+export async function startBenchServer(): Promise<BenchServer> {
   let embedded: EmbeddedDatabase | undefined;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(os.tmpdir(), 'forgelink-bench-db'), database: 'postgres' });
     serverUrl = embedded.url;
   }
-  const name = `forgelink_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = withDatabase(serverUrl, 'postgres');
-  await adminQuery(admin, `create database ${name}`);
-  const databaseUrl = withDatabase(serverUrl, name);
-  const masterKey = randomBytes(32).toString('base64');
-  try {
-    const orm = await openDatabase({ databaseUrl, cipher: new SecretCipher(masterKey), poolMax: 2 });
-    await migrate(orm);
-    await orm.close(true);
-  } catch (error) {
-    await adminQuery(admin, `drop database if exists ${name} with (force)`).catch(() => undefined);
-    await embedded?.stop();
-    throw error;
-  }
+  const created: string[] = [];
+  let stopped = false;
 
-  let dropped = false;
+  const drop = async (name: string): Promise<void> => {
+    await adminQuery(admin, `drop database if exists ${name} with (force)`).catch((error: unknown) => {
+      console.error(`could not drop ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+
   return {
-    databaseUrl,
-    masterKey,
     where: embedded ? 'embedded PostgreSQL' : 'DATABASE_URL server',
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await adminQuery(admin, `drop database if exists ${name} with (force)`).catch((error: unknown) => {
-        console.error(`could not drop ${name}: ${error instanceof Error ? error.message : String(error)}`);
-      });
+    async createDatabase() {
+      const name = `forgelink_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+      await adminQuery(admin, `create database ${name}`);
+      created.push(name);
+      const databaseUrl = withDatabase(serverUrl, name);
+      const masterKey = randomBytes(32).toString('base64');
+      const orm = await openDatabase({ databaseUrl, cipher: new SecretCipher(masterKey), poolMax: 2 });
+      try {
+        await migrate(orm);
+      } finally {
+        await orm.close(true);
+      }
+      return { databaseUrl, masterKey };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const name of created.splice(0)) await drop(name);
       await embedded?.stop();
     },
   };
