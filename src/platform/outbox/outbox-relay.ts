@@ -111,45 +111,53 @@ export class OutboxRelay {
 
   async runBatch(): Promise<{ claimed: number; published: number }> {
     return this.knex.transaction(async (trx) => {
-      const { rows } = (await trx.raw(
-        `select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts
-           from outbox o
-          where o.published_at is null
-            and o.next_attempt_at <= now()
-            and not exists (
-              select 1 from outbox p
-               where p.aggregate_id = o.aggregate_id and p.published_at is null
-                 and (p.txid, p.position) < (o.txid, o.position))
-          order by o.txid, o.position
-          limit ?
-          for update of o skip locked`,
-        [this.batchSize],
-      )) as { rows: Row[] };
-
+      let claimed = 0;
       let published = 0;
       const blocked = new Set<string>();
-      for (const row of rows) {
-        if (blocked.has(row.aggregate_id)) continue;
-        const envelope = toEnvelope(row);
-        try {
-          for (const publisher of this.publishers) await publisher.publish(envelope);
-          await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = ?', [row.position]);
-          published++;
-        } catch (error) {
-          blocked.add(row.aggregate_id);
-          const attempts = row.attempts + 1;
-          const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
-          const message = error instanceof Error ? error.message : String(error);
-          await trx.raw(`update outbox set attempts = ?, last_error = ?, next_attempt_at = now() + (? * interval '1 millisecond') where position = ?`, [
-            attempts,
-            message.slice(0, 500),
-            delay,
-            row.position,
-          ]);
-          this.logger.warn({ eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message }, 'publishing an event failed; will retry');
+      // Only an aggregate's oldest unpublished row is claimable; once this transaction published it, the next one
+      // is claimable here (and still not by other relays, which see it unpublished until commit), so claim again.
+      while (claimed < this.batchSize) {
+        const { rows } = (await trx.raw(
+          `select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts
+             from outbox o
+            where o.published_at is null
+              and o.next_attempt_at <= now()
+              and not exists (
+                select 1 from outbox p
+                 where p.aggregate_id = o.aggregate_id and p.published_at is null
+                   and (p.txid, p.position) < (o.txid, o.position))
+            order by o.txid, o.position
+            limit ?
+            for update of o skip locked`,
+          [this.batchSize - claimed],
+        )) as { rows: Row[] };
+        if (rows.length === 0) break;
+        claimed += rows.length;
+        const publishedBefore = published;
+        for (const row of rows) {
+          if (blocked.has(row.aggregate_id)) continue;
+          const envelope = toEnvelope(row);
+          try {
+            for (const publisher of this.publishers) await publisher.publish(envelope);
+            await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = ?', [row.position]);
+            published++;
+          } catch (error) {
+            blocked.add(row.aggregate_id);
+            const attempts = row.attempts + 1;
+            const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
+            const message = error instanceof Error ? error.message : String(error);
+            await trx.raw(`update outbox set attempts = ?, last_error = ?, next_attempt_at = now() + (? * interval '1 millisecond') where position = ?`, [
+              attempts,
+              message.slice(0, 500),
+              delay,
+              row.position,
+            ]);
+            this.logger.warn({ eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message }, 'publishing an event failed; will retry');
+          }
         }
+        if (published === publishedBefore) break;
       }
-      return { claimed: rows.length, published };
+      return { claimed, published };
     });
   }
 }
