@@ -41,7 +41,8 @@ export class SecretCipher {
     if (version !== 'v1' || !id || !iv || !tag || body === undefined) throw new Error('Unrecognised ciphertext format');
     const key = this.keys.get(id);
     if (!key) throw new Error(`No master key with id ${id} is configured (set FORGELINK_MASTER_KEYS_OLD during a rotation)`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    // A fixed tag length: GCM otherwise accepts a truncated tag (as short as 4 bytes) as authentic.
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(associatedData));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
