@@ -49,6 +49,16 @@ describe('SecretCipher', () => {
     expect(() => cipher.decrypt(tamper(ciphertext, index), 'aad')).toThrow();
   });
 
+  it('throws when the tag was truncated (GCM would otherwise accept a 4-byte prefix of the real tag)', () => {
+    const cipher = new SecretCipher(keyA);
+    const parts = cipher.encrypt('value', 'aad').split('.');
+    for (const length of [4, 8, 12, 15]) {
+      const truncated = [...parts];
+      truncated[3] = Buffer.from(parts[3] ?? '', 'base64url').subarray(0, length).toString('base64url');
+      expect(() => cipher.decrypt(truncated.join('.'), 'aad')).toThrow();
+    }
+  });
+
   it('throws on a malformed ciphertext or unknown version', () => {
     const cipher = new SecretCipher(keyA);
     const ciphertext = cipher.encrypt('value');
