@@ -164,6 +164,19 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       }
     });
 
+    it('a source with autoDeploy false is recorded as auto_deploy_disabled', async () => {
+      const manual = serviceId('gh-manual');
+      await connect(t, org.auth, manual, { providerId, repository: 'Codertocat/Hello-World', branch: 'master', autoDeploy: false });
+      const payload = octokitExamples('push')[4] as Json;
+      expect(payload.ref).toBe('refs/heads/master');
+      const body = json(payload);
+      const delivery = newDeliveryId();
+      const res = await deliver(t, providerId, body, signGitHub(body, secret, { delivery }));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ deliveryId: delivery, deployments: 0, reason: 'auto_deploy_disabled' });
+      expect(await db.eventsFor(delivery)).toBe(0);
+    });
+
     it('a ping is recorded and answered 200 without deployments', async () => {
       const body = fixtureBytes('github', 'ping.json');
       const delivery = newDeliveryId();

@@ -193,6 +193,21 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     await expectNothingStored(f.providerId, delivery);
   });
 
+  it('GitHub: after the webhook secret is changed (PATCH), the old secret is 401 and the new one verifies', async () => {
+    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
+    const body = forges.github.body;
+    expect((await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret))).status).toBe(200);
+    const rotated = 'rotated-webhook-secret-0123456789';
+    const patched = await t.api.patch(`/v1/git-providers/${gh.providerId}/github`).set(auth).send({ webhookSecret: rotated });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const delivery = newDeliveryId();
+    expectSignatureProblem(await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret, { delivery })));
+    await expectNothingStored(gh.providerId, delivery);
+    const res = await deliver(t, gh.providerId, body, signGitHub(body, rotated));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ deployments: 0, reason: 'no_matching_source' });
+  });
+
   it('Gitea: the HMAC is over the raw bytes (Go-escaped JSON verifies; re-serialising would not)', async () => {
     const f = forges.gitea;
     const payload = fixtureJson('gitea', 'push-event.json');
