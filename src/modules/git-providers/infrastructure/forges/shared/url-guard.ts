@@ -48,7 +48,9 @@ export class UrlGuard {
   private isAllowlisted(url: URL): boolean {
     const host = url.hostname.toLowerCase();
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    return this.allow.has(host) || this.allow.has(`${host}:${port}`);
+    // An IPv6 hostname comes bracketed ([fd00::1]); accept the bare form in the list too.
+    const bare = host.replace(/^\[|\]$/g, '');
+    return this.allow.has(host) || this.allow.has(bare) || this.allow.has(`${host}:${port}`);
   }
 }
 
