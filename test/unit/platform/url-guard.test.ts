@@ -108,6 +108,15 @@ describe('UrlGuard', () => {
     expect(await byPort.check('https://[::1]:8444')).toMatch(/private or loopback/);
   });
 
+  it('allowlists an IPv6 host written with or without brackets', async () => {
+    for (const entry of ['fd00::12', '[fd00::12]']) {
+      const allowed = new UrlGuard([entry], dns.resolve);
+      expect(await allowed.check('http://[fd00::12]:3000/'), entry).toBeNull();
+      expect(await allowed.check('https://[fd00::13]/'), entry).toMatch(/private or loopback/);
+    }
+    expect(await new UrlGuard(['[fd00::12]:3000'], dns.resolve).check('http://[fd00::12]:3000/')).toBeNull();
+  });
+
   it('isPublicAddress', () => {
     for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(a)).toBe(true);
     for (const a of ['127.0.0.1', '10.0.0.1', '172.20.0.1', '192.168.1.1', '169.254.1.1', '::1', 'fd00::1', 'fe80::1', '::ffff:192.168.0.1', '::ffff:7f00:1', 'not-an-ip']) {
