@@ -159,6 +159,13 @@ describe('repository hook registration against the fake forges', () => {
     const giteaBody = fixtureBytes('gitea', 'push-event.json');
     expect((await deliver(t, gt.providerId, giteaBody, signGitea(giteaBody, s1))).status).toBe(202);
     expect((await deliver(t, gt.providerId, giteaBody, signGitea(giteaBody, tokenA))).status).toBe(401);
+    // A hook secret vouches for its own repository only: example/example's push signed with example/other's secret.
+    const rebound = newDeliveryId();
+    const crossRepo = await deliver(t, gt.providerId, giteaBody, signGitea(giteaBody, s2, { delivery: rebound }));
+    expect(crossRepo.status).toBe(401);
+    expect(crossRepo.body.code).toBe('INVALID_SIGNATURE');
+    expect(await db.deliveryRows(gt.providerId, rebound)).toEqual([]);
+    expect(await db.eventsFor(rebound)).toBe(0);
   });
 
   it('deleting the provider removes its hooks from every repository', async () => {

@@ -93,9 +93,9 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
   }
 
   /** Every hook secret registered for the provider: the candidates a GitLab/Gitea/Bitbucket delivery is verified against. */
-  async secretsFor(providerId: string): Promise<string[]> {
-    const { rows } = (await this.knex.raw('select secret from repository_hook where provider_id = ?', [providerId])) as { rows: { secret: string }[] };
-    return rows.map((r) => this.cipher.decrypt(r.secret, SECRET_PURPOSE));
+  async secretsFor(providerId: string): Promise<{ secret: string; repository: string }[]> {
+    const { rows } = (await this.knex.raw('select repository, secret from repository_hook where provider_id = ?', [providerId])) as { rows: { repository: string; secret: string }[] };
+    return rows.map((r) => ({ secret: this.cipher.decrypt(r.secret, SECRET_PURPOSE), repository: r.repository }));
   }
 }
 

@@ -1,7 +1,7 @@
 import { type MikroOrmUnitOfWork } from '../../../platform/database/unit-of-work.js';
 import { type ReadDatabase } from '../../../shared/read-database.js';
 import { type GitProviderRepository } from '../../git-providers/domain/git-provider-repository.js';
-import { type DeliveryStore, type MatchableSource, type WebhookProvider } from '../application/ports/deliveries.js';
+import { type DeliveryStore, type MatchableSource, type WebhookProvider, type WebhookSecret } from '../application/ports/deliveries.js';
 import { type WebhookDelivery } from '../domain/webhook-delivery.js';
 import { type RepositoryHooks } from './repository-hooks.js';
 
@@ -27,11 +27,11 @@ export class SqlDeliveryStore implements DeliveryStore {
     return row ? { id: row.id, type: row.type, organizationId: row.organization_id } : null;
   }
 
-  async secrets(provider: WebhookProvider): Promise<string[]> {
+  async secrets(provider: WebhookProvider): Promise<WebhookSecret[]> {
     if (provider.type !== 'github') return this.hooks.secretsFor(provider.id);
     const loaded = await this.uow.run(() => this.providers.findById(provider.id));
     const secret = loaded?.secret('webhookSecret');
-    return secret ? [secret.reveal()] : [];
+    return secret ? [{ secret: secret.reveal() }] : [];
   }
 
   async alreadyReceived(providerId: string, deliveryId: string): Promise<boolean> {

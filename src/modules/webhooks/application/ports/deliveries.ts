@@ -9,6 +9,12 @@ export interface MatchableSource {
   readonly autoDeploy: boolean;
 }
 
+export interface WebhookSecret {
+  readonly secret: string;
+  /** Set for repository hooks: a delivery verified with this secret may only concern this repository. */
+  readonly repository?: string;
+}
+
 export interface WebhookProvider {
   readonly id: string;
   readonly type: 'github' | 'gitlab' | 'bitbucket' | 'gitea';
@@ -18,8 +24,11 @@ export interface WebhookProvider {
 /** Persistence the webhook pipeline needs. */
 export interface DeliveryStore {
   provider(providerId: string): Promise<WebhookProvider | null>;
-  /** The secrets a delivery to this provider may be signed with (the App's secret, or every registered hook's). */
-  secrets(provider: WebhookProvider): Promise<string[]>;
+  /**
+   * The secrets a delivery to this provider may be signed with: the App's secret (any repository of the
+   * installation), or each registered hook's secret, bound to the repository it was registered on.
+   */
+  secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
   alreadyReceived(providerId: string, deliveryId: string): Promise<boolean>;
   /** Index-backed: connected sources of provider + repository that a branch (or any tag) push could match. */
   candidates(providerId: string, repository: string, ref: { type: 'branch' | 'tag'; name: string }): Promise<MatchableSource[]>;

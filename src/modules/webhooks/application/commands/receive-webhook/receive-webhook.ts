@@ -8,6 +8,8 @@ import { type ChangedFilesLookup } from '../../ports/changed-files.js';
 import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
 import { type IncomingWebhook, type WebhookForge } from '../../ports/webhook-forge.js';
 
+const invalidSignature: Failure = { code: 'INVALID_SIGNATURE', detail: 'The webhook signature or token is missing or wrong' };
+
 export type WebhookAnswer =
   | { readonly duplicate: true; readonly deliveryId: string; readonly deployments: 0 }
   | { readonly duplicate: false; readonly deliveryId: string; readonly deployments: number; readonly reason: string | null };
@@ -28,9 +30,8 @@ export class ReceiveWebhookHandler {
     if (!provider) return err(failure.notFound('Git provider'));
     const forge = this.forges[provider.type];
     if (!forge) return err(failure.notFound('Git provider'));
-    if (!forge.verify(request, await this.store.secrets(provider))) {
-      return err({ code: 'INVALID_SIGNATURE', detail: 'The webhook signature or token is missing or wrong' });
-    }
+    const signedWith = (await this.store.secrets(provider)).find((candidate) => forge.verify(request, [candidate.secret]));
+    if (!signedWith) return err(invalidSignature);
 
     let payload: unknown;
     try {
@@ -45,12 +46,15 @@ export class ReceiveWebhookHandler {
     const deliveryId = forge.deliveryId(request) ?? `sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`;
     const event = forge.eventName(request);
     const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event);
+    const parsed = forge.parse(event, payload);
+    // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another repository.
+    const bound = signedWith.repository?.toLowerCase();
+    if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => push.repository.toLowerCase() !== bound)) return err(invalidSignature);
+
     if (await this.store.alreadyReceived(provider.id, deliveryId)) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
     }
-
-    const parsed = forge.parse(event, payload);
     if (parsed.kind === 'ignored') delivery.ignore(parsed.reason);
     else for (const push of parsed.pushes) await this.match(provider.id, push, delivery);
 
