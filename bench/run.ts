@@ -4,6 +4,7 @@ import { benchConditional, benchListing, type ListingOptions } from './listing.j
 import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
+import { interruption, onInterrupt } from './support/interrupt.js';
 import { ms, now } from './support/report.js';
 
 /**
@@ -30,11 +31,10 @@ async function main(): Promise<void> {
 
   if (selected.has('webhooks') || selected.has('outbox')) {
     let server: BenchServer | undefined;
-    const cleanUp = (): void => {
+    const restore = onInterrupt(() => {
+      console.error('\ninterrupted: dropping the bench databases');
       void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-    };
-    process.once('SIGINT', cleanUp);
-    process.once('SIGTERM', cleanUp);
+    });
     try {
       const setup = now();
       server = await startBenchServer();
@@ -43,8 +43,7 @@ async function main(): Promise<void> {
       if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
     } finally {
       await server?.stop();
-      process.off('SIGINT', cleanUp);
-      process.off('SIGTERM', cleanUp);
+      restore();
     }
   }
   console.log(`\ntotal ${ms(now() - started)}`);
@@ -53,6 +52,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    // Dropping the databases on Ctrl-C cuts the apps' connections; the SIGINT handler exits once that is done.
+    if (interruption.requested) return;
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
   },

@@ -10,6 +10,7 @@ import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
 import { signGitHub } from '../test/support/webhook-signing.js';
 import { fixtureBytes } from '../test/unit/webhooks/fixtures.js';
 import { type BenchDatabase, type BenchServer } from './support/database.js';
+import { interruption } from './support/interrupt.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
 
 export interface WebhookOptions {
@@ -40,7 +41,7 @@ function quietSink(): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       const line = chunk.toString('utf8');
-      if (/"level":(40|50|60)/.test(line)) process.stderr.write(line);
+      if (/"level":(40|50|60)/.test(line) && !interruption.requested) process.stderr.write(line);
       done();
     },
   });

@@ -16,7 +16,7 @@ export interface BenchServer {
   /** "DATABASE_URL server" or "embedded PostgreSQL". */
   readonly where: string;
   createDatabase(): Promise<BenchDatabase>;
-  /** Drops every database created here and stops the embedded server, if one was started. Safe to call twice. */
+  /** Drops every database created here and stops the embedded server, if one was started. Every call waits for the same stop. */
   stop(): Promise<void>;
 }
 
@@ -32,12 +32,14 @@ export async function startBenchServer(): Promise<BenchServer> {
     serverUrl = embedded.url;
   }
   const admin = withDatabase(serverUrl, 'postgres');
+  // Ctrl-C reaches the embedded postmaster too, which then shuts down before the databases are dropped: clean up next time.
+  if (embedded) await dropStale(admin);
   const created: string[] = [];
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
 
   const drop = async (name: string): Promise<void> => {
     await adminQuery(admin, `drop database if exists ${name} with (force)`).catch((error: unknown) => {
-      console.error(`could not drop ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`could not drop ${name}: ${error instanceof Error ? error.message : String(error)}${embedded ? ' (a later run drops it)' : ''}`);
     });
   };
 
@@ -57,13 +59,29 @@ export async function startBenchServer(): Promise<BenchServer> {
       }
       return { databaseUrl, masterKey };
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const name of created.splice(0)) await drop(name);
-      await embedded?.stop();
+    stop() {
+      stopping ??= (async () => {
+        for (const name of created.splice(0)) await drop(name);
+        await embedded?.stop();
+      })();
+      return stopping;
     },
   };
+}
+
+/** Bench databases of the private embedded cluster older than half an hour: left by an interrupted run. */
+async function dropStale(admin: string): Promise<void> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'forgelink\\_bench\\_%'`);
+    for (const { datname } of rows) {
+      const created = Number(/^forgelink_bench_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
+      if (Number.isFinite(created) && Date.now() - created > 30 * 60_000) await client.query(`drop database if exists ${datname} with (force)`);
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
