@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { prepareRuntime, type Runtime } from './runtime.js';
 import { SecretCipher } from './platform/crypto/secret-cipher.js';
 import { migrate, openDatabase } from './platform/database/orm.js';
+import { rewrapSecrets } from './platform/database/rewrap-secrets.js';
 import { createApplication } from './app.js';
 import { ROLES } from './modules/identity/domain/actor.js';
 import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
@@ -21,6 +22,7 @@ const USAGE = `forgelink <command>
   org create --name NAME                  → {"id": "..."}
   member add --org ORG_ID --user USER_ID --role owner|admin|member   → {"userId", "role", "apiKey"}
   key rotate --org ORG_ID --user USER_ID  → {"apiKey": "..."}
+  secrets rewrap                          re-encrypt every secret under the current master key → {"providers": n, "hooks": n}
 Each command prints one JSON object on stdout; progress goes to stderr.`;
 
 const say = (message: string): void => {
@@ -73,6 +75,18 @@ async function main(argv: string[]): Promise<number> {
         const result = await identity.rotateKey({ organizationId: values.org, userId: values.user });
         if (!result.ok) throw new Error(result.error.detail);
         print(result.value);
+      });
+    case 'secrets':
+      if (sub !== 'rewrap') throw new UsageError('secrets rewrap');
+      return withRuntime(config, async (runtime) => {
+        await runMigrations(runtime);
+        const cipher = new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
+        const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
+        try {
+          print(await rewrapSecrets(orm.em.getKnex(), cipher));
+        } finally {
+          await orm.close(true);
+        }
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -12,7 +12,8 @@ import { type GitProviderRepository } from '../../git-providers/domain/git-provi
 import { type WebhookRegistrar } from '../../service-sources/application/ports/source-forge.js';
 import { type WebhookRegistration } from '../../service-sources/domain/service-source.js';
 
-const SECRET_PURPOSE = 'repository-hook';
+export const HOOK_SECRET_PURPOSE = 'repository-hook';
+const SECRET_PURPOSE = HOOK_SECRET_PURPOSE;
 
 /**
  * One forge hook per provider + repository, with a secret forgelink generates and keeps encrypted

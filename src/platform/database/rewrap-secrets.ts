@@ -1,0 +1,38 @@
+import { type Knex } from '@mikro-orm/postgresql';
+import { type SecretCipher } from '../crypto/secret-cipher.js';
+import { HOOK_SECRET_PURPOSE } from '../../modules/webhooks/infrastructure/repository-hooks.js';
+
+/**
+ * Finishes a master-key rotation: re-encrypts every secret still written with an old key under the
+ * current one (provider secrets and repository-hook secrets), in one transaction, without touching
+ * versions. Afterwards the old keys can leave FORGELINK_MASTER_KEYS_OLD.
+ */
+export async function rewrapSecrets(knex: Knex, cipher: SecretCipher): Promise<{ providers: number; hooks: number }> {
+  return knex.transaction(async (trx) => {
+    let providers = 0;
+    const { rows } = (await trx.raw('select id, secrets from git_provider for update')) as { rows: { id: string; secrets: string }[] };
+    for (const row of rows) {
+      const stored = JSON.parse(row.secrets) as Record<string, string>;
+      let changed = false;
+      for (const [name, ciphertext] of Object.entries(stored)) {
+        if (!cipher.isStale(ciphertext)) continue;
+        stored[name] = cipher.encrypt(cipher.decrypt(ciphertext, name), name);
+        changed = true;
+      }
+      if (!changed) continue;
+      await trx.raw('update git_provider set secrets = ? where id = ?', [JSON.stringify(stored), row.id]);
+      providers++;
+    }
+    let hooks = 0;
+    const { rows: hookRows } = (await trx.raw('select provider_id, repository, secret from repository_hook for update')) as {
+      rows: { provider_id: string; repository: string; secret: string }[];
+    };
+    for (const hook of hookRows) {
+      if (!cipher.isStale(hook.secret)) continue;
+      const rewrapped = cipher.encrypt(cipher.decrypt(hook.secret, HOOK_SECRET_PURPOSE), HOOK_SECRET_PURPOSE);
+      await trx.raw('update repository_hook set secret = ? where provider_id = ? and repository = ?', [rewrapped, hook.provider_id, hook.repository]);
+      hooks++;
+    }
+    return { providers, hooks };
+  });
+}
