@@ -34,7 +34,7 @@ export function timeRatio(measured: number, baseline: number): string {
   const ratio = measured / baseline;
   if (!Number.isFinite(ratio)) return 'n/a';
   const speed = baseline / measured;
-  if (Math.abs(ratio - 1) < 0.05) return `${ratio.toFixed(2)}× (about the same)`;
+  if (Math.abs(ratio - 1) < 0.1) return `${ratio.toFixed(2)}× (about the same)`;
   return `${ratio.toFixed(2)}× (${speed >= 1 ? `${speed.toFixed(1)}× faster` : `${(1 / speed).toFixed(1)}× slower`})`;
 }
 
