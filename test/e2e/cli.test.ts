@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(root, 'bin/forgelink.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `forgelink …` as a user would, with only the given environment (no inherited DATABASE_URL). */
+function forgelink(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts `forgelink <command>` and resolves with the URL it says it listens on. */
+function startServer(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${stderr}`));
+    }, 60_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], stderr: () => stderr, exited });
+      }
+    });
+    child.stdout?.resume();
+    void exited.then(() => reject(new Error(`server exited early:\n${stderr}`)));
+  });
+}
+
+const json = (text: string): Record<string, unknown> => JSON.parse(text.trim()) as Record<string, unknown>;
+
+describe('CLI on the configured database', () => {
+  const env = (): Record<string, string> => ({ DATABASE_URL: inject('databaseUrl'), FORGELINK_MASTER_KEY: inject('masterKey') });
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('org create, member add and key rotate each print one JSON object; the rotated key replaces the old one', async () => {
+    const org = await forgelink(['org', 'create', '--name', 'CLI Corp'], env());
+    expect(org.code).toBe(0);
+    const orgId = json(org.stdout).id as string;
+    expect(orgId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const member = await forgelink(['member', 'add', '--org', orgId, '--user', 'carol', '--role', 'admin'], env());
+    expect(member.code).toBe(0);
+    const added = json(member.stdout);
+    expect(added).toMatchObject({ userId: 'carol', role: 'admin' });
+    const firstKey = added.apiKey as string;
+    expect((await t.api.get('/v1/me').set('Authorization', `Bearer ${firstKey}`)).body).toEqual({ userId: 'carol', organizationId: orgId, role: 'admin' });
+
+    const rotated = await forgelink(['key', 'rotate', '--org', orgId, '--user', 'carol'], env());
+    expect(rotated.code).toBe(0);
+    const newKey = json(rotated.stdout).apiKey as string;
+    expect(newKey).not.toBe(firstKey);
+    expect((await t.api.get('/v1/me').set('Authorization', `Bearer ${firstKey}`)).status).toBe(401);
+    expect((await t.api.get('/v1/me').set('Authorization', `Bearer ${newKey}`)).status).toBe(200);
+  });
+
+  it('refuses bad arguments with a usage message and a non-zero exit, printing nothing on stdout', async () => {
+    const bad = await forgelink(['member', 'add', '--org', 'not-a-uuid', '--user', 'x', '--role', 'boss'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/usage: member add/);
+    const unknownOrg = await forgelink(['member', 'add', '--org', '01a20000-0000-7000-8000-000000000000', '--user', 'x', '--role', 'member'], env());
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stderr).toMatch(/Organisation not found/);
+  });
+
+  it('a wrong configuration value stops start-up naming the variable', async () => {
+    const run = await forgelink(['serve'], { ...env(), PORT: 'eighty' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/PORT/);
+    const noKey = await forgelink(['serve'], { DATABASE_URL: inject('databaseUrl') });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/FORGELINK_MASTER_KEY/);
+  });
+
+  it('serve answers /healthz and /readyz, and exits 0 on SIGTERM', async () => {
+    const server = await startServer(['serve'], { ...env(), PORT: '0', LOG_LEVEL: 'warn' });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/SIGTERM: shutting down/);
+  });
+});
+
+describe('the zero-setup default: no DATABASE_URL', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'forgelink-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('start runs migrations on an embedded PostgreSQL, generates the master key, answers /healthz, and stops cleanly', async () => {
+    const server = await startServer(['start'], { FORGELINK_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
+    try {
+      expect(server.stderr()).toMatch(/starting the embedded PostgreSQL/);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      const key = await readFile(path.join(dataDir, 'master.key'), 'utf8');
+      expect(Buffer.from(key.trim(), 'base64')).toHaveLength(32);
+      expect((await stat(path.join(dataDir, 'master.key'))).mode & 0o077).toBe(0);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    // The CLI reuses the same embedded database and key on the next run.
+    const org = await forgelink(['org', 'create', '--name', 'Embedded'], { FORGELINK_DATA_DIR: dataDir });
+    expect(org.code).toBe(0);
+    expect(json(org.stdout).id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
