@@ -13,6 +13,12 @@ export interface RelayOptions {
   /** Backoff after a failed publish: base × 2^(attempts-1), capped. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  /**
+   * A batch stops claiming and publishing after this long and commits what it has done. The relay holds a
+   * transaction while it publishes, and the event feed only shows commits older than the oldest open
+   * transaction: a slow or unreachable broker must not freeze the feed (or hold row locks) for long.
+   */
+  readonly batchBudgetMs?: number;
 }
 
 interface Row {
@@ -40,6 +46,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
+  private readonly batchBudgetMs: number;
 
   constructor(
     private readonly knex: Knex,
@@ -51,6 +58,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
+    this.batchBudgetMs = options.batchBudgetMs ?? 2_000;
   }
 
   start(): void {
@@ -110,13 +118,14 @@ export class OutboxRelay {
   }
 
   async runBatch(): Promise<{ claimed: number; published: number }> {
+    const deadline = Date.now() + this.batchBudgetMs;
     return this.knex.transaction(async (trx) => {
       let claimed = 0;
       let published = 0;
       const blocked = new Set<string>();
       // Only an aggregate's oldest unpublished row is claimable; once this transaction published it, the next one
       // is claimable here (and still not by other relays, which see it unpublished until commit), so claim again.
-      while (claimed < this.batchSize) {
+      while (claimed < this.batchSize && Date.now() < deadline) {
         const { rows } = (await trx.raw(
           `select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts
              from outbox o
@@ -135,6 +144,7 @@ export class OutboxRelay {
         claimed += rows.length;
         const publishedBefore = published;
         for (const row of rows) {
+          if (Date.now() >= deadline) break;
           if (blocked.has(row.aggregate_id)) continue;
           const envelope = toEnvelope(row);
           try {

@@ -113,6 +113,21 @@ describe('OutboxRelay', () => {
     await bus.close();
   });
 
+  it('a batch stops at its time budget and commits what it published: a slow broker cannot hold the transaction open', async () => {
+    const publisher = new RecordingPublisher({ delayMs: 150 });
+    const relay = new OutboxRelay(knex, [publisher], quietLogger(), { batchSize: 100, batchBudgetMs: 400 });
+    const { provider, types } = await providerWithHistory(8);
+    const started = Date.now();
+    const first = await relay.runBatch();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(first.published).toBeGreaterThan(0);
+    expect(first.published).toBeLessThan(types.length);
+    const afterFirst = await stateOf(provider.id);
+    expect(afterFirst.filter((r) => r.published_at !== null)).toHaveLength(publisher.published.filter((e) => e.aggregateId === provider.id).length);
+    await relay.drain();
+    expect(publisher.published.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
+  });
+
   it('publishes in commit order per aggregate, with other aggregates interleaved', async () => {
     const publisher = new RecordingPublisher();
     const relay = new OutboxRelay(knex, [publisher], quietLogger(), { batchSize: 3 });
