@@ -279,6 +279,25 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(event?.aggregateId).toBe(watched);
     });
 
+    it('a compare slower than the answer budget counts as unknown files: the push deploys and the answer stays under a second', async () => {
+      const payload = clone(fixtureJson('gitlab', 'push-event.json'));
+      payload.ref = 'refs/heads/develop';
+      gitlab.setCompare('mike/diaspora', payload.before as string, payload.after as string, { files: ['app/models/user.rb'] });
+      const body = json(payload);
+      const delivery = newDeliveryId();
+      gitlab.options.latencyMs = 2_000;
+      try {
+        const started = Date.now();
+        const res = await deliver(t, providerId, body, signGitLab(body, token, { delivery }));
+        expect(Date.now() - started).toBeLessThan(1_500);
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+      } finally {
+        gitlab.options.latencyMs = 0;
+      }
+      const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
+      expect(event?.aggregateId).toBe(watched);
+    });
+
     it('deletions and skip markers are recorded as ignored with their reason', async () => {
       const deletion = clone(fixtureJson('gitlab', 'push-event.json'));
       Object.assign(deletion, { after: '0'.repeat(40), checkout_sha: null, commits: [], total_commits_count: 0 });
