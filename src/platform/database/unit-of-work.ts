@@ -9,6 +9,7 @@ import { OutboxMessage } from '../outbox/outbox-message.js';
 interface Scope {
   readonly em: EntityManager;
   readonly tracked: Set<AggregateRoot>;
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -41,8 +42,19 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     return result;
   }
 
+  async read<T>(work: () => Promise<T>): Promise<T> {
+    if (this.scopes.getStore()) return work();
+    try {
+      return await this.scopes.run({ em: this.orm.em.fork(), tracked: new Set(), readOnly: true }, work);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
   track(aggregate: AggregateRoot): void {
-    this.scope().tracked.add(aggregate);
+    const scope = this.scope();
+    if (scope.readOnly) throw new Error('Aggregates can only be saved inside UnitOfWork.run()');
+    scope.tracked.add(aggregate);
   }
 
   /** The transaction's entity manager; repositories may only be used inside run(). */
@@ -60,7 +72,7 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
 
   private scope(): Scope {
     const scope = this.scopes.getStore();
-    if (!scope) throw new Error('Repositories must be used inside UnitOfWork.run()');
+    if (!scope) throw new Error('Repositories must be used inside UnitOfWork.run() or read()');
     return scope;
   }
 }

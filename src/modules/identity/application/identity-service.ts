@@ -52,7 +52,7 @@ export class IdentityService {
   }
 
   authenticate(apiKey: string): Promise<Actor | null> {
-    return this.uow.run(async () => {
+    return this.uow.read(async () => {
       const member = await this.repository.findMemberByKeyHash(this.keys.hash(apiKey));
       return member ? { userId: member.userId, organizationId: member.organizationId, role: member.role } : null;
     });

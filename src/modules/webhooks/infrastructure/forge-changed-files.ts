@@ -22,7 +22,7 @@ export class ForgeChangedFiles implements ChangedFilesLookup {
   async changedFiles(providerId: string, repository: string, baseSha: string, headSha: string): Promise<readonly string[] | 'unknown'> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const provider = await this.uow.run(() => this.providers.findById(providerId));
+      const provider = await this.uow.read(() => this.providers.findById(providerId));
       if (!provider) return 'unknown';
       const compare = this.connector.api(provider).changedFiles(repository, baseSha, headSha);
       const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.budgetMs)));

@@ -67,7 +67,7 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
         const { rows } = (await trx.raw('delete from repository_hook where provider_id = ? and repository = ? returning repository', [providerId, repository])) as { rows: unknown[] };
         if (rows.length === 0) return;
         // Still under the lock: a connect waiting for it must not update the hook this removal is about to delete.
-        const provider = await this.uow.run(() => this.providers.findById(providerId));
+        const provider = await this.uow.read(() => this.providers.findById(providerId));
         if (provider) await this.removeFromForge(provider, [repository]);
       });
     } catch (error) {

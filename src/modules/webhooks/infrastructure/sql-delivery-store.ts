@@ -29,7 +29,7 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   async secrets(provider: WebhookProvider): Promise<WebhookSecret[]> {
     if (provider.type !== 'github') return this.hooks.secretsFor(provider.id);
-    const loaded = await this.uow.run(() => this.providers.findById(provider.id));
+    const loaded = await this.uow.read(() => this.providers.findById(provider.id));
     const secret = loaded?.secret('webhookSecret');
     return secret ? [{ secret: secret.reveal() }] : [];
   }

@@ -68,7 +68,7 @@ export class ForgeQueries {
   }
 
   private async call<T>(actor: Actor, providerId: string, work: (provider: GitProvider) => Promise<T>): Promise<Result<T, Failure>> {
-    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     const notReady = usable(provider);
     if (notReady) return err(notReady);

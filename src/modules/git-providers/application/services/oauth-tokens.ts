@@ -25,7 +25,7 @@ export class OAuthTokens {
 
   /** A usable access token, refreshed first when it is (about to be) expired. */
   async accessToken(providerId: string): Promise<string> {
-    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider) throw new ForgeError('gitlab', 'unauthorized', 'The provider no longer exists');
     const token = provider.secret('accessToken');
     if (token && !this.expiresSoon(provider)) return token.reveal();

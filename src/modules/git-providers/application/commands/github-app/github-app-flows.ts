@@ -54,7 +54,7 @@ export class GitHubAppFlows {
     const claims = await this.states.consume(state, 'github-manifest');
     if (!claims.ok) return claims;
     const { providerId } = claims.value;
-    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || provider.settings.type !== 'github' || provider.organizationId !== claims.value.organizationId) {
       return err({ ...failure.invalidState('The state names a provider that no longer exists'), providerId });
     }

@@ -19,7 +19,7 @@ export class OAuthFlows {
   ) {}
 
   async authorizeUrlFor(actor: Actor, providerId: string): Promise<Result<string, Failure>> {
-    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     if (provider.settings.type !== 'gitlab' && provider.settings.type !== 'gitea') {
       return err(failure.conflict(`A ${provider.type} provider does not use OAuth authorisation`));
@@ -38,7 +38,7 @@ export class OAuthFlows {
     const claims = await this.states.consume(state, type);
     if (!claims.ok) return claims;
     const { providerId } = claims.value;
-    const provider = await this.uow.run(() => this.providers.findById(providerId));
+    const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || provider.type !== type || provider.organizationId !== claims.value.organizationId) {
       return err({ ...failure.invalidState('The state names a provider that no longer exists'), providerId });
     }

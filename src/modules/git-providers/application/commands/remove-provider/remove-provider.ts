@@ -25,7 +25,7 @@ export class RemoveProviderHandler {
 
   async execute(actor: Actor, providerId: string): Promise<Result<{ disconnected: number }, Failure>> {
     // Hooks go first, while the provider's credentials (and OAuth tokens) can still be read.
-    const before = await this.uow.run(() => this.providers.findById(providerId));
+    const before = await this.uow.read(() => this.providers.findById(providerId));
     if (before && before.isVisibleTo(actor) && before.canManage(actor)) {
       const repositories = await this.hooks.repositoriesWithHooks(before.id);
       if (repositories.length > 0) await this.hooks.removeFromForge(before, repositories);

@@ -34,7 +34,7 @@ export class ConnectSourceHandler {
   ) {}
 
   async execute(actor: Actor, command: ConnectSource): Promise<Result<ServiceSource, Failure>> {
-    const loaded = await this.uow.run(async () => ({
+    const loaded = await this.uow.read(async () => ({
       provider: await this.providers.findById(command.providerId),
       existing: await this.sources.find(command.serviceType, command.serviceId),
     }));
