@@ -189,6 +189,18 @@ describe('MikroOrmGitProviderRepository', () => {
   it('repositories refuse to work outside a unit of work', async () => {
     expect(() => db.providers.findById('x')).toThrow(/UnitOfWork\.run/);
   });
+
+  it('read() loads without a transaction and refuses to save', async () => {
+    const provider = aBitbucketProvider().createdBy(anActor('owner', organizationId)).build();
+    await save(db, provider);
+    const loaded = await db.uow.read(() => db.providers.findById(provider.id));
+    expect(loaded?.name).toBe(provider.name);
+    if (!loaded) throw new Error('not found');
+    expect(loaded.update(anActor('owner', organizationId), { name: `${provider.name}-x` }).ok).toBe(true);
+    await expect(db.uow.read(() => db.providers.save(loaded))).rejects.toThrow(/only be saved inside UnitOfWork\.run/);
+    const [row] = await sql<{ name: string }>(db, 'select name from git_provider where id = ?', [provider.id]);
+    expect(row?.name).toBe(provider.name);
+  });
 });
 
 describe('optimistic locking', () => {
