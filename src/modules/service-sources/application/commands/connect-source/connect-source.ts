@@ -44,7 +44,7 @@ export class ConnectSourceHandler {
     if (provider.status !== 'ready') {
       return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`));
     }
-    const missing = await this.forge.verifyTarget(provider, command.repository, command.triggerType === 'push' ? command.branch : command.branch);
+    const missing = await this.forge.verifyTarget(provider, command.repository, command.branch);
     if (missing) return err(missing);
 
     // The link commits before the hook is ensured, so a concurrent last disconnect of the repository sees this
