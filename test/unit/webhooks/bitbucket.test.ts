@@ -1,9 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 import { bitbucketWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/bitbucket.js';
-import { clone, fixtureJson } from './fixtures.js';
+import { clone, fixtureJson, ZERO } from './fixtures.js';
 
-const ZERO = '0'.repeat(40);
 const NEW = '709d658dc5b6d6afcd46049c2f332ee3f515a67d';
 const OLD = '1e65c05c1d5171631d92438a13901ca7dae9618c';
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webhooksDir = path.resolve(here, '../../../../shared/fixtures/webhooks');
@@ -29,4 +31,14 @@ let octokit: OctokitDefinition[] | undefined;
 export function octokitExamples(event: string): Record<string, unknown>[] {
   octokit ??= require('@octokit/webhooks-examples') as OctokitDefinition[];
   return octokit.find((definition) => definition.name === event)?.examples ?? [];
+}
+
+export const ZERO = '0'.repeat(40);
+
+/** Asserts a parse produced exactly one push and returns it. */
+export function onlyPush(parsed: ParsedWebhook): NormalizedPush {
+  expect(parsed.kind).toBe('push');
+  if (parsed.kind !== 'push') throw new Error('not a push');
+  expect(parsed.pushes).toHaveLength(1);
+  return parsed.pushes[0]!;
 }

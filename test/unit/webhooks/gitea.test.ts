@@ -1,17 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 import { giteaWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/gitea.js';
-import { clone, fixtureJson } from './fixtures.js';
+import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
-const ZERO = '0'.repeat(40);
 const COMMIT = '67b56589a45103f891bdee7c0546e5d40bc02001';
 
-function onlyPush(parsed: ParsedWebhook): NormalizedPush {
-  expect(parsed.kind).toBe('push');
-  if (parsed.kind !== 'push') throw new Error('not a push');
-  expect(parsed.pushes).toHaveLength(1);
-  return parsed.pushes[0]!;
-}
 
 describe('Gitea / Forgejo push parsing', () => {
   it('turns the push fixture into a created branch; files are unknown-complete without total_commits (Gitea < 1.18)', () => {

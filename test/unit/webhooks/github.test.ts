@@ -1,16 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 import { githubWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/github.js';
-import { clone, fixtureJson, octokitExamples } from './fixtures.js';
+import { clone, fixtureJson, octokitExamples, ZERO, onlyPush } from './fixtures.js';
 
-const ZERO = '0'.repeat(40);
 
-function onlyPush(parsed: ParsedWebhook): NormalizedPush {
-  expect(parsed.kind).toBe('push');
-  if (parsed.kind !== 'push') throw new Error('not a push');
-  expect(parsed.pushes).toHaveLength(1);
-  return parsed.pushes[0]!;
-}
 
 describe('GitHub push parsing', () => {
   it('turns the go-playground push fixture into a branch push with its files', () => {

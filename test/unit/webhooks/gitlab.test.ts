@@ -1,16 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 import { gitlabWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/gitlab.js';
-import { clone, fixtureJson } from './fixtures.js';
+import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
-const ZERO = '0'.repeat(40);
 
-function onlyPush(parsed: ParsedWebhook): NormalizedPush {
-  expect(parsed.kind).toBe('push');
-  if (parsed.kind !== 'push') throw new Error('not a push');
-  expect(parsed.pushes).toHaveLength(1);
-  return parsed.pushes[0]!;
-}
 
 describe('GitLab push parsing', () => {
   it('turns the Push Hook fixture into a branch push deploying checkout_sha, files incomplete (4 pushed, 2 listed)', () => {

@@ -4,9 +4,8 @@ import {
 } from '../../../src/modules/webhooks/domain/match.js';
 import { type NormalizedPush } from '../../../src/modules/webhooks/domain/push.js';
 import { webhookForges } from '../../../src/modules/webhooks/infrastructure/forges/index.js';
-import { fixtureJson } from './fixtures.js';
+import { fixtureJson, ZERO } from './fixtures.js';
 
-const ZERO = '0'.repeat(40);
 
 const branchPush = (overrides: Partial<NormalizedPush> = {}): NormalizedPush => ({
   repository: 'acme/shop',
