@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { closeLocal, listenLocal } from './local-server.js';
 
 /**
  * A Gitea / Forgejo server on 127.0.0.1 that behaves like the real one where forgelink depends on it:
@@ -160,19 +160,16 @@ export class FakeGitea {
   }
 
   async start(): Promise<{ url: string }> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { url: this.baseUrl };
+    this.baseUrl = url;
+    return { url };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeLocal(server);
   }
 
   /** The instance URL (what a user enters as giteaUrl). */

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { closeLocal, listenLocal } from './local-server.js';
 
 /** A request the fake received; `path` is relative to /api/v3 and still URL-encoded, as the spec check needs. */
 export interface GitHubLoggedRequest extends RecordedRequest {
@@ -133,19 +133,16 @@ export class FakeGitHub {
   }
 
   async start(): Promise<{ url: string }> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    return { url: this.baseUrl };
+    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
+    this.server = server;
+    this.baseUrl = url;
+    return { url };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeLocal(server);
   }
 
   addApp(input: { appId: number; slug?: string }): FakeGitHubApp {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { closeLocal, listenLocal } from './local-server.js';
 
 /**
  * A GitLab (gitlab.com or self-hosted) on 127.0.0.1: OAuth (authorize + token, single-use refresh tokens),
@@ -199,22 +199,16 @@ export class FakeGitLab {
   }
 
   async start(): Promise<{ url: string }> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
+    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { url: this.baseUrl };
+    this.baseUrl = url;
+    return { url };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeLocal(server);
   }
 
   // ---- OAuth ----

@@ -209,8 +209,9 @@ describe('OutboxRelay', () => {
   });
 
   it('two relays running batches concurrently never publish a row twice, and keep per-aggregate order', async () => {
+    // More aggregates than two batches can hold, so neither relay can lock every aggregate's head at once.
     const histories = [];
-    for (let i = 0; i < 8; i++) histories.push(await providerWithHistory(4));
+    for (let i = 0; i < 16; i++) histories.push(await providerWithHistory(2));
     const ours = new Set(histories.map((h) => h.provider.id));
 
     const order: EventEnvelope[] = [];
