@@ -32,7 +32,7 @@ export async function prepareRuntime(config: Config, say: (message: string) => v
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    say(`no DATABASE_URL: starting the embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
+    say('no DATABASE_URL: starting the embedded PostgreSQL');
     embedded = await startEmbeddedPostgres({ dataDir, log: say });
     databaseUrl = embedded.url;
   }

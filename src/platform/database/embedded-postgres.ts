@@ -58,6 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: () => undefined,
   });
 
+  log(`embedded PostgreSQL data directory: ${dir}`);
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${dir}`);
     await withTimeout(server.initialise(), options.startTimeoutMs ?? 60_000, 'initialising the embedded PostgreSQL');
