@@ -81,6 +81,19 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect((await summary(t, owner.auth, id)).status).toBe('ready');
   });
 
+  it('a 403 for a missing scope explains what to do and flags needs_reauthorization until a call works again', async () => {
+    fake.addApiToken('scoped@acme.test', 'ATATT-webhooks-only', ['read:webhook:bitbucket']);
+    const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'scoped@acme.test', workspace: 'acme', apiToken: 'ATATT-webhooks-only' });
+    const id = (res.body as { id: string }).id;
+    const problem = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
+    expect(problem.detail).toMatch(/permission or scope/);
+    expect((await summary(t, owner.auth, id)).status).toBe('needs_reauthorization');
+    // The user grants the scope on Atlassian's side; the next successful call clears the flag.
+    fake.addApiToken('scoped@acme.test', 'ATATT-webhooks-only', ['read:webhook:bitbucket', 'read:repository:bitbucket']);
+    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).status).toBe(200);
+    expect((await summary(t, owner.auth, id)).status).toBe('ready');
+  });
+
   it('a workspace Bitbucket does not know is 422 naming the workspace, not a 404 that reads as "no such provider"', async () => {
     const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme-typo', apiToken: 'ATATT-good-token' });
     const id = (res.body as { id: string }).id;

@@ -85,7 +85,8 @@ export class ForgeQueries {
       }
       return ok(value);
     } catch (error) {
-      if (error instanceof ForgeError && (error.kind === 'unauthorized' || error.kind === 'invalid_grant')) {
+      // 401 (credentials wrong or revoked) and 403 (a missing permission or scope) both need a person to act.
+      if (error instanceof ForgeError && (error.kind === 'unauthorized' || error.kind === 'invalid_grant' || error.kind === 'forbidden')) {
         await this.uow.run(async () => {
           const fresh = await this.providers.findById(providerId);
           if (fresh) {
