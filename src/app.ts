@@ -51,7 +51,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   if (!config.databaseUrl || !config.masterKey) throw new Error('createApplication needs a database URL and a master key');
   const logger = options.logger ?? createLogger(config.logLevel);
   const cipher = new SecretCipher(config.masterKey, config.oldMasterKeys);
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, cipher, poolMax: options.poolMax });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, cipher, poolMax: options.poolMax, log: logger });
   const knex = orm.em.getKnex();
   const uow = new MikroOrmUnitOfWork(orm);
   const urls = new PublicUrls(config.publicUrl, config.dashboardUrl);

@@ -7,7 +7,21 @@ import { ServiceSourceSchema } from '../../modules/service-sources/infrastructur
 import { OutboxMessageSchema } from '../outbox/outbox-message.js';
 import { migrationsList } from './migrations/index.js';
 
-export function ormConfig(input: { databaseUrl: string; cipher: SecretCipher; poolMax?: number }): Options {
+/** Where the database driver's own warnings go (knex otherwise writes them to the console). */
+export interface DriverLog {
+  warn(obj: object, message: string): void;
+  error(obj: object, message: string): void;
+}
+
+interface DatabaseInput {
+  databaseUrl: string;
+  cipher: SecretCipher;
+  poolMax?: number;
+  log?: DriverLog;
+}
+
+export function ormConfig(input: DatabaseInput): Options {
+  const log = input.log;
   return defineConfig({
     clientUrl: input.databaseUrl,
     entities: [OrganizationSchema, MemberSchema, gitProviderSchema(input.cipher), ServiceSourceSchema, OutboxMessageSchema],
@@ -18,11 +32,23 @@ export function ormConfig(input: { databaseUrl: string; cipher: SecretCipher; po
     allowGlobalContext: false,
     forceUtcTimezone: true,
     pool: { min: 0, max: input.poolMax ?? 10 },
+    ...(log
+      ? {
+          driverOptions: {
+            log: {
+              warn: (message: unknown) => log.warn({ source: 'knex' }, String(message)),
+              error: (message: unknown) => log.error({ source: 'knex' }, String(message)),
+              deprecate: (message: unknown) => log.warn({ source: 'knex' }, String(message)),
+              debug: () => undefined,
+            },
+          },
+        }
+      : {}),
     debug: false,
   });
 }
 
-export async function openDatabase(input: { databaseUrl: string; cipher: SecretCipher; poolMax?: number }): Promise<MikroORM> {
+export async function openDatabase(input: DatabaseInput): Promise<MikroORM> {
   return MikroORM.init(ormConfig(input));
 }
 
