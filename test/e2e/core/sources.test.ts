@@ -14,7 +14,7 @@ const serviceId = (label: string): string => `${label}-${randomUUID()}`;
 const cleared = (org: Org, serviceType: 'application' | 'compose', id: string) => ({
   serviceType, serviceId: id, organizationId: org.organizationId, sourceType: 'none',
   providerId: null, providerType: null, repository: null, owner: null, branch: null, triggerType: null, watchPaths: null,
-  autoDeploy: false, buildPath: '/', ...(serviceType === 'compose' ? { composePath: null } : {}),
+  autoDeploy: false, buildPath: '/', composePath: null,
   status: serviceType === 'compose' ? 'idle' : expect.any(String),
   webhook: expect.objectContaining({ registered: false }),
   version: expect.any(Number),
@@ -81,7 +81,7 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(res.body).toEqual({
       serviceType: 'application', serviceId: id, organizationId: org.organizationId, sourceType: 'git',
       providerId, providerType: 'bitbucket', repository: 'acme/api', owner: 'acme', branch: 'develop', triggerType: 'push',
-      watchPaths: ['src/**', 'package.json'], autoDeploy: true, buildPath: '/apps/api', status: 'idle',
+      watchPaths: ['src/**', 'package.json'], autoDeploy: true, buildPath: '/apps/api', composePath: null, status: 'idle',
       webhook: expect.objectContaining({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}` }),
       version: expect.any(Number),
     });

@@ -15,7 +15,8 @@ export interface SourceView {
   watchPaths: string[] | null;
   autoDeploy: boolean;
   buildPath: string;
-  composePath?: string | null;
+  /** Always present; null for applications (they have no compose file). */
+  composePath: string | null;
   status: string;
   webhook: Record<string, unknown>;
   version: number;
@@ -69,7 +70,7 @@ function fromRow(row: SourceRow): SourceView {
     watchPaths: row.watch_paths,
     autoDeploy: row.auto_deploy,
     buildPath: row.build_path,
-    ...(row.service_type === 'compose' ? { composePath: row.compose_path } : {}),
+    composePath: row.compose_path,
     status: row.status,
     webhook: row.webhook,
     version: row.version,
