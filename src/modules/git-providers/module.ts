@@ -22,6 +22,8 @@ import { ProviderRoutes } from './http/provider-routes.js';
 import { CallbackRoutes } from './http/callback-routes.js';
 import { SERVICE_SOURCE_REPOSITORY } from '../service-sources/domain/service-source-repository.js';
 import { REGISTERED_HOOKS } from '../webhooks/module.js';
+import { APP_INSTALLATIONS } from '../webhooks/application/ports/app-installations.js';
+import { RecordInstallationHandler } from './application/commands/github-app/record-installation.js';
 
 export const PROVIDER_QUERIES = Symbol.for('ProviderQueries');
 export const OAUTH_TOKENS = Symbol.for('OAuthTokens');
@@ -49,6 +51,9 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(GITHUB_FLOWS)
     .toDynamicValue((ctx) => new GitHubAppFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(TOKENS.PublicUrls), ctx.get(FORGE_URL_POLICY)))
+    .inSingletonScope();
+  bind(APP_INSTALLATIONS)
+    .toDynamicValue((ctx) => new RecordInstallationHandler(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)))
     .inSingletonScope();
   bind(PROVIDER_QUERIES)
     .toDynamicValue((ctx) => {

@@ -4,6 +4,7 @@ import { GIT_PROVIDER_REPOSITORY } from '../git-providers/domain/git-provider-re
 import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connector.js';
 import { WEBHOOK_REGISTRAR } from '../service-sources/application/ports/source-forge.js';
 import { ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
+import { APP_INSTALLATIONS } from './application/ports/app-installations.js';
 import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
@@ -35,7 +36,7 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const store = new SqlDeliveryStore(ctx.get(TOKENS.ReadDatabase), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
       const files = new ForgeChangedFiles(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger));
-      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files), ctx.get(TOKENS.Logger));
+      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS)), ctx.get(TOKENS.Logger));
     })
     .inSingletonScope();
   bind(TOKENS.Routes)

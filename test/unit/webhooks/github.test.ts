@@ -103,13 +103,24 @@ describe('GitHub push parsing', () => {
 describe('GitHub events that are not pushes', () => {
   it.each([
     ['ping', 'ping.json', 'ping'],
-    ['installation', 'installation.json', 'unsupported_event: installation'],
     ['installation_repositories', 'installation-repositories.json', 'unsupported_event: installation_repositories'],
     ['pull_request', 'pull-request.json', 'unsupported_event: pull_request'],
     ['create', 'create.json', 'unsupported_event: create'],
     ['delete', 'delete.json', 'unsupported_event: delete'],
   ])('%s is ignored with a reason', (event, file, reason) => {
     expect(githubWebhooks.parse(event, fixtureJson('github', file))).toEqual({ kind: 'ignored', reason });
+  });
+
+  it('installation created/deleted becomes an installation change; other installation actions are ignored', () => {
+    expect(githubWebhooks.parse('installation', fixtureJson('github', 'installation.json'))).toEqual({
+      kind: 'installation',
+      installation: { action: 'deleted', installationId: 2, appId: 5725 },
+    });
+    const created = octokitExamples('installation').find((e) => e['action'] === 'created');
+    expect(githubWebhooks.parse('installation', created)).toEqual({ kind: 'installation', installation: { action: 'created', installationId: 957387, appId: 29310 } });
+    const suspended = octokitExamples('installation').find((e) => e['action'] === 'suspend');
+    expect(githubWebhooks.parse('installation', suspended)).toEqual({ kind: 'ignored', reason: 'unsupported_event: installation suspend' });
+    expect(githubWebhooks.parse('installation', { action: 'created' })).toEqual({ kind: 'ignored', reason: 'malformed_payload: installation' });
   });
 
   it('ignores a delivery without an event header', () => {

@@ -223,6 +223,15 @@ export class GitProvider extends AggregateRoot {
     this.recordChange('git-provider.updated', now);
   }
 
+  /** The App was uninstalled on GitHub: back to waiting for an installation. */
+  uninstallGitHubApp(now = new Date()): void {
+    const { installationId: _removed, ...rest } = this.githubSettings();
+    this.settings = rest;
+    this.status = this.deriveStatus();
+    this.touch(now);
+    this.recordChange('git-provider.updated', now);
+  }
+
   hasSecret(name: SecretName): boolean {
     return this.secrets[name] !== undefined;
   }

@@ -17,9 +17,17 @@ export interface NormalizedPush {
   readonly forced: boolean;
 }
 
+/** A GitHub App was installed on an account, or uninstalled from it. */
+export interface AppInstallation {
+  readonly action: 'created' | 'deleted';
+  readonly installationId: number;
+  readonly appId: number;
+}
+
 /** What a forge payload means for forgelink. */
 export type ParsedWebhook =
   | { readonly kind: 'push'; readonly pushes: readonly NormalizedPush[] }
+  | { readonly kind: 'installation'; readonly installation: AppInstallation }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 export const ZERO_SHA = /^0+$/;

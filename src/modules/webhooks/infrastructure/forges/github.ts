@@ -52,6 +52,20 @@ function parsePush(payload: unknown): ParsedWebhook {
   return { kind: 'push', pushes: [push] };
 }
 
+const installationPayload = z.object({
+  action: z.string(),
+  installation: z.object({ id: z.number().int().positive(), app_id: z.number().int().positive() }),
+});
+
+/** `installation` created/deleted: lets forgelink record an App installed (or removed) from GitHub's own pages. */
+function parseInstallation(payload: unknown): ParsedWebhook {
+  const parsed = installationPayload.safeParse(payload);
+  if (!parsed.success) return ignored(IgnoredReason.malformedPayload('installation'));
+  const { action, installation } = parsed.data;
+  if (action !== 'created' && action !== 'deleted') return ignored(IgnoredReason.unsupportedEvent(`installation ${action}`));
+  return { kind: 'installation', installation: { action, installationId: installation.id, appId: installation.app_id } };
+}
+
 export const githubWebhooks: WebhookForge = {
   // X-GitHub-Delivery is kept on manual redelivery, so it dedupes both.
   deliveryId: (request: IncomingWebhook) => header(request, 'x-github-delivery'),
@@ -64,6 +78,7 @@ export const githubWebhooks: WebhookForge = {
     assertObject(payload);
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
     if (eventName === 'ping') return ignored(IgnoredReason.ping);
+    if (eventName === 'installation') return parseInstallation(payload);
     if (eventName !== 'push') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(payload);
   },

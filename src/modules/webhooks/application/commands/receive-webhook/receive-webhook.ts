@@ -4,6 +4,7 @@ import { err, ok, type Result } from '../../../../../shared/result.js';
 import { decidePush, needsCompare, pushIgnoreReason } from '../../../domain/match.js';
 import { type NormalizedPush } from '../../../domain/push.js';
 import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
+import { type AppInstallations } from '../../ports/app-installations.js';
 import { type ChangedFilesLookup } from '../../ports/changed-files.js';
 import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
 import { type IncomingWebhook, type WebhookForge } from '../../ports/webhook-forge.js';
@@ -23,6 +24,7 @@ export class ReceiveWebhookHandler {
     private readonly store: DeliveryStore,
     private readonly forges: Readonly<Record<string, WebhookForge>>,
     private readonly files: ChangedFilesLookup,
+    private readonly installations: AppInstallations,
   ) {}
 
   async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
@@ -56,6 +58,7 @@ export class ReceiveWebhookHandler {
       return ok({ duplicate: true, deliveryId, deployments: 0 });
     }
     if (parsed.kind === 'ignored') delivery.ignore(parsed.reason);
+    else if (parsed.kind === 'installation') delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
     else for (const push of parsed.pushes) await this.match(provider.id, push, delivery);
 
     if (!(await this.store.record(delivery))) return ok({ duplicate: true, deliveryId, deployments: 0 });

@@ -1,0 +1,40 @@
+import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
+import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
+
+export interface InstallationChange {
+  readonly action: 'created' | 'deleted';
+  readonly installationId: number;
+  readonly appId: number;
+}
+
+/**
+ * The App's webhook says it was installed or uninstalled. An installation fills in a provider still waiting
+ * for one (installed from GitHub's pages, without forgelink's install link); an uninstallation of the
+ * provider's own installation sends it back to pending_installation. Anything else changes nothing.
+ */
+export class RecordInstallationHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly providers: GitProviderRepository,
+  ) {}
+
+  apply(providerId: string, change: InstallationChange): Promise<string> {
+    return this.uow.run(async () => {
+      const provider = await this.providers.findByIdForUpdate(providerId);
+      if (!provider || provider.settings.type !== 'github') return 'installation_ignored: not a GitHub App provider';
+      const settings = provider.settings;
+      if (settings.appId !== change.appId) return `installation_ignored: app ${change.appId} is not this provider's app`;
+      if (change.action === 'created') {
+        if (settings.installationId === change.installationId) return 'installation_recorded';
+        if (settings.installationId !== undefined) return `installation_ignored: the provider already uses installation ${settings.installationId}`;
+        provider.installGitHubApp(change.installationId);
+        await this.providers.save(provider);
+        return 'installation_recorded';
+      }
+      if (settings.installationId !== change.installationId) return 'installation_ignored: not the provider\'s installation';
+      provider.uninstallGitHubApp();
+      await this.providers.save(provider);
+      return 'installation_removed';
+    });
+  }
+}
