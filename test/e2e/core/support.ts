@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { type Response } from 'supertest';
 import { type TestApp } from '../../support/app.js';
+import { type EventEnvelope as Envelope } from '../../../src/platform/events/event-publisher.js';
 
 /** Forge URLs on 127.0.0.1 (allowlisted in tests): nothing here resolves a public name or leaves the machine. */
 export const GITHUB_URL = 'http://127.0.0.1:9';
@@ -67,14 +68,8 @@ export function expectProblem(res: Response, status: number, code: string): void
   }
 }
 
-export interface Envelope {
-  id: string;
-  type: string;
-  occurredAt: string;
-  organizationId: string;
-  aggregateId: string;
-  data: Record<string, unknown>;
-}
+/** The contract's event envelope, as the feed returns it. */
+export type { EventEnvelope as Envelope } from '../../../src/platform/events/event-publisher.js';
 
 /** Reads the whole event feed (small pages) until `done` holds; events appear once their transaction is below every running one. */
 export async function feedUntil(t: TestApp, auth: Record<string, string>, done: (events: Envelope[]) => boolean, deadlineMs = 15_000): Promise<Envelope[]> {

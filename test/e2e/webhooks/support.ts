@@ -7,19 +7,13 @@ import { type FakeGitLab } from '../../fakes/gitlab-server.js';
 import { type FakeGitea } from '../../fakes/gitea-server.js';
 import { type FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { type WebhookHeaders } from '../../support/webhook-signing.js';
+import { type EventEnvelope } from '../../../src/platform/events/event-publisher.js';
 
 /** Helpers shared by the webhook end-to-end tests: providers set up through the public API against the fakes. */
 
 export type Auth = { Authorization: string };
 
-export interface EventEnvelope {
-  id: string;
-  type: string;
-  occurredAt: string;
-  organizationId: string;
-  aggregateId: string;
-  data: Record<string, unknown>;
-}
+export type { EventEnvelope } from '../../../src/platform/events/event-publisher.js';
 
 export interface DeliveryItem {
   deliveryId: string;
