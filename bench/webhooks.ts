@@ -175,6 +175,7 @@ async function startTarget(database: BenchDatabase, sources: number): Promise<Ta
     dashboardUrl: 'http://dashboard.bench/integrations',
     forgeUrlAllowlist: ['127.0.0.1'],
     bitbucketApiUrl: 'http://127.0.0.1:9/2.0',
+    retentionDays: 0,
     logLevel: 'info',
   };
   const app = await createApplication(config, { logger: createLogger(config.logLevel, quietSink()) });

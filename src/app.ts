@@ -15,6 +15,7 @@ import { type EventPublisher } from './platform/events/event-publisher.js';
 import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
 import { NatsJetStreamPublisher } from './platform/events/nats-publisher.js';
 import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
+import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
@@ -59,6 +60,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const publishers: EventPublisher[] = [bus];
   if (config.eventBrokerUrl) publishers.push(await NatsJetStreamPublisher.connect({ url: config.eventBrokerUrl, logger }));
   const relay = new OutboxRelay(knex, publishers, logger, options.relay);
+  const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
   uow.onCommit(() => relay.kick());
 
   const container = new Container({ defaultScope: 'Singleton' });
@@ -84,7 +86,10 @@ export async function createApplication(config: Config, options: ApplicationOpti
     authenticate: (apiKey) => identity.authenticate(apiKey),
     ready: async () => orm.isConnected(),
   });
-  if (options.startRelay !== false) relay.start();
+  if (options.startRelay !== false) {
+    relay.start();
+    housekeeping.start();
+  }
 
   let closed = false;
   return {
@@ -99,6 +104,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     async close() {
       if (closed) return;
       closed = true;
+      housekeeping.stop();
       await relay.stop();
       for (const publisher of publishers) await publisher.close().catch(() => undefined);
       await orm.close(true);

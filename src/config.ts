@@ -23,6 +23,7 @@ const schema = z.object({
   FORGE_URL_ALLOWLIST: list,
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
+  FORGELINK_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -41,6 +42,8 @@ export interface Config {
   readonly forgeUrlAllowlist: readonly string[];
   readonly bitbucketApiUrl: string;
   readonly eventBrokerUrl?: string;
+  /** Days published events and delivery records are kept; 0 keeps them forever. */
+  readonly retentionDays: number;
   readonly logLevel: string;
 }
 
@@ -74,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     forgeUrlAllowlist: e.FORGE_URL_ALLOWLIST,
     bitbucketApiUrl: e.BITBUCKET_API_URL.replace(/\/+$/, ''),
     eventBrokerUrl: e.EVENT_BROKER_URL,
+    retentionDays: e.FORGELINK_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -43,6 +43,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: App
     forgeUrlAllowlist: ['127.0.0.1', 'localhost'],
     bitbucketApiUrl: 'http://127.0.0.1:9/2.0',
     logLevel: 'debug',
+    retentionDays: 0,
     ...overrides,
   };
   const app = await createApplication(config, {

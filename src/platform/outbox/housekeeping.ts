@@ -1,0 +1,57 @@
+import { type Knex } from '@mikro-orm/postgresql';
+
+export interface HousekeepingLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface PruneResult {
+  readonly events: number;
+  readonly deliveries: number;
+  readonly states: number;
+}
+
+/**
+ * Keeps the history tables bounded: published outbox events and webhook delivery records older than the
+ * retention are deleted, and so are expired OAuth state nonces. Unpublished events are never touched.
+ * Every instance may run it; the deletes are idempotent.
+ */
+export class Housekeeping {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly retentionDays: number,
+    private readonly logger: HousekeepingLogger,
+    private readonly intervalMs = 60 * 60_000,
+  ) {}
+
+  start(): void {
+    if (this.retentionDays <= 0 || this.timer) return;
+    const run = (): void => {
+      this.prune().catch((error: unknown) => this.logger.warn({ err: error }, 'housekeeping failed; will try again'));
+    };
+    this.timer = setInterval(run, this.intervalMs);
+    this.timer.unref();
+    setTimeout(run, 5_000).unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async prune(now = new Date()): Promise<PruneResult> {
+    const cutoff = new Date(now.getTime() - this.retentionDays * 24 * 60 * 60_000);
+    const events = await this.count(`delete from outbox where published_at is not null and published_at < ?`, [cutoff]);
+    const deliveries = await this.count(`delete from webhook_delivery where received_at < ?`, [cutoff]);
+    const states = await this.count(`delete from consumed_state where expires_at < ?`, [now]);
+    if (events + deliveries + states > 0) this.logger.info({ events, deliveries, states, retentionDays: this.retentionDays }, 'pruned history');
+    return { events, deliveries, states };
+  }
+
+  private async count(sql: string, params: Knex.RawBinding[]): Promise<number> {
+    const result = (await this.knex.raw(sql, params)) as { rowCount?: number };
+    return result.rowCount ?? 0;
+  }
+}
