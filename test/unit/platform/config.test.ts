@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       forgeUrlAllowlist: [],
       bitbucketApiUrl: 'https://api.bitbucket.org/2.0',
       eventBrokerUrl: undefined,
+      retentionDays: 90,
       logLevel: 'info',
     });
   });
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       FORGE_URL_ALLOWLIST: 'gitea.internal, gitlab.corp:8443 ,,',
       BITBUCKET_API_URL: 'http://127.0.0.1:9999/2.0/',
       EVENT_BROKER_URL: 'nats://127.0.0.1:4222',
+      FORGELINK_RETENTION_DAYS: '30',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
       forgeUrlAllowlist: ['gitea.internal', 'gitlab.corp:8443'],
       bitbucketApiUrl: 'http://127.0.0.1:9999/2.0',
       eventBrokerUrl: 'nats://127.0.0.1:4222',
+      retentionDays: 30,
       logLevel: 'debug',
     });
   });
@@ -78,6 +81,8 @@ describe('loadConfig', () => {
     ['BITBUCKET_API_URL', 'file:///etc/passwd'],
     ['EVENT_BROKER_URL', 'http://127.0.0.1:4222'],
     ['LOG_LEVEL', 'loud'],
+    ['FORGELINK_RETENTION_DAYS', '-1'],
+    ['FORGELINK_RETENTION_DAYS', 'forever'],
   ])('a wrong %s names the variable', (name, value) => {
     const env: NodeJS.ProcessEnv = { [name]: value };
     if (name === 'DATABASE_URL') env.FORGELINK_MASTER_KEY = generateMasterKey();
