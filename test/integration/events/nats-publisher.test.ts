@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, JSONCodec, nanos, StorageType, type JsMsg, type NatsConnection } from 'nats';
+import { connect, JSONCodec, nanos, StorageType, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { natsAvailable } from '../../support/services.js';
+import { natsAvailable, readStream } from '../../support/services.js';
 import type { EventEnvelope } from '../../../src/platform/events/event-publisher.js';
 import {
   AGGREGATE_ID_HEADER,
@@ -44,21 +44,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Reads every message of `subject` from the start of the stream through an ordered consumer. */
-async function readAll(nc: NatsConnection, stream: string, subject: string, count: number): Promise<JsMsg[]> {
-  const consumer = await nc.jetstream().consumers.get(stream, { filterSubjects: subject });
-  const out: JsMsg[] = [];
-  while (out.length < count) {
-    const batch = await consumer.fetch({ max_messages: count - out.length, expires: 1_000 });
-    let got = 0;
-    for await (const m of batch) {
-      out.push(m);
-      got++;
-    }
-    if (got === 0) break;
-  }
-  return out;
-}
 
 describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 127.0.0.1:4222)', () => {
   let admin: NatsConnection;
@@ -92,7 +77,7 @@ describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 
     const ack = await publisher.publishWithAck(event);
     expect(ack).toMatchObject({ stream: STREAM, duplicate: false });
 
-    const [msg, ...rest] = await readAll(admin, STREAM, `${PREFIX}.service-source.connected`, 1);
+    const [msg, ...rest] = await readStream(admin, STREAM, 1, `${PREFIX}.service-source.connected`);
     expect(rest).toHaveLength(0);
     expect(msg?.subject).toBe(`${PREFIX}.service-source.connected`);
     expect(msg && jc.decode(msg.data)).toEqual(event);
@@ -113,7 +98,7 @@ describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 
     const subject = `${PREFIX}.git-provider.created`;
     const info = await (await admin.jetstreamManager()).streams.info(STREAM, { subjects_filter: subject });
     expect(info.state.subjects).toEqual({ [subject]: 1 });
-    const stored = await readAll(admin, STREAM, subject, 1);
+    const stored = await readStream(admin, STREAM, 1, subject);
     expect(stored.map((m) => jc.decode(m.data).id)).toEqual([event.id]);
   });
 
@@ -126,7 +111,7 @@ describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 
     for (const e of events) seqs.push((await publisher.publishWithAck(e)).seq);
 
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    const stored = await readAll(admin, STREAM, `${PREFIX}.git-provider.updated`, 20);
+    const stored = await readStream(admin, STREAM, 20, `${PREFIX}.git-provider.updated`);
     expect(stored.map((m) => jc.decode(m.data).id)).toEqual(events.map((e) => e.id));
     expect(new Set(stored.map((m) => m.headers?.get(AGGREGATE_ID_HEADER)))).toEqual(new Set([aggregateId]));
   });

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Socket } from 'node:net';
 import { type MikroORM } from '@mikro-orm/postgresql';
-import { connect, JSONCodec, type JsMsg, type NatsConnection } from 'nats';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
@@ -10,28 +9,7 @@ import { type EventEnvelope, type EventPublisher } from '../../../src/platform/e
 import { NatsJetStreamPublisher } from '../../../src/platform/events/nats-publisher.js';
 import { OutboxRelay } from '../../../src/platform/outbox/outbox-relay.js';
 import { withDatabase } from '../../support/global-setup.js';
-
-const NATS_HOST = '127.0.0.1';
-const NATS_PORT = 4222;
-
-function reachable(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (up: boolean): void => {
-      socket.destroy();
-      resolve(up);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, host, () => done(true));
-  });
-}
-
-const natsUp = await reachable(NATS_HOST, NATS_PORT);
-const skip = !natsUp && !process.env.CI;
-if (skip) {
-  console.warn(`relay-nats.test.ts SKIPPED: no NATS JetStream at ${NATS_HOST}:${NATS_PORT} (start nats-server -js; with CI set this test runs and fails instead)`);
-}
+import { natsAvailable, readStream } from '../../support/services.js';
 
 const suffix = randomBytes(4).toString('hex');
 const STREAM = `FL_RELAY_${suffix}`;
@@ -44,21 +22,6 @@ const CRASH_AFTER = 23;
 
 const quietLogger = { warn: () => undefined, error: () => undefined };
 
-/** The first `count` messages of the stream in stream order, through an ordered consumer. */
-async function readStream(nc: NatsConnection, stream: string, count: number): Promise<JsMsg[]> {
-  const consumer = await nc.jetstream().consumers.get(stream);
-  const out: JsMsg[] = [];
-  while (out.length < count) {
-    const batch = await consumer.fetch({ max_messages: count - out.length, expires: 2_000 });
-    let got = 0;
-    for await (const m of batch) {
-      out.push(m);
-      got++;
-    }
-    if (got === 0) break;
-  }
-  return out;
-}
 
 /** Publishes through `inner` until `limit` events went out, then hangs like a process frozen mid-batch. */
 class CrashingPublisher implements EventPublisher {
@@ -104,7 +67,7 @@ class CountingPublisher implements EventPublisher {
   }
 }
 
-describe.skipIf(skip)('OutboxRelay → NATS JetStream: a relay killed mid-batch, then a new one', () => {
+describe.skipIf(!natsAvailable)('OutboxRelay → NATS JetStream: a relay killed mid-batch, then a new one', () => {
   const admin = withDatabase(inject('adminDatabaseUrl'), 'postgres');
   const databaseUrl = withDatabase(inject('adminDatabaseUrl'), DATABASE);
   const cipher = new SecretCipher(inject('masterKey'));
@@ -122,7 +85,7 @@ describe.skipIf(skip)('OutboxRelay → NATS JetStream: a relay killed mid-batch,
     await migrate(orm);
     await orm.close(true);
     sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    nc = await connect({ servers: `${NATS_HOST}:${NATS_PORT}`, timeout: 2_000 });
+    nc = await connect({ servers: '127.0.0.1:4222', timeout: 2_000 });
   });
 
   afterAll(async () => {
@@ -146,7 +109,7 @@ describe.skipIf(skip)('OutboxRelay → NATS JetStream: a relay killed mid-batch,
   };
 
   const natsPublisher = async (): Promise<NatsJetStreamPublisher> => {
-    const p = await NatsJetStreamPublisher.connect({ url: `nats://${NATS_HOST}:${NATS_PORT}`, stream: STREAM, subjectPrefix: PREFIX });
+    const p = await NatsJetStreamPublisher.connect({ url: 'nats://127.0.0.1:4222', stream: STREAM, subjectPrefix: PREFIX });
     publishers.push(p);
     return p;
   };
