@@ -78,3 +78,25 @@ describe('identity API (real app, real PostgreSQL)', () => {
     expect(unknown.ok ? 'ok' : unknown.error.code).toBe('NOT_FOUND');
   });
 });
+
+describe('public paths', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answer 404 for other methods and unknown callbacks, without asking for an API key', async () => {
+    for (const res of [
+      await t.api.get('/v1/webhooks/01a20000-0000-7000-8000-000000000000'),
+      await t.api.put('/v1/webhooks/01a20000-0000-7000-8000-000000000000').send({}),
+      await t.api.post('/v1/callbacks/gitlab'),
+      await t.api.get('/v1/callbacks/bitbucket'),
+    ]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('NOT_FOUND');
+    }
+  });
+});

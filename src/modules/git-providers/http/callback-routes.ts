@@ -52,6 +52,8 @@ export class CallbackRoutes implements RouteContributor {
       const q = parseInput(installQuery, req.query, 'query');
       this.finish(res, await this.github.completeInstall(q.installation_id, q.state));
     });
+
+    router.all('/callbacks/{*rest}', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
   }
 
   private finish(res: Response, result: Result<{ providerId: string }, Failure & { providerId?: string }>): void {

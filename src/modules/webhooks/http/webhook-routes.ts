@@ -38,6 +38,8 @@ export class WebhookRoutes implements RouteContributor {
       if (answer.deployments > 0) return res.status(202).json({ deliveryId: answer.deliveryId, deployments: answer.deployments });
       res.status(200).json({ deliveryId: answer.deliveryId, deployments: 0, reason: answer.reason });
     });
+    // Public paths take no API key: another method here is an unknown route, not an authentication failure.
+    router.all('/webhooks/{*rest}', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
   }
 }
 
