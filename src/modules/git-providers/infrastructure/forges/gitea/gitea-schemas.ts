@@ -42,11 +42,3 @@ export const giteaCompare = z.object({
   // Forgejo only: the union of the commits' files
   files: z.array(affectedFile).nullish(),
 });
-
-export const giteaToken = z.object({
-  access_token: z.string().min(1),
-  refresh_token: z.string().nullish(),
-  expires_in: z.number().nullish(),
-});
-
-export const giteaOAuthError = z.object({ error: z.string(), error_description: z.string().nullish() });
