@@ -71,3 +71,29 @@ describe('e2e SSRF guard on self-hosted forge URLs (create and PATCH)', () => {
     refused(await t.api.patch(`/v1/git-providers/${(gitea.body as { id: string }).id}/gitea`).set(admin).send({ giteaUrl: 'https://[::1]' }), 'giteaUrl');
   });
 });
+
+describe('e2e default forge URLs (github.com, gitlab.com) need no DNS lookup to be accepted', () => {
+  let t: TestApp;
+  let admin: Auth;
+  const privateKey = strangerKey();
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = (await seedOrganization(t.app, 'Defaults e2e')).admin.auth;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('creates GitHub, GitHub manifest and GitLab providers with their default URLs', async () => {
+    const github = await t.api.post('/v1/git-providers/github').set(admin).send({ name: unique('gh-default'), appId: 4242, privateKey, webhookSecret: 'whs' });
+    expect(github.status, JSON.stringify(github.body)).toBe(201);
+    expect(github.body.github.githubUrl).toBe('https://github.com');
+    const manifest = await t.api.post('/v1/git-providers/github/manifest').set(admin).send({ name: unique('gh-manifest') });
+    expect(manifest.status, JSON.stringify(manifest.body)).toBe(201);
+    expect(manifest.body.postUrl).toMatch(/^https:\/\/github\.com\/settings\/apps\/new\?state=/);
+    const gitlab = await t.api.post('/v1/git-providers/gitlab').set(admin).send({ name: unique('gl-default'), applicationId: 'app', secret: 'gl-secret' });
+    expect(gitlab.status, JSON.stringify(gitlab.body)).toBe(201);
+    expect(gitlab.body.authorizeUrl).toMatch(/^https:\/\/gitlab\.com\/oauth\/authorize\?/);
+  });
+});

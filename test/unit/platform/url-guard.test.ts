@@ -87,6 +87,19 @@ describe('UrlGuard', () => {
     expect(await guard.check('https://metadata.example.com')).toMatch(/private or loopback/);
   });
 
+  it('accepts the forges\' own SaaS hosts over https without a lookup, and only on the https port', async () => {
+    const probe = resolver({});
+    const offline = new UrlGuard([], probe.resolve);
+    for (const url of ['https://github.com', 'https://api.github.com/installation/repositories', 'https://gitlab.com', 'https://api.bitbucket.org/2.0', 'https://codeberg.org', 'https://acme.ghe.com', 'https://api.acme.ghe.com']) {
+      expect(await offline.check(url), url).toBeNull();
+    }
+    expect(probe.asked).toEqual([]);
+    expect(await offline.check('http://github.com')).toMatch(/must use https/);
+    expect(await offline.check('https://github.com:8443')).toMatch(/does not resolve/);
+    expect(await offline.check('https://github.com.evil.example')).toMatch(/does not resolve/);
+    expect(await offline.check('https://a.b.ghe.com')).toMatch(/does not resolve/);
+  });
+
   it('refuses a name that does not resolve', async () => {
     expect(await guard.check('https://nowhere.example.com')).toMatch(/does not resolve/);
     expect(await guard.check('https://empty.example.com')).toMatch(/does not resolve/);

@@ -27,6 +27,9 @@ export class UrlGuard {
     const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
     if (this.isAllowlisted(url)) return null;
     if (url.protocol !== 'https:') return `must use https (plain http is allowed only for hosts in FORGE_URL_ALLOWLIST)`;
+    // The forges' own SaaS hosts are public by definition: no lookup, so a provider with the default
+    // github.com/gitlab.com URL can be created even where DNS is slow or unavailable.
+    if (isKnownPublicForge(host) && (url.port === '' || url.port === '443')) return null;
     if (LOCAL_NAMES.has(host) || /\.(localhost|local|internal|localdomain)$/.test(host)) {
       return `host ${host} is a local name; add it to FORGE_URL_ALLOWLIST to allow it`;
     }
@@ -52,6 +55,13 @@ export class UrlGuard {
     const bare = host.replace(/^\[|\]$/g, '');
     return this.allow.has(host) || this.allow.has(bare) || this.allow.has(`${host}:${port}`);
   }
+}
+
+const PUBLIC_FORGES = new Set(['github.com', 'api.github.com', 'gitlab.com', 'bitbucket.org', 'api.bitbucket.org', 'codeberg.org', 'gitea.com']);
+
+/** github.com, gitlab.com, Bitbucket Cloud, Codeberg, gitea.com, and GitHub Enterprise Cloud (`*.ghe.com`). */
+export function isKnownPublicForge(host: string): boolean {
+  return PUBLIC_FORGES.has(host) || /^(api\.)?[a-z0-9-]+\.ghe\.com$/.test(host);
 }
 
 /** Loopback names /etc/hosts commonly carries: refused by name, before any DNS lookup. */
