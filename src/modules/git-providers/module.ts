@@ -16,7 +16,8 @@ import { ProviderQueries } from './application/queries/provider-summary.js';
 import { ForgeQueries } from './application/queries/forge-queries.js';
 import { OAuthTokens } from './application/services/oauth-tokens.js';
 import { MikroOrmGitProviderRepository } from './infrastructure/persistence/mikro-orm-git-provider.repository.js';
-import { DefaultForgeConnector, type ConnectorOptions } from './infrastructure/default-forge-connector.js';
+import { DefaultForgeConnector, GitHubAppDirectory, type ConnectorOptions } from './infrastructure/default-forge-connector.js';
+import { type Logger } from '../../platform/logging/logger.js';
 import { HmacStateTokens } from './infrastructure/hmac-state-tokens.js';
 import { ProviderRoutes } from './http/provider-routes.js';
 import { CallbackRoutes } from './http/callback-routes.js';
@@ -28,6 +29,7 @@ import { RecordInstallationHandler } from './application/commands/github-app/rec
 export const PROVIDER_QUERIES = Symbol.for('ProviderQueries');
 export const OAUTH_TOKENS = Symbol.for('OAuthTokens');
 const OAUTH_FLOWS = Symbol.for('OAuthFlows');
+const GITHUB_APP_LOOKUP = Symbol.for('GitHubAppLookup');
 const GITHUB_FLOWS = Symbol.for('GitHubAppFlows');
 
 export const gitProvidersModule = new ContainerModule(({ bind }) => {
@@ -52,6 +54,12 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
   bind(GITHUB_FLOWS)
     .toDynamicValue((ctx) => new GitHubAppFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(TOKENS.PublicUrls), ctx.get(FORGE_URL_POLICY)))
     .inSingletonScope();
+  bind(GITHUB_APP_LOOKUP)
+    .toDynamicValue((ctx) => {
+      const logger = ctx.get<Logger>(TOKENS.Logger);
+      return new GitHubAppDirectory(ctx.get(TOKENS.UrlGuard), (detail) => logger.info({ detail }, 'could not read the GitHub App (no installUrl yet)'), ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions).timeoutMs ?? 3_000);
+    })
+    .inSingletonScope();
   bind(APP_INSTALLATIONS)
     .toDynamicValue((ctx) => new RecordInstallationHandler(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)))
     .inSingletonScope();
@@ -69,8 +77,8 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
       const providers = ctx.get<GitProviderRepository>(GIT_PROVIDER_REPOSITORY);
       const policy = ctx.get<ForgeUrlPolicy>(FORGE_URL_POLICY);
       return new ProviderRoutes({
-        create: new CreateProviderHandler(uow, providers, policy),
-        update: new UpdateProviderHandler(uow, providers, policy),
+        create: new CreateProviderHandler(uow, providers, policy, ctx.get(GITHUB_APP_LOOKUP)),
+        update: new UpdateProviderHandler(uow, providers, policy, ctx.get(GITHUB_APP_LOOKUP)),
         sharing: new ChangeSharingHandler(uow, providers),
         remove: new RemoveProviderHandler(uow, providers, ctx.get(SERVICE_SOURCE_REPOSITORY), ctx.get(REGISTERED_HOOKS)),
         queries: ctx.get(PROVIDER_QUERIES),

@@ -272,3 +272,41 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     });
   });
 });
+
+describe('e2e GitHub: an App set up by hand gets its installUrl from GET /app', () => {
+  const fake = new FakeGitHub();
+  let t: TestApp;
+  let owner: { userId: string; auth: Auth };
+
+  beforeAll(async () => {
+    await fake.start();
+    t = await startTestApp();
+    owner = (await seedOrganization(t.app, 'GitHub by hand')).owner;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake.stop();
+  });
+
+  it('learns the slug and page at create, installs through installUrl, and drops them when the app changes to one GitHub does not know', async () => {
+    const app = fake.addApp({ appId: 4_700, slug: 'acme-deployer' });
+    fake.addInstallation(app.appId, 47_001, 'acme');
+    fake.setRepositories(47_001, 3);
+    const created = await t.api.post('/v1/git-providers/github').set(owner.auth).send({ name: unique('by-hand'), githubUrl: fake.url, appId: app.appId, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    expect(created.body).toMatchObject({ status: 'pending_installation', github: { appSlug: 'acme-deployer' } });
+    const installUrl = new URL(created.body.github.installUrl as string);
+    expect(installUrl.pathname).toMatch(/\/acme-deployer\/installations\/new$/);
+    expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/app')).toBe(true);
+
+    const install = await t.api.get('/v1/callbacks/github/install').query({ installation_id: 47_001, setup_action: 'install', state: installUrl.searchParams.get('state') });
+    expect(install.status, JSON.stringify(install.body)).toBe(302);
+    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({ ok: true, repositoryCount: 3 });
+
+    const moved = await t.api.patch(`/v1/git-providers/${id}/github`).set(owner.auth).send({ appId: 4_799 });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.github).not.toHaveProperty('appSlug');
+    expect(moved.body.github).not.toHaveProperty('installUrl');
+  });
+});

@@ -4,7 +4,8 @@ import { type ForgeConnector, type GitHubAppCredentials } from '../application/p
 import { type OAuthTokens } from '../application/services/oauth-tokens.js';
 import { ConditionalCache, ForgeHttp } from './forges/shared/forge-http.js';
 import { type UrlGuard } from './forges/shared/url-guard.js';
-import { buildAppManifest, convertManifest, createGitHubApi, type GitHubDeps, installUrl, manifestPostUrl } from './forges/github/index.js';
+import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, manifestPostUrl } from './forges/github/index.js';
+import { type GitHubAppLookup } from '../application/ports/github-app-lookup.js';
 import { createGitLabApi } from './forges/gitlab/gitlab-api.js';
 import { createGitLabOAuth } from './forges/gitlab/gitlab-oauth.js';
 import { createBitbucketApi } from './forges/bitbucket/bitbucket-api.js';
@@ -137,4 +138,23 @@ function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToke
       };
     },
   });
+}
+
+/** `GET /app` with a short, single attempt: a provider is saved whether or not GitHub answers. */
+export class GitHubAppDirectory implements GitHubAppLookup {
+  constructor(
+    private readonly guard: UrlGuard,
+    private readonly onFailure: (detail: string) => void = () => undefined,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  async describe(input: { githubUrl: string; appId: number; privateKey: string }): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
+    try {
+      const app = await describeApp({ guard: this.guard, timeoutMs: this.timeoutMs, retries: 0 }, input);
+      return { appSlug: app.slug, appHtmlUrl: app.htmlUrl };
+    } catch (error) {
+      this.onFailure(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  }
 }

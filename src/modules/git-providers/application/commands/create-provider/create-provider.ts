@@ -5,6 +5,7 @@ import { type Actor } from '../../../../identity/domain/actor.js';
 import { GitProvider, type ProviderSecrets, type ProviderSettings } from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 import { type ForgeUrlPolicy } from '../../ports/forge-url-policy.js';
+import { type GitHubAppLookup } from '../../ports/github-app-lookup.js';
 
 export interface CreateProvider {
   readonly name: string;
@@ -17,11 +18,13 @@ export class CreateProviderHandler {
     private readonly uow: UnitOfWork,
     private readonly providers: GitProviderRepository,
     private readonly urls: ForgeUrlPolicy,
+    private readonly apps: GitHubAppLookup,
   ) {}
 
-  async execute(actor: Actor, command: CreateProvider): Promise<Result<GitProvider, Failure>> {
-    const blocked = await checkForgeUrl(this.urls, command.settings);
+  async execute(actor: Actor, input: CreateProvider): Promise<Result<GitProvider, Failure>> {
+    const blocked = await checkForgeUrl(this.urls, input.settings);
     if (blocked) return err(blocked);
+    const command = await this.withAppPage(input);
     return this.uow.run(async () => {
       if (await this.providers.existsWithName(actor.organizationId, command.name.trim())) {
         return err(failure.conflict(`A git provider named "${command.name.trim()}" already exists in the organisation`));
@@ -32,6 +35,17 @@ export class CreateProviderHandler {
       return ok(created.value);
     });
   }
+
+  /** A hand-made GitHub App: ask GitHub for its slug and page (best effort) so the summary can offer installUrl. */
+  private async withAppPage(command: CreateProvider): Promise<CreateProvider> {
+    const app = await describedApp(this.apps, command.settings, command.secrets.privateKey?.reveal());
+    return app ? { ...command, settings: { ...command.settings, ...app } as ProviderSettings } : command;
+  }
+}
+
+export function describedApp(apps: GitHubAppLookup, settings: ProviderSettings, privateKey: string | undefined): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
+  if (settings.type !== 'github' || settings.appId === undefined || !privateKey) return Promise.resolve(undefined);
+  return apps.describe({ githubUrl: settings.githubUrl, appId: settings.appId, privateKey });
 }
 
 /** The SSRF guard on a provider's self-hosted URL, as a VALIDATION_FAILED naming the field. */

@@ -1,3 +1,4 @@
+import { createAppAuth } from '@octokit/auth-app';
 import { z } from 'zod';
 import { ForgeError } from '../../../application/ports/forge.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, toForgeError } from './github-transport.js';
@@ -97,4 +98,31 @@ export async function convertManifest(deps: GitHubDeps, githubUrl: string, code:
     webhookSecret: app.webhook_secret,
     privateKey: app.pem,
   };
+}
+
+const appSchema = z.object({ id: z.number().int().positive(), slug: z.string().min(1), html_url: z.string().min(1) });
+
+/**
+ * The app's slug and page (`GET /app` with the app's JWT), so a provider set up by hand also gets an
+ * `installUrl`. Single attempt: callers treat a failure as "not known yet".
+ */
+export async function describeApp(deps: GitHubDeps, conn: { githubUrl: string; appId: number; privateKey: string }): Promise<{ slug: string; htmlUrl: string }> {
+  const what = 'reading the app';
+  let jwt: string;
+  try {
+    ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
+  } catch {
+    throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a usable PEM key');
+  }
+  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(conn.githubUrl), retries: 0 });
+  let data: unknown;
+  try {
+    data = (await octokit.request('GET /app', { headers: { authorization: `Bearer ${jwt}` } })).data;
+  } catch (error) {
+    throw toForgeError(error, what);
+  }
+  const parsed = appSchema.safeParse(data);
+  if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
+  if (parsed.data.id !== conn.appId) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
+  return { slug: parsed.data.slug, htmlUrl: parsed.data.html_url };
 }
