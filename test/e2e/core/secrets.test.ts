@@ -120,7 +120,7 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
     const github = keep(await t.api.get(`/v1/git-providers/${ids.github}/repositories`).set(owner));
     expect(github.status, github.text).toBeGreaterThanOrEqual(400);
     const ok = keep(await t.api.post(`/v1/git-providers/${ids.bitbucket}/test-connection`).set(owner));
-    expect(ok.body).toEqual({ ok: true, repositoryCount: 1, message: 'Found 1 repository' });
+    expect(ok.body).toEqual({ ok: true, repositoryCount: 1, message: 'Found 1 repositories' });
     expect(keep(await t.api.get(`/v1/git-providers/${ids.bitbucket}/branches`).query({ repository: 'acme/api' }).set(owner)).status).toBe(200);
   });
 

@@ -28,7 +28,7 @@ export class ForgeQueries {
     const repos = await this.listRepositories(actor, providerId);
     if (!repos.ok) return repos;
     const n = repos.value.length;
-    return ok({ ok: true, repositoryCount: n, message: `Found ${n} ${n === 1 ? 'repository' : 'repositories'}` });
+    return ok({ ok: true, repositoryCount: n, message: `Found ${n} repositories` });
   }
 
   async repositories(actor: Actor, providerId: string, options: ListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
