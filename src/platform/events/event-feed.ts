@@ -10,7 +10,8 @@ import { toEnvelope } from '../outbox/outbox-relay.js';
 const cursor = z.string().regex(/^\d{1,20}\.\d{1,20}$/, 'must be a cursor returned as nextCursor');
 
 const feedQuery = z.object({
-  after: cursor.optional(),
+  // `after=` (empty) reads from the beginning, like no `after` at all.
+  after: z.preprocess((v) => (v === '' ? undefined : v), cursor.optional()),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   type: z.string().regex(/^[a-z-]+(\.[a-z-]+)+$/, 'must be an event type such as deployment.requested').optional(),
 });

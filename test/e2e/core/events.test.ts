@@ -104,6 +104,8 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
   it('the first page without a cursor starts at the beginning; ?type= filters', async () => {
     const first = await page({ limit: 1 });
     expect(first.items.map((e) => e.id)).toEqual([all[0]?.id]);
+    // An empty `after=` (a poller that had no cursor yet) also starts at the beginning.
+    expect((await page({ limit: 1, after: '' })).items.map((e) => e.id)).toEqual([all[0]?.id]);
     const created = await page({ type: 'git-provider.created' });
     expect(created.items.map((e) => e.aggregateId)).toEqual([github, gitea]);
     const removed = await page({ type: 'git-provider.removed' });

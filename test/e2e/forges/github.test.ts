@@ -222,7 +222,10 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
       const post = new URL(postUrl);
       expect(`${post.origin}${post.pathname}`).toBe(`${fake.url}/settings/apps/new`);
       expect(post.searchParams.get('state')).toBe(state);
-      expect((await summary(t, owner.auth, id)).status).toBe('pending_authorization');
+      const beforeApp = await summary(t, owner.auth, id);
+      expect(beforeApp.status).toBe('pending_authorization');
+      // appId is an integer whenever present: before the app exists it is absent, not null.
+      expect(beforeApp.github).not.toHaveProperty('appId');
 
       // A forged or expired manifest state converts nothing.
       const created = fake.addApp({ appId: 4_200, slug: 'forgelink-acme' });

@@ -179,7 +179,9 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expectProblem(await callback(t, 'gitlab', { code, state: 'not-a-state' }), 400, 'INVALID_STATE');
       expectProblem(await callback(t, 'gitlab', { code, state: stateIssuedAgo(claims, 11 * 60_000) }), 400, 'INVALID_STATE');
       expectProblem(await callback(t, 'gitea', { code, state }), 400, 'INVALID_STATE');
-      expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ code }).redirects(0), 400, 'VALIDATION_FAILED');
+      expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ code }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied' }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied', state: tamper(state) }).redirects(0), 400, 'INVALID_STATE');
       expect(fake.tokenExchangeCount).toBe(exchanges);
       expect(await summary(t, owner.auth, created.id)).toMatchObject({ status: 'pending_authorization', gitlab: { hasTokens: false } });
 

@@ -11,7 +11,8 @@ import { type OAuthFlows } from '../application/commands/oauth/oauth-flows.js';
 import { type GitHubAppFlows } from '../application/commands/github-app/github-app-flows.js';
 
 const code = z.string().min(1).max(2000);
-const state = z.string().min(1).max(2000);
+// A missing state is a bad state: checked by the flow (400 INVALID_STATE), not by the schema.
+const state = z.string().max(2000).default('');
 const oauthQuery = z.object({ code: code.optional(), state, error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() });
 const installQuery = z.object({ installation_id: z.coerce.number().int().positive(), setup_action: z.string().max(50).optional(), state });
 
@@ -35,9 +36,9 @@ export class CallbackRoutes implements RouteContributor {
         const q = parseInput(oauthQuery, req.query, 'query');
         if (!q.code) {
           // The user denied access on the forge (error=access_denied): burn the state, send them back.
-          const burned = await this.oauth.complete(type, '', q.state).catch(() => undefined);
-          const providerId = burned && !burned.ok ? burned.error.providerId : undefined;
-          return res.redirect(302, this.urls.dashboardRedirect(providerId, 'error', q.error ?? 'no_code'));
+          const declined = await this.oauth.decline(type, q.state);
+          if (!declined.ok) return sendProblem(res, declined.error);
+          return res.redirect(302, this.urls.dashboardRedirect(declined.value.providerId, 'error', q.error ?? 'no_code'));
         }
         this.finish(res, await this.oauth.complete(type, q.code, q.state));
       });

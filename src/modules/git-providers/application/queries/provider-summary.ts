@@ -76,7 +76,8 @@ export class ProviderQueries {
           ...base,
           github: {
             githubUrl: s.githubUrl,
-            appId: s.appId ?? null,
+            // Absent (not null) until the manifest flow has created the app: appId is always an integer when present.
+            ...(s.appId !== undefined ? { appId: s.appId } : {}),
             ...(s.appSlug ? { appSlug: s.appSlug } : {}),
             ...(s.installationId !== undefined ? { installationId: s.installationId } : {}),
             ...(s.clientId ? { clientId: s.clientId } : {}),

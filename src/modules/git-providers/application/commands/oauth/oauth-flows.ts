@@ -30,6 +30,12 @@ export class OAuthFlows {
     return ok(this.connector.oauth(provider).authorizeUrl({ clientId: clientIdOf(settings), redirectUri: settings.redirectUri, state }));
   }
 
+  /** The user declined on the forge (no code): the state is burned, nothing is requested from the forge. */
+  async decline(type: 'gitlab' | 'gitea', state: string): Promise<Result<{ providerId: string }, Failure>> {
+    const claims = await this.states.consume(state, type);
+    return claims.ok ? ok({ providerId: claims.value.providerId }) : claims;
+  }
+
   /**
    * The browser comes back with ?code&state. A bad state is INVALID_STATE and makes no token request.
    * Returns the provider id for the dashboard redirect.
