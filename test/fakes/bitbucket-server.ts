@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
-import { closeLocal, listenLocal } from './local-server.js';
+import { LocalFakeServer } from './local-server.js';
 
 /** A request the fake received; `path` is relative to /2.0 as the spec check expects. */
 export interface FakeBitbucketRequest extends RecordedRequest {
@@ -88,15 +88,13 @@ class HttpError extends Error {
  * body paging ({values, pagelen, size, page, next}) with pagelen capped at 100, ETag/304, per-scope 403s,
  * repository webhooks, diffstat, forced failures and a request log for the OpenAPI check.
  */
-export class FakeBitbucket {
+export class FakeBitbucket extends LocalFakeServer {
   readonly requests: FakeBitbucketRequest[] = [];
   readonly hookLog: FakeHookLogEntry[] = [];
   notModifiedCount = 0;
   /** Highest number of requests in flight at once (meaningful with setDelay). */
   maxConcurrent = 0;
 
-  private server: Server | undefined;
-  private baseUrl = '';
   private readonly apiTokens = new Map<string, Credential>();
   private readonly appPasswords = new Map<string, Credential>();
   private readonly workspaces = new Map<string, Repo[]>();
@@ -106,22 +104,7 @@ export class FakeBitbucket {
   private delayMs = 0;
   private inFlight = 0;
 
-  async start(): Promise<{ url: string }> {
-    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
-    this.server = server;
-    this.baseUrl = url;
-    return { url };
-  }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeLocal(server);
-  }
-
-  get url(): string {
-    return this.baseUrl;
-  }
 
   /** What BITBUCKET_API_URL should be set to. */
   get apiUrl(): string {
@@ -207,7 +190,7 @@ export class FakeBitbucket {
     this.notModifiedCount = 0;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
     try {

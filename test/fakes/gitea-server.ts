@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
-import { closeLocal, listenLocal } from './local-server.js';
+import { LocalFakeServer } from './local-server.js';
 
 /**
  * A Gitea / Forgejo server on 127.0.0.1 that behaves like the real one where forgelink depends on it:
@@ -120,7 +120,7 @@ interface Answer {
 
 const API = '/api/v1';
 
-export class FakeGitea {
+export class FakeGitea extends LocalFakeServer {
   readonly flavor: GiteaFlavor;
   readonly requests: FakeGiteaRequest[] = [];
   readonly hookLog: FakeGiteaHookLogEntry[] = [];
@@ -136,8 +136,6 @@ export class FakeGitea {
   latencyMs: number;
 
   private readonly options: FakeGiteaOptions;
-  private server?: Server;
-  private baseUrl = '';
   private inFlight = 0;
   private repositories: FakeGiteaRepository[] = [];
   private readonly branches = new Map<string, FakeGiteaBranch[]>();
@@ -151,6 +149,7 @@ export class FakeGitea {
   private nextGrantId = 1;
 
   constructor(options: FakeGiteaOptions = {}) {
+    super();
     this.options = options;
     this.flavor = options.flavor ?? 'gitea';
     this.maxResponseItems = options.maxResponseItems ?? 50;
@@ -159,23 +158,8 @@ export class FakeGitea {
     this.latencyMs = options.latencyMs ?? 0;
   }
 
-  async start(): Promise<{ url: string }> {
-    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
-    this.server = server;
-    this.baseUrl = url;
-    return { url };
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeLocal(server);
-  }
 
   /** The instance URL (what a user enters as giteaUrl). */
-  get url(): string {
-    return this.baseUrl;
-  }
 
   /** API requests in the shape requestsMissingFromSpec() takes. */
   apiRequests(): RecordedRequest[] {
@@ -286,7 +270,7 @@ export class FakeGitea {
 
   // ---- HTTP ----------------------------------------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const api = url.pathname === API || url.pathname.startsWith(`${API}/`);
     const path = api ? url.pathname.slice(API.length) || '/' : url.pathname;

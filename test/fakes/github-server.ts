@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
-import { closeLocal, listenLocal } from './local-server.js';
+import { LocalFakeServer } from './local-server.js';
 
 /** A request the fake received; `path` is relative to /api/v3 and still URL-encoded, as the spec check needs. */
 export interface GitHubLoggedRequest extends RecordedRequest {
@@ -92,7 +92,7 @@ const COMPARE_FILE_CAP = 300;
  * installation, page caps with Link headers, ETag/304 (uncharged), rate-limit and 5xx answers on demand,
  * and single-use manifest codes.
  */
-export class FakeGitHub {
+export class FakeGitHub extends LocalFakeServer {
   /** Every request, in arrival order. */
   readonly requests: GitHubLoggedRequest[] = [];
   /** POST /app/installations/{id}/access_tokens that issued a token. */
@@ -105,8 +105,6 @@ export class FakeGitHub {
   latencyMs: number;
   perPageCap: number;
 
-  private server: Server | undefined;
-  private baseUrl = '';
   private inFlight = 0;
   private nextRepositoryId = 100_000;
   private readonly apps = new Map<number, FakeGitHubApp & { publicKey: KeyObject }>();
@@ -118,32 +116,18 @@ export class FakeGitHub {
   private readonly forced: ForcedAnswer[] = [];
 
   constructor(options: FakeGitHubOptions = {}) {
+    super();
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3_600;
     this.latencyMs = options.latencyMs ?? 0;
     this.perPageCap = options.perPageCap ?? 100;
   }
 
   /** The githubUrl to configure (http://127.0.0.1:PORT); the API lives under /api/v3. */
-  get url(): string {
-    return this.baseUrl;
-  }
 
   get apiUrl(): string {
     return `${this.baseUrl}/api/v3`;
   }
 
-  async start(): Promise<{ url: string }> {
-    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
-    this.server = server;
-    this.baseUrl = url;
-    return { url };
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeLocal(server);
-  }
 
   addApp(input: { appId: number; slug?: string }): FakeGitHubApp {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -237,7 +221,7 @@ export class FakeGitHub {
     };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     res.on('close', () => this.inFlight--);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
-import { closeLocal, listenLocal } from './local-server.js';
+import { LocalFakeServer } from './local-server.js';
 
 /**
  * A GitLab (gitlab.com or self-hosted) on 127.0.0.1: OAuth (authorize + token, single-use refresh tokens),
@@ -157,7 +157,7 @@ class HttpFailure extends Error {
 
 const DEFAULT_USER = '1';
 
-export class FakeGitLab {
+export class FakeGitLab extends LocalFakeServer {
   readonly options: Required<Omit<FakeGitLabOptions, 'authorizeAs'>> & { authorizeAs: string };
   /** Every request that reached the server, in arrival order. `path` is relative to /api/v4 for API calls. */
   readonly requests: GitLabRequest[] = [];
@@ -169,8 +169,6 @@ export class FakeGitLab {
   notModifiedCount = 0;
   maxInFlight = 0;
 
-  private server?: Server;
-  private baseUrl = '';
   private inFlight = 0;
   private nextProjectId = 1;
   private nextHookId = 1;
@@ -182,6 +180,7 @@ export class FakeGitLab {
   private readonly forced: ForcedAnswer[] = [];
 
   constructor(options: FakeGitLabOptions = {}) {
+    super();
     this.options = {
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 7200,
       omitExpiresIn: options.omitExpiresIn ?? false,
@@ -193,23 +192,7 @@ export class FakeGitLab {
   }
 
   /** The gitlabUrl to configure (http://127.0.0.1:PORT). */
-  get url(): string {
-    if (!this.baseUrl) throw new Error('FakeGitLab is not started');
-    return this.baseUrl;
-  }
 
-  async start(): Promise<{ url: string }> {
-    const { server, url } = await listenLocal((req, res) => void this.handle(req, res));
-    this.server = server;
-    this.baseUrl = url;
-    return { url };
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await closeLocal(server);
-  }
 
   // ---- OAuth ----
 
@@ -342,7 +325,7 @@ export class FakeGitLab {
 
   // ---- HTTP ----
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const rawSegments = url.pathname.split('/').filter(Boolean);

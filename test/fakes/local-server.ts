@@ -1,19 +1,38 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 
-/** A fake forge's HTTP server on 127.0.0.1 and a free port (tests never reach another address). */
-export async function listenLocal(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
-  const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+/**
+ * A fake forge's HTTP server on 127.0.0.1 and a free port (tests never reach another address).
+ * Subclasses answer requests in `handle`; `url` is the forge's base URL once started.
+ */
+export abstract class LocalFakeServer {
+  private server?: Server;
+  protected baseUrl = '';
 
-/** Closes the server and every connection kept alive by a client. */
-export async function closeLocal(server: Server | undefined): Promise<void> {
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+
+  async start(): Promise<{ url: string }> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url: this.baseUrl };
+  }
+
+  /** Closes the server and every connection kept alive by a client. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get url(): string {
+    if (!this.baseUrl) throw new Error(`${this.constructor.name} is not started`);
+    return this.baseUrl;
+  }
 }
