@@ -7,7 +7,8 @@ export function forgeFailure(error: ForgeError): Failure {
   const forge = FORGE_LABEL[error.forge];
   return match(error.kind)
     .with('rate_limited', () => ({ code: 'FORGE_RATE_LIMITED' as const, detail: `${forge} rate-limited forgelink; retry after ${error.retryAfterSeconds ?? 60} s`, retryAfterSeconds: error.retryAfterSeconds ?? 60 }))
-    .with('unauthorized', 'invalid_grant', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} rejected the provider's credentials: ${error.message}. Re-authorise the provider or update its credentials.` }))
+    .with('invalid_grant', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} no longer accepts forgelink's authorisation. Open GET /v1/git-providers/{id}/authorize-url and authorise again.` }))
+    .with('unauthorized', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} rejected the provider's credentials: ${error.message}. Update the provider's credentials (PATCH), or authorise it again.` }))
     .with('forbidden', () => ({ code: 'PROVIDER_NOT_READY' as const, detail: `${forge} refused the request: the credentials lack a permission or scope. ${error.message}` }))
     .with('not_found', () => ({ code: 'NOT_FOUND' as const, detail: `${forge}: ${error.message}` }))
     .with('blocked_url', () => ({ code: 'VALIDATION_FAILED' as const, detail: error.message, errors: [{ path: 'url', message: error.message }] }))

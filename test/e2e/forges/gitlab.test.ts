@@ -333,6 +333,8 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
         const res = await repositories(t, created.id);
         const problem = expectProblem(res, 422, 'PROVIDER_NOT_READY');
         expect(problem.detail).toMatch(/authori[sz]e/i);
+        // The very first answer already says where to start again.
+        expect(problem.detail).toContain('/authorize-url');
         expect(await summary(t, owner.auth, created.id)).toMatchObject({ status: 'needs_reauthorization' });
         expectProblem(await t.api.post(`/v1/git-providers/${created.id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
 
