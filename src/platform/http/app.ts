@@ -31,6 +31,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
+    res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -80,7 +81,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (res.headersSent) return;
     if (error instanceof FailureError) return sendProblem(res, error.failure);
     if (error instanceof ForgeError) {
-      deps.logger.warn({ forge: error.forge, kind: error.kind, status: error.status, detail: error.message }, 'forge call failed');
+      deps.logger.warn({ requestId: res.locals.requestId, forge: error.forge, kind: error.kind, status: error.status, detail: error.message }, 'forge call failed');
       return sendProblem(res, forgeFailure(error));
     }
     const bodyError = error as { type?: string; status?: number };
@@ -92,10 +93,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'Unsupported body encoding', errors: [{ path: 'body', message: 'unsupported encoding' }] });
     }
     if (isDatabaseDown(error)) {
-      deps.logger.error({ err: error }, 'database unavailable');
+      deps.logger.error({ requestId: res.locals.requestId, err: error }, 'database unavailable');
       return sendProblem(res, { code: 'UNAVAILABLE', detail: 'A dependency is unavailable; try again shortly', retryAfterSeconds: 5 });
     }
-    deps.logger.error({ err: error, path: req.path }, 'unhandled error');
+    deps.logger.error({ requestId: res.locals.requestId, err: error, path: req.originalUrl.split('?')[0] }, 'unhandled error');
     res.status(500).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', code: 'INTERNAL' }));
   });
 
