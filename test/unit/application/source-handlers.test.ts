@@ -1,0 +1,112 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type Failure } from '../../../src/shared/failure.js';
+import { type GitProvider } from '../../../src/modules/git-providers/domain/git-provider.js';
+import { RemoveProviderHandler, type RegisteredHooks } from '../../../src/modules/git-providers/application/commands/remove-provider/remove-provider.js';
+import { ConnectSourceHandler, type ConnectSource } from '../../../src/modules/service-sources/application/commands/connect-source/connect-source.js';
+import { DisconnectSourceHandler } from '../../../src/modules/service-sources/application/commands/disconnect-source/disconnect-source.js';
+import { type SourceForge, type WebhookRegistrar } from '../../../src/modules/service-sources/application/ports/source-forge.js';
+import { type WebhookRegistration } from '../../../src/modules/service-sources/domain/service-source.js';
+import { anOrganization } from '../../builders/actors.js';
+import { aBitbucketProvider } from '../../builders/git-providers.js';
+import { InMemoryProviders, InMemorySources, InMemoryUnitOfWork } from '../../fakes/in-memory/persistence.js';
+
+/** A forge that knows some repository/branch pairs. */
+class KnownTargets implements SourceForge {
+  constructor(private readonly known: Set<string>) {}
+  async verifyTarget(_provider: GitProvider, repository: string, branch: string | null): Promise<Failure | undefined> {
+    if (this.known.has(`${repository}@${branch ?? '*'}`) || (branch === null && [...this.known].some((k) => k.startsWith(`${repository}@`)))) return undefined;
+    return { code: 'PROVIDER_NOT_READY', detail: `${repository}@${branch} does not exist` };
+  }
+}
+
+/** Hooks as a set of provider/repository pairs, released when no connected source uses them. */
+class HookLedger implements WebhookRegistrar, RegisteredHooks {
+  readonly hooks = new Set<string>();
+  removedFromForge: string[] = [];
+  constructor(private readonly sources: InMemorySources) {}
+  async register(provider: GitProvider, repository: string): Promise<WebhookRegistration> {
+    this.hooks.add(`${provider.id}/${repository}`);
+    return { registered: true, url: `https://forgelink.test/v1/webhooks/${provider.id}`, managedBy: 'forgelink' };
+  }
+  async releaseIfUnused(providerId: string, repository: string): Promise<void> {
+    if ((await this.sources.countConnected(providerId, repository)) === 0) this.hooks.delete(`${providerId}/${repository}`);
+  }
+  async repositoriesWithHooks(providerId: string): Promise<string[]> {
+    return [...this.hooks].filter((h) => h.startsWith(`${providerId}/`)).map((h) => h.slice(providerId.length + 1));
+  }
+  async removeFromForge(provider: GitProvider, repositories: readonly string[]): Promise<void> {
+    for (const r of repositories) {
+      this.hooks.delete(`${provider.id}/${r}`);
+      this.removedFromForge.push(r);
+    }
+  }
+}
+
+describe('service-source handlers (in-memory ports)', () => {
+  const org = anOrganization();
+  let uow: InMemoryUnitOfWork;
+  let providers: InMemoryProviders;
+  let sources: InMemorySources;
+  let hooks: HookLedger;
+  let connect: ConnectSourceHandler;
+  let disconnect: DisconnectSourceHandler;
+  let provider: GitProvider;
+
+  const command = (serviceId: string, overrides: Partial<ConnectSource> = {}): ConnectSource => ({
+    serviceType: 'application', serviceId, providerId: provider.id, repository: 'acme/api', branch: 'main', triggerType: 'push',
+    watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null, ...overrides,
+  });
+
+  beforeEach(async () => {
+    uow = new InMemoryUnitOfWork();
+    providers = new InMemoryProviders(uow);
+    sources = new InMemorySources(uow);
+    hooks = new HookLedger(sources);
+    const forge = new KnownTargets(new Set(['acme/api@main', 'acme/web@main']));
+    connect = new ConnectSourceHandler(uow, providers, sources, forge, hooks);
+    disconnect = new DisconnectSourceHandler(uow, sources, hooks);
+    provider = aBitbucketProvider().createdBy(org.admin).build();
+    providers.rows.set(provider.id, provider);
+  });
+
+  it('connects when the forge knows the target, registers one hook per repository, and records service-source.connected', async () => {
+    expect((await connect.execute(org.member, command('a'))).ok).toBe(false); // not visible to a member: unshared, not the creator
+    const first = await connect.execute(org.admin, command('a'));
+    const second = await connect.execute(org.owner, command('b'));
+    expect(first.ok && second.ok).toBe(true);
+    expect([...hooks.hooks]).toEqual([`${provider.id}/acme/api`]);
+    expect(uow.types()).toEqual(['service-source.connected', 'service-source.connected']);
+    expect(sources.rows.get('application/a')?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
+  });
+
+  it('refuses a branch the forge does not know with its failure, and stores nothing', async () => {
+    const result = await connect.execute(org.admin, command('a', { branch: 'nope' }));
+    expect(result).toEqual({ ok: false, error: { code: 'PROVIDER_NOT_READY', detail: 'acme/api@nope does not exist' } });
+    expect(sources.rows.size).toBe(0);
+    expect(uow.committed).toEqual([]);
+  });
+
+  it('keeps the hook until the last source of the repository disconnects; moving a source releases its old repository', async () => {
+    await connect.execute(org.admin, command('a'));
+    await connect.execute(org.admin, command('b'));
+    await disconnect.execute(org.admin, 'application', 'a');
+    expect(hooks.hooks.has(`${provider.id}/acme/api`)).toBe(true);
+    await connect.execute(org.admin, command('b', { repository: 'acme/web' }));
+    expect([...hooks.hooks]).toEqual([`${provider.id}/acme/web`]);
+    expect(uow.types().filter((t) => t === 'service-source.disconnected')).toHaveLength(1);
+  });
+
+  it('removing the provider disconnects every source in the same unit of work and removes its hooks from the forge', async () => {
+    await connect.execute(org.admin, command('a'));
+    await connect.execute(org.admin, command('b', { serviceType: 'compose', composePath: 'stack.yml' }));
+    uow.committed.length = 0;
+    const remove = new RemoveProviderHandler(uow, providers, sources, hooks);
+    expect(await remove.execute(org.member, provider.id)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await remove.execute(org.admin, provider.id)).toEqual({ ok: true, value: { disconnected: 2 } });
+    expect(uow.types().sort()).toEqual(['git-provider.removed', 'service-source.disconnected', 'service-source.disconnected']);
+    expect(hooks.removedFromForge).toEqual(['acme/api']);
+    expect(providers.rows.has(provider.id)).toBe(false);
+    const compose = sources.rows.get('compose/b');
+    expect(compose).toMatchObject({ sourceType: 'none', providerId: null, repository: null, composePath: null, status: 'idle' });
+  });
+});
