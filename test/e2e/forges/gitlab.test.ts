@@ -48,6 +48,30 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
     await fake.stop();
   });
 
+  describe('a same-host install: the browser uses gitlabUrl, forgelink uses internalUrl', () => {
+    it('authorises on the public URL, exchanges and lists on the internal one; the public URL is not fetched', async () => {
+      // gitlab.internal is refused by the SSRF guard by name: accepted here only because forgelink never calls it.
+      const created = await create(fake, { gitlabUrl: 'https://gitlab.internal', internalUrl: fake.url });
+      const authorizeUrl = new URL(created.authorizeUrl);
+      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe('https://gitlab.internal/oauth/authorize');
+      expect(await summary(t, owner.auth, created.id)).toMatchObject({ gitlab: { gitlabUrl: 'https://gitlab.internal', internalUrl: fake.url } });
+
+      const exchanges = fake.tokenExchangeCount;
+      const code = fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI });
+      const back = await callback(t, 'gitlab', { code, state: authorizeUrl.searchParams.get('state') ?? '' });
+      expectDashboard(back.headers.location, created.id, 'ok');
+      expect(fake.tokenExchangeCount).toBe(exchanges + 1);
+      expect((await repositories(t, created.id)).body.total).toBe(250);
+
+      // Dropping internalUrl puts the public URL under the guard, which refuses it.
+      const dropped = await t.api.patch(`/v1/git-providers/${created.id}/gitlab`).set(owner.auth).send({ internalUrl: null });
+      expectProblem(dropped, 400, 'VALIDATION_FAILED');
+      expect(dropped.body.errors[0].path).toBe('body.gitlabUrl');
+      const refused = await t.api.post('/v1/git-providers/gitlab').set(owner.auth).send({ name: unique('gitlab'), gitlabUrl: 'https://gitlab.internal', applicationId: 'x', secret: 'y' });
+      expectProblem(refused, 400, 'VALIDATION_FAILED');
+    });
+  });
+
   describe('create → authorise → test-connection → repositories → branches', () => {
     let providerId: string;
 

@@ -12,6 +12,8 @@ export type ProviderStatus = 'ready' | 'pending_installation' | 'pending_authori
 export interface GitHubSettings {
   readonly type: 'github';
   readonly githubUrl: string;
+  /** Where forgelink itself reaches the forge when that differs from the browser's URL (same-host installs). */
+  readonly internalUrl?: string;
   readonly appId?: number;
   readonly appSlug?: string;
   /** The app's page on the forge; its install URL is `<appHtmlUrl>/installations/new`. */
@@ -24,6 +26,7 @@ export interface GitHubSettings {
 export interface GitLabSettings {
   readonly type: 'gitlab';
   readonly gitlabUrl: string;
+  readonly internalUrl?: string;
   readonly applicationId: string;
   readonly redirectUri: string;
   readonly groupName?: string;
@@ -39,11 +42,25 @@ export interface BitbucketSettings {
 export interface GiteaSettings {
   readonly type: 'gitea';
   readonly giteaUrl: string;
+  readonly internalUrl?: string;
   readonly clientId: string;
   readonly redirectUri: string;
   readonly tokenExpiresAt?: string;
 }
 export type ProviderSettings = GitHubSettings | GitLabSettings | BitbucketSettings | GiteaSettings;
+
+/** The URL forgelink's own requests go to: the internal URL when one is set, else the public one. */
+export function serverUrlOf(settings: GitHubSettings | GitLabSettings | GiteaSettings): string {
+  if (settings.internalUrl) return settings.internalUrl;
+  switch (settings.type) {
+    case 'github':
+      return settings.githubUrl;
+    case 'gitlab':
+      return settings.gitlabUrl;
+    case 'gitea':
+      return settings.giteaUrl;
+  }
+}
 export type SettingsOf<T extends ProviderType> = Extract<ProviderSettings, { type: T }>;
 
 export const SECRET_NAMES = ['privateKey', 'webhookSecret', 'clientSecret', 'accessToken', 'refreshToken', 'apiToken', 'appPassword'] as const;

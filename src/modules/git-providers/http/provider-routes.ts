@@ -59,7 +59,7 @@ export class ProviderRoutes implements RouteContributor {
 
     router.post('/git-providers/github', async (req, res) => {
       const b = parseInput(s.githubCreate, req.body, 'body');
-      const settings: ProviderSettings = { type: 'github', githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId };
+      const settings: ProviderSettings = { type: 'github', githubUrl: b.githubUrl, internalUrl: b.internalUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId };
       await this.created(res, 'github', { name: b.name, settings: strip(settings), secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }) });
     });
 
@@ -73,6 +73,7 @@ export class ProviderRoutes implements RouteContributor {
       const settings: ProviderSettings = {
         type: 'gitlab',
         gitlabUrl: b.gitlabUrl,
+        internalUrl: b.internalUrl,
         applicationId: b.applicationId,
         redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitlab'),
         groupName: b.groupName,
@@ -88,8 +89,8 @@ export class ProviderRoutes implements RouteContributor {
 
     router.post('/git-providers/gitea', async (req, res) => {
       const b = parseInput(s.giteaCreate, req.body, 'body');
-      const settings: ProviderSettings = { type: 'gitea', giteaUrl: b.giteaUrl, clientId: b.clientId, redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitea') };
-      await this.created(res, 'gitea', { name: b.name, settings, secrets: secrets({ clientSecret: b.clientSecret }) });
+      const settings: ProviderSettings = { type: 'gitea', giteaUrl: b.giteaUrl, internalUrl: b.internalUrl, clientId: b.clientId, redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitea') };
+      await this.created(res, 'gitea', { name: b.name, settings: strip(settings), secrets: secrets({ clientSecret: b.clientSecret }) });
     });
 
     router.patch('/git-providers/:id/github', async (req, res) => {
@@ -97,7 +98,7 @@ export class ProviderRoutes implements RouteContributor {
       const b = parseInput(s.githubUpdate, req.body, 'body');
       const change: ProviderChange<'github'> = {
         name: b.name,
-        settings: strip({ githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId }),
+        settings: { ...strip({ githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId }), ...internal(b.internalUrl) },
         secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }),
       };
       await this.updated(res, id, 'github', change, b.expectedVersion);
@@ -108,7 +109,11 @@ export class ProviderRoutes implements RouteContributor {
       const b = parseInput(s.gitlabUpdate, req.body, 'body');
       const change: ProviderChange<'gitlab'> = {
         name: b.name,
-        settings: { ...strip({ gitlabUrl: b.gitlabUrl, applicationId: b.applicationId, redirectUri: b.redirectUri }), ...(b.groupName !== undefined ? { groupName: b.groupName } : {}) },
+        settings: {
+          ...strip({ gitlabUrl: b.gitlabUrl, applicationId: b.applicationId, redirectUri: b.redirectUri }),
+          ...(b.groupName !== undefined ? { groupName: b.groupName } : {}),
+          ...internal(b.internalUrl),
+        },
         secrets: secrets({ clientSecret: b.secret }),
       };
       await this.updated(res, id, 'gitlab', change, b.expectedVersion);
@@ -135,7 +140,7 @@ export class ProviderRoutes implements RouteContributor {
       const b = parseInput(s.giteaUpdate, req.body, 'body');
       const change: ProviderChange<'gitea'> = {
         name: b.name,
-        settings: strip({ giteaUrl: b.giteaUrl, clientId: b.clientId, redirectUri: b.redirectUri }),
+        settings: { ...strip({ giteaUrl: b.giteaUrl, clientId: b.clientId, redirectUri: b.redirectUri }), ...internal(b.internalUrl) },
         secrets: secrets({ clientSecret: b.clientSecret }),
       };
       await this.updated(res, id, 'gitea', change, b.expectedVersion);
@@ -199,6 +204,9 @@ export class ProviderRoutes implements RouteContributor {
     return summary;
   }
 }
+
+/** PATCH: a string sets the internal URL, null removes it, absent keeps it. */
+const internal = (value: string | null | undefined): { internalUrl?: string | null } => (value === undefined ? {} : { internalUrl: value });
 
 function strip<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -24,6 +24,7 @@ const expectedVersion = z.number().int().positive().optional();
 export const githubCreate = z.object({
   name,
   githubUrl: forgeUrl.default('https://github.com'),
+  internalUrl: forgeUrl.optional(),
   appId: positiveInt,
   installationId: positiveInt.optional(),
   privateKey: pem,
@@ -34,6 +35,7 @@ export const githubCreate = z.object({
 export const githubUpdate = z.object({
   name: name.optional(),
   githubUrl: forgeUrl.optional(),
+  internalUrl: forgeUrl.nullable().optional(),
   appId: positiveInt.optional(),
   installationId: positiveInt.optional(),
   privateKey: pem.optional(),
@@ -52,6 +54,7 @@ const groupName = z.string().trim().min(1).max(500).regex(/^[^\s]+$/, 'must be a
 export const gitlabCreate = z.object({
   name,
   gitlabUrl: forgeUrl.default('https://gitlab.com'),
+  internalUrl: forgeUrl.optional(),
   applicationId: z.string().trim().min(1).max(200),
   secret,
   redirectUri: redirectUri.optional(),
@@ -60,6 +63,7 @@ export const gitlabCreate = z.object({
 export const gitlabUpdate = z.object({
   name: name.optional(),
   gitlabUrl: forgeUrl.optional(),
+  internalUrl: forgeUrl.nullable().optional(),
   applicationId: z.string().trim().min(1).max(200).optional(),
   secret: secret.optional(),
   redirectUri: redirectUri.optional(),
@@ -86,6 +90,7 @@ export const bitbucketUpdate = z
 export const giteaCreate = z.object({
   name,
   giteaUrl: forgeUrl,
+  internalUrl: forgeUrl.optional(),
   clientId: z.string().trim().min(1).max(200),
   clientSecret: secret,
   redirectUri: redirectUri.optional(),
@@ -93,6 +98,7 @@ export const giteaCreate = z.object({
 export const giteaUpdate = z.object({
   name: name.optional(),
   giteaUrl: forgeUrl.optional(),
+  internalUrl: forgeUrl.nullable().optional(),
   clientId: z.string().trim().min(1).max(200).optional(),
   clientSecret: secret.optional(),
   redirectUri: redirectUri.optional(),

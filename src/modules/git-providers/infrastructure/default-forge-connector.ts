@@ -1,4 +1,4 @@
-import { type GitProvider } from '../domain/git-provider.js';
+import { type GitProvider, serverUrlOf } from '../domain/git-provider.js';
 import { type ForgeApi, ForgeError, type ForgeHooks, type ForgeKind, type OAuthClient } from '../application/ports/forge.js';
 import { type ForgeConnector, type GitHubAppCredentials } from '../application/ports/forge-connector.js';
 import { type OAuthTokens } from '../application/services/oauth-tokens.js';
@@ -42,9 +42,13 @@ export class DefaultForgeConnector implements ForgeConnector {
 
   oauth(provider: GitProvider): OAuthClient {
     const s = provider.settings;
-    if (s.type === 'gitlab') return createGitLabOAuth(this.http('gitlab'), s.gitlabUrl);
-    if (s.type === 'gitea') return createGiteaOAuth(this.http('gitea'), s.giteaUrl);
-    throw new Error(`A ${provider.type} provider has no OAuth flow`);
+    if (s.type !== 'gitlab' && s.type !== 'gitea') throw new Error(`A ${provider.type} provider has no OAuth flow`);
+    const client = (url: string): OAuthClient => (s.type === 'gitlab' ? createGitLabOAuth(this.http('gitlab'), url) : createGiteaOAuth(this.http('gitea'), url));
+    const browser = client(s.type === 'gitlab' ? s.gitlabUrl : s.giteaUrl);
+    if (!s.internalUrl) return browser;
+    // The browser authorises on the public URL; forgelink exchanges and refreshes tokens on the internal one.
+    const server = client(s.internalUrl);
+    return { authorizeUrl: (input) => browser.authorizeUrl(input), exchangeCode: (input) => server.exchangeCode(input), refresh: (input) => server.refresh(input) };
   }
 
   gitHubManifest(input: Parameters<ForgeConnector['gitHubManifest']>[0]): { postUrl: string; manifest: Record<string, unknown> } {
@@ -77,16 +81,16 @@ export class DefaultForgeConnector implements ForgeConnector {
         if (s.appId === undefined || s.installationId === undefined || !privateKey) {
           throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id, private key or installation id');
         }
-        return createGitHubApi(this.githubDeps(), { githubUrl: s.githubUrl, appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
+        return createGitHubApi(this.githubDeps(), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
       }
       case 'gitlab':
         return withReauthorization(
-          (accessToken) => createGitLabApi(this.http('gitlab'), { gitlabUrl: s.gitlabUrl, accessToken, groupName: s.groupName, cacheScope: scope }),
+          (accessToken) => createGitLabApi(this.http('gitlab'), { gitlabUrl: serverUrlOf(s), accessToken, groupName: s.groupName, cacheScope: scope }),
           provider.id,
           this.requireTokens(),
         );
       case 'gitea':
-        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea'), { giteaUrl: s.giteaUrl, accessToken, cacheScope: scope }), provider.id, this.requireTokens());
+        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea'), { giteaUrl: serverUrlOf(s), accessToken, cacheScope: scope }), provider.id, this.requireTokens());
       case 'bitbucket': {
         const auth =
           s.authMethod === 'api_token'

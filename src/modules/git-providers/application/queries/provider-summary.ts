@@ -76,6 +76,7 @@ export class ProviderQueries {
           ...base,
           github: {
             githubUrl: s.githubUrl,
+            ...(s.internalUrl ? { internalUrl: s.internalUrl } : {}),
             // Absent (not null) until the manifest flow has created the app: appId is always an integer when present.
             ...(s.appId !== undefined ? { appId: s.appId } : {}),
             ...(s.appSlug ? { appSlug: s.appSlug } : {}),
@@ -93,6 +94,7 @@ export class ProviderQueries {
           ...base,
           gitlab: {
             gitlabUrl: s.gitlabUrl,
+            ...(s.internalUrl ? { internalUrl: s.internalUrl } : {}),
             applicationId: s.applicationId,
             redirectUri: s.redirectUri,
             ...(s.groupName ? { groupName: s.groupName } : {}),
@@ -118,6 +120,7 @@ export class ProviderQueries {
           ...base,
           gitea: {
             giteaUrl: s.giteaUrl,
+            ...(s.internalUrl ? { internalUrl: s.internalUrl } : {}),
             clientId: s.clientId,
             redirectUri: s.redirectUri,
             hasClientSecret: has.has('clientSecret'),

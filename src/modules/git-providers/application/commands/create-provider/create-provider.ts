@@ -2,7 +2,7 @@ import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
-import { GitProvider, type ProviderSecrets, type ProviderSettings } from '../../../domain/git-provider.js';
+import { GitProvider, type ProviderSecrets, type ProviderSettings, serverUrlOf } from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 import { type ForgeUrlPolicy } from '../../ports/forge-url-policy.js';
 import { type GitHubAppLookup } from '../../ports/github-app-lookup.js';
@@ -45,13 +45,18 @@ export class CreateProviderHandler {
 
 export function describedApp(apps: GitHubAppLookup, settings: ProviderSettings, privateKey: string | undefined): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
   if (settings.type !== 'github' || settings.appId === undefined || !privateKey) return Promise.resolve(undefined);
-  return apps.describe({ githubUrl: settings.githubUrl, appId: settings.appId, privateKey });
+  return apps.describe({ githubUrl: serverUrlOf(settings), appId: settings.appId, privateKey });
 }
 
-/** The SSRF guard on a provider's self-hosted URL, as a VALIDATION_FAILED naming the field. */
+/**
+ * The SSRF guard on the URL forgelink's own requests will go to, as a VALIDATION_FAILED naming the field:
+ * `internalUrl` when one is set (the public URL is then only shown to browsers), else the forge URL.
+ */
 export async function checkForgeUrl(policy: ForgeUrlPolicy, settings: Partial<ProviderSettings>): Promise<Failure | undefined> {
-  for (const field of ['githubUrl', 'gitlabUrl', 'giteaUrl'] as const) {
-    const url = (settings as Record<string, unknown>)[field];
+  const s = settings as Record<string, unknown>;
+  const fields = typeof s.internalUrl === 'string' ? (['internalUrl'] as const) : (['githubUrl', 'gitlabUrl', 'giteaUrl'] as const);
+  for (const field of fields) {
+    const url = s[field];
     if (typeof url !== 'string') continue;
     const reason = await policy.check(url);
     if (reason) return failure.validation(`${field} ${reason}`, [{ path: `body.${field}`, message: reason }]);

@@ -4,7 +4,7 @@ import { Secret } from '../../../../../shared/secret.js';
 import { type PublicUrls } from '../../../../../shared/public-urls.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
-import { GitProvider } from '../../../domain/git-provider.js';
+import { GitProvider, serverUrlOf } from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 import { ForgeError } from '../../ports/forge.js';
 import { type ForgeConnector } from '../../ports/forge-connector.js';
@@ -59,7 +59,7 @@ export class GitHubAppFlows {
       return err({ ...failure.invalidState('The state names a provider that no longer exists'), providerId });
     }
     try {
-      const app = await this.connector.convertGitHubManifest(provider.settings.githubUrl, code);
+      const app = await this.connector.convertGitHubManifest(serverUrlOf(provider.settings), code);
       await this.uow.run(async () => {
         const fresh = await this.providers.findByIdForUpdate(providerId);
         if (!fresh) return;

@@ -26,7 +26,7 @@ export class UpdateProviderHandler {
   ) {}
 
   async execute(actor: Actor, command: UpdateProvider): Promise<Result<GitProvider, Failure>> {
-    const blocked = await checkForgeUrl(this.urls, command.change.settings ?? {});
+    const blocked = await this.checkUrls(command);
     if (blocked) return err(blocked);
     const appPage = command.type === 'github' ? await this.appPageAfter(command) : undefined;
     return this.uow.run(async () => {
@@ -43,10 +43,23 @@ export class UpdateProviderHandler {
     });
   }
 
+  /** A URL change is checked on the settings it produces: a new public URL with an internal one set is not fetched. */
+  private async checkUrls(command: UpdateProvider): Promise<Failure | undefined> {
+    const change = (command.change.settings ?? {}) as Record<string, unknown>;
+    if (!['githubUrl', 'gitlabUrl', 'giteaUrl', 'internalUrl'].some((key) => change[key] !== undefined)) return undefined;
+    const current = await this.uow.read(() => this.providers.findById(command.providerId));
+    const merged: Record<string, unknown> = { ...(current?.settings ?? {}), ...change };
+    if (merged.internalUrl === null) delete merged.internalUrl;
+    const url = typeof merged.internalUrl === 'string' ? 'internalUrl' : ['githubUrl', 'gitlabUrl', 'giteaUrl'].find((key) => typeof merged[key] === 'string');
+    // Only a URL that changed needs the guard now (the others passed it when they were set).
+    if (!url || change[url] === undefined && change.internalUrl === undefined) return undefined;
+    return checkForgeUrl(this.urls, { [url]: merged[url] } as Partial<ProviderSettings>);
+  }
+
   private async appPageAfter(command: UpdateProvider): Promise<AppPage | undefined> {
     const s = (command.change.settings ?? {}) as Partial<GitHubSettings>;
     const key = command.change.secrets?.privateKey;
-    if (s.appId === undefined && s.githubUrl === undefined && !key) return undefined;
+    if (s.appId === undefined && s.githubUrl === undefined && s.internalUrl === undefined && !key) return undefined;
     const current = await this.uow.read(() => this.providers.findById(command.providerId));
     if (!current || current.settings.type !== 'github') return undefined;
     const merged = { ...current.settings, ...s } as ProviderSettings;
@@ -60,6 +73,7 @@ function withTokenReset(provider: GitProvider, change: ProviderChange): Provider
   const s = (change.settings ?? {}) as Record<string, unknown>;
   const current = provider.settings as unknown as Record<string, unknown>;
   const moved = ['gitlabUrl', 'giteaUrl', 'applicationId', 'clientId'].some((key) => s[key] !== undefined && s[key] !== current[key]);
+  // internalUrl is the same server reached another way: tokens stay valid.
   if (!moved || (provider.type !== 'gitlab' && provider.type !== 'gitea')) return change;
   return { ...change, settings: { ...change.settings, tokenExpiresAt: null }, secrets: { ...change.secrets, accessToken: null, refreshToken: null } };
 }
