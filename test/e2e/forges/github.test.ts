@@ -313,3 +313,37 @@ describe('e2e GitHub: an App set up by hand gets its installUrl from GET /app', 
     expect(moved.body.github).not.toHaveProperty('installUrl');
   });
 });
+
+describe('e2e GitHub Enterprise Server on the same host: manifest flow with internalUrl', () => {
+  const fake = new FakeGitHub();
+  let t: TestApp;
+  let owner: { userId: string; auth: Auth };
+
+  beforeAll(async () => {
+    await fake.start();
+    t = await startTestApp();
+    owner = (await seedOrganization(t.app, 'GHES same host')).owner;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake.stop();
+  });
+
+  it('sends the browser to the public URL and converts the code on the internal one', async () => {
+    // github.internal is refused by the SSRF guard by name: accepted only because forgelink never calls it.
+    const started = await t.api.post('/v1/git-providers/github/manifest').set(owner.auth).send({ name: unique('ghes'), githubUrl: 'https://github.internal', internalUrl: fake.url });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const post = new URL(started.body.postUrl as string);
+    expect(`${post.origin}${post.pathname}`).toBe('https://github.internal/settings/apps/new');
+    const app = fake.addApp({ appId: 4_900, slug: 'ghes-app' });
+    fake.addManifestCode('ghes-code', app.appId);
+    const back = await t.api.get('/v1/callbacks/github/manifest').query({ code: 'ghes-code', state: started.body.state }).redirects(0);
+    expect(back.status, JSON.stringify(back.body)).toBe(302);
+    expectDashboard(back.headers.location, started.body.providerId as string, 'ok');
+    expect(await summary(t, owner.auth, started.body.providerId as string)).toMatchObject({
+      status: 'pending_installation',
+      github: { githubUrl: 'https://github.internal', internalUrl: fake.url, appId: 4_900, appSlug: 'ghes-app', hasPrivateKey: true },
+    });
+    expect(fake.requests.some((r) => r.path === '/app-manifests/ghes-code/conversions')).toBe(true);
+  });
+});

@@ -47,6 +47,7 @@ export const githubUpdate = z.object({
 export const githubManifest = z.object({
   name,
   githubUrl: forgeUrl.default('https://github.com'),
+  internalUrl: forgeUrl.optional(),
   organization: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login').optional(),
 });
 

@@ -23,12 +23,12 @@ export class GitHubAppFlows {
     private readonly policy: ForgeUrlPolicy,
   ) {}
 
-  async startManifest(actor: Actor, input: { name: string; githubUrl: string; organization?: string }): Promise<Result<{ providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string }, Failure>> {
-    const blocked = await checkForgeUrl(this.policy, { githubUrl: input.githubUrl });
+  async startManifest(actor: Actor, input: { name: string; githubUrl: string; internalUrl?: string; organization?: string }): Promise<Result<{ providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string }, Failure>> {
+    const blocked = await checkForgeUrl(this.policy, { githubUrl: input.githubUrl, internalUrl: input.internalUrl });
     if (blocked) return err(blocked);
     const created = await this.uow.run(async (): Promise<Result<GitProvider, Failure>> => {
       if (await this.providers.existsWithName(actor.organizationId, input.name.trim())) return err(failure.conflict(`A git provider named "${input.name.trim()}" already exists in the organisation`));
-      const result = GitProvider.create(actor, { name: input.name, settings: { type: 'github', githubUrl: input.githubUrl, ...(input.organization ? { organization: input.organization } : {}) }, secrets: {} });
+      const result = GitProvider.create(actor, { name: input.name, settings: { type: 'github', githubUrl: input.githubUrl, ...(input.internalUrl ? { internalUrl: input.internalUrl } : {}), ...(input.organization ? { organization: input.organization } : {}) }, secrets: {} });
       if (result.ok) await this.providers.save(result.value);
       return result;
     });
