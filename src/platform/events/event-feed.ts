@@ -4,7 +4,7 @@ import { type ReadDatabase } from '../../shared/read-database.js';
 import { actorOf, type RouteContributor } from '../http/app.js';
 import { parseInput } from '../http/validate.js';
 import { type EventEnvelope } from './event-publisher.js';
-import { toEnvelope } from '../outbox/outbox-relay.js';
+import { type OutboxRow, toEnvelope } from '../outbox/outbox-relay.js';
 
 /** Cursor `<txid>.<position>`: rows below the oldest running transaction's id can no longer be overtaken by a later commit. */
 const cursor = z.string().regex(/^\d{1,20}\.\d{1,20}$/, 'must be a cursor returned as nextCursor');
@@ -16,16 +16,7 @@ const feedQuery = z.object({
   type: z.string().regex(/^[a-z-]+(\.[a-z-]+)+$/, 'must be an event type such as deployment.requested').optional(),
 });
 
-interface FeedRow {
-  txid: string;
-  position: string;
-  id: string;
-  type: string;
-  organization_id: string;
-  aggregate_id: string;
-  occurred_at: Date;
-  data: Record<string, unknown>;
-}
+type FeedRow = Omit<OutboxRow, 'attempts'> & { txid: string };
 
 export class EventFeed {
   constructor(private readonly db: ReadDatabase) {}

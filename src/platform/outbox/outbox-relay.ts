@@ -21,7 +21,8 @@ export interface RelayOptions {
   readonly batchBudgetMs?: number;
 }
 
-interface Row {
+/** An outbox row as the relay and the event feed read it. */
+export interface OutboxRow {
   position: string;
   id: string;
   type: string;
@@ -139,7 +140,7 @@ export class OutboxRelay {
             limit ?
             for update of o skip locked`,
           [this.batchSize - claimed],
-        )) as { rows: Row[] };
+        )) as { rows: OutboxRow[] };
         if (rows.length === 0) break;
         claimed += rows.length;
         const publishedBefore = published;
@@ -172,7 +173,7 @@ export class OutboxRelay {
   }
 }
 
-export function toEnvelope(row: Pick<Row, 'id' | 'type' | 'occurred_at' | 'organization_id' | 'aggregate_id' | 'data'>): EventEnvelope {
+export function toEnvelope(row: Pick<OutboxRow, 'id' | 'type' | 'occurred_at' | 'organization_id' | 'aggregate_id' | 'data'>): EventEnvelope {
   return {
     id: row.id,
     type: row.type,

@@ -276,7 +276,7 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
   });
 });
 
-describe('e2e GitHub: an App set up by hand gets its installUrl from GET /app', () => {
+describe('e2e GitHub: Apps set up by hand (installUrl from GET /app) and same-host GHES (internalUrl)', () => {
   const fake = new FakeGitHub();
   let t: TestApp;
   let owner: { userId: string; auth: Auth };
@@ -284,7 +284,7 @@ describe('e2e GitHub: an App set up by hand gets its installUrl from GET /app', 
   beforeAll(async () => {
     await fake.start();
     t = await startTestApp();
-    owner = (await seedOrganization(t.app, 'GitHub by hand')).owner;
+    owner = (await seedOrganization(t.app, 'GitHub by hand and GHES')).owner;
   });
   afterAll(async () => {
     await t?.close();
@@ -312,24 +312,8 @@ describe('e2e GitHub: an App set up by hand gets its installUrl from GET /app', 
     expect(moved.body.github).not.toHaveProperty('appSlug');
     expect(moved.body.github).not.toHaveProperty('installUrl');
   });
-});
 
-describe('e2e GitHub Enterprise Server on the same host: manifest flow with internalUrl', () => {
-  const fake = new FakeGitHub();
-  let t: TestApp;
-  let owner: { userId: string; auth: Auth };
-
-  beforeAll(async () => {
-    await fake.start();
-    t = await startTestApp();
-    owner = (await seedOrganization(t.app, 'GHES same host')).owner;
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake.stop();
-  });
-
-  it('sends the browser to the public URL and converts the code on the internal one', async () => {
+  it('GHES on the same host: the manifest flow sends the browser to the public URL and converts the code on the internal one', async () => {
     // github.internal is refused by the SSRF guard by name: accepted only because forgelink never calls it.
     const started = await t.api.post('/v1/git-providers/github/manifest').set(owner.auth).send({ name: unique('ghes'), githubUrl: 'https://github.internal', internalUrl: fake.url });
     expect(started.status, JSON.stringify(started.body)).toBe(201);

@@ -8,6 +8,7 @@ import { type FakeGitea } from '../../fakes/gitea-server.js';
 import { type FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { type WebhookHeaders } from '../../support/webhook-signing.js';
 import { type EventEnvelope } from '../../../src/platform/events/event-publisher.js';
+import { type DeliveryView as DeliveryItem } from '../../../src/modules/webhooks/application/queries/delivery-list.js';
 
 /** Helpers shared by the webhook end-to-end tests: providers set up through the public API against the fakes. */
 
@@ -15,15 +16,7 @@ export type Auth = { Authorization: string };
 
 export type { EventEnvelope } from '../../../src/platform/events/event-publisher.js';
 
-export interface DeliveryItem {
-  deliveryId: string;
-  providerId: string;
-  event: string | null;
-  receivedAt: string;
-  outcome: string;
-  reason: string | null;
-  deployments: number;
-}
+export type { DeliveryView as DeliveryItem } from '../../../src/modules/webhooks/application/queries/delivery-list.js';
 
 export const PUBLIC_URL = 'http://forgelink.test';
 

@@ -3,21 +3,14 @@ import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
 import { type GitProviderRepository } from '../../../../git-providers/domain/git-provider-repository.js';
-import { ServiceSource, type ServiceType, type TriggerType } from '../../../domain/service-source.js';
+import { ServiceSource, type ServiceType, type SourceLink } from '../../../domain/service-source.js';
 import { type ServiceSourceRepository } from '../../../domain/service-source-repository.js';
 import { type SourceForge, type WebhookRegistrar } from '../../ports/source-forge.js';
 
-export interface ConnectSource {
+/** The link the caller asks for; the provider's type is taken from the provider itself. */
+export interface ConnectSource extends Omit<SourceLink, 'providerType'> {
   readonly serviceType: ServiceType;
   readonly serviceId: string;
-  readonly providerId: string;
-  readonly repository: string;
-  readonly branch: string | null;
-  readonly triggerType: TriggerType;
-  readonly watchPaths: readonly string[] | null;
-  readonly autoDeploy: boolean;
-  readonly buildPath: string;
-  readonly composePath: string | null;
 }
 
 /**
