@@ -3,17 +3,11 @@ import { type IncomingWebhook, type WebhookForge } from '../../application/ports
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
   IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored,
-  isZeroSha, parseRef, payloadCommit,
+  isZeroSha, parseRef, githubStylePush,
 } from './shared.js';
 
-const pushPayload = z.object({
-  ref: z.string(),
-  before: z.string(),
-  after: z.string(),
+const pushPayload = githubStylePush.extend({
   total_commits: z.number().int().nonnegative().optional(),
-  commits: z.array(payloadCommit).nullish(),
-  head_commit: payloadCommit.nullish(),
-  repository: z.object({ full_name: z.string() }),
 });
 
 function parsePush(payload: unknown): ParsedWebhook {

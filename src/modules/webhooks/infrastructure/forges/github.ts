@@ -3,23 +3,17 @@ import { type IncomingWebhook, type WebhookForge } from '../../application/ports
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
   IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored,
-  isZeroSha, parseRef, payloadCommit, stripSha256Prefix,
+  isZeroSha, parseRef, githubStylePush, stripSha256Prefix,
 } from './shared.js';
 
 /** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
 const MAX_COMMITS = 2048;
 const MAX_FILES_PER_LIST = 3000;
 
-const pushPayload = z.object({
-  ref: z.string(),
-  before: z.string(),
-  after: z.string(),
+const pushPayload = githubStylePush.extend({
   created: z.boolean().optional(),
   deleted: z.boolean().optional(),
   forced: z.boolean().optional(),
-  commits: z.array(payloadCommit).nullish(),
-  head_commit: payloadCommit.nullish(),
-  repository: z.object({ full_name: z.string() }),
 });
 
 function parsePush(payload: unknown): ParsedWebhook {

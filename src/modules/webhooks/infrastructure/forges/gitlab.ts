@@ -3,24 +3,20 @@ import { type IncomingWebhook, type WebhookForge } from '../../application/ports
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
   IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, ignored, isZeroSha, parseRef,
-  payloadCommit, tokenMatchesAny,
+  refUpdate, tokenMatchesAny,
 } from './shared.js';
 
 /** Event header values that can carry a push; a System Hook names the kind in the body's `event_name`. */
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook', 'System Hook']);
 const PUSH_KINDS = new Set(['push', 'tag_push']);
 
-const pushPayload = z.object({
+const pushPayload = refUpdate.extend({
   object_kind: z.string().optional(),
   event_name: z.string().optional(),
-  ref: z.string(),
-  before: z.string(),
-  after: z.string(),
   checkout_sha: z.string().nullish(),
   user_name: z.string().nullish(),
   user_username: z.string().nullish(),
   total_commits_count: z.number().int().nonnegative().optional(),
-  commits: z.array(payloadCommit).nullish(),
   project: z.object({ path_with_namespace: z.string() }),
 });
 

@@ -90,6 +90,20 @@ export const payloadCommit = z.object({
 });
 export type PayloadCommit = z.infer<typeof payloadCommit>;
 
+/** What every forge's push payload carries: the ref, its old and new tips, and (some of) the commits. */
+export const refUpdate = z.object({
+  ref: z.string(),
+  before: z.string(),
+  after: z.string(),
+  commits: z.array(payloadCommit).nullish(),
+});
+
+/** GitHub's push shape, which Gitea and Forgejo copy. */
+export const githubStylePush = refUpdate.extend({
+  head_commit: payloadCommit.nullish(),
+  repository: z.object({ full_name: z.string() }),
+});
+
 export function hasFileLists(commit: PayloadCommit): boolean {
   return Array.isArray(commit.added) && Array.isArray(commit.modified) && Array.isArray(commit.removed);
 }
