@@ -21,7 +21,7 @@ interface Spec {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sharedOpenapi = path.resolve(here, '../../../shared/fixtures/openapi');
+const sharedOpenapi = path.resolve(here, '../fixtures/openapi');
 const require = createRequire(import.meta.url);
 
 const cache = new Map<string, Spec>();

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const webhooksDir = path.resolve(here, '../../../../shared/fixtures/webhooks');
+const webhooksDir = path.resolve(here, '../../fixtures/webhooks');
 
 /** The fixture's bytes exactly as stored (signatures are computed over these). */
 export function fixtureBytes(forge: string, file: string): Buffer {
