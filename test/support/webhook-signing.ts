@@ -111,3 +111,13 @@ export function goJsonBody(value: unknown): Buffer {
     .replace(/\u2029/g, '\\u2029');
   return Buffer.from(json, 'utf8');
 }
+
+let deliveries = 0;
+
+/**
+ * The same event as a new delivery: byte-different (trailing whitespace, still the same JSON). A forge's own
+ * deliveries always differ; byte-identical bodies are replays and answer `duplicate` (API contract).
+ */
+export function anotherDelivery(body: Buffer | string): Buffer {
+  return Buffer.concat([toBuffer(body), Buffer.from(' '.repeat(++deliveries), 'utf8')]);
+}

@@ -80,24 +80,36 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
     }
   });
 
-  it("service source routes for a service connected in A answer 404 to B, and B cannot take the service over", async () => {
+  it("service ids are scoped per organisation: B never sees A's source, and B's use of the same id is B's own", async () => {
     for (const [type, id] of [['application', appService], ['compose', composeService]] as const) {
       for (const who of [b.owner, b.member]) {
         expectProblem(await t.api.get(`/v1/services/${type}/${id}/source`).set(who.auth), 404, 'NOT_FOUND');
         expectProblem(await t.api.delete(`/v1/services/${type}/${id}/source`).set(who.auth), 404, 'NOT_FOUND');
         expectProblem(await t.api.put(`/v1/services/${type}/${id}/status`).set(who.auth).send({ status: 'error' }), 404, 'NOT_FOUND');
-        // With A's provider (invisible to B) …
-        expectProblem(await t.api.put(`/v1/services/${type}/${id}/source`).set(who.auth).send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' }), 404, 'NOT_FOUND');
+        // With A's provider (invisible to B): the provider is what is not found, never the service.
+        const withA = await t.api.put(`/v1/services/${type}/${id}/source`).set(who.auth).send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' });
+        expectProblem(withA, 404, 'NOT_FOUND');
+        expect(withA.body.detail).not.toMatch(/service/i);
       }
-      // … and with B's own, ready provider.
-      expectProblem(await t.api.put(`/v1/services/${type}/${id}/source`).set(b.owner.auth).send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' }), 404, 'NOT_FOUND');
+      // With B's own, ready provider the same id is simply B's service: same answer as for an id nobody uses.
+      const mine = await t.api.put(`/v1/services/${type}/${id}/source`).set(b.owner.auth).send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
+      const fresh = await t.api.put(`/v1/services/${type}/unused-${randomUUID()}/source`).set(b.owner.auth).send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
+      expect(mine.status, mine.text).toBe(200);
+      expect(fresh.status, fresh.text).toBe(200);
+      expect(mine.body).toMatchObject({ organizationId: b.organizationId, providerId: bProvider, repository: 'bravo/api', version: fresh.body.version });
+      expect(JSON.stringify(mine.body)).not.toContain(a.organizationId);
 
+      // A's source is untouched, and A can keep changing it.
       const still = await t.api.get(`/v1/services/${type}/${id}/source`).set(a.member.auth);
       expect(still.status).toBe(200);
       expect(still.body).toMatchObject({ organizationId: a.organizationId, sourceType: 'git', providerId: providers.bitbucket, repository: 'acme/api', status: 'idle' });
+      const status = await t.api.put(`/v1/services/${type}/${id}/status`).set(a.owner.auth).send({ status: 'running' });
+      expect(status.status, status.text).toBe(200);
+      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(b.owner.auth)).body).toMatchObject({ organizationId: b.organizationId, status: 'idle' });
+      // B disconnecting its own service leaves A's connected.
+      expect((await t.api.delete(`/v1/services/${type}/${id}/source`).set(b.owner.auth)).status).toBe(200);
+      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(a.owner.auth)).body).toMatchObject({ sourceType: 'git', status: 'running' });
     }
-    // A new service of B cannot use A's provider either.
-    expectProblem(await t.api.put(`/v1/services/application/b-${randomUUID()}/source`).set(b.owner.auth).send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' }), 404, 'NOT_FOUND');
   });
 
   it("B's lists, deliveries and event feed never contain A's items", async () => {
@@ -125,9 +137,11 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(aEvents.filter((e) => e.type === 'git-provider.created')).toHaveLength(4);
     // … and B's feed holds only B's.
     const bEvents = await feedUntil(t, b.owner.auth, (all) => all.some((e) => e.aggregateId === bProvider));
-    expect(bEvents.map((e) => e.aggregateId)).toEqual([bProvider]);
+    expect(bEvents.filter((e) => e.type.startsWith('git-provider.')).map((e) => e.aggregateId)).toEqual([bProvider]);
     expect(bEvents.every((e) => e.organizationId === b.organizationId)).toBe(true);
+    // B's own use of the same service ids shows up as B's events, naming B's provider only.
+    for (const e of bEvents.filter((e) => e.type.startsWith('service-source.'))) expect(e.data.providerId === bProvider || e.data.providerId === null).toBe(true);
     const text = JSON.stringify(bEvents);
-    for (const id of [...Object.values(providers), appService, composeService, a.organizationId]) expect(text).not.toContain(id);
+    for (const id of [...Object.values(providers), a.organizationId]) expect(text).not.toContain(id);
   });
 });

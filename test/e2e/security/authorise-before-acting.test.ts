@@ -10,7 +10,7 @@ import { TrapServer } from '../../fakes/trap-server.js';
 import { seedOrganization, startTestApp, type TestApp, type TestMember } from '../../support/app.js';
 import { authorize, PUBLIC_URL } from '../forges/support.js';
 import { privateKeyPem, uniqueName } from '../core/support.js';
-import { snapshotTenants } from './support.js';
+import { closeSnapshots, snapshotTenants } from './support.js';
 
 type Org = Awaited<ReturnType<typeof seedOrganization>>;
 type Kind = 'github' | 'gitlab' | 'gitea' | 'bitbucket';
@@ -73,6 +73,7 @@ describe('authorise before acting: refused requests have no side effect (real ap
   });
 
   afterAll(async () => {
+    await closeSnapshots();
     await t?.close();
     for (const server of servers) await server.stop();
   });
@@ -129,7 +130,8 @@ describe('authorise before acting: refused requests have no side effect (real ap
       await expectRefused({ label: 'DELETE source', send: (w) => t.api.delete(`/v1/services/application/${service}/source`).set(w.auth) }, who, 404);
       await expectRefused({ label: 'PUT status', send: (w) => t.api.put(`/v1/services/application/${service}/status`).set(w.auth).send({ status: 'error' }) }, who, 404);
     }
-  });
+    // ~200 calls, each between two full snapshots of both tenants: minutes on a busy 2-core machine.
+  }, 180_000);
 
   it('a plain member: 404 on a provider they cannot see, 403 on changes to a shared one, 403 on create — nothing sent, nothing written', async () => {
     for (const call of providerCalls(hidden)) await expectRefused(call, a.member, 404);
@@ -145,7 +147,7 @@ describe('authorise before acting: refused requests have no side effect (real ap
     }
     await expectRefused({ label: 'manifest', send: (w) => t.api.post('/v1/git-providers/github/manifest').set(w.auth).send({ name: uniqueName('evil'), githubUrl: trap.url }) }, a.member, 403);
     await expectRefused({ label: 'add member', send: (w) => t.api.post('/v1/members').set(w.auth).send({ userId: `evil-${randomUUID()}`, role: 'owner' }) }, a.member, 403);
-  });
+  }, 120_000);
 
   it('a non-creator admin may not change sharing (creator only): 403, nothing written', async () => {
     for (const id of [...Object.values(shared), hidden]) {
@@ -153,6 +155,24 @@ describe('authorise before acting: refused requests have no side effect (real ap
     }
     // An admin is no owner: adding an owner is refused before anything is written.
     await expectRefused({ label: 'add owner', send: (w) => t.api.post('/v1/members').set(w.auth).send({ userId: `evil-${randomUUID()}`, role: 'owner' }) }, a.admin, 403);
+  });
+
+  it('finding 8: `repository` with ., .., empty or encoded segments is 400 VALIDATION_FAILED for every forge, before any forge call', async () => {
+    const hostile = ['../orgs', '../..', '../../user', 'acme/..', './api', 'acme/.', 'acme//api', 'acme/api/', '%2e%2e/orgs', 'acme/api%2F..', 'acme\\..', 'acme/api?x=1', 'acme/api#x'];
+    for (const kind of KINDS) {
+      for (const repository of hostile) {
+        const before = servers.map((s) => s.requestCount);
+        const res = await t.api.get(`/v1/git-providers/${shared[kind]}/branches`).query({ repository }).set(a.owner.auth);
+        expect(res.status, `${kind} ${repository}: ${res.text}`).toBe(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'query.repository' }] });
+        const connect = await t.api.put(`/v1/services/application/trav-${randomUUID()}/source`).set(a.owner.auth).send({ providerId: shared[kind], repository, branch: 'main' });
+        expect(connect.status, `${kind} connect ${repository}: ${connect.text}`).toBe(400);
+        expect(servers.map((s) => s.requestCount), `${kind} ${repository} reached a forge`).toEqual(before);
+      }
+    }
+    // The ordinary names still work.
+    expect((await t.api.get(`/v1/git-providers/${shared.github}/branches`).query({ repository: 'acme/api' }).set(a.owner.auth)).status).toBe(200);
+    expect((await t.api.get(`/v1/git-providers/${shared.gitlab}/branches`).query({ repository: 'acme/api' }).set(a.owner.auth)).status).toBe(200);
   });
 
   it('the attacker host heard nothing at all, and the victim providers still work', async () => {

@@ -6,8 +6,8 @@ import { inject } from 'vitest';
  * publication columns are left out: the relay sets them in the background, whatever the request did.
  */
 export async function snapshotTenants(organizationIds: readonly string[]): Promise<Record<string, string>> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
+  pool ??= new pg.Pool({ connectionString: inject('databaseUrl'), max: 1 });
+  const client = await pool.connect();
   try {
     const orgs = [...organizationIds];
     const providerIds = `(select id from git_provider where organization_id = any($1::uuid[]))`;
@@ -24,6 +24,14 @@ export async function snapshotTenants(organizationIds: readonly string[]): Promi
     for (const [table, sql] of Object.entries(queries)) snapshot[table] = JSON.stringify((await client.query(sql, [orgs])).rows);
     return snapshot;
   } finally {
-    await client.end();
+    client.release();
   }
+}
+
+let pool: pg.Pool | undefined;
+
+/** Closes the snapshot connection (afterAll). */
+export async function closeSnapshots(): Promise<void> {
+  await pool?.end();
+  pool = undefined;
 }

@@ -4,7 +4,7 @@ import { FakeGitHub } from '../../fakes/github-server.js';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
 import { FakeGitea } from '../../fakes/gitea-server.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
-import { signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
+import { anotherDelivery, signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { clone, fixtureBytes, fixtureJson, octokitExamples } from '../../unit/webhooks/fixtures.js';
 import {
   type Auth, Db, type EventEnvelope, type SourceInput, bitbucketProvider, connect, deliver, deliveries, deploymentEvents, githubProvider,
@@ -236,7 +236,7 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
     });
 
     it('older GitLab without Idempotency-Key dedupes by X-Gitlab-Webhook-UUID', async () => {
-      const body = fixtureBytes('gitlab', 'push-event.json');
+      const body = anotherDelivery(fixtureBytes('gitlab', 'push-event.json'));
       const delivery = newDeliveryId();
       const first = await deliver(t, providerId, body, signGitLab(body, token, { delivery, idempotencyKey: null }));
       expect(first.status).toBe(202);
@@ -273,7 +273,8 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
 
       gitlab.setCompare('mike/diaspora', payload.before as string, payload.after as string, { files: ['app/models/user.rb', 'docs/setup.md'] });
       const deployed = newDeliveryId();
-      const again = await deliver(t, providerId, body, signGitLab(body, token, { delivery: deployed }));
+      const next = anotherDelivery(body);
+      const again = await deliver(t, providerId, next, signGitLab(next, token, { delivery: deployed }));
       expect(again.status).toBe(202);
       const [event] = await deploymentEvents(t, org.auth, byDelivery(deployed));
       expect(event?.aggregateId).toBe(watched);
@@ -283,7 +284,7 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       const payload = clone(fixtureJson('gitlab', 'push-event.json'));
       payload.ref = 'refs/heads/develop';
       gitlab.setCompare('mike/diaspora', payload.before as string, payload.after as string, { files: ['app/models/user.rb'] });
-      const body = json(payload);
+      const body = anotherDelivery(json(payload));
       const delivery = newDeliveryId();
       gitlab.options.latencyMs = 2_000;
       try {
@@ -466,7 +467,8 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
 
       bitbucket.setDiffstat('team_name/repo_name', { base, head }, ['README.md']);
       const none = newDeliveryId();
-      const skipped = await deliver(t, providerId, body, signBitbucket(body, secret, { delivery: none }));
+      const next = anotherDelivery(body);
+      const skipped = await deliver(t, providerId, next, signBitbucket(next, secret, { delivery: none }));
       expect(skipped.body).toEqual({ deliveryId: none, deployments: 0, reason: 'watch_paths_not_matched' });
       const listed = await deliveries(t, org.auth, providerId);
       expect(listed.find((d) => d.deliveryId === none)).toMatchObject({ outcome: 'ignored', reason: 'watch_paths_not_matched', event: 'repo:push' });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { FakeGitHub } from '../../fakes/github-server.js';
-import { signGitHub } from '../../support/webhook-signing.js';
+import { anotherDelivery, signGitHub } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
 import { newDeliveryId } from './support.js';
 
@@ -114,10 +114,11 @@ describe('two app processes on one database', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const delivery = newDeliveryId();
       deliveryIds.push(delivery);
-      const headers = signGitHub(body, app.webhookSecret, { delivery });
+      const bytes = anotherDelivery(body);
+      const headers = signGitHub(bytes, app.webhookSecret, { delivery });
       const answers = await Promise.all(
         [a, b].map(async (server) => {
-          const res = await fetch(`${server.url}/v1/webhooks/${providerId}`, { method: 'POST', headers, body });
+          const res = await fetch(`${server.url}/v1/webhooks/${providerId}`, { method: 'POST', headers, body: bytes });
           return { status: res.status, body: (await res.json()) as Record<string, unknown> };
         }),
       );

@@ -5,7 +5,7 @@ import { FakeGitHub } from '../../fakes/github-server.js';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
 import { FakeGitea } from '../../fakes/gitea-server.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
-import { goJsonBody, signBitbucket, signGitHub, signGitLab, signGitea, type WebhookHeaders } from '../../support/webhook-signing.js';
+import { anotherDelivery, goJsonBody, signBitbucket, signGitHub, signGitLab, signGitea, type WebhookHeaders } from '../../support/webhook-signing.js';
 import { fixtureBytes, fixtureJson } from '../../unit/webhooks/fixtures.js';
 import {
   type Auth, Db, bitbucketProvider, connect, deliver, githubProvider, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
@@ -195,7 +195,7 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
 
   it('GitHub: after the webhook secret is changed (PATCH), the old secret is 401 and the new one verifies', async () => {
     const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
-    const body = forges.github.body;
+    const body = anotherDelivery(forges.github.body);
     expect((await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret))).status).toBe(200);
     const rotated = 'rotated-webhook-secret-0123456789';
     const patched = await t.api.patch(`/v1/git-providers/${gh.providerId}/github`).set(auth).send({ webhookSecret: rotated });
@@ -203,7 +203,8 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const delivery = newDeliveryId();
     expectSignatureProblem(await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret, { delivery })));
     await expectNothingStored(gh.providerId, delivery);
-    const res = await deliver(t, gh.providerId, body, signGitHub(body, rotated));
+    const next = anotherDelivery(body);
+    const res = await deliver(t, gh.providerId, next, signGitHub(next, rotated));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ deployments: 0, reason: 'no_matching_source' });
   });
@@ -222,9 +223,10 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
   it('Forgejo: X-Forgejo-Signature alone verifies', async () => {
     const f = forges.gitea;
     const delivery = newDeliveryId();
-    const headers = signGitea(f.body, f.secret, { delivery, flavour: 'forgejo' });
+    const body = anotherDelivery(f.body);
+    const headers = signGitea(body, f.secret, { delivery, flavour: 'forgejo' });
     delete headers['x-gitea-signature'];
-    const res = await deliver(t, f.providerId, f.body, headers);
+    const res = await deliver(t, f.providerId, body, headers);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
   });
 

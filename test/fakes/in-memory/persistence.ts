@@ -73,8 +73,8 @@ export class InMemorySources implements ServiceSourceRepository {
 
   constructor(private readonly uow: InMemoryUnitOfWork) {}
 
-  async find(serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null> {
-    return this.rows.get(`${serviceType}/${serviceId}`) ?? null;
+  async find(organizationId: string, serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null> {
+    return this.rows.get(`${organizationId}/${serviceType}/${serviceId}`) ?? null;
   }
 
   async findConnectedToProvider(providerId: string): Promise<ServiceSource[]> {
@@ -86,7 +86,7 @@ export class InMemorySources implements ServiceSourceRepository {
   }
 
   async save(source: ServiceSource): Promise<void> {
-    this.rows.set(`${source.serviceType}/${source.serviceId}`, source);
+    this.rows.set(`${source.organizationId}/${source.serviceType}/${source.serviceId}`, source);
     this.uow.track(source);
   }
 }

@@ -3,6 +3,9 @@ import pg from 'pg';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { createScratchDatabase } from './database.js';
+import { migrationsList } from '../../../src/platform/database/migrations/index.js';
+
+const ALL = migrationsList.map((m) => m.name);
 
 const TABLES = ['consumed_state', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
 const INDEXES = [
@@ -14,6 +17,7 @@ const INDEXES = [
   'outbox_pending_aggregate',
   'outbox_feed',
   'webhook_delivery_once',
+  'webhook_delivery_body_once',
   'webhook_delivery_list',
 ];
 
@@ -38,7 +42,8 @@ describe('migrations from an empty database', () => {
 
     const orm = await openDatabase({ databaseUrl: scratch.url, cipher: new SecretCipher(generateMasterKey()), poolMax: 2 });
     try {
-      expect(await migrate(orm)).toEqual(['Migration20261125000000_initial']);
+      expect(await migrate(orm)).toEqual(ALL);
+      expect(ALL[0]).toBe('Migration20261125000000_initial');
 
       const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       expect(tables.rows.map((r) => r.table_name)).toEqual(TABLES);
@@ -48,14 +53,17 @@ describe('migrations from an empty database', () => {
       for (const name of INDEXES) expect(byName.has(name), name).toBe(true);
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
       expect(byName.get('outbox_pending')).toMatch(/\(txid, "?position"?\) WHERE \(published_at IS NULL\)/);
+      expect(byName.get('webhook_delivery_body_once')).toMatch(/UNIQUE.*\(provider_id, body_sha256\).*WHERE/);
+      // Service ids are scoped per organisation: the organisation leads the primary key.
+      expect(byName.get('service_source_pkey')).toMatch(/\(organization_id, service_type, service_id\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
-      expect(applied.rows.map((r) => r.name)).toEqual(['Migration20261125000000_initial']);
+      expect(applied.rows.map((r) => r.name)).toEqual(ALL);
 
       expect(await migrate(orm)).toEqual([]);
       const again = await client.query('select name from mikro_orm_migrations');
-      expect(again.rowCount).toBe(1);
+      expect(again.rowCount).toBe(ALL.length);
     } finally {
       await orm.close(true);
     }

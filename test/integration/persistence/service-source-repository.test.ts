@@ -27,7 +27,7 @@ describe('MikroOrmServiceSourceRepository', () => {
   });
 
   const load = async (source: ServiceSource): Promise<ServiceSource> => {
-    const found = await db.uow.run(() => sources.find(source.serviceType, source.serviceId));
+    const found = await db.uow.run(() => sources.find(source.organizationId, source.serviceType, source.serviceId));
     if (!found) throw new Error('not found');
     return found;
   };
@@ -52,7 +52,7 @@ describe('MikroOrmServiceSourceRepository', () => {
     expect((await db.uow.run(() => sources.findConnectedToProvider(providerId))).map((s) => s.serviceId)).toContain(source.serviceId);
 
     await db.uow.run(async () => {
-      const s = await sources.find('compose', source.serviceId);
+      const s = await sources.find(organizationId, 'compose', source.serviceId);
       if (!s) throw new Error('not found');
       s.disconnect();
       await sources.save(s);
@@ -71,7 +71,7 @@ describe('MikroOrmServiceSourceRepository', () => {
     const source = anApplicationSource().inOrganization(organizationId).connectedTo({ providerId, providerType: 'gitlab' }).build();
     await db.uow.run(() => sources.save(source));
     await db.uow.run(async () => {
-      const s = await sources.find('application', source.serviceId);
+      const s = await sources.find(organizationId, 'application', source.serviceId);
       if (!s) throw new Error('not found');
       await sources.save(s);
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidRepositoryPath } from '../../../shared/path-segments.js';
 import { PROVIDER_TYPES } from '../domain/git-provider.js';
 
 export const providerIdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
@@ -115,4 +116,13 @@ export const repositoriesQuery = z.object({
   page: pageNumber.optional(),
   perPage: z.coerce.number().int().min(1).max(1000).optional(),
 });
-export const branchesQuery = repositoriesQuery.extend({ repository: z.string().min(3).max(500) });
+export const branchesQuery = repositoriesQuery.extend({
+  repository: z
+    .string()
+    .min(3)
+    .max(500)
+    .superRefine((value, ctx) => {
+      const problem = invalidRepositoryPath(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+});

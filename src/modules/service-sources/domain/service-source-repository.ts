@@ -1,8 +1,8 @@
 import { type ServiceSource, type ServiceType } from './service-source.js';
 
 export interface ServiceSourceRepository {
-  /** Any organisation's source for this service; tenant checks are the caller's. */
-  find(serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null>;
+  /** The organisation's source for this service: service ids are scoped per organisation (API contract). */
+  find(organizationId: string, serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null>;
   findConnectedToProvider(providerId: string): Promise<ServiceSource[]>;
   /** How many connected sources use this provider + repository (for hook removal with the last one). */
   countConnected(providerId: string, repository: string): Promise<number>;

@@ -1,10 +1,12 @@
+import { invalidRepositoryPath } from '../../../shared/path-segments.js';
+
 /** Repository full names: owner/name, with GitLab subgroups allowed (group/sub/repo). */
 export function invalidRepositoryName(value: string): string | undefined {
   if (value.length > 500) return 'is too long';
   const segments = value.split('/');
   if (segments.length < 2) return 'must be owner/name (GitLab subgroups: group/sub/name)';
   if (segments.some((s) => !/^[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/.test(s) || s === '.' || s === '..')) return 'has an empty or invalid segment';
-  return undefined;
+  return invalidRepositoryPath(value);
 }
 
 /** Git's ref-name rules (git check-ref-format), applied to a branch or tag name. */

@@ -25,6 +25,8 @@ export class WebhookDelivery extends AggregateRoot {
     readonly deliveryId: string,
     readonly event: string | undefined,
     readonly receivedAt: Date = new Date(),
+    /** Hex SHA-256 of the raw body: a byte-identical body is a replay, whatever its delivery id. */
+    readonly bodySha256?: string,
   ) {
     super();
   }

@@ -34,8 +34,8 @@ export class SqlDeliveryStore implements DeliveryStore {
     return secret ? [{ secret: secret.reveal() }] : [];
   }
 
-  async alreadyReceived(providerId: string, deliveryId: string): Promise<boolean> {
-    const rows = await this.db.query(`select 1 from webhook_delivery where provider_id = ? and delivery_id = ? and outcome <> 'duplicate' limit 1`, [providerId, deliveryId]);
+  async alreadyReceived(providerId: string, deliveryId: string, bodySha256: string): Promise<boolean> {
+    const rows = await this.db.query(`select 1 from webhook_delivery where provider_id = ? and (delivery_id = ? or body_sha256 = ?) and outcome <> 'duplicate' limit 1`, [providerId, deliveryId, bodySha256]);
     return rows.length > 0;
   }
 
@@ -55,11 +55,12 @@ export class SqlDeliveryStore implements DeliveryStore {
       const em = this.uow.em;
       const connection = em.getConnection();
       const inserted = (await connection.execute(
-        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict (provider_id, delivery_id) where outcome <> 'duplicate' do nothing
+        // No conflict target: either unique index (delivery id, or body hash) makes this a duplicate.
+        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments, body_sha256)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict do nothing
          returning id`,
-        [delivery.id, delivery.providerId, delivery.organizationId, delivery.deliveryId, delivery.event ?? null, delivery.receivedAt, delivery.outcome, delivery.reason, delivery.deployments],
+        [delivery.id, delivery.providerId, delivery.organizationId, delivery.deliveryId, delivery.event ?? null, delivery.receivedAt, delivery.outcome, delivery.reason, delivery.deployments, delivery.bodySha256 ?? null],
         'all',
         em.getTransactionContext(),
       )) as unknown[];

@@ -5,8 +5,8 @@ import { type MikroOrmUnitOfWork } from '../../../../platform/database/unit-of-w
 export class MikroOrmServiceSourceRepository implements ServiceSourceRepository {
   constructor(private readonly uow: MikroOrmUnitOfWork) {}
 
-  find(serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null> {
-    return this.uow.em.findOne(ServiceSource, { serviceType, serviceId });
+  find(organizationId: string, serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null> {
+    return this.uow.em.findOne(ServiceSource, { organizationId, serviceType, serviceId });
   }
 
   findConnectedToProvider(providerId: string): Promise<ServiceSource[]> {

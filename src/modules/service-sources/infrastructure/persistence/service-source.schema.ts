@@ -5,9 +5,9 @@ export const ServiceSourceSchema = new EntitySchema<ServiceSource>({
   class: ServiceSource,
   tableName: 'service_source',
   properties: {
+    organizationId: { type: 'uuid', primary: true, fieldName: 'organization_id' },
     serviceType: { type: 'text', primary: true, fieldName: 'service_type' },
     serviceId: { type: 'text', primary: true, fieldName: 'service_id' },
-    organizationId: { type: 'uuid', fieldName: 'organization_id' },
     sourceType: { type: 'text', fieldName: 'source_type' },
     providerId: { type: 'uuid', nullable: true, fieldName: 'provider_id' },
     providerType: { type: 'text', nullable: true, fieldName: 'provider_type' },

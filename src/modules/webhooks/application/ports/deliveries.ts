@@ -29,12 +29,14 @@ export interface DeliveryStore {
    * installation), or each registered hook's secret, bound to the repository it was registered on.
    */
   secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
-  alreadyReceived(providerId: string, deliveryId: string): Promise<boolean>;
+  /** True when this provider already recorded this delivery id, or a byte-identical body (hex SHA-256). */
+  alreadyReceived(providerId: string, deliveryId: string, bodySha256: string): Promise<boolean>;
   /** Index-backed: connected sources of provider + repository that a branch (or any tag) push could match. */
   candidates(providerId: string, repository: string, ref: { type: 'branch' | 'tag'; name: string }): Promise<MatchableSource[]>;
   /**
    * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
-   * no events) when the same provider + delivery id was recorded first — also by a concurrent instance.
+   * no events) when the same provider + delivery id, or the same body, was recorded first — also by a
+   * concurrent instance (the database's unique indexes decide).
    */
   record(delivery: WebhookDelivery): Promise<boolean>;
 }

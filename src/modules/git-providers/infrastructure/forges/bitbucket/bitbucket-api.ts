@@ -1,3 +1,4 @@
+import { pathSegments } from '../../../../../shared/path-segments.js';
 import { type z } from 'zod';
 import {
   ForgeError,
@@ -110,6 +111,7 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
   };
 
   const split = (fullName: string): { workspace: string; slug: string } | null => {
+    pathSegments(fullName, 'repository');
     const match = /^([^/]+)\/([^/]+)$/.exec(fullName);
     return match?.[1] && match[2] ? { workspace: match[1], slug: match[2] } : null;
   };

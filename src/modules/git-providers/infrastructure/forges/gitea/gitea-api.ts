@@ -1,3 +1,4 @@
+import { encodePath, pathSegments } from '../../../../../shared/path-segments.js';
 import { z, type ZodType } from 'zod';
 import {
   type ChangedFiles,
@@ -132,9 +133,9 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
   };
 
   const repoPath = (fullName: string): string => {
-    const [owner, name, ...extra] = fullName.split('/');
-    if (!owner || !name || extra.length > 0) throw http.error('not_found', `"${fullName}" is not an owner/name repository`);
-    return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
+    const segments = pathSegments(fullName, 'repository');
+    if (segments.length !== 2) throw http.error('not_found', `"${fullName}" is not an owner/name repository`);
+    return `/repos/${encodePath(segments)}`;
   };
 
   const listHooks = async (fullName: string): Promise<GiteaHook[] | null> => {
@@ -180,7 +181,7 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
 
     async getBranch(fullName, branch) {
       const response = await http.request({
-        url: `${api}${repoPath(fullName)}/branches/${branch.split('/').map(encodeURIComponent).join('/')}`,
+        url: `${api}${repoPath(fullName)}/branches/${encodePath(pathSegments(branch, 'branch'))}`,
         headers: await auth(),
         schema: giteaBranch,
         allowStatus: [404],

@@ -1,3 +1,4 @@
+import { pathSegments } from '../../../../../shared/path-segments.js';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
@@ -182,6 +183,8 @@ function parseFullName(fullName: string): { owner: string; repo: string } | null
 }
 
 function splitFullName(fullName: string, what: string): { owner: string; repo: string } {
+  // Octokit encodes each parameter but keeps "." and "..", which the URL parser then resolves.
+  pathSegments(fullName, 'repository');
   const name = parseFullName(fullName);
   if (!name) throw new ForgeError('github', 'not_found', `GitHub has no repository "${fullName}" (expected owner/name) while ${what}`);
   return name;

@@ -1,3 +1,5 @@
+import { pathSegments } from '../../../../../shared/path-segments.js';
+
 /** The instance URL without trailing slashes; keeps a relative URL root such as https://example.com/gitlab. */
 export function gitlabBaseUrl(gitlabUrl: string): string {
   return gitlabUrl.trim().replace(/\/+$/, '');
@@ -5,5 +7,5 @@ export function gitlabBaseUrl(gitlabUrl: string): string {
 
 /** `:id` of the projects API: the URL-encoded full path, so subgroups keep every segment (group%2Fsub%2Frepo). */
 export function projectId(fullName: string): string {
-  return encodeURIComponent(fullName.replace(/^\/+|\/+$/g, ''));
+  return encodeURIComponent(pathSegments(fullName.replace(/^\/+|\/+$/g, ''), 'repository').join('/'));
 }

@@ -27,13 +27,9 @@ export class ConnectSourceHandler {
   ) {}
 
   async execute(actor: Actor, command: ConnectSource): Promise<Result<ServiceSource, Failure>> {
-    const loaded = await this.uow.read(async () => ({
-      provider: await this.providers.findById(command.providerId),
-      existing: await this.sources.find(command.serviceType, command.serviceId),
-    }));
-    const provider = loaded.provider;
+    // Service ids are the organisation's own (API contract): another organisation's use of the same id is invisible here.
+    const provider = await this.uow.read(() => this.providers.findById(command.providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
-    if (loaded.existing && loaded.existing.organizationId !== actor.organizationId) return err(failure.notFound('Service'));
     if (provider.status !== 'ready') {
       return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`));
     }
@@ -44,8 +40,7 @@ export class ConnectSourceHandler {
     // source and keeps the hook (registering first left a window where the release removed it).
     let previous: { providerId: string; repository: string } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
-      const source = (await this.sources.find(command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
-      if (source.organizationId !== actor.organizationId) return err(failure.notFound('Service'));
+      const source = (await this.sources.find(actor.organizationId, command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
       if (source.providerId && source.repository && (source.providerId !== provider.id || source.repository !== command.repository)) {
         previous = { providerId: source.providerId, repository: source.repository };
       }
@@ -57,7 +52,7 @@ export class ConnectSourceHandler {
     if (previous) await this.hooks.releaseIfUnused(previous.providerId, previous.repository);
     const webhook = await this.hooks.register(provider, command.repository);
     const updated = await this.uow.run(async () => {
-      const source = await this.sources.find(command.serviceType, command.serviceId);
+      const source = await this.sources.find(actor.organizationId, command.serviceType, command.serviceId);
       if (!source || source.providerId !== provider.id || source.repository !== command.repository) return null;
       source.updateWebhook(webhook);
       await this.sources.save(source);

@@ -17,8 +17,8 @@ export class DisconnectSourceHandler {
   async execute(actor: Actor, serviceType: ServiceType, serviceId: string): Promise<Result<ServiceSource, Failure>> {
     let released: { providerId: string; repository: string } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
-      const source = await this.sources.find(serviceType, serviceId);
-      if (!source || source.organizationId !== actor.organizationId) return err(failure.notFound('Service source'));
+      const source = await this.sources.find(actor.organizationId, serviceType, serviceId);
+      if (!source) return err(failure.notFound('Service source'));
       if (source.providerId && source.repository) released = { providerId: source.providerId, repository: source.repository };
       source.disconnect();
       await this.sources.save(source);

@@ -14,8 +14,8 @@ export class ReportStatusHandler {
 
   execute(actor: Actor, serviceType: ServiceType, serviceId: string, status: ServiceStatus): Promise<Result<ServiceSource, Failure>> {
     return this.uow.run(async () => {
-      const source = await this.sources.find(serviceType, serviceId);
-      if (!source || source.organizationId !== actor.organizationId) return err(failure.notFound('Service source'));
+      const source = await this.sources.find(actor.organizationId, serviceType, serviceId);
+      if (!source) return err(failure.notFound('Service source'));
       source.reportStatus(status);
       await this.sources.save(source);
       return ok(source);

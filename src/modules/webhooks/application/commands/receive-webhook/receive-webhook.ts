@@ -16,7 +16,7 @@ export type WebhookAnswer =
   | { readonly duplicate: false; readonly deliveryId: string; readonly deployments: number; readonly reason: string | null };
 
 /**
- * verify (raw bytes, before anything is parsed) → dedupe by delivery id → match sources (index-backed) →
+ * verify (raw bytes, before anything is parsed) → dedupe by delivery id and by body (a replay under a new id) → match sources (index-backed) →
  * one transaction: the delivery record and a deployment.requested per matched source.
  */
 export class ReceiveWebhookHandler {
@@ -45,15 +45,16 @@ export class ReceiveWebhookHandler {
       return err(failure.validation('The webhook body is not a JSON object', [{ path: 'body', message: 'not a JSON object' }]));
     }
 
-    const deliveryId = forge.deliveryId(request) ?? `sha256:${createHash('sha256').update(request.rawBody).digest('hex')}`;
+    const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
+    const deliveryId = forge.deliveryId(request) ?? `sha256:${bodySha256}`;
     const event = forge.eventName(request);
-    const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event);
+    const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event, new Date(), bodySha256);
     const parsed = forge.parse(event, payload);
     // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another repository.
     const bound = signedWith.repository?.toLowerCase();
     if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => push.repository.toLowerCase() !== bound)) return err(invalidSignature);
 
-    if (await this.store.alreadyReceived(provider.id, deliveryId)) {
+    if (await this.store.alreadyReceived(provider.id, deliveryId, bodySha256)) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
     }
