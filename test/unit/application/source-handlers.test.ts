@@ -76,7 +76,7 @@ describe('service-source handlers (in-memory ports)', () => {
     expect(first.ok && second.ok).toBe(true);
     expect([...hooks.hooks]).toEqual([`${provider.id}/acme/api`]);
     expect(uow.types()).toEqual(['service-source.connected', 'service-source.connected']);
-    expect(sources.rows.get('application/a')?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
+    expect(sources.rows.get(`${org.admin.organizationId}/application/a`)?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
   });
 
   it('refuses a branch the forge does not know with its failure, and stores nothing', async () => {
@@ -106,7 +106,7 @@ describe('service-source handlers (in-memory ports)', () => {
     expect(uow.types().sort()).toEqual(['git-provider.removed', 'service-source.disconnected', 'service-source.disconnected']);
     expect(hooks.removedFromForge).toEqual(['acme/api']);
     expect(providers.rows.has(provider.id)).toBe(false);
-    const compose = sources.rows.get('compose/b');
+    const compose = sources.rows.get(`${org.admin.organizationId}/compose/b`);
     expect(compose).toMatchObject({ sourceType: 'none', providerId: null, repository: null, composePath: null, status: 'idle' });
   });
 });
