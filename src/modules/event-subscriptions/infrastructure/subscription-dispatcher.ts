@@ -53,7 +53,7 @@ type Attempt = { ok: true; status: number } | { ok: false; status: number | null
  * subscription with a short lease (FOR UPDATE SKIP LOCKED in the claim, so one instance delivers it at a time),
  * POSTs the events after the cursor one by one, and moves the cursor after each 2xx. A failure stops that
  * subscription alone until its backoff has passed. No transaction stays open during a POST: an open
- * transaction would hold back pg_snapshot_xmin, and with it the event feed and every cursor (ADR 0011).
+ * transaction would hold back pg_snapshot_xmin, and with it the event feed and every cursor (ADR 0012).
  */
 export class SubscriptionDispatcher {
   private timer?: NodeJS.Timeout;

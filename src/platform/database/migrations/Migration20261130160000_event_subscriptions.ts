@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Signed HTTP event subscriptions: one row per endpoint with its durable delivery cursor into the outbox (ADR 0011). */
+/** Signed HTTP event subscriptions: one row per endpoint with its durable delivery cursor into the outbox (ADR 0012). */
 export class Migration20261130160000_event_subscriptions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table event_subscription (
