@@ -80,7 +80,7 @@ describe('outbox rows commit with the state they describe', () => {
       await db.providers.save(provider);
       await db.uow.run(async () => {
         await sources.save(source);
-        source.connect({ providerId: provider.id, providerType: 'github', repository: 'acme/shop', branch: 'main', triggerType: 'push', watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null }, { registered: false, url: null });
+        source.connect({ providerId: provider.id, providerType: 'github', repository: 'acme/shop', repositoryId: '1', branch: 'main', triggerType: 'push', watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null }, { registered: false, url: null });
       });
     });
 
