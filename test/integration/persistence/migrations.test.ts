@@ -17,6 +17,9 @@ const INDEXES = [
   'webhook_delivery_once',
   'webhook_delivery_body_once',
   'webhook_delivery_list',
+  'service_source_match_id',
+  'repository_hook_by_id',
+  'repository_hook_by_name',
   'event_subscription_organization',
   'event_subscription_due',
 ];
@@ -60,6 +63,8 @@ describe('migrations from an empty database', () => {
       // Service ids are scoped per organisation: the organisation leads the primary key.
       expect(byName.get('service_source_pkey')).toMatch(/\(organization_id, service_type, service_id\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('service_source_match_id')).toMatch(/\(provider_id, repository_id, trigger_type, branch\) WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('repository_hook_by_id')).toMatch(/UNIQUE.*\(provider_id, repository_id\) WHERE \(repository_id IS NOT NULL\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
       expect(applied.rows.map((r) => r.name)).toEqual(ALL);

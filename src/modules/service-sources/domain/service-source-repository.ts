@@ -4,8 +4,6 @@ export interface ServiceSourceRepository {
   /** The organisation's source for this service: service ids are scoped per organisation (API contract). */
   find(organizationId: string, serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null>;
   findConnectedToProvider(providerId: string): Promise<ServiceSource[]>;
-  /** How many connected sources use this provider + repository (for hook removal with the last one). */
-  countConnected(providerId: string, repository: string): Promise<number>;
   save(source: ServiceSource): Promise<void>;
 }
 
