@@ -3,14 +3,14 @@ import { FakeGitHub } from '../../fakes/github-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureJson } from '../../unit/webhooks/fixtures.js';
-import { type Auth, connect, deliver, deploymentEvents, deliveries, githubProvider, json, newDeliveryId, serviceId } from '../webhooks/support.js';
+import { type Auth, FIXTURE_IDS, connect, deliver, deploymentEvents, deliveries, githubProvider, json, newDeliveryId, serviceId } from '../webhooks/support.js';
 
 /** Finding 4: a captured delivery replayed under a new delivery id deploys nothing (byte-identical body per provider). */
 describe('webhook replay under a new delivery id (real app, real PostgreSQL)', () => {
   const github = new FakeGitHub();
   let t: TestApp;
   let auth: Auth;
-  const repositories = [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }];
+  const repositories = [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }];
 
   beforeAll(async () => {
     await github.start();

@@ -82,7 +82,7 @@ describe('service-source handlers (in-memory ports)', () => {
     const second = await connect.execute(org.owner, command('b'));
     expect(first.ok && second.ok).toBe(true);
     expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
-    expect(sources.rows.get('application/a')).toMatchObject({ repository: 'Acme/API', repositoryId: '11' });
+    expect(sources.rows.get(`${org.admin.organizationId}/application/a`)).toMatchObject({ repository: 'Acme/API', repositoryId: '11' });
     expect(uow.types()).toEqual(['service-source.connected', 'service-source.connected']);
     expect(sources.rows.get(`${org.admin.organizationId}/application/a`)?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
   });
