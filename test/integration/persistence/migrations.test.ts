@@ -5,7 +5,7 @@ import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['console_session', 'consumed_state', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
+const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',
@@ -17,7 +17,10 @@ const INDEXES = [
   'webhook_delivery_once',
   'webhook_delivery_list',
   'console_session_member',
+  'event_subscription_organization',
+  'event_subscription_due',
 ];
+/** Every migration, in the order index.ts lists them (each timestamp-prefixed, so the list order is the name order). */
 const ALL = migrationsList.map((m) => m.name);
 
 describe('migrations from an empty database', () => {
@@ -42,6 +45,7 @@ describe('migrations from an empty database', () => {
     const orm = await openDatabase({ databaseUrl: scratch.url, cipher: new SecretCipher(generateMasterKey()), poolMax: 2 });
     try {
       expect(ALL[0]).toBe('Migration20261125000000_initial');
+      expect([...ALL].sort()).toEqual(ALL);
       expect(await migrate(orm)).toEqual(ALL);
 
       const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
