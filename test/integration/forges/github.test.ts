@@ -358,15 +358,19 @@ describe('GitHub App adapter against a fake GitHub', () => {
 
   describe('SSRF guard', () => {
     it('refuses a URL outside the allowlist before any request reaches GitHub', async () => {
-      const { installationId } = installation(1);
-      const from = fake.requests.length;
-      const strict: GitHubDeps = { ...deps, guard: new UrlGuard([]) };
-      const api = createGitHubApi(strict, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
-      expect((await rejection(api.listRepositories())).kind).toBe('blocked_url');
-      expect((await rejection(api.getRepository('acme/repo-00001'))).kind).toBe('blocked_url');
-      fake.addManifestCode('code-blocked', APP_ID);
-      expect((await rejection(convertManifest(strict, fake.url, 'code-blocked'))).kind).toBe('blocked_url');
-      expect(fake.requests.length).toBe(from);
+      // A GitHub of its own: late requests of earlier tests (pages still in flight on a busy machine) cannot land here.
+      const lone = new FakeGitHub();
+      await lone.start();
+      try {
+        const strict: GitHubDeps = { ...deps, guard: new UrlGuard([]) };
+        const api = createGitHubApi(strict, { githubUrl: lone.url, appId: APP_ID, privateKey: app.privateKey, installationId: 1 });
+        expect((await rejection(api.listRepositories())).kind).toBe('blocked_url');
+        expect((await rejection(api.getRepository('acme/repo-00001'))).kind).toBe('blocked_url');
+        expect((await rejection(convertManifest(strict, lone.url, 'code-blocked'))).kind).toBe('blocked_url');
+        expect([lone.connections, lone.requestCount]).toEqual([0, 0]);
+      } finally {
+        await lone.stop();
+      }
     });
 
     it('refuses a Link that points away from the API origin', async () => {
