@@ -1,14 +1,19 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
 import { HOOK_SECRET_PURPOSE } from '../../modules/webhooks/infrastructure/repository-hooks.js';
+import { subscriptionSecretPurpose } from '../../modules/event-subscriptions/infrastructure/sql-subscription-store.js';
 import { rewrapKeyCheck } from './readiness.js';
 
 /**
  * Finishes a master-key rotation: re-encrypts every secret still written with an old key under the
- * current one (provider secrets and repository-hook secrets), in one transaction, without touching
+ * current one (provider secrets, repository-hook secrets and event-subscription signing secrets), in one transaction, without touching
  * versions. Afterwards the old keys can leave FORGELINK_MASTER_KEYS_OLD.
  */
-export async function rewrapSecrets(knex: Knex, cipher: SecretCipher, progress: (message: string) => void = () => undefined): Promise<{ providers: number; hooks: number }> {
+export async function rewrapSecrets(
+  knex: Knex,
+  cipher: SecretCipher,
+  progress: (message: string) => void = () => undefined,
+): Promise<{ providers: number; hooks: number; subscriptions: number }> {
   return knex.transaction(async (trx) => {
     let providers = 0;
     const { rows } = (await trx.raw('select id, secrets from git_provider for update')) as { rows: { id: string; secrets: string }[] };
@@ -38,8 +43,18 @@ export async function rewrapSecrets(knex: Knex, cipher: SecretCipher, progress: 
       hooks++;
     }
     progress(`  ${hooks} of ${hookRows.length} hook secret${hookRows.length === 1 ? '' : 's'} re-encrypted`);
+    let subscriptions = 0;
+    const { rows: subscriptionRows } = (await trx.raw('select id, secret from event_subscription for update')) as { rows: { id: string; secret: string }[] };
+    progress(`checking ${subscriptionRows.length} event subscription secret${subscriptionRows.length === 1 ? '' : 's'}`);
+    for (const subscription of subscriptionRows) {
+      if (!cipher.isStale(subscription.secret)) continue;
+      const purpose = subscriptionSecretPurpose(subscription.id);
+      await trx.raw('update event_subscription set secret = ? where id = ?', [cipher.encrypt(cipher.decrypt(subscription.secret, purpose), purpose), subscription.id]);
+      subscriptions++;
+    }
+    progress(`  ${subscriptions} of ${subscriptionRows.length} subscription secret${subscriptionRows.length === 1 ? '' : 's'} re-encrypted`);
     if (await rewrapKeyCheck(trx, cipher)) progress('  master-key check re-encrypted');
     progress('committing');
-    return { providers, hooks };
+    return { providers, hooks, subscriptions };
   });
 }

@@ -230,12 +230,14 @@ describe('start-up names the problem in one line and says what to run', () => {
     expect((await forgelink(['serve'], env(databaseUrl, newKey))).code).toBe(1);
     const rewrap = await forgelink(['secrets', 'rewrap'], env(databaseUrl, newKey, { FORGELINK_MASTER_KEYS_OLD: oldKey }));
     expect(rewrap.code, rewrap.stderr).toBe(0);
-    expect(JSON.parse(rewrap.stdout)).toEqual({ providers: 0, hooks: 0 });
+    expect(JSON.parse(rewrap.stdout)).toEqual({ providers: 0, hooks: 0, subscriptions: 0 });
     expect(commandLines(rewrap.stderr)).toEqual([
       `forgelink: re-encrypting under key ${new SecretCipher(newKey).currentKeyId}: checking 0 providers`,
       'forgelink:   0 of 0 providers re-encrypted',
       'forgelink: checking 0 repository hook secrets',
       'forgelink:   0 of 0 hook secrets re-encrypted',
+      'forgelink: checking 0 event subscription secrets',
+      'forgelink:   0 of 0 subscription secrets re-encrypted',
       'forgelink:   master-key check re-encrypted',
       'forgelink: committing',
     ]);
