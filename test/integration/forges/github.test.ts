@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import {
   buildAppManifest,
@@ -330,6 +330,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
     it('an answer slower than the timeout is unavailable', async () => {
       const { installationId } = installation(1);
       const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
+      const logged = fake.requests.length;
       fake.latencyMs = 300;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
@@ -338,6 +339,9 @@ describe('GitHub App adapter against a fake GitHub', () => {
         expect(error.message).toContain('timeout');
       } finally {
         fake.latencyMs = 0;
+        // The fake logs the abandoned request once its latency has passed: wait for it, so it does not land in a
+        // later test's request count.
+        await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThan(logged), { timeout: 10_000, interval: 20 });
       }
     });
 
