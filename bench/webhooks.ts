@@ -1,15 +1,13 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { type Knex } from '@mikro-orm/postgresql';
 import { createApplication, type Application } from '../src/app.js';
-import { type Config } from '../src/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
 import { signGitHub } from '../test/support/webhook-signing.js';
-import { fixtureBytes } from '../test/unit/webhooks/fixtures.js';
 import { type BenchDatabase, type BenchServer } from './support/database.js';
+import { benchConfig, BRANCH, createGitHubTarget, insertSources, PUSH, REPOSITORY } from './support/github-target.js';
 import { interruption } from './support/interrupt.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
 
@@ -22,12 +20,6 @@ export interface WebhookOptions {
   /** Unmeasured deliveries per case after start-up. */
   readonly warmup: number;
 }
-
-/** The real GitHub push fixture: binkkatal/sample_app, refs/heads/master. */
-const PUSH = fixtureBytes('github', 'push.json');
-const PUSHED = JSON.parse(PUSH.toString('utf8')) as { repository: { full_name: string }; ref: string };
-const REPOSITORY = PUSHED.repository.full_name;
-const BRANCH = PUSHED.ref.replace(/^refs\/heads\//, '');
 
 interface Sample {
   /** POST sent → HTTP answer (verify, dedupe, match, one transaction). */
@@ -97,24 +89,6 @@ class Deliveries {
   }
 }
 
-/** `sources` rows straight into service_source (the connect command would call the forge for each). Row 1 is the push's target. */
-async function insertSources(knex: Knex, organizationId: string, providerId: string, sources: number): Promise<void> {
-  // Every 100th source watches the pushed repository on another branch, so the branch condition has work to do.
-  await knex.raw(
-    `insert into service_source (service_type, service_id, organization_id, source_type, provider_id, provider_type, repository, owner,
-                                 branch, trigger_type, watch_paths, auto_deploy, build_path, compose_path, status, webhook, created_at, updated_at, version)
-     select case when g % 7 = 0 then 'compose' else 'application' end, 'bench-' || g, ?, 'git', ?, 'github',
-            case when g = 1 or g % 100 = 0 then ? else 'acme/service-' || g end, 'acme',
-            case when g = 1 then ? when g % 100 = 0 then 'feature-' || g else 'main' end,
-            'push', null, true, '/', case when g % 7 = 0 then 'docker-compose.yml' end, 'idle',
-            '{"registered": true, "url": null, "managedBy": "github-app"}'::jsonb, now(), now(), 1
-       from generate_series(1, ?::int) g`,
-    [organizationId, providerId, REPOSITORY, BRANCH, sources],
-  );
-  // Autovacuum would do this within a minute of a bulk load; the bench does not wait for it.
-  await knex.raw('analyze service_source');
-}
-
 const MATCH_SQL = `select service_type, service_id, trigger_type, branch, watch_paths, auto_deploy from service_source
   where source_type = 'git' and provider_id = ? and lower(repository) = lower(?) and trigger_type = 'push' and branch = ?
   order by service_type, service_id`;
@@ -164,20 +138,7 @@ interface Target {
 
 /** The real app on its own database, one GitHub provider created over the API, and `sources` sources connected to it. */
 async function startTarget(database: BenchDatabase, sources: number): Promise<Target> {
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: database.databaseUrl,
-    masterKey: database.masterKey,
-    oldMasterKeys: [],
-    dataDir: '.forgelink-bench',
-    publicUrl: 'http://forgelink.bench',
-    dashboardUrl: 'http://dashboard.bench/integrations',
-    forgeUrlAllowlist: ['127.0.0.1'],
-    bitbucketApiUrl: 'http://127.0.0.1:9/2.0',
-    retentionDays: 0,
-    logLevel: 'info',
-  };
+  const config = benchConfig(database);
   const app = await createApplication(config, { logger: createLogger(config.logLevel, quietSink()) });
   let server: Server | undefined;
   let deliveries: Deliveries | undefined;
@@ -195,24 +156,11 @@ async function startTarget(database: BenchDatabase, sources: number): Promise<Ta
     });
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    const { id: organizationId } = await app.identity.createOrganization('Bench');
-    const owner = await app.identity.addMember({ organizationId, userId: 'bench-owner', role: 'owner' });
-    if (!owner.ok) throw new Error(owner.error.detail);
-    const webhookSecret = randomBytes(20).toString('hex');
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    const created = await fetch(`${baseUrl}/v1/git-providers/github`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${owner.value.apiKey}`, 'content-type': 'application/json' },
-      // Nothing is called on the forge: the push payload lists its files and no source watches paths.
-      body: JSON.stringify({ name: 'Bench GitHub', githubUrl: 'http://127.0.0.1:9', appId: 1, installationId: 1, privateKey, webhookSecret }),
-    });
-    const provider = (await created.json()) as { id?: string };
-    if (created.status !== 201 || !provider.id) throw new Error(`creating the provider answered ${created.status} ${JSON.stringify(provider)}`);
-
+    const { organizationId, providerId, webhookSecret } = await createGitHubTarget(app, baseUrl);
     const knex = app.orm.em.getKnex();
-    await insertSources(knex, organizationId, provider.id, sources);
-    deliveries = new Deliveries(app, baseUrl, provider.id, webhookSecret);
-    return { sources, app, knex, providerId: provider.id, deliveries, close };
+    await insertSources(knex, organizationId, providerId, sources);
+    deliveries = new Deliveries(app, baseUrl, providerId, webhookSecret);
+    return { sources, app, knex, providerId, deliveries, close };
   } catch (error) {
     await close();
     throw error;
