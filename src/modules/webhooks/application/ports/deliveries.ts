@@ -1,3 +1,4 @@
+import { type NormalizedPush } from '../../domain/push.js';
 import { type WebhookDelivery } from '../../domain/webhook-delivery.js';
 
 export interface MatchableSource {
@@ -19,6 +20,19 @@ export interface WebhookProvider {
   readonly id: string;
   readonly type: 'github' | 'gitlab' | 'bitbucket' | 'gitea';
   readonly organizationId: string;
+  /**
+   * Opaque; changes whenever the secrets a delivery may be signed with change (a new webhook secret, a hook
+   * registered or released, a re-encryption). Read with the provider, so a cache of secrets keyed by it is never stale.
+   */
+  readonly secretsVersion: string;
+}
+
+/** What one round trip tells about a verified delivery before matching. */
+export interface DeliveryScreen {
+  /** The provider + delivery id was already recorded (a redelivery or a racing copy). */
+  readonly alreadyReceived: boolean;
+  /** For each push asked about, in order: its index-backed candidate sources. */
+  readonly candidates: readonly (readonly MatchableSource[])[];
 }
 
 /** Persistence the webhook pipeline needs. */
@@ -29,9 +43,11 @@ export interface DeliveryStore {
    * installation), or each registered hook's secret, bound to the repository it was registered on.
    */
   secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
-  alreadyReceived(providerId: string, deliveryId: string): Promise<boolean>;
-  /** Index-backed: connected sources of provider + repository that a branch (or any tag) push could match. */
-  candidates(providerId: string, repository: string, ref: { type: 'branch' | 'tag'; name: string }): Promise<MatchableSource[]>;
+  /**
+   * In one round trip: whether the delivery id was already recorded, and for each push the connected sources of
+   * provider + repository that a branch (or any tag) push could match (index-backed).
+   */
+  screen(providerId: string, deliveryId: string, pushes: readonly NormalizedPush[]): Promise<DeliveryScreen>;
   /**
    * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
    * no events) when the same provider + delivery id was recorded first — also by a concurrent instance.
