@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -188,6 +188,23 @@ class BacklogSampler {
   }
 }
 
+/** CPU time (ms) of every PostgreSQL process on this machine (they serve the bench's connections), best effort. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!/\((postgres|postmaster)\)/.test(stat)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 class RssSampler {
   readonly samples: { at: number; rssMb: number }[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -310,6 +327,7 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
   let memory: { sampler: RssSampler; load: Load } | undefined;
   let idleRss = 0;
   let cpuPerDelivery = 0;
+  let pgPerDelivery = 0;
   let startedRss = 0;
   let db: Committed = { deployed: 0, events: 0, deliveriesWithEvent: 0, unpublished: 0, missing: 0 };
   const backlog = new BacklogSampler(database.databaseUrl);
@@ -320,10 +338,12 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
     const url = `http://127.0.0.1:${forgelink.port}${path}`;
     await counted(url, options.warmupSeconds);
     const cpuBefore = usage(pid)?.cpuMs ?? 0;
+    const pgBefore = postgresCpuMs();
     await backlog.start();
     flLoad = await counted(url, options.seconds);
     await backlog.stop();
     cpuPerDelivery = ((usage(pid)?.cpuMs ?? 0) - cpuBefore) / Math.max(1, flLoad.total);
+    pgPerDelivery = (postgresCpuMs() - pgBefore) / Math.max(1, flLoad.total);
     if (options.memorySeconds > 0) {
       const sampler = new RssSampler(pid);
       const memoryLoad = await counted(url, options.memorySeconds);
@@ -357,7 +377,7 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
     [
       `every 2xx has its event: ${count(accepted.size)} answers 202 (warm-up, P1 and P5 runs), ${count(db.missing)} of them without a deployment.requested; ${count(db.deployed)} deliveries recorded as deployed, ${count(db.events)} events for ${count(db.deliveriesWithEvent)} distinct deliveries, ${count(db.unpublished)} unpublished after the relay drained — ${verdict(everyEvent)}`,
       `relay backlog during the run (unpublished events, sampled every 500 ms): max ${count(backlog.max)}, last ${count(backlog.samples.at(-1) ?? 0)}`,
-      `forgelink CPU per delivery: ${cpuPerDelivery.toFixed(2)} ms (user + system, of the serve process); each server got ${options.warmupSeconds} s of unmeasured load first`,
+      `CPU per delivery: forgelink ${cpuPerDelivery.toFixed(2)} ms (user + system of the serve process), PostgreSQL ${pgPerDelivery.toFixed(2)} ms (all its processes on this machine, the whole run); each server got ${options.warmupSeconds} s of unmeasured load first`,
       'each server is its own process (node + tsx); autocannon runs in the bench process on the same machine, PostgreSQL too',
     ],
   );
