@@ -6,6 +6,7 @@ import { ForgeError } from '../../modules/git-providers/application/ports/forge.
 import { type Actor } from '../../modules/identity/domain/actor.js';
 import { sendProblem } from './problem.js';
 import { forgeFailure } from './forge-failure.js';
+import { forgelinkVersion } from '../version.js';
 
 /** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
 export interface RouteContributor {
@@ -42,6 +43,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/version', (_req, res) => {
+    res.json(forgelinkVersion());
   });
   app.get('/readyz', async (_req, res) => {
     const ok = await deps.ready().catch(() => false);
