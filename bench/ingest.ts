@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { type Server } from 'node:http';
@@ -286,9 +286,9 @@ const mb = (value: number): string => `${Math.round(value)} MB`;
 const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 /**
- * P1 concurrent ingest and P5 memory. Two processes started the same way (node + tsx, one per server): a bare
- * express 5 endpoint (raw body, HMAC, 202) and `forgelink serve` on a fresh database with one GitHub provider and
- * one matching source. autocannon sends unique signed push deliveries at both from this process, one after the other.
+ * P1 concurrent ingest and P5 memory. Two server processes: a bare express 5 endpoint (raw body, HMAC, 202; run
+ * through tsx, which only costs at start) and `forgelink serve` (the compiled dist/ start path) on a fresh database
+ * with one GitHub provider and one matching source. autocannon sends unique signed push deliveries at both from this process, one after the other.
  */
 export async function benchIngest(server: BenchServer, options: IngestOptions): Promise<void> {
   const database = await server.createDatabase();
@@ -305,6 +305,9 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
     await bare.stop();
   }
 
+  // The production start path: dist/ compiled from src/ (built here if src/ changed since), no TypeScript at start.
+  const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr.toString('utf8')}`);
   const serveArgs = [...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []), 'bin/forgelink.js', 'serve'];
   const forgelink = await startChild(
     serveArgs,
@@ -378,7 +381,7 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
       `every 2xx has its event: ${count(accepted.size)} answers 202 (warm-up, P1 and P5 runs), ${count(db.missing)} of them without a deployment.requested; ${count(db.deployed)} deliveries recorded as deployed, ${count(db.events)} events for ${count(db.deliveriesWithEvent)} distinct deliveries, ${count(db.unpublished)} unpublished after the relay drained — ${verdict(everyEvent)}`,
       `relay backlog during the run (unpublished events, sampled every 500 ms): max ${count(backlog.max)}, last ${count(backlog.samples.at(-1) ?? 0)}`,
       `CPU per delivery: forgelink ${cpuPerDelivery.toFixed(2)} ms (user + system of the serve process), PostgreSQL ${pgPerDelivery.toFixed(2)} ms (all its processes on this machine, the whole run); each server got ${options.warmupSeconds} s of unmeasured load first`,
-      'each server is its own process (node + tsx); autocannon runs in the bench process on the same machine, PostgreSQL too',
+      'each server is its own process (forgelink: compiled dist/; the baseline: tsx); autocannon runs in the bench process on the same machine, PostgreSQL too',
     ],
   );
   if (memory) {
