@@ -15,7 +15,7 @@ import { ms, now } from './support/report.js';
 const ALL = ['listing', 'conditional', 'ingest', 'webhooks', 'outbox'] as const;
 type BenchName = (typeof ALL)[number];
 
-const listing: ListingOptions = { repositories: 5_000, latencyMs: 20, repetitions: 3 };
+const listing: ListingOptions = { repositories: 5_000, latencyMs: 50, repetitions: 3 };
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => a !== '--');
