@@ -8,7 +8,7 @@ import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
 import { signGitHub } from '../test/support/webhook-signing.js';
 import { type BenchDatabase, type BenchServer } from './support/database.js';
 import { candidatesSql } from '../src/modules/webhooks/infrastructure/sql-delivery-store.js';
-import { benchConfig, BRANCH, createGitHubTarget, insertSources, PUSH, REPOSITORY } from './support/github-target.js';
+import { benchConfig, BRANCH, createGitHubTarget, insertSources, PUSH, REPOSITORY, REPOSITORY_ID } from './support/github-target.js';
 import { interruption } from './support/interrupt.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
 
@@ -90,8 +90,10 @@ class Deliveries {
   }
 }
 
-/** The matching query SqlDeliveryStore runs for each push (its own text, with knex's `?` placeholders). */
-const MATCH_SQL = candidatesSql({ type: 'branch', name: BRANCH }).replace(/\$\d+/g, '?');
+/** The matching query SqlDeliveryStore runs for each push (its own text; `$n` become knex's named bindings `:pn`). */
+const MATCH = candidatesSql({ repository: { id: REPOSITORY_ID, fullName: REPOSITORY }, ref: { type: 'branch', name: BRANCH } });
+const MATCH_SQL = MATCH.sql.replace(/\$(\d+)/g, ':p$1');
+const matchBindings = (providerId: string): Record<string, unknown> => Object.fromEntries(MATCH.params(providerId).map((value, i) => [`p${i + 1}`, value]));
 
 /** Latencies of the matching query alone (the one SqlDeliveryStore.candidates runs); optionally with index scans off. */
 async function timeMatchQuery(knex: Knex, providerId: string, runs: number, withoutIndex = false): Promise<number[]> {
@@ -100,7 +102,7 @@ async function timeMatchQuery(knex: Knex, providerId: string, runs: number, with
     if (withoutIndex) await trx.raw('set local enable_indexscan = off; set local enable_bitmapscan = off');
     for (let i = 0; i < runs; i++) {
       const started = now();
-      const { rows } = (await trx.raw(MATCH_SQL, [providerId, REPOSITORY, BRANCH])) as { rows: unknown[] };
+      const { rows } = (await trx.raw(MATCH_SQL, matchBindings(providerId) as Knex.ValueDict)) as { rows: unknown[] };
       times.push(now() - started);
       if (rows.length !== 1) throw new Error(`the matching query found ${rows.length} sources, expected 1`);
     }
@@ -110,7 +112,7 @@ async function timeMatchQuery(knex: Knex, providerId: string, runs: number, with
 
 /** The plan PostgreSQL picks for the matching query (the one SqlDeliveryStore.candidates runs). */
 async function matchPlan(knex: Knex, providerId: string): Promise<string> {
-  const { rows } = (await knex.raw(`explain (format json) ${MATCH_SQL}`, [providerId, REPOSITORY, BRANCH])) as { rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] };
+  const { rows } = (await knex.raw(`explain (format json) ${MATCH_SQL}`, matchBindings(providerId) as Knex.ValueDict)) as { rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] };
   const scans: string[] = [];
   const walk = (node: PlanNode): void => {
     if (/Scan/.test(node['Node Type'])) scans.push(node['Index Name'] ? `${node['Node Type']} on ${node['Index Name']}` : node['Node Type']);

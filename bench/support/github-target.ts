@@ -7,8 +7,9 @@ import { type BenchDatabase } from './database.js';
 
 /** The real GitHub push fixture: binkkatal/sample_app, refs/heads/master. */
 export const PUSH = fixtureBytes('github', 'push.json');
-const PUSHED = JSON.parse(PUSH.toString('utf8')) as { repository: { full_name: string }; ref: string };
+const PUSHED = JSON.parse(PUSH.toString('utf8')) as { repository: { id: number; full_name: string }; ref: string };
 export const REPOSITORY = PUSHED.repository.full_name;
+export const REPOSITORY_ID = String(PUSHED.repository.id);
 export const BRANCH = PUSHED.ref.replace(/^refs\/heads\//, '');
 
 /** The application config the benches run with: the bench database, logs at info, forges only on 127.0.0.1. */
@@ -56,8 +57,8 @@ export async function createGitHubTarget(app: Application, baseUrl: string): Pro
 /**
  * `sources` rows straight into service_source (the connect command would call the forge for each), in one
  * `insert … select from generate_series` (PostgreSQL builds the rows itself: a million take seconds, not minutes).
- * Row 1 is the push's target; every 100th row watches the pushed repository on another branch, so the branch
- * condition has work to do; the rest are other repositories.
+ * Each row has a forge repository id, as connected sources do. Row 1 is the push's target; every 100th row watches
+ * the pushed repository on another branch, so the branch condition has work to do; the rest are other repositories.
  */
 export async function insertSources(knex: Knex, organizationId: string, providerId: string, sources: number): Promise<void> {
   // Building the secondary indexes once after the load is several times faster than updating them per row; they are
@@ -69,15 +70,16 @@ export async function insertSources(knex: Knex, organizationId: string, provider
   )) as { rows: { name: string; definition: string }[] };
   for (const index of indexes) await knex.raw(`drop index "${index.name}"`);
   await knex.raw(
-    `insert into service_source (service_type, service_id, organization_id, source_type, provider_id, provider_type, repository, owner,
+    `insert into service_source (service_type, service_id, organization_id, source_type, provider_id, provider_type, repository, repository_id, owner,
                                  branch, trigger_type, watch_paths, auto_deploy, build_path, compose_path, status, webhook, created_at, updated_at, version)
      select case when g % 7 = 0 then 'compose' else 'application' end, 'bench-' || g, ?, 'git', ?, 'github',
-            case when g = 1 or g % 100 = 0 then ? else 'acme/service-' || g end, 'acme',
+            case when g = 1 or g % 100 = 0 then ? else 'acme/service-' || g end,
+            case when g = 1 or g % 100 = 0 then ? else (1000000000 + g)::text end, 'acme',
             case when g = 1 then ? when g % 100 = 0 then 'feature-' || g else 'main' end,
             'push', null, true, '/', case when g % 7 = 0 then 'docker-compose.yml' end, 'idle',
             '{"registered": true, "url": null, "managedBy": "github-app"}'::jsonb, now(), now(), 1
        from generate_series(1, ?::int) g`,
-    [organizationId, providerId, REPOSITORY, BRANCH, sources],
+    [organizationId, providerId, REPOSITORY, REPOSITORY_ID, BRANCH, sources],
   );
   for (const index of indexes) await knex.raw(index.definition);
   // Autovacuum would do this within a minute of a bulk load; the bench does not wait for it.

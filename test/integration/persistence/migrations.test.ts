@@ -16,6 +16,9 @@ const INDEXES = [
   'outbox_feed',
   'webhook_delivery_once',
   'webhook_delivery_list',
+  'service_source_match_id',
+  'repository_hook_by_id',
+  'repository_hook_by_name',
   'event_subscription_organization',
   'event_subscription_due',
 ];
@@ -56,6 +59,8 @@ describe('migrations from an empty database', () => {
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
       expect(byName.get('outbox_pending')).toMatch(/\(txid, "?position"?\) WHERE \(published_at IS NULL\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('service_source_match_id')).toMatch(/\(provider_id, repository_id, trigger_type, branch\) WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('repository_hook_by_id')).toMatch(/UNIQUE.*\(provider_id, repository_id\) WHERE \(repository_id IS NOT NULL\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
       expect(applied.rows.map((r) => r.name)).toEqual(ALL);

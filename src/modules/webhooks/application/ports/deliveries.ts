@@ -1,9 +1,12 @@
-import { type NormalizedPush } from '../../domain/push.js';
+import { type RepositoryRef } from '../../../../shared/repository-identity.js';
 import { type WebhookDelivery } from '../../domain/webhook-delivery.js';
 
 export interface MatchableSource {
   readonly serviceType: string;
   readonly serviceId: string;
+  /** The source's stored repository: its name may lag behind a rename, its id is null on rows older than ids. */
+  readonly repository: string;
+  readonly repositoryId: string | null;
   readonly triggerType: 'push' | 'tag';
   readonly branch: string | null;
   readonly watchPaths: readonly string[] | null;
@@ -12,8 +15,11 @@ export interface MatchableSource {
 
 export interface WebhookSecret {
   readonly secret: string;
-  /** Set for repository hooks: a delivery verified with this secret may only concern this repository. */
-  readonly repository?: string;
+  /**
+   * Set for repository hooks: a delivery verified with this secret may only concern this repository
+   * (compared by the forge's id; by name, case-insensitively, for a hook stored before ids were recorded).
+   */
+  readonly repository?: RepositoryRef;
 }
 
 export interface WebhookProvider {
@@ -22,9 +28,16 @@ export interface WebhookProvider {
   readonly organizationId: string;
   /**
    * Opaque; changes whenever the secrets a delivery may be signed with change (a new webhook secret, a hook
-   * registered or released, a re-encryption). Read with the provider, so a cache of secrets keyed by it is never stale.
+   * registered, released or renamed, a re-encryption). Read with the provider, so a cache of secrets keyed by it is
+   * never stale.
    */
   readonly secretsVersion: string;
+}
+
+/** One push to screen: its repository (by forge id, else name) and ref. */
+export interface PushTarget {
+  readonly repository: RepositoryRef;
+  readonly ref: { readonly type: 'branch' | 'tag'; readonly name: string };
 }
 
 /** What one round trip tells about a verified delivery before matching. */
@@ -45,12 +58,15 @@ export interface DeliveryStore {
   secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
   /**
    * In one round trip: whether the delivery id was already recorded, and for each push the connected sources of
-   * provider + repository that a branch (or any tag) push could match (index-backed).
+   * provider + repository that a branch (or any tag) push could match (index-backed). The repository is matched by
+   * its forge id; sources stored before ids were recorded match by name (case-insensitive).
    */
-  screen(providerId: string, deliveryId: string, pushes: readonly NormalizedPush[]): Promise<DeliveryScreen>;
+  screen(providerId: string, deliveryId: string, pushes: readonly PushTarget[]): Promise<DeliveryScreen>;
   /**
    * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
    * no events) when the same provider + delivery id was recorded first — also by a concurrent instance.
+   * In the same transaction, the stored sources and hook of each repository in `delivery.renamed` take the
+   * forge's current name (and, for rows older than ids, the forge's id).
    */
   record(delivery: WebhookDelivery): Promise<boolean>;
 }
