@@ -10,7 +10,7 @@ interface PooledClient {
 }
 
 /**
- * Plain SQL for a hot path (ADR 0011): statements go straight to a `pg` connection of the ORM's own pool, skipping
+ * Plain SQL for a hot path (ADR 0014): statements go straight to a `pg` connection of the ORM's own pool, skipping
  * the query builder, and a named statement is prepared once per connection, so PostgreSQL parses and plans it once.
  * Parameters are `$1…$n`. Each call is one round trip and, outside an explicit transaction, its own transaction.
  */

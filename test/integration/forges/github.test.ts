@@ -10,7 +10,7 @@ import {
   installUrl,
   manifestPostUrl,
 } from '../../../src/modules/git-providers/infrastructure/forges/github/index.js';
-import { ConditionalCache } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { FakeGitHub, type FakeGitHubApp } from '../../fakes/github-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
@@ -105,7 +105,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(pages).toHaveLength(50);
       expect(pages.every((r) => r.path === '/installation/repositories' && r.status === 200)).toBe(true);
       expect(fake.maxInFlight).toBeGreaterThan(1);
-      expect(fake.maxInFlight).toBeLessThanOrEqual(4);
+      expect(fake.maxInFlight).toBeLessThanOrEqual(PAGE_CONCURRENCY);
     });
 
     it('follows a page cap lower than 100 (GitHub Enterprise Server setting)', async () => {

@@ -69,7 +69,7 @@ interface SecretsEntry {
 }
 
 /**
- * The webhook hot path in plain SQL (ADR 0013): three round trips per delivery — the provider with a fingerprint of
+ * The webhook hot path in plain SQL (ADR 0014): three round trips per delivery — the provider with a fingerprint of
  * its secrets, then dedupe + candidates, then one statement writing the delivery and its events — as named prepared
  * statements. A delivery that renames stored repositories (rare) is recorded through the unit of work instead.
  */

@@ -257,15 +257,24 @@ export function parseLinkHeader(header: string | null): Record<string, string> {
  */
 export const PAGE_CONCURRENCY = 16;
 
-/** Runs fn over items with at most `limit` in flight, keeping the input order in the result. */
+/**
+ * Runs fn over items with at most `limit` in flight, keeping the input order in the result. After a failure no new
+ * item starts (a listing that hit a rate limit on one page must not go on asking for the others).
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   if (!(limit >= 1)) throw new RangeError(`mapLimit needs a limit of at least 1, got ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await fn(items[index] as T, index);
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
