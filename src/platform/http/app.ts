@@ -1,11 +1,15 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { type Logger } from '../logging/logger.js';
+import { type TrustProxy } from '../../config.js';
+import { type Readiness } from '../database/readiness.js';
 import { FailureError } from '../../shared/failure.js';
 import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 import { type Actor } from '../../modules/identity/domain/actor.js';
 import { sendProblem } from './problem.js';
 import { forgeFailure } from './forge-failure.js';
+import { CSRF_HEADER, isForeignRequest, isSafeMethod, sessionIdOf } from './session-cookie.js';
+import { sameToken } from '../crypto/session-ids.js';
 import { forgelinkVersion } from '../version.js';
 
 /** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
@@ -18,7 +22,14 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly routes: readonly RouteContributor[];
   readonly authenticate: (apiKey: string) => Promise<Actor | null>;
-  readonly ready: () => Promise<boolean>;
+  /** The contract's readiness: database, migrations, master key (platform/database/readiness.ts). */
+  readonly ready: () => Promise<Readiness>;
+  /** express `trust proxy` (TRUST_PROXY); default false: the logged client IP is the socket's peer. */
+  readonly trustProxy?: TrustProxy;
+  /** Console sessions: a session cookie authenticates the same routes as an API key (CSRF-checked when it changes state). */
+  readonly sessions?: { resolve(sessionId: string): Promise<{ actor: Actor; csrfToken: string } | null> };
+  /** Pages served outside /v1 (the console at `/`). */
+  readonly pages?: Router;
 }
 
 export const API_BODY_LIMIT = '1mb';
@@ -26,7 +37,9 @@ export const API_BODY_LIMIT = '1mb';
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names; anyone can send the header.
+  const trust = deps.trustProxy ?? false;
+  app.set('trust proxy', Array.isArray(trust) ? [...(trust as readonly string[])] : trust);
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -36,7 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
     });
     next();
   });
@@ -48,12 +61,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.json(forgelinkVersion());
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await deps.ready().catch(() => false);
-    if (ok) res.json({ status: 'ready' });
-    else {
-      res.setHeader('Retry-After', '5');
-      res.status(503).json({ status: 'unavailable', detail: 'database unreachable' });
+    const state = await deps.ready().catch((): Readiness => ({ ready: false, check: 'database', detail: 'the readiness check failed', operatorDetail: 'the readiness check failed' }));
+    if (state.ready) {
+      res.json({ status: 'ready' });
+      return;
     }
+    // The problem names the failing check (`database`, `migrations` or `masterKey`) and says what to do.
+    res.setHeader('Retry-After', '5');
+    res
+      .status(503)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'https://forgelink.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: state.detail, code: 'UNAVAILABLE', check: state.check }));
   });
 
   // Public routes first: webhooks need the raw bytes, before any JSON parser touches them.
@@ -64,10 +82,25 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   api.use(async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
     try {
+      const header = req.headers.authorization;
+      const sessionId = header === undefined && deps.sessions ? sessionIdOf(req) : undefined;
+      if (sessionId && deps.sessions) {
+        const session = await deps.sessions.resolve(sessionId);
+        if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Your console session has ended; sign in again' });
+        if (!isSafeMethod(req.method)) {
+          // Cross-site request forgery: a cookie alone never changes state.
+          if (isForeignRequest(req)) return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
+          const token = req.headers[CSRF_HEADER];
+          if (typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
+            return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+          }
+        }
+        res.locals.actor = session.actor;
+        return next();
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+      if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
       const actor = await deps.authenticate(match[1]);
       if (!actor) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
       res.locals.actor = actor;
@@ -78,6 +111,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(api);
   app.use('/v1', api);
+  if (deps.pages) app.use(deps.pages);
 
   app.use((req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
 
