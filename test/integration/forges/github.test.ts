@@ -333,9 +333,14 @@ describe('GitHub App adapter against a fake GitHub', () => {
       fake.latencyMs = 300;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
+        const before = fake.requests.length;
         const error = await rejection(api.listRepositories());
         expect(error.kind).toBe('unavailable');
         expect(error.message).toContain('timeout');
+        // The fake logs the abandoned request when its delayed answer goes out: wait for that, or it lands in the
+        // request count of whichever test runs next.
+        const deadline = Date.now() + 2_000;
+        while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       } finally {
         fake.latencyMs = 0;
       }
