@@ -7,7 +7,16 @@ import { type EventEnvelope } from './event-publisher.js';
 import { type OutboxRow, toEnvelope } from '../outbox/outbox-relay.js';
 
 /** Cursor `<txid>.<position>`: rows below the oldest running transaction's id can no longer be overtaken by a later commit. */
-const cursor = z.string().regex(/^\d{1,20}\.\d{1,20}$/, 'must be a cursor returned as nextCursor');
+const XID8_MAX = 2n ** 64n - 1n;
+const BIGINT_MAX = 2n ** 63n - 1n;
+const cursor = z
+  .string()
+  .regex(/^\d{1,20}\.\d{1,20}$/, 'must be a cursor returned as nextCursor')
+  // Digits alone could still overflow PostgreSQL's xid8/bigint (a 500): the parts must fit the columns.
+  .refine((value) => {
+    const [tx = '', position = ''] = value.split('.');
+    return /^\d+$/.test(tx) && /^\d+$/.test(position) && BigInt(tx) <= XID8_MAX && BigInt(position) <= BIGINT_MAX;
+  }, 'must be a cursor returned as nextCursor');
 
 const feedQuery = z.object({
   // `after=` (empty) reads from the beginning, like no `after` at all.

@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
-import { type Logger } from '../logging/logger.js';
+import { loggablePath, type Logger } from '../logging/logger.js';
 import { type TrustProxy } from '../../config.js';
 import { type Readiness } from '../database/readiness.js';
 import { FailureError } from '../../shared/failure.js';
@@ -49,7 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+      deps.logger.info({ requestId, method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
     });
     next();
   });
@@ -130,11 +130,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
       return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'Unsupported body encoding', errors: [{ path: 'body', message: 'unsupported encoding' }] });
     }
+    // Anything else express or a body parser refused as the client's fault (a path that does not decode, e.g. `/%`):
+    // a 400, never a 500.
+    if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'The request could not be read', errors: [{ path: 'request', message: 'malformed' }] });
+    }
     if (isDatabaseDown(error)) {
       deps.logger.error({ requestId: res.locals.requestId, err: error }, 'database unavailable');
       return sendProblem(res, { code: 'UNAVAILABLE', detail: 'A dependency is unavailable; try again shortly', retryAfterSeconds: 5 });
     }
-    deps.logger.error({ requestId: res.locals.requestId, err: error, path: req.originalUrl.split('?')[0] }, 'unhandled error');
+    deps.logger.error({ requestId: res.locals.requestId, err: error, path: loggablePath(req.originalUrl) }, 'unhandled error');
     res.status(500).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', code: 'INTERNAL' }));
   });
 

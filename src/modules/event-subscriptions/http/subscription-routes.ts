@@ -4,12 +4,12 @@ import { FailureError } from '../../../shared/failure.js';
 import { type Failure } from '../../../shared/failure.js';
 import { type Result } from '../../../shared/result.js';
 import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
-import { parseInput } from '../../../platform/http/validate.js';
+import { httpUrl, parseInput } from '../../../platform/http/validate.js';
 import { EVENT_TYPES } from '../domain/event-subscription.js';
 import { type EventSubscriptions } from '../application/event-subscriptions.js';
 
 export const subscriptionCreate = z.strictObject({
-  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+  url: httpUrl({ allowQuery: true }),
   types: z.array(z.enum(EVENT_TYPES)).min(1, 'must name at least one event type (omit it for every type)').max(EVENT_TYPES.length * 2).optional(),
   description: z.string().trim().max(500).optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpUrl } from '../../../platform/http/validate.js';
 import { invalidRepositoryPath } from '../../../shared/path-segments.js';
 import { PROVIDER_TYPES } from '../domain/git-provider.js';
 
@@ -6,20 +7,14 @@ export const providerIdParams = z.object({ id: z.uuid({ message: 'must be a UUID
 
 const name = z.string().trim().min(1).max(100);
 /** A forge base URL: http(s), no credentials, query or fragment; stored without a trailing slash. */
-const forgeUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .refine((value) => {
-    const url = new URL(value);
-    return !url.username && !url.password && !url.search && !url.hash;
-  }, 'must not contain credentials, a query or a fragment')
-  .transform((value) => value.replace(/\/+$/, ''));
+const forgeUrl = httpUrl().transform((value) => value.replace(/\/+$/, ''));
 const secret = z.string().min(1).max(20_000);
 const pem = z
   .string()
   .max(20_000)
   .refine((value) => /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/.test(value), 'must be a PEM private key');
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const redirectUri = z.url({ protocol: /^https?$/ });
+const redirectUri = httpUrl({ allowQuery: true });
 const expectedVersion = z.number().int().positive().optional();
 
 export const githubCreate = z.object({

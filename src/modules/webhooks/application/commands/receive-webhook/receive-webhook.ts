@@ -1,3 +1,4 @@
+import { pathToUnstorableText } from '../../../../../shared/text.js';
 import { createHash } from 'node:crypto';
 import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
@@ -50,6 +51,8 @@ export class ReceiveWebhookHandler {
     } catch {
       return err(failure.validation('The webhook body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]));
     }
+    // PostgreSQL's jsonb cannot hold U+0000 or a lone surrogate: such a payload is refused here, not a 500 when its event is stored.
+    if (pathToUnstorableText(payload)) return err(failure.validation('The webhook body contains text that cannot be stored', [{ path: 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       return err(failure.validation('The webhook body is not a JSON object', [{ path: 'body', message: 'not a JSON object' }]));
     }
