@@ -16,6 +16,7 @@ import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
 import { NatsJetStreamPublisher } from './platform/events/nats-publisher.js';
 import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
+import { packageVersion } from './platform/version.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
@@ -33,6 +34,8 @@ export interface ApplicationOptions {
   /** Start the outbox relay (default true). */
   readonly startRelay?: boolean;
   readonly poolMax?: number;
+  /** Tests: every JSON answer of a `/v1` route must match the schema in `/openapi.json`. */
+  readonly checkResponses?: boolean;
 }
 
 export interface Application {
@@ -85,6 +88,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
     routes: container.getAll<RouteContributor>(TOKENS.Routes),
     authenticate: (apiKey) => identity.authenticate(apiKey),
     ready: async () => orm.isConnected(),
+    version: packageVersion(),
+    checkResponses: options.checkResponses,
   });
   if (options.startRelay !== false) {
     relay.start();

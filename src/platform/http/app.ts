@@ -1,16 +1,22 @@
-import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
-import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type Logger } from '../logging/logger.js';
 import { FailureError } from '../../shared/failure.js';
 import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 import { type Actor } from '../../modules/identity/domain/actor.js';
 import { sendProblem } from './problem.js';
 import { forgeFailure } from './forge-failure.js';
+import { ApiRouter, type RouteDefinition, type RouteKind } from './api-routes.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { mountApiDocs } from './docs.js';
 
-/** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
+/**
+ * A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing.
+ * Routes are added with `routes.route({...})` only, so each one is validated and documented from one declaration.
+ */
 export interface RouteContributor {
-  readonly kind: 'public' | 'api';
-  register(router: Router): void;
+  readonly kind: RouteKind;
+  register(routes: ApiRouter): void;
 }
 
 export interface HttpAppDeps {
@@ -18,15 +24,51 @@ export interface HttpAppDeps {
   readonly routes: readonly RouteContributor[];
   readonly authenticate: (apiKey: string) => Promise<Actor | null>;
   readonly ready: () => Promise<boolean>;
+  /** The service version shown in `/openapi.json`. */
+  readonly version: string;
+  /** Tests: fail any JSON answer that does not match the schema its route documents. */
+  readonly checkResponses?: boolean;
+  /** Served at `/metrics` and told about every answered request. */
+  readonly metrics?: HttpMetrics;
+  /** When set, `/metrics` asks for `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  readonly metricsToken?: string;
+}
+
+/** The HTTP side of the metrics adapter: request counts and durations by route template, and the scrape. */
+export interface HttpMetrics {
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Route label of a request that matched no route: probes of random paths add no series. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** The `/v1` route table an app was built from (the OpenAPI document and the metrics' route labels read it). */
+export function routesOf(app: Express): readonly RouteDefinition[] {
+  return app.locals.routes as RouteDefinition[];
 }
 
 export const API_BODY_LIMIT = '1mb';
 
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
+  const definitions: RouteDefinition[] = [];
+  app.locals.routes = definitions;
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+
+  // A route template names the request in metrics; a request refused before routing (401) is named by matching the table.
+  let templates: { method: string; pattern: RegExp; template: string }[] | undefined;
+  const routeLabel = (req: Request, res: Response): string => {
+    const labelled = res.locals.route as string | undefined;
+    if (labelled) return labelled;
+    const appRoute = (req.route as { path?: unknown } | undefined)?.path;
+    if (typeof appRoute === 'string' && req.baseUrl === '') return appRoute;
+    templates ??= definitions.map((d) => ({ method: d.spec.method.toUpperCase(), template: d.template, pattern: templatePattern(d.template) }));
+    const path = req.originalUrl.split('?')[0] ?? '';
+    return templates.find((t) => t.method === req.method && t.pattern.test(path))?.template ?? UNMATCHED_ROUTE;
+  };
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -35,6 +77,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.metrics?.httpRequest(routeLabel(req, res), req.method, res.statusCode, ms / 1000);
       deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
@@ -52,9 +95,18 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }
   });
 
+  let openApi: string | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    // Built on first request: the route table is complete once createHttpApp has returned.
+    openApi ??= JSON.stringify(buildOpenApiDocument(definitions, { version: deps.version }));
+    res.type('application/json').send(openApi);
+  });
+  mountApiDocs(app);
+  if (deps.metrics) mountMetrics(app, deps.metrics, deps.metricsToken);
+
   // Public routes first: webhooks need the raw bytes, before any JSON parser touches them.
   const publicRouter = express.Router();
-  for (const contributor of deps.routes.filter((r) => r.kind === 'public')) contributor.register(publicRouter);
+  for (const contributor of deps.routes.filter((r) => r.kind === 'public')) contributor.register(new ApiRouter(publicRouter, 'public', definitions, deps.checkResponses));
   app.use('/v1', publicRouter);
 
   const api = express.Router();
@@ -72,7 +124,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       next(error);
     }
   });
-  for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(api);
+  for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(new ApiRouter(api, 'api', definitions, deps.checkResponses));
   app.use('/v1', api);
 
   app.use((req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
@@ -101,6 +153,32 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
 
   return app;
+}
+
+/** `/v1/git-providers/{id}` → a pattern matching one path segment per parameter. */
+function templatePattern(template: string): RegExp {
+  const escaped = template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('[^/]+')}/?$`);
+}
+
+/**
+ * `GET /metrics` (Prometheus text format). Labels carry no names, URLs or secrets (provider ids at most), so it is
+ * open by default like most exporters; METRICS_TOKEN puts it behind a bearer token for deployments that expose the port.
+ */
+function mountMetrics(app: Express, metrics: HttpMetrics, token: string | undefined): void {
+  const expected = token ? createHash('sha256').update(token).digest() : undefined;
+  app.get('/metrics', async (req, res) => {
+    if (expected) {
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!given || !timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`' });
+      }
+    }
+    const { contentType, body } = await metrics.scrape();
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(contentType).send(body);
+  });
 }
 
 function isDatabaseDown(error: unknown): boolean {
