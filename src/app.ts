@@ -16,7 +16,6 @@ import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
 import { NatsJetStreamPublisher } from './platform/events/nats-publisher.js';
 import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
-import { packageVersion } from './platform/version.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
@@ -88,7 +87,6 @@ export async function createApplication(config: Config, options: ApplicationOpti
     routes: container.getAll<RouteContributor>(TOKENS.Routes),
     authenticate: (apiKey) => identity.authenticate(apiKey),
     ready: async () => orm.isConnected(),
-    version: packageVersion(),
     checkResponses: options.checkResponses,
   });
   if (options.startRelay !== false) {

@@ -2,19 +2,17 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { type AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from './config.js';
+import { type MikroORM } from '@mikro-orm/postgresql';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { prepareRuntime, type Runtime } from './runtime.js';
-import { SecretCipher } from './platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from './platform/database/orm.js';
-import { rewrapSecrets } from './platform/database/rewrap-secrets.js';
-import { createApplication } from './app.js';
 import { ROLES } from './modules/identity/domain/actor.js';
-import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
-import { MikroOrmIdentityRepository } from './modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js';
-import { IdentityService } from './modules/identity/application/identity-service.js';
-import { generateApiKey, hashApiKey } from './platform/crypto/api-keys.js';
+import { type SecretCipher } from './platform/crypto/secret-cipher.js';
+import { type IdentityService } from './modules/identity/application/identity-service.js';
 import { isUuid } from './shared/ids.js';
+import { forgelinkVersion } from './platform/version.js';
 
+// Heavy modules (the ORM, express, the forge clients) are imported by the command that needs them, so
+// `forgelink --version` and the short admin commands do not pay for the HTTP server (docs/benchmarks.md, CLI).
 const USAGE = `forgelink <command>
   start                                   migrate, then serve (what npm start runs)
   migrate                                 apply database migrations
@@ -40,11 +38,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command ? 0 : 2;
   }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(forgelinkVersion().version + '\n');
+    return 0;
+  }
   const config = loadConfig();
   switch (command) {
     case 'migrate':
-      return withRuntime(config, async (runtime) => {
-        print({ applied: await runMigrations(runtime) });
+      return withDatabase(config, async (orm) => {
+        print({ applied: await runMigrations(orm) });
       });
     case 'serve':
     case 'start':
@@ -78,22 +80,17 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'secrets':
       if (sub !== 'rewrap') throw new UsageError('secrets rewrap');
-      return withRuntime(config, async (runtime) => {
-        await runMigrations(runtime);
-        const cipher = new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
-        const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
-        try {
-          print(await rewrapSecrets(orm.em.getKnex(), cipher));
-        } finally {
-          await orm.close(true);
-        }
+      return withDatabase(config, async (orm, cipher) => {
+        await runMigrations(orm);
+        const { rewrapSecrets } = await import('./platform/database/rewrap-secrets.js');
+        print(await rewrapSecrets(orm.em.getKnex(), cipher));
       });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
-async function withRuntime(config: ReturnType<typeof loadConfig>, work: (runtime: Runtime) => Promise<void>): Promise<number> {
+async function withRuntime(config: Config, work: (runtime: Runtime) => Promise<void>): Promise<number> {
   const runtime = await prepareRuntime(config, say);
   try {
     await work(runtime);
@@ -103,35 +100,53 @@ async function withRuntime(config: ReturnType<typeof loadConfig>, work: (runtime
   }
 }
 
-async function runMigrations(runtime: Runtime): Promise<string[]> {
-  const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
-  try {
-    return await migrate(orm);
-  } finally {
-    await orm.close(true);
-  }
-}
-
-async function withIdentity(config: ReturnType<typeof loadConfig>, work: (identity: IdentityService) => Promise<void>): Promise<number> {
+/** One database connection (pool of 2) for a short command. */
+async function withDatabase(config: Config, work: (orm: MikroORM, cipher: SecretCipher, runtime: Runtime) => Promise<void>): Promise<number> {
   return withRuntime(config, async (runtime) => {
-    await runMigrations(runtime);
-    const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new SecretCipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
+    const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([import('./platform/crypto/secret-cipher.js'), import('./platform/database/orm.js')]);
+    const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
+    const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
     try {
-      const uow = new MikroOrmUnitOfWork(orm);
-      await work(new IdentityService(uow, new MikroOrmIdentityRepository(uow), { generate: generateApiKey, hash: hashApiKey }));
+      await work(orm, cipher, runtime);
     } finally {
       await orm.close(true);
     }
   });
 }
 
-async function serve(config: ReturnType<typeof loadConfig>, migrateFirst: boolean): Promise<number> {
+async function runMigrations(orm: MikroORM): Promise<string[]> {
+  const { migrate } = await import('./platform/database/orm.js');
+  return migrate(orm);
+}
+
+async function withIdentity(config: Config, work: (identity: IdentityService) => Promise<void>): Promise<number> {
+  return withDatabase(config, async (orm) => {
+    await runMigrations(orm);
+    const [{ MikroOrmUnitOfWork }, { MikroOrmIdentityRepository }, { IdentityService }, { generateApiKey, hashApiKey }] = await Promise.all([
+      import('./platform/database/unit-of-work.js'),
+      import('./modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js'),
+      import('./modules/identity/application/identity-service.js'),
+      import('./platform/crypto/api-keys.js'),
+    ]);
+    const uow = new MikroOrmUnitOfWork(orm);
+    await work(new IdentityService(uow, new MikroOrmIdentityRepository(uow), { generate: generateApiKey, hash: hashApiKey }));
+  });
+}
+
+async function serve(config: Config, migrateFirst: boolean): Promise<number> {
   const runtime = await prepareRuntime(config, say);
   try {
     if (migrateFirst) {
-      const applied = await runMigrations(runtime);
-      say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+      const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([import('./platform/crypto/secret-cipher.js'), import('./platform/database/orm.js')]);
+      const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
+      try {
+        const applied = await runMigrations(orm);
+        say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+      } finally {
+        await orm.close(true);
+      }
     }
+    const { createApplication } = await import('./app.js');
     const app = await createApplication(runtime.config);
     const server = app.http.listen(runtime.config.port, runtime.config.host);
     await new Promise<void>((resolve, reject) => {

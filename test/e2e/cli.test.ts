@@ -112,6 +112,12 @@ describe('CLI on the configured database', () => {
     const server = await startServer(['serve'], { ...env(), PORT: '0', LOG_LEVEL: 'warn' });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    // GET /version and `forgelink --version` tell the same version: package.json's.
+    const answer = (await (await fetch(`${server.url}/version`)).json()) as { version: string; commit?: string };
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(answer.version).toBe(pkg.version);
+    if (answer.commit !== undefined) expect(answer.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(await forgelink(['--version'], {})).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toMatch(/SIGTERM: shutting down/);

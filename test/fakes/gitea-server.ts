@@ -537,6 +537,11 @@ export class FakeGitea extends LocalFakeServer {
     };
   }
 
+  /** Every access and refresh token handed out so far (for "never sent elsewhere" checks). */
+  issuedTokens(): string[] {
+    return this.grants.flatMap((g) => [g.accessToken, g.refreshToken, ...g.usedRefreshTokens]).filter((v): v is string => typeof v === 'string');
+  }
+
   /** New access + refresh token for a grant; the previous pair stops working (single-use refresh). */
   private newPair(grant: Grant): FakeGiteaTokens {
     if (grant.refreshToken) grant.usedRefreshTokens.add(grant.refreshToken);

@@ -286,6 +286,13 @@ export class FakeGitHub extends LocalFakeServer {
         return { status: 200, body: { id: jwt.appId, slug: app?.slug, name: app?.slug, html_url: app?.htmlUrl } };
       }
       if (method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) return this.issueToken(jwt.appId, Number(m[1]), body);
+      // https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app: another app's installation is a 404.
+      if (method === 'GET' && (m = /^\/app\/installations\/(\d+)$/.exec(path))) {
+        const id = Number(m[1]);
+        const installation = this.installations.get(id);
+        if (!installation || installation.appId !== jwt.appId) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#get-an-installation-for-the-authenticated-app' } };
+        return { status: 200, body: { id, app_id: installation.appId, account: { login: installation.account, id: 9_000 + installation.account.length, type: 'Organization' }, target_type: 'Organization', repository_selection: 'all', permissions: { contents: 'read', metadata: 'read' }, events: ['push'], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', suspended_at: null } };
+      }
       return { status: 404, body: { message: 'Not Found' } };
     }
 

@@ -200,6 +200,11 @@ export class FakeGitLab extends LocalFakeServer {
     this.applications.set(app.clientId, { ...app });
   }
 
+  /** Every access and refresh token handed out so far (for "never sent elsewhere" checks). */
+  issuedTokens(): string[] {
+    return [...this.accessTokens.keys(), ...this.refreshTokens.keys()];
+  }
+
   /** A single-use authorization code, as GitLab's authorize redirect would deliver it. */
   issueCode(clientId: string, options: { userId?: string; redirectUri?: string } = {}): string {
     const app = this.applications.get(clientId);

@@ -8,11 +8,19 @@ import { type AddressInfo } from 'node:net';
 export abstract class LocalFakeServer {
   private server?: Server;
   protected baseUrl = '';
+  /** TCP connections accepted so far: a request that must not reach the forge must not even connect. */
+  connections = 0;
+  /** HTTP requests received so far, on new or kept-alive connections alike. */
+  requestCount = 0;
 
   protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 
   async start(): Promise<{ url: string }> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer((req, res) => {
+      this.requestCount++;
+      void this.handle(req, res);
+    });
+    server.on('connection', () => this.connections++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);

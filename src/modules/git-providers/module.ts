@@ -24,6 +24,9 @@ import { CallbackRoutes } from './http/callback-routes.js';
 import { SERVICE_SOURCE_REPOSITORY } from '../service-sources/domain/service-source-repository.js';
 import { REGISTERED_HOOKS } from '../webhooks/module.js';
 import { APP_INSTALLATIONS } from '../webhooks/application/ports/app-installations.js';
+import { MEMBER_DIRECTORY, type MemberDirectory } from './application/ports/members.js';
+import { IDENTITY_SERVICE } from '../identity/module.js';
+import { type IdentityService } from '../identity/application/identity-service.js';
 import { RecordInstallationHandler } from './application/commands/github-app/record-installation.js';
 
 export const PROVIDER_QUERIES = Symbol.for('ProviderQueries');
@@ -33,6 +36,12 @@ const GITHUB_APP_LOOKUP = Symbol.for('GitHubAppLookup');
 const GITHUB_FLOWS = Symbol.for('GitHubAppFlows');
 
 export const gitProvidersModule = new ContainerModule(({ bind }) => {
+  bind<MemberDirectory>(MEMBER_DIRECTORY)
+    .toDynamicValue((ctx) => {
+      const identity = ctx.get<IdentityService>(IDENTITY_SERVICE);
+      return { actorOf: (organizationId, userId) => identity.actorOf(organizationId, userId) };
+    })
+    .inSingletonScope();
   bind<GitProviderRepository>(GIT_PROVIDER_REPOSITORY)
     .toDynamicValue((ctx) => new MikroOrmGitProviderRepository(ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork)))
     .inSingletonScope();
@@ -49,10 +58,10 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
   bind(OAUTH_FLOWS)
-    .toDynamicValue((ctx) => new OAuthFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS)))
+    .toDynamicValue((ctx) => new OAuthFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(MEMBER_DIRECTORY)))
     .inSingletonScope();
   bind(GITHUB_FLOWS)
-    .toDynamicValue((ctx) => new GitHubAppFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(TOKENS.PublicUrls), ctx.get(FORGE_URL_POLICY)))
+    .toDynamicValue((ctx) => new GitHubAppFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(TOKENS.PublicUrls), ctx.get(FORGE_URL_POLICY), ctx.get(MEMBER_DIRECTORY)))
     .inSingletonScope();
   bind(GITHUB_APP_LOOKUP)
     .toDynamicValue((ctx) => {

@@ -9,6 +9,7 @@ import { forgeFailure } from './forge-failure.js';
 import { ApiRouter, type RouteDefinition, type RouteKind } from './api-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { mountApiDocs } from './docs.js';
+import { forgelinkVersion } from '../version.js';
 
 /**
  * A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing.
@@ -24,8 +25,6 @@ export interface HttpAppDeps {
   readonly routes: readonly RouteContributor[];
   readonly authenticate: (apiKey: string) => Promise<Actor | null>;
   readonly ready: () => Promise<boolean>;
-  /** The service version shown in `/openapi.json`. */
-  readonly version: string;
   /** Tests: fail any JSON answer that does not match the schema its route documents. */
   readonly checkResponses?: boolean;
   /** Served at `/metrics` and told about every answered request. */
@@ -86,6 +85,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/version', (_req, res) => {
+    res.json(forgelinkVersion());
+  });
   app.get('/readyz', async (_req, res) => {
     const ok = await deps.ready().catch(() => false);
     if (ok) res.json({ status: 'ready' });
@@ -98,7 +100,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   let openApi: string | undefined;
   app.get('/openapi.json', (_req, res) => {
     // Built on first request: the route table is complete once createHttpApp has returned.
-    openApi ??= JSON.stringify(buildOpenApiDocument(definitions, { version: deps.version }));
+    openApi ??= JSON.stringify(buildOpenApiDocument(definitions, { version: forgelinkVersion().version }));
     res.type('application/json').send(openApi);
   });
   mountApiDocs(app);

@@ -67,6 +67,26 @@ export const SECRET_NAMES = ['privateKey', 'webhookSecret', 'clientSecret', 'acc
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type ProviderSecrets = Partial<Record<SecretName, Secret>>;
 
+/** The settings that say where forgelink sends a provider's credentials. */
+export const ADDRESS_FIELDS: Readonly<Record<ProviderType, readonly string[]>> = {
+  github: ['githubUrl', 'internalUrl'],
+  gitlab: ['gitlabUrl', 'internalUrl'],
+  gitea: ['giteaUrl', 'internalUrl'],
+  // Bitbucket Cloud's API address is the server's configuration (BITBUCKET_API_URL), never the caller's.
+  bitbucket: [],
+};
+
+/**
+ * The stored secrets forgelink sends to the forge (signs a JWT with, posts to a token endpoint, sends as a
+ * bearer). `webhookSecret` is not among them: forgelink only verifies with it, it never leaves the process.
+ */
+export const OUTBOUND_SECRETS: Readonly<Record<ProviderType, readonly SecretName[]>> = {
+  github: ['privateKey', 'clientSecret'],
+  gitlab: ['accessToken', 'refreshToken', 'clientSecret'],
+  gitea: ['accessToken', 'refreshToken', 'clientSecret'],
+  bitbucket: ['apiToken', 'appPassword'],
+};
+
 export interface OAuthGrant {
   readonly accessToken: Secret;
   readonly refreshToken?: Secret;
@@ -147,11 +167,29 @@ export class GitProvider extends AggregateRoot {
     return actor.organizationId === this.organizationId && (isOwnerOrAdmin(actor) || this.isCreator(actor));
   }
 
-  update(actor: Actor, change: ProviderChange, expectedVersion?: number, now = new Date()): Result<void, Failure> {
+  /** The right to change (or re-authorise) this provider: 404 to whoever may not see it, 403 to a member who may only see it. */
+  authorizeChange(actor: Actor): Result<void, Failure> {
     if (!this.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     if (!this.canManage(actor)) return err(failure.unauthorized('Only owners, admins and the creator can change a git provider'));
+    return ok(undefined);
+  }
+
+  /** Only owners and admins create providers; checked before anything else happens (no forge call, no write). */
+  static authorizeCreate(actor: Actor): Result<void, Failure> {
+    return isOwnerOrAdmin(actor) ? ok(undefined) : err(failure.unauthorized('Only owners and admins can create git providers'));
+  }
+
+  /**
+   * Applies a PATCH. Credentials never follow a new address (API contract): a change of any address field
+   * (`githubUrl`, `gitlabUrl`, `giteaUrl`, `internalUrl`) drops every stored secret forgelink would send to
+   * that forge unless the same change supplies it again; `status` then names what is missing.
+   */
+  update(actor: Actor, change: ProviderChange, expectedVersion?: number, now = new Date()): Result<void, Failure> {
+    const allowed = this.authorizeChange(actor);
+    if (!allowed.ok) return allowed;
     const stale = this.checkVersion(expectedVersion);
     if (!stale.ok) return stale;
+    change = this.withCredentialsLeftBehind(change);
     if (change.name !== undefined) this.name = requireName(change.name);
     if (change.settings) {
       const merged: Record<string, unknown> = { ...this.settings, ...stripUndefined(change.settings) };
@@ -170,6 +208,36 @@ export class GitProvider extends AggregateRoot {
     this.touch(now);
     this.recordChange('git-provider.updated', now);
     return ok(undefined);
+  }
+
+  /** True when the change moves where forgelink sends this provider's credentials. */
+  movesAddress(change: ProviderChange): boolean {
+    const next = (change.settings ?? {}) as Record<string, unknown>;
+    const current = this.settings as unknown as Record<string, unknown>;
+    return ADDRESS_FIELDS[this.type].some((field) => next[field] !== undefined && (next[field] ?? undefined) !== current[field]);
+  }
+
+  /**
+   * The change plus the removal of every outbound secret it does not supply again, when it moves the address;
+   * OAuth tokens also go when the OAuth application changes (they were issued to the old one).
+   */
+  private withCredentialsLeftBehind(change: ProviderChange): ProviderChange {
+    const next = (change.settings ?? {}) as Record<string, unknown>;
+    const current = this.settings as unknown as Record<string, unknown>;
+    const moved = this.movesAddress(change);
+    const newClient = (this.type === 'gitlab' || this.type === 'gitea') && ['applicationId', 'clientId'].some((key) => next[key] !== undefined && next[key] !== current[key]);
+    if (!moved && !newClient) return change;
+    const dropped = moved ? OUTBOUND_SECRETS[this.type] : (['accessToken', 'refreshToken'] as const);
+    const secrets: Partial<Record<SecretName, Secret | null>> = { ...change.secrets };
+    for (const name of dropped) if (!secrets[name]) secrets[name] = null;
+    const oauth = this.type === 'gitlab' || this.type === 'gitea';
+    // No tokens left means "authorise again", not "the forge revoked us".
+    if (oauth && !secrets.accessToken) this.reauthorizationRequired = false;
+    let settings: Record<string, unknown> | undefined = change.settings;
+    if (oauth && !secrets.accessToken) settings = { ...settings, tokenExpiresAt: null };
+    // The app page was read from the old host; only a lookup on the new one (with a key supplied again) may name it.
+    if (moved && this.type === 'github') settings = { appSlug: null, appHtmlUrl: null, ...settings };
+    return { ...change, settings: settings as ProviderChange['settings'], secrets };
   }
 
   /** Records the removal; the caller deletes the row and disconnects every source in the same transaction. */

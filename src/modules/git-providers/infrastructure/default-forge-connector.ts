@@ -4,7 +4,7 @@ import { type ForgeConnector, type GitHubAppCredentials } from '../application/p
 import { type OAuthTokens } from '../application/services/oauth-tokens.js';
 import { ConditionalCache, ForgeHttp } from './forges/shared/forge-http.js';
 import { type UrlGuard } from './forges/shared/url-guard.js';
-import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, manifestPostUrl } from './forges/github/index.js';
+import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, isInstallationOfApp, manifestPostUrl } from './forges/github/index.js';
 import { type GitHubAppLookup } from '../application/ports/github-app-lookup.js';
 import { createGitLabApi } from './forges/gitlab/gitlab-api.js';
 import { createGitLabOAuth } from './forges/gitlab/gitlab-oauth.js';
@@ -66,6 +66,13 @@ export class DefaultForgeConnector implements ForgeConnector {
       webhookSecret: app.webhookSecret,
       privateKey: app.privateKey,
     };
+  }
+
+  async isGitHubAppInstallation(provider: GitProvider, installationId: number): Promise<boolean> {
+    const s = provider.settings;
+    const privateKey = provider.secret('privateKey');
+    if (s.type !== 'github' || s.appId === undefined || !privateKey) throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id or private key');
+    return isInstallationOfApp(this.githubDeps(), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal() }, installationId);
   }
 
   gitHubInstallUrl(appHtmlUrl: string, state: string): string {

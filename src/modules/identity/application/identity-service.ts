@@ -51,6 +51,14 @@ export class IdentityService {
     });
   }
 
+  /** The member as an actor with their current role; null when they are not (or no longer) a member. */
+  actorOf(organizationId: string, userId: string): Promise<Actor | null> {
+    return this.uow.read(async () => {
+      const member = await this.repository.findMember(organizationId, userId);
+      return member ? { userId: member.userId, organizationId: member.organizationId, role: member.role } : null;
+    });
+  }
+
   authenticate(apiKey: string): Promise<Actor | null> {
     return this.uow.read(async () => {
       const member = await this.repository.findMemberByKeyHash(this.keys.hash(apiKey));

@@ -24,6 +24,8 @@ export interface ForgeConnector {
     manifest: Record<string, unknown>;
   };
   convertGitHubManifest(githubUrl: string, code: string): Promise<GitHubAppCredentials>;
+  /** Asks the provider's GitHub whether the id is an installation of its App (the App's JWT, stored key). */
+  isGitHubAppInstallation(provider: GitProvider, installationId: number): Promise<boolean>;
   gitHubInstallUrl(appHtmlUrl: string, state: string): string;
 }
 

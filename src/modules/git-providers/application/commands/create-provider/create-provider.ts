@@ -21,7 +21,10 @@ export class CreateProviderHandler {
     private readonly apps: GitHubAppLookup,
   ) {}
 
+  /** Authorise before acting: a caller who may not create makes no DNS lookup, no GitHub call and no write. */
   async execute(actor: Actor, input: CreateProvider): Promise<Result<GitProvider, Failure>> {
+    const allowed = GitProvider.authorizeCreate(actor);
+    if (!allowed.ok) return allowed;
     const blocked = await checkForgeUrl(this.urls, input.settings);
     if (blocked) return err(blocked);
     const command = await this.withAppPage(input);

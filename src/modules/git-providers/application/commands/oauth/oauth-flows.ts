@@ -8,6 +8,7 @@ import { type GitProviderRepository } from '../../../domain/git-provider-reposit
 import { ForgeError } from '../../ports/forge.js';
 import { type ForgeConnector } from '../../ports/forge-connector.js';
 import { type StateTokens } from '../../ports/state-tokens.js';
+import { type MemberDirectory } from '../../ports/members.js';
 
 /** The OAuth authorization-code flow of GitLab and Gitea/Forgejo providers. */
 export class OAuthFlows {
@@ -16,6 +17,7 @@ export class OAuthFlows {
     private readonly providers: GitProviderRepository,
     private readonly connector: ForgeConnector,
     private readonly states: StateTokens,
+    private readonly members: MemberDirectory,
   ) {}
 
   async authorizeUrlFor(actor: Actor, providerId: string): Promise<Result<string, Failure>> {
@@ -48,6 +50,9 @@ export class OAuthFlows {
     if (!provider || provider.type !== type || provider.organizationId !== claims.value.organizationId) {
       return err({ ...failure.invalidState('The state names a provider that no longer exists'), providerId });
     }
+    // The user's rights now, not when the state was issued: a demoted or removed member's state stores nothing.
+    const actor = await this.members.actorOf(claims.value.organizationId, claims.value.userId);
+    if (!actor || !provider.authorizeChange(actor).ok) return err({ ...failure.unauthorized('The user who started this may not change the provider'), providerId });
     const settings = provider.settings as GitLabSettings | GiteaSettings;
     const clientSecret = provider.secret('clientSecret');
     if (!clientSecret) return err({ ...failure.notReady('The provider has no client secret'), providerId });

@@ -2,12 +2,12 @@ import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
-import { type GitProvider, type ProviderChange, type ProviderType } from '../../../domain/git-provider.js';
+import { type GitProvider, type ProviderChange, type ProviderType, serverUrlOf } from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 import { type ForgeUrlPolicy } from '../../ports/forge-url-policy.js';
 import { checkForgeUrl, describedApp } from '../create-provider/create-provider.js';
 import { type GitHubAppLookup } from '../../ports/github-app-lookup.js';
-import { type GitHubSettings, type ProviderSettings } from '../../../domain/git-provider.js';
+import { type ProviderSettings } from '../../../domain/git-provider.js';
 
 export interface UpdateProvider {
   readonly providerId: string;
@@ -16,7 +16,11 @@ export interface UpdateProvider {
   readonly expectedVersion?: number;
 }
 
-/** The seed's github.update / gitlab.update, for every forge type. */
+/**
+ * The seed's github.update / gitlab.update, for every forge type.
+ * Order (API contract, "Authorise before acting"): load → authorise → version → only then the SSRF guard's DNS
+ * lookups and the GitHub App lookup → write. A refused request makes no outbound request and writes nothing.
+ */
 export class UpdateProviderHandler {
   constructor(
     private readonly uow: UnitOfWork,
@@ -26,61 +30,58 @@ export class UpdateProviderHandler {
   ) {}
 
   async execute(actor: Actor, command: UpdateProvider): Promise<Result<GitProvider, Failure>> {
-    const blocked = await this.checkUrls(command);
-    if (blocked) return err(blocked);
-    const appPage = command.type === 'github' ? await this.appPageAfter(command) : undefined;
+    // A detached copy: the change is tried on it to learn what the provider would become (which secrets the
+    // domain drops for a new address), never saved.
+    const preview = await this.uow.read(() => this.providers.findById(command.providerId));
+    if (!preview || !preview.isVisibleTo(actor) || preview.type !== command.type) return err(failure.notFound(`${command.type} provider`));
+    const moved = preview.movesAddress(command.change);
+    const before = preview.settings;
+    const tried = preview.update(actor, command.change, command.expectedVersion);
+    if (!tried.ok) return tried;
+
+    if (moved) {
+      const blocked = await checkForgeUrl(this.urls, outboundField(preview.settings));
+      if (blocked) return err(blocked);
+    }
+    const appPage = command.type === 'github' ? await this.appPageAfter(command, before, preview) : undefined;
+
     return this.uow.run(async () => {
       const provider = await this.providers.findById(command.providerId);
       if (!provider || !provider.isVisibleTo(actor) || provider.type !== command.type) return err(failure.notFound(`${command.type} provider`));
       if (command.change.name !== undefined && (await this.providers.existsWithName(provider.organizationId, command.change.name.trim(), provider.id))) {
         return err(failure.conflict(`A git provider named "${command.change.name.trim()}" already exists in the organisation`));
       }
-      const change = appPage && provider.settings.type === 'github' ? withAppPage(command.change, appPage) : command.change;
-      const updated = provider.update(actor, withTokenReset(provider, change), command.expectedVersion);
+      const change = appPage ? withAppPage(command.change, appPage) : command.change;
+      const updated = provider.update(actor, change, command.expectedVersion);
       if (!updated.ok) return updated;
       await this.providers.save(provider);
       return ok(provider);
     });
   }
 
-  /** A URL change is checked on the settings it produces: a new public URL with an internal one set is not fetched. */
-  private async checkUrls(command: UpdateProvider): Promise<Failure | undefined> {
-    const change = (command.change.settings ?? {}) as Record<string, unknown>;
-    if (!['githubUrl', 'gitlabUrl', 'giteaUrl', 'internalUrl'].some((key) => change[key] !== undefined)) return undefined;
-    const current = await this.uow.read(() => this.providers.findById(command.providerId));
-    const merged: Record<string, unknown> = { ...(current?.settings ?? {}), ...change };
-    if (merged.internalUrl === null) delete merged.internalUrl;
-    const url = typeof merged.internalUrl === 'string' ? 'internalUrl' : ['githubUrl', 'gitlabUrl', 'giteaUrl'].find((key) => typeof merged[key] === 'string');
-    // Only a URL that changed needs the guard now (the others passed it when they were set).
-    if (!url || change[url] === undefined && change.internalUrl === undefined) return undefined;
-    return checkForgeUrl(this.urls, { [url]: merged[url] } as Partial<ProviderSettings>);
-  }
-
-  private async appPageAfter(command: UpdateProvider): Promise<AppPage | undefined> {
-    const s = (command.change.settings ?? {}) as Partial<GitHubSettings>;
-    const key = command.change.secrets?.privateKey;
-    if (s.appId === undefined && s.githubUrl === undefined && s.internalUrl === undefined && !key) return undefined;
-    const current = await this.uow.read(() => this.providers.findById(command.providerId));
-    if (!current || current.settings.type !== 'github') return undefined;
-    const merged = { ...current.settings, ...s } as ProviderSettings;
-    const privateKey = key ? key.reveal() : current.secret('privateKey')?.reveal();
-    return (await describedApp(this.apps, merged, privateKey)) ?? 'unknown';
+  /**
+   * When the app's id, key or address changes, its slug and page are learnt again (or dropped, so no stale
+   * installUrl). The key used is the one the provider keeps after the change: never a stored key for a new address.
+   */
+  private async appPageAfter(command: UpdateProvider, before: ProviderSettings, after: GitProvider): Promise<AppPage | undefined> {
+    const s = (command.change.settings ?? {}) as Record<string, unknown>;
+    const changed = ['appId', 'githubUrl', 'internalUrl'].some((key) => s[key] !== undefined && s[key] !== (before as unknown as Record<string, unknown>)[key]);
+    if (!changed && !command.change.secrets?.privateKey) return undefined;
+    return (await describedApp(this.apps, after.settings, after.secret('privateKey')?.reveal())) ?? 'unknown';
   }
 }
 
-/** Tokens were issued by one server and OAuth application: moving either invalidates them. */
-function withTokenReset(provider: GitProvider, change: ProviderChange): ProviderChange {
-  const s = (change.settings ?? {}) as Record<string, unknown>;
-  const current = provider.settings as unknown as Record<string, unknown>;
-  const moved = ['gitlabUrl', 'giteaUrl', 'applicationId', 'clientId'].some((key) => s[key] !== undefined && s[key] !== current[key]);
-  // internalUrl is the same server reached another way: tokens stay valid.
-  if (!moved || (provider.type !== 'gitlab' && provider.type !== 'gitea')) return change;
-  return { ...change, settings: { ...change.settings, tokenExpiresAt: null }, secrets: { ...change.secrets, accessToken: null, refreshToken: null } };
+/** The address forgelink's own requests go to after the change, under the name of the field that sets it. */
+function outboundField(settings: ProviderSettings): Partial<ProviderSettings> {
+  if (settings.type === 'bitbucket') return {};
+  const url = serverUrlOf(settings);
+  if (settings.internalUrl) return { internalUrl: url } as Partial<ProviderSettings>;
+  const field = settings.type === 'github' ? 'githubUrl' : settings.type === 'gitlab' ? 'gitlabUrl' : 'giteaUrl';
+  return { [field]: url } as Partial<ProviderSettings>;
 }
 
 type AppPage = { appSlug: string; appHtmlUrl: string } | 'unknown';
 
-/** When the app's id, key or host changes, its slug and page are learnt again (or dropped, so no stale installUrl). */
 function withAppPage(change: ProviderChange, page: AppPage): ProviderChange {
   const settings = page === 'unknown' ? { appSlug: null, appHtmlUrl: null } : page;
   return { ...change, settings: { ...change.settings, ...settings } as ProviderChange['settings'] };

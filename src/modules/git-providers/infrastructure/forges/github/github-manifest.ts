@@ -126,3 +126,32 @@ export async function describeApp(deps: GitHubDeps, conn: { githubUrl: string; a
   if (parsed.data.id !== conn.appId) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
   return { slug: parsed.data.slug, htmlUrl: parsed.data.html_url };
 }
+
+const installationSchema = z.object({ id: z.number().int().positive(), app_id: z.number().int().positive() });
+
+/**
+ * Whether `installationId` is an installation of this App: `GET /app/installations/{installation_id}` with the
+ * app's JWT (https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app).
+ * 404 → false; any other failure is a ForgeError.
+ */
+export async function isInstallationOfApp(deps: GitHubDeps, conn: { githubUrl: string; appId: number; privateKey: string }, installationId: number): Promise<boolean> {
+  const what = 'reading the installation';
+  let jwt: string;
+  try {
+    ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
+  } catch {
+    throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a usable PEM key');
+  }
+  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(conn.githubUrl), retries: 0 });
+  let data: unknown;
+  try {
+    data = (await octokit.request('GET /app/installations/{installation_id}', { installation_id: installationId, headers: { authorization: `Bearer ${jwt}` } })).data;
+  } catch (error) {
+    const failure = toForgeError(error, what);
+    if (failure.kind === 'not_found') return false;
+    throw failure;
+  }
+  const parsed = installationSchema.safeParse(data);
+  if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
+  return parsed.data.id === installationId && parsed.data.app_id === conn.appId;
+}
