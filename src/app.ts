@@ -24,12 +24,16 @@ import { type IdentityService } from './modules/identity/application/identity-se
 import { gitProvidersModule } from './modules/git-providers/module.js';
 import { serviceSourcesModule } from './modules/service-sources/module.js';
 import { webhooksModule } from './modules/webhooks/module.js';
+import { eventSubscriptionsModule } from './modules/event-subscriptions/module.js';
+import { SubscriptionDispatcher, type DispatcherOptions } from './modules/event-subscriptions/infrastructure/subscription-dispatcher.js';
 
 export interface ApplicationOptions {
   readonly logger?: Logger;
   /** Forge HTTP tuning (tests use tiny retry delays). */
   readonly forge?: Partial<Pick<ConnectorOptions, 'timeoutMs' | 'retries' | 'retryBaseMs'>>;
   readonly relay?: RelayOptions;
+  /** Event-subscription delivery tuning (tests use short leases and backoff). */
+  readonly subscriptions?: DispatcherOptions;
   /** Start the outbox relay (default true). */
   readonly startRelay?: boolean;
   readonly poolMax?: number;
@@ -42,6 +46,7 @@ export interface Application {
   readonly orm: MikroORM;
   readonly bus: InProcessEventBus;
   readonly relay: OutboxRelay;
+  readonly subscriptions: SubscriptionDispatcher;
   readonly urls: PublicUrls;
   readonly logger: Logger;
   readonly identity: IdentityService;
@@ -63,7 +68,13 @@ export async function createApplication(config: Config, options: ApplicationOpti
   if (config.eventBrokerUrl) publishers.push(await NatsJetStreamPublisher.connect({ url: config.eventBrokerUrl, logger }));
   const relay = new OutboxRelay(knex, publishers, logger, options.relay);
   const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
-  uow.onCommit(() => relay.kick());
+  const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
+  // Independent of the relay: a failing subscription endpoint holds back neither the bus, NATS nor other subscriptions.
+  const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions);
+  uow.onCommit(() => {
+    relay.kick();
+    subscriptions.kick();
+  });
 
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
@@ -75,11 +86,11 @@ export async function createApplication(config: Config, options: ApplicationOpti
   container.bind(TOKENS.Cipher).toConstantValue(cipher);
   container.bind(TOKENS.MasterKey).toConstantValue(config.masterKey);
   container.bind(TOKENS.PublicUrls).toConstantValue(urls);
-  container.bind(TOKENS.UrlGuard).toConstantValue(new UrlGuard(config.forgeUrlAllowlist));
+  container.bind(TOKENS.UrlGuard).toConstantValue(urlGuard);
   container.bind(TOKENS.EventBus).toConstantValue(bus);
   container.bind(TOKENS.ForgeOptions).toConstantValue(options.forge ?? {});
   container.bind(TOKENS.Routes).toConstantValue(new EventFeedRoutes(new EventFeed(container.get(TOKENS.ReadDatabase))));
-  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule);
+  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
   const identity = container.get<IdentityService>(IDENTITY_SERVICE);
   const http = createHttpApp({
@@ -91,6 +102,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   });
   if (options.startRelay !== false) {
     relay.start();
+    subscriptions.start();
     housekeeping.start();
   }
 
@@ -100,6 +112,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     orm,
     bus,
     relay,
+    subscriptions,
     urls,
     logger,
     identity,
@@ -108,7 +121,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
       if (closed) return;
       closed = true;
       housekeeping.stop();
-      await relay.stop();
+      await Promise.all([relay.stop(), subscriptions.stop()]);
       for (const publisher of publishers) await publisher.close().catch(() => undefined);
       await orm.close(true);
     },

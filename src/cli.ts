@@ -20,7 +20,7 @@ const USAGE = `forgelink <command>
   org create --name NAME                  → {"id": "..."}
   member add --org ORG_ID --user USER_ID --role owner|admin|member   → {"userId", "role", "apiKey"}
   key rotate --org ORG_ID --user USER_ID  → {"apiKey": "..."}
-  secrets rewrap                          re-encrypt every secret under the current master key → {"providers": n, "hooks": n}
+  secrets rewrap                          re-encrypt every secret under the current master key → {"providers": n, "hooks": n, "subscriptions": n}
 Each command prints one JSON object on stdout; progress goes to stderr.`;
 
 const say = (message: string): void => {

@@ -1,13 +1,14 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
 import { HOOK_SECRET_PURPOSE } from '../../modules/webhooks/infrastructure/repository-hooks.js';
+import { subscriptionSecretPurpose } from '../../modules/event-subscriptions/infrastructure/sql-subscription-store.js';
 
 /**
  * Finishes a master-key rotation: re-encrypts every secret still written with an old key under the
- * current one (provider secrets and repository-hook secrets), in one transaction, without touching
+ * current one (provider secrets, repository-hook secrets and event-subscription signing secrets), in one transaction, without touching
  * versions. Afterwards the old keys can leave FORGELINK_MASTER_KEYS_OLD.
  */
-export async function rewrapSecrets(knex: Knex, cipher: SecretCipher): Promise<{ providers: number; hooks: number }> {
+export async function rewrapSecrets(knex: Knex, cipher: SecretCipher): Promise<{ providers: number; hooks: number; subscriptions: number }> {
   return knex.transaction(async (trx) => {
     let providers = 0;
     const { rows } = (await trx.raw('select id, secrets from git_provider for update')) as { rows: { id: string; secrets: string }[] };
@@ -33,6 +34,14 @@ export async function rewrapSecrets(knex: Knex, cipher: SecretCipher): Promise<{
       await trx.raw('update repository_hook set secret = ? where provider_id = ? and repository = ?', [rewrapped, hook.provider_id, hook.repository]);
       hooks++;
     }
-    return { providers, hooks };
+    let subscriptions = 0;
+    const { rows: subscriptionRows } = (await trx.raw('select id, secret from event_subscription for update')) as { rows: { id: string; secret: string }[] };
+    for (const subscription of subscriptionRows) {
+      if (!cipher.isStale(subscription.secret)) continue;
+      const purpose = subscriptionSecretPurpose(subscription.id);
+      await trx.raw('update event_subscription set secret = ? where id = ?', [cipher.encrypt(cipher.decrypt(subscription.secret, purpose), purpose), subscription.id]);
+      subscriptions++;
+    }
+    return { providers, hooks, subscriptions };
   });
 }

@@ -54,6 +54,11 @@ export interface RouteSpec<P extends z.ZodType | undefined = undefined, Q extend
   readonly problems?: readonly FailureCode[];
   /** Runs before validation (e.g. `express.raw` on the webhook route). */
   readonly middleware?: readonly RequestHandler[];
+  /**
+   * Checked before the request is validated: a role check, so a caller without the right gets 403 and learns
+   * nothing from validation messages. Throw a FailureError to refuse.
+   */
+  readonly guard?: (req: Request, res: Response) => void | Promise<void>;
   readonly handle: (input: RouteInput<P, Q, B>, req: Request, res: Response) => unknown;
 }
 
@@ -87,6 +92,7 @@ export class ApiRouter {
     };
     this.router[spec.method](spec.path, label, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       if (this.checkResponses) checkJsonAnswers(spec, template, res);
+      if (spec.guard) await spec.guard(req, res);
       const input = {
         params: spec.params ? parseInput(spec.params, req.params, 'path') : undefined,
         query: spec.query ? parseInput(spec.query, req.query, 'query') : undefined,

@@ -13,7 +13,8 @@ export interface PruneResult {
 
 /**
  * Keeps the history tables bounded: published outbox events and webhook delivery records older than the
- * retention are deleted, and so are expired OAuth state nonces. Unpublished events are never touched.
+ * retention are deleted, and so are expired OAuth state nonces. Unpublished events, and events an event
+ * subscription has yet to receive, are never touched.
  * Every instance may run it; the deletes are idempotent.
  */
 export class Housekeeping {
@@ -43,7 +44,13 @@ export class Housekeeping {
 
   async prune(now = new Date()): Promise<PruneResult> {
     const cutoff = new Date(now.getTime() - this.retentionDays * 24 * 60 * 60_000);
-    const events = await this.count(`delete from outbox where published_at is not null and published_at < ?`, [cutoff]);
+    // An event an event subscription has not received yet stays, whatever its age (its endpoint may be down).
+    const events = await this.count(
+      `delete from outbox o where o.published_at is not null and o.published_at < ?
+          and not exists (select 1 from event_subscription s
+                           where s.organization_id = o.organization_id and (s.cursor_txid, s.cursor_position) < (o.txid, o.position))`,
+      [cutoff],
+    );
     const deliveries = await this.count(`delete from webhook_delivery where received_at < ?`, [cutoff]);
     const states = await this.count(`delete from consumed_state where expires_at < ?`, [now]);
     if (events + deliveries + states > 0) this.logger.info({ events, deliveries, states, retentionDays: this.retentionDays }, 'pruned history');

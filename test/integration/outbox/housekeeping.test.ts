@@ -56,6 +56,31 @@ describe('Housekeeping', () => {
     expect(counts).toEqual({ published: '1', unpublished: '1', deliveries: '1', states: '1' });
   });
 
+  it('keeps an old published event that an event subscription of its organisation has not received yet', async () => {
+    const [org] = await sql<{ id: string }>(db, `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subscribed', now()) returning id`);
+    const organizationId = org!.id;
+    const insert = async (label: string): Promise<void> => {
+      await sql(db, `insert into outbox (id, type, organization_id, aggregate_id, occurred_at, data, published_at) values (?, 'git-provider.created', ?, ?, now(), '{}', now() - interval '40 days')`, [
+        randomUUID(),
+        organizationId,
+        label,
+      ]);
+    };
+    await insert('delivered');
+    // The subscription's cursor stands right after the first event: the second is still owed to it.
+    await sql(
+      db,
+      `insert into event_subscription (id, organization_id, url, secret, created_by, created_at, cursor_txid, cursor_position)
+       select gen_random_uuid(), ?, 'https://deployer.example/hooks', 'v1.x', 'owner', now(), txid, position from outbox where aggregate_id = 'delivered'`,
+      [organizationId],
+    );
+    await insert('owed');
+
+    await new Housekeeping(db.orm.em.getKnex(), 30, { info: () => undefined, warn: () => undefined }).prune();
+    const left = await sql<{ aggregate_id: string }>(db, 'select aggregate_id from outbox where organization_id = ? order by position', [organizationId]);
+    expect(left.map((r) => r.aggregate_id)).toEqual(['owed']);
+  });
+
   it('a retention of 0 keeps everything: start() never prunes', async () => {
     const calls: string[] = [];
     const knex = { raw: async (text: string) => (calls.push(text), { rowCount: 0 }) } as unknown as ConstructorParameters<typeof Housekeeping>[0];

@@ -2,9 +2,10 @@ import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
+import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['consumed_state', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
+const TABLES = ['consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',
@@ -15,7 +16,11 @@ const INDEXES = [
   'outbox_feed',
   'webhook_delivery_once',
   'webhook_delivery_list',
+  'event_subscription_organization',
+  'event_subscription_due',
 ];
+/** Every migration, in the order index.ts lists them (each timestamp-prefixed, so the list order is the name order). */
+const ALL = migrationsList.map((m) => m.name);
 
 describe('migrations from an empty database', () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -38,7 +43,9 @@ describe('migrations from an empty database', () => {
 
     const orm = await openDatabase({ databaseUrl: scratch.url, cipher: new SecretCipher(generateMasterKey()), poolMax: 2 });
     try {
-      expect(await migrate(orm)).toEqual(['Migration20261125000000_initial']);
+      expect(ALL[0]).toBe('Migration20261125000000_initial');
+      expect([...ALL].sort()).toEqual(ALL);
+      expect(await migrate(orm)).toEqual(ALL);
 
       const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
       expect(tables.rows.map((r) => r.table_name)).toEqual(TABLES);
@@ -51,11 +58,11 @@ describe('migrations from an empty database', () => {
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
-      expect(applied.rows.map((r) => r.name)).toEqual(['Migration20261125000000_initial']);
+      expect(applied.rows.map((r) => r.name)).toEqual(ALL);
 
       expect(await migrate(orm)).toEqual([]);
       const again = await client.query('select name from mikro_orm_migrations');
-      expect(again.rowCount).toBe(1);
+      expect(again.rowCount).toBe(ALL.length);
     } finally {
       await orm.close(true);
     }
