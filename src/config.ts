@@ -24,6 +24,7 @@ const schema = z.object({
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
   FORGELINK_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').regex(/^\S+$/, 'must not contain spaces').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -45,6 +46,8 @@ export interface Config {
   /** Days published events and delivery records are kept; 0 keeps them forever. */
   readonly retentionDays: number;
   readonly logLevel: string;
+  /** When set, `GET /metrics` asks for it as a bearer token; unset, `/metrics` is open on the bind address. */
+  readonly metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -79,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBrokerUrl: e.EVENT_BROKER_URL,
     retentionDays: e.FORGELINK_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import {
   buildAppManifest,
@@ -331,6 +331,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       const { installationId } = installation(1);
       const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
       fake.latencyMs = 300;
+      const before = fake.requests.length;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
         const error = await rejection(api.listRepositories());
@@ -338,6 +339,8 @@ describe('GitHub App adapter against a fake GitHub', () => {
         expect(error.message).toContain('timeout');
       } finally {
         fake.latencyMs = 0;
+        // The fake records the abandoned request once its latency has passed: wait for it, or it lands in a later test's count.
+        await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThan(before), { timeout: 10_000 });
       }
     });
 
