@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type FailureCode } from '../../shared/failure.js';
 import { type RouteDefinition } from './api-routes.js';
 import { statusOf } from './problem.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './session-cookie.js';
 
 /** RFC 9457 problem details as forgelink sends them (`sendProblem`). */
 export const problemSchema = z
@@ -45,6 +46,12 @@ export function buildOpenApiDocument(definitions: readonly RouteDefinition[], in
     type: 'http',
     scheme: 'bearer',
     description: 'An API key: `Authorization: Bearer <apiKey>` (`forgelink member add` or `POST /v1/members` prints one, once).',
+  });
+  registry.registerComponent('securitySchemes', 'consoleSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The web console's session (\`POST /v1/session\`). Requests that change state also send the session's CSRF token as \`${CSRF_HEADER}\`.`,
   });
 
   for (const definition of definitions) {
@@ -102,9 +109,9 @@ export function buildOpenApiDocument(definitions: readonly RouteDefinition[], in
       description:
         'Connects Git forges (GitHub, GitLab, Bitbucket Cloud and Data Center, Gitea/Forgejo) to a deploy platform. ' +
         'JSON in and out; errors are `application/problem+json` with a stable `code`. Every route under `/v1` takes ' +
-        '`Authorization: Bearer <apiKey>` except `/v1/webhooks/*` and `/v1/callbacks/*`.',
+        '`Authorization: Bearer <apiKey>` (or the console\'s session cookie) except `/v1/webhooks/*`, `/v1/callbacks/*` and `/v1/session`.',
     },
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { consoleSession: [] }],
   }) as unknown as Record<string, unknown>;
   // The generator always adds an empty `webhooks`; forgelink describes no outgoing webhooks here.
   delete document.webhooks;

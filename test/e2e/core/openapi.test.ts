@@ -71,15 +71,16 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
     expect(served).toContain('GET /v1/git-providers/{id}/branches');
   });
 
-  it('requires the bearer API key everywhere except webhooks and callbacks', () => {
+  it('requires the bearer API key (or the console session) everywhere except webhooks, callbacks and the sign-in', () => {
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.security).toEqual([{ apiKey: [] }]);
+    expect(doc.components.securitySchemes.consoleSession).toMatchObject({ type: 'apiKey', in: 'cookie' });
+    expect(doc.security).toEqual([{ apiKey: [] }, { consoleSession: [] }]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        const isPublic = path.startsWith('/v1/webhooks/') || path.startsWith('/v1/callbacks/');
-        if (isPublic) {
+        const forgeFacing = path.startsWith('/v1/webhooks/') || path.startsWith('/v1/callbacks/');
+        if (forgeFacing || path === '/v1/session') {
           expect(op.security, `${method} ${path}`).toEqual([]);
-          expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum ?? [], `${method} ${path}`).not.toContain('UNAUTHENTICATED');
+          if (forgeFacing) expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum ?? [], `${method} ${path}`).not.toContain('UNAUTHENTICATED');
         } else {
           expect(op.security, `${method} ${path}`).toBeUndefined();
           expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum, `${method} ${path}`).toContain('UNAUTHENTICATED');
@@ -169,5 +170,28 @@ describe('API reference page (/docs)', () => {
     await t.api.get('/docs/').expect(301).expect('location', '../docs');
     await t.api.get('/docs/assets/package.json').expect(404);
     await t.api.get('/docs/assets/..%2Fpackage.json').expect(404);
+  });
+});
+
+describe('the console session routes, declared through routes.route()', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({}, { startRelay: false });
+  });
+  afterAll(() => t?.close());
+
+  it('sign in, read and sign out answer as documented (shapes checked by checkResponses); the role check of a foreign sign-in runs before validation', async () => {
+    const org = await t.app.identity.createOrganization(`session ${Date.now()}`);
+    const added = await t.app.identity.addMember({ organizationId: org.id, userId: 'session-owner', role: 'owner' });
+    if (!added.ok) throw new Error(added.error.detail);
+    await t.api.post('/v1/session').set('Sec-Fetch-Site', 'cross-site').send({}).expect(403);
+    await t.api.post('/v1/session').send({}).expect(400);
+    const signedIn = await t.api.post('/v1/session').send({ apiKey: added.value.apiKey }).expect(201);
+    const cookie = String(signedIn.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+    const read = await t.api.get('/v1/session').set('Cookie', cookie).expect(200);
+    expect(read.body).toMatchObject({ userId: 'session-owner', organizationId: org.id, role: 'owner' });
+    await t.api.delete('/v1/session').set('Cookie', cookie).expect(403);
+    await t.api.delete('/v1/session').set('Cookie', cookie).set('x-csrf-token', read.body.csrfToken as string).expect(204);
+    await t.api.get('/v1/session').set('Cookie', cookie).expect(401);
   });
 });
