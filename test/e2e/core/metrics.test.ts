@@ -6,7 +6,7 @@ import { seedOrganization, startTestApp, type TestApp } from '../../support/app.
 import { parsePrometheusText, type Scrape } from '../../support/prometheus-text.js';
 import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
-import { type Auth, connect, deliver, deploymentEvents, githubProvider, serviceId } from '../webhooks/support.js';
+import { type Auth, FIXTURE_IDS, connect, deliver, deploymentEvents, githubProvider, serviceId } from '../webhooks/support.js';
 import { authorize } from '../forges/support.js';
 
 const CONTRACT: Record<string, { type: string; labels: string[] }> = {
@@ -65,7 +65,7 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
 
   it('counts webhook deliveries by forge and outcome, forge calls and the rate limit they report, and published events', async () => {
     const before = await scrape();
-    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
+    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
     const service = serviceId('metrics');
     await connect(t, auth, service, { providerId, repository: 'binkkatal/sample_app', branch: 'master' });
 
