@@ -273,7 +273,7 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       await tokens.stop();
     });
 
-    /** Authorised with a token that is inside forgelink's 2-minute early-refresh window, then dead on the forge. */
+    /** Authorised with a 60-second token, then dead on the forge (expired there): the first call meets a 401. */
     const expiredProvider = async (): Promise<string> => {
       tokens.options.accessTokenTtlSeconds = 60;
       const created = await create(tokens);

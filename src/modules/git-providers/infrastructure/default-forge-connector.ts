@@ -166,7 +166,16 @@ const PROVIDER_WIDE = new Set<ForgeError['kind']>(['unauthorized', 'invalid_gran
  */
 function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToken: () => Promise<string>) => A, providerId: string, tokens: OAuthTokens): A {
   let used: string | undefined;
-  const api = build(async () => (used = await tokens.accessToken(providerId)));
+  // One adapter serves one use case (a listing, a connect): it asks for a token once, so its pages never refresh
+  // again on their own; only a 401 (below) replaces the token mid-way.
+  let current: Promise<string> | undefined;
+  const api = build(async () => {
+    current ??= tokens.accessToken(providerId).catch((error: unknown) => {
+      current = undefined;
+      throw error;
+    });
+    return (used = await current);
+  });
   return new Proxy(api, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
@@ -176,7 +185,8 @@ function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToke
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
           if (!(error instanceof ForgeError) || error.kind !== 'unauthorized') throw error;
-          await tokens.refresh(providerId, used);
+          current = tokens.refresh(providerId, used);
+          await current;
           return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         }
       };
