@@ -5,7 +5,7 @@ import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
+const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',
@@ -19,6 +19,7 @@ const INDEXES = [
   'service_source_match_id',
   'repository_hook_by_id',
   'repository_hook_by_name',
+  'console_session_member',
   'event_subscription_organization',
   'event_subscription_due',
 ];
