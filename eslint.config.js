@@ -14,6 +14,16 @@ export default tseslint.config(
     },
   },
   {
+    // The console's browser code (plain ES modules, served as they are).
+    files: ['console/src/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'setTimeout', 'clearTimeout', 'URLSearchParams', 'URL', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // Plain Node.js scripts that run before anything is compiled.
     files: ['bin/**/*.js', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly' } },

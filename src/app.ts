@@ -10,6 +10,7 @@ import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
 import { KnexReadDatabase } from './platform/database/knex-read-database.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { createHttpApp, type RouteContributor } from './platform/http/app.js';
+import { consolePages } from './platform/http/console-pages.js';
 import { InProcessEventBus } from './platform/events/event-bus.js';
 import { type EventPublisher } from './platform/events/event-publisher.js';
 import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
@@ -19,7 +20,8 @@ import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
-import { identityModule, IDENTITY_SERVICE } from './modules/identity/module.js';
+import { identityModule, IDENTITY_SERVICE, SESSION_SERVICE } from './modules/identity/module.js';
+import { type SessionService } from './modules/identity/application/session-service.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';
 import { gitProvidersModule } from './modules/git-providers/module.js';
 import { serviceSourcesModule } from './modules/service-sources/module.js';
@@ -95,6 +97,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
     logger,
     routes: container.getAll<RouteContributor>(TOKENS.Routes),
     authenticate: (apiKey) => identity.authenticate(apiKey),
+    sessions: container.get<SessionService>(SESSION_SERVICE),
+    pages: consolePages(),
     ready: async () => orm.isConnected(),
   });
   if (options.startRelay !== false) {

@@ -12,6 +12,7 @@ export const aSourceLink = (overrides: Partial<SourceLink> = {}): SourceLink => 
   providerId: newId(),
   providerType: 'github',
   repository: 'acme/group/shop',
+  repositoryId: '4242',
   branch: 'main',
   triggerType: 'push',
   watchPaths: ['src/**', 'package.json'],

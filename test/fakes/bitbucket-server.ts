@@ -28,6 +28,8 @@ export interface FakeHookLogEntry {
 
 export interface FakeRepositorySeed {
   readonly slug: string;
+  /** The repository's uuid with braces (a real payload's `repository.uuid`); random when omitted. */
+  readonly uuid?: string;
   readonly name?: string;
   readonly private?: boolean;
   /** null: an empty repository without a main branch. */
@@ -47,9 +49,9 @@ export interface FakeDiffEntry {
 
 interface Repo {
   readonly uuid: string;
-  readonly workspace: string;
-  readonly slug: string;
-  readonly name: string;
+  workspace: string;
+  slug: string;
+  name: string;
   readonly isPrivate: boolean;
   readonly mainbranch: string | null;
   branches: FakeBranchSeed[];
@@ -125,7 +127,7 @@ export class FakeBitbucket extends LocalFakeServer {
       ? Array.from({ length: repos }, (_, i) => ({ slug: `repo-${String(i + 1).padStart(5, '0')}`, private: i % 2 === 0 }))
       : [...repos];
     this.workspaces.set(workspace, seeds.map((seed) => ({
-      uuid: `{${randomUUID()}}`,
+      uuid: seed.uuid ?? `{${randomUUID()}}`,
       workspace,
       slug: seed.slug,
       name: seed.name ?? seed.slug,
@@ -259,8 +261,9 @@ export class FakeBitbucket extends LocalFakeServer {
       return { status: 200, body: this.page(url, repos.map((r) => this.repoJson(r, user)), 100, 10) };
     }
 
-    const repo = this.workspaces.get(workspace)?.find((r) => r.slug === slug);
-    const fullName = `${workspace}/${slug}`;
+    // Slugs resolve case-insensitively, as on Bitbucket Cloud.
+    const repo = this.workspaces.get(workspace)?.find((r) => r.slug.toLowerCase() === slug.toLowerCase());
+    const fullName = repo ? `${repo.workspace}/${repo.slug}` : `${workspace}/${slug}`;
     const hooksCall = resource === 'hooks';
     need(!hooksCall ? 'read:repository:bitbucket' : method === 'GET' ? 'read:webhook:bitbucket' : method === 'DELETE' ? 'delete:webhook:bitbucket' : 'write:webhook:bitbucket');
     if (!repo) throw new HttpError(404, `Repository ${fullName} not found`);
@@ -407,9 +410,27 @@ export class FakeBitbucket extends LocalFakeServer {
     };
   }
 
+  /**
+   * Renames (new slug) or transfers (new workspace) a repository; its uuid, branches and hooks stay, as on Bitbucket.
+   * The old name then answers 404.
+   */
+  renameRepository(fullName: string, to: string): void {
+    const repo = this.mustFind(fullName);
+    const [workspace, slug] = to.split('/');
+    if (!workspace || !slug) throw new Error(`FakeBitbucket: ${to} is not workspace/slug`);
+    const list = this.workspaces.get(repo.workspace) ?? [];
+    list.splice(list.indexOf(repo), 1);
+    repo.workspace = workspace;
+    repo.slug = slug;
+    repo.name = slug;
+    const target = this.workspaces.get(workspace) ?? [];
+    target.push(repo);
+    this.workspaces.set(workspace, target);
+  }
+
   private mustFind(fullName: string): Repo {
     const [workspace, slug] = fullName.split('/');
-    const repo = this.workspaces.get(workspace ?? '')?.find((r) => r.slug === slug);
+    const repo = this.workspaces.get(workspace ?? '')?.find((r) => r.slug.toLowerCase() === slug?.toLowerCase());
     if (!repo) throw new Error(`FakeBitbucket: no repository ${fullName}; seed it with setRepositories first`);
     return repo;
   }

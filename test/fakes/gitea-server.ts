@@ -206,7 +206,8 @@ export class FakeGitea extends LocalFakeServer {
 
   /** The hooks on a repository, secrets included (the real API never returns them). */
   hooksOf(fullName: string): readonly FakeGiteaHook[] {
-    return this.hooks.get(fullName) ?? [];
+    const repo = this.findRepository(fullName);
+    return this.hooks.get(repo ? `${repo.owner}/${repo.name}` : fullName) ?? [];
   }
 
   /** A hook created behind forgelink's back (e.g. by hand in the web UI). */
@@ -358,9 +359,10 @@ export class FakeGitea extends LocalFakeServer {
 
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!match?.[1] || !match[2]) return notFound();
-    const fullName = `${decodeURIComponent(match[1])}/${decodeURIComponent(match[2])}`;
-    const repo = this.findRepository(fullName);
+    const repo = this.findRepository(`${decodeURIComponent(match[1])}/${decodeURIComponent(match[2])}`);
     if (!repo) return notFound();
+    // Owner and repository names resolve case-insensitively, as on Gitea/Forgejo; the repository's own spelling keys its data.
+    const fullName = `${repo.owner}/${repo.name}`;
     const rest = match[3] ?? '';
 
     if (method === 'GET' && rest === '') return { status: 200, body: this.repositoryJson(repo) };
@@ -576,7 +578,30 @@ export class FakeGitea extends LocalFakeServer {
   }
 
   private findRepository(fullName: string): FakeGiteaRepository | undefined {
-    return this.repositories.find((r) => `${r.owner}/${r.name}` === fullName);
+    return this.repositories.find((r) => `${r.owner}/${r.name}`.toLowerCase() === fullName.toLowerCase());
+  }
+
+  /**
+   * Transfers (new owner) or renames a repository: its id, branches, hooks (secrets included) and compares stay,
+   * as on Gitea/Forgejo. The old name then answers 404 (forgelink never relies on Gitea's redirects).
+   */
+  transferRepository(fullName: string, to: string): void {
+    const repo = this.findRepository(fullName);
+    const [owner, name] = to.split('/');
+    if (!repo || !owner || !name) throw new Error(`FakeGitea: cannot move ${fullName} to ${to}`);
+    const from = `${repo.owner}/${repo.name}`;
+    const moved = { ...repo, owner, name };
+    this.repositories = this.repositories.map((r) => (r === repo ? moved : r));
+    for (const map of [this.branches, this.hooks] as Map<string, unknown>[]) {
+      const value = map.get(from);
+      map.delete(from);
+      if (value !== undefined) map.set(to, value);
+    }
+    for (const [key, value] of [...this.compares]) {
+      if (!key.startsWith(`${from} `)) continue;
+      this.compares.delete(key);
+      this.compares.set(`${to}${key.slice(from.length)}`, value);
+    }
   }
 
   private branchesOf(fullName: string): FakeGiteaBranch[] {

@@ -72,6 +72,10 @@ interface Installation {
   readonly appId: number;
   readonly account: string;
   repositories: FakeGitHubRepository[];
+  /** A suspended installation gets no tokens (403 "This installation has been suspended"). */
+  suspended?: boolean;
+  /** Repositories (full names, any case) whose contents the App may not read: 403 "Resource not accessible by integration". */
+  forbidden?: Set<string>;
 }
 
 interface Answer {
@@ -157,6 +161,37 @@ export class FakeGitHub extends LocalFakeServer {
     const inputs: readonly (Partial<FakeGitHubRepository> & { name: string })[] = typeof repositories === 'number' ? Array.from({ length: repositories }, (_, i) => ({ name: `repo-${String(i + 1).padStart(5, '0')}` })) : repositories;
     installation.repositories = inputs.map((input) => this.repository(installation.account, input));
     return installation.repositories;
+  }
+
+  /** Suspends the installation (an org owner's "Suspend" on GitHub): token requests answer 403 with GitHub's message. */
+  suspendInstallation(installationId: number, suspended = true): void {
+    const installation = this.installations.get(installationId);
+    if (!installation) throw new Error(`FakeGitHub: no installation ${installationId}`);
+    installation.suspended = suspended;
+    // Tokens already issued stop working too.
+    for (const [token, entry] of this.tokens) if (entry.installationId === installationId) this.tokens.delete(token);
+  }
+
+  /** The App lacks a permission on this one repository: its branches and compare answer 403. */
+  forbidRepository(installationId: number, fullName: string): void {
+    const installation = this.installations.get(installationId);
+    if (!installation) throw new Error(`FakeGitHub: no installation ${installationId}`);
+    (installation.forbidden ??= new Set()).add(fullName.toLowerCase());
+  }
+
+  /**
+   * Renames or transfers a repository (new owner/name): its id, branches and compares stay. Answers for the old
+   * name are 404 here (GitHub would redirect; forgelink must not depend on that).
+   */
+  renameRepository(installationId: number, fullName: string, to: string): void {
+    const installation = this.installations.get(installationId);
+    const repository = installation?.repositories.find((r) => r.full_name.toLowerCase() === fullName.toLowerCase());
+    const [owner, name] = to.split('/');
+    if (!installation || !repository || !owner || !name) throw new Error(`FakeGitHub: cannot rename ${fullName} to ${to}`);
+    const renamed = this.repository(owner, { ...repository, name, owner: { ...repository.owner, login: owner } });
+    installation.repositories = installation.repositories.map((r) => (r === repository ? renamed : r));
+    const branches = this.branches.get(repository.full_name.toLowerCase());
+    if (branches) this.branches.set(to.toLowerCase(), branches);
   }
 
   /** n generated branches (main, branch-0001 …) or the given ones. */
@@ -314,6 +349,9 @@ export class FakeGitHub extends LocalFakeServer {
     const rest = m[3] ?? '';
     const repository = installation.repositories.find((r) => r.full_name.toLowerCase() === fullName.toLowerCase());
     if (!repository) return { status: 404, body: { message: 'Not Found' } };
+    if (rest !== '' && installation.forbidden?.has(repository.full_name.toLowerCase())) {
+      return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/branches/branches#list-branches', status: '403' } };
+    }
     const branches = this.branches.get(repository.full_name.toLowerCase()) ?? [{ name: repository.default_branch, commitSha: sha1(repository.full_name), protected: false }];
 
     if (rest === '') return { status: 200, body: repository };
@@ -354,6 +392,7 @@ export class FakeGitHub extends LocalFakeServer {
   private issueToken(appId: number, installationId: number, _body: string): Answer {
     const installation = this.installations.get(installationId);
     if (!installation || installation.appId !== appId) return { status: 404, body: { message: 'Not Found' } };
+    if (installation.suspended) return { status: 403, body: { message: 'This installation has been suspended', documentation_url: 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app', status: '403' } };
     this.tokenRequests++;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     const expiresAt = Date.now() + this.tokenTtlSeconds * 1000;

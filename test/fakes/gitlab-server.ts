@@ -58,7 +58,10 @@ export interface ProjectSeed {
   readonly defaultBranch?: string;
   /** Whether the default user is a member (default true). Non-members only see public projects, outside `membership=true`. */
   readonly member?: boolean;
-  /** The member's access level: 30 developer, 40 maintainer (default), 50 owner. Hooks need 40. */
+  /**
+   * The member's access level: 10 guest, 20 reporter, 30 developer, 40 maintainer (default), 50 owner. Hooks need 40;
+   * a guest of a private project sees the project but its repository (branches, compare) answers 403.
+   */
   readonly accessLevel?: number;
 }
 
@@ -116,6 +119,8 @@ export interface FakeGitLabOptions {
 interface Project {
   id: number;
   path: string;
+  /** Paths the project had before renames or transfers; the API answers them 404 (forgelink must not rely on redirects). */
+  formerPaths: string[];
   visibility: 'private' | 'internal' | 'public';
   defaultBranch: string;
   members: Map<string, number>;
@@ -256,6 +261,7 @@ export class FakeGitLab extends LocalFakeServer {
     this.projects.set(s.path.toLowerCase(), {
       id,
       path: s.path,
+      formerPaths: [],
       visibility: s.visibility ?? 'private',
       defaultBranch,
       members,
@@ -264,6 +270,20 @@ export class FakeGitLab extends LocalFakeServer {
       compares: new Map(),
       createdAt: new Date(Date.UTC(2024, 0, 1) + id * 1000).toISOString(),
     });
+  }
+
+  /** Renames or transfers a project (new path): id, members, branches and hooks (tokens included) stay, as on GitLab. */
+  renameProject(path: string, to: string): void {
+    const project = this.project(path);
+    this.projects.delete(project.path.toLowerCase());
+    project.formerPaths.push(project.path);
+    project.path = to;
+    this.projects.set(to.toLowerCase(), project);
+  }
+
+  /** The project's id (what payloads carry as project.id / project_id). */
+  projectId(path: string): number {
+    return this.project(path).id;
   }
 
   addMember(path: string, userId: string, accessLevel = 40): void {
@@ -469,20 +489,20 @@ export class FakeGitLab extends LocalFakeServer {
   }
 
   private listBranches(userId: string, id: string, params: Record<string, string>): Answer {
-    const project = this.visibleProject(userId, id);
+    const project = this.readableProject(userId, id);
     const branches = [...project.branches].sort((a, b) => a.name.localeCompare(b.name));
     return this.paginate(`/projects/${encodeURIComponent(project.path)}/repository/branches`, params, branches, (b) => branchJson(b, project));
   }
 
   private getBranch(userId: string, id: string, name: string): Answer {
-    const project = this.visibleProject(userId, id);
+    const project = this.readableProject(userId, id);
     const branch = project.branches.find((b) => b.name === name);
     if (!branch) throw new HttpFailure(404, { message: '404 Branch Not Found' });
     return { body: branchJson(branch, project) };
   }
 
   private compare(userId: string, id: string, params: Record<string, string>): Answer {
-    const project = this.visibleProject(userId, id);
+    const project = this.readableProject(userId, id);
     const { from, to } = params;
     if (!from || !to) throw new HttpFailure(400, { error: 'from is missing, to is missing' });
     const found = project.compares.get(`${from}...${to}`);
@@ -566,6 +586,14 @@ export class FakeGitLab extends LocalFakeServer {
   private visibleProject(userId: string, id: string): Project {
     const project = /^\d+$/.test(id) ? [...this.projects.values()].find((p) => p.id === Number(id)) : this.projects.get(id.toLowerCase());
     if (!project || (!project.members.has(userId) && project.visibility === 'private')) throw new HttpFailure(404, { message: '404 Project Not Found' });
+    return project;
+  }
+
+  /** The repository of a private project needs reporter (20) or more: a guest gets GitLab's bare 403. */
+  private readableProject(userId: string, id: string): Project {
+    const project = this.visibleProject(userId, id);
+    const level = project.members.get(userId);
+    if (project.visibility === 'private' && level !== undefined && level < 20) throw new HttpFailure(403, { message: '403 Forbidden' });
     return project;
   }
 

@@ -2,6 +2,7 @@ import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
 import { OrganizationSchema, MemberSchema } from '../../modules/identity/infrastructure/persistence/identity.schemas.js';
+import { ConsoleSessionSchema } from '../../modules/identity/infrastructure/persistence/console-session.schema.js';
 import { gitProviderSchema } from '../../modules/git-providers/infrastructure/persistence/git-provider.schema.js';
 import { ServiceSourceSchema } from '../../modules/service-sources/infrastructure/persistence/service-source.schema.js';
 import { OutboxMessageSchema } from '../outbox/outbox-message.js';
@@ -24,7 +25,7 @@ export function ormConfig(input: DatabaseInput): Options {
   const log = input.log;
   return defineConfig({
     clientUrl: input.databaseUrl,
-    entities: [OrganizationSchema, MemberSchema, gitProviderSchema(input.cipher), ServiceSourceSchema, OutboxMessageSchema],
+    entities: [OrganizationSchema, MemberSchema, ConsoleSessionSchema, gitProviderSchema(input.cipher), ServiceSourceSchema, OutboxMessageSchema],
     extensions: [Migrator],
     migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false, silent: true },
     dynamicImportProvider: (id: string) => import(id),

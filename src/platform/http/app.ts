@@ -6,6 +6,8 @@ import { ForgeError } from '../../modules/git-providers/application/ports/forge.
 import { type Actor } from '../../modules/identity/domain/actor.js';
 import { sendProblem } from './problem.js';
 import { forgeFailure } from './forge-failure.js';
+import { CSRF_HEADER, isForeignRequest, isSafeMethod, sessionIdOf } from './session-cookie.js';
+import { sameToken } from '../crypto/session-ids.js';
 import { forgelinkVersion } from '../version.js';
 
 /** A module's routes. `public` routes (webhooks, callbacks) skip API-key auth and bring their own body parsing. */
@@ -19,6 +21,10 @@ export interface HttpAppDeps {
   readonly routes: readonly RouteContributor[];
   readonly authenticate: (apiKey: string) => Promise<Actor | null>;
   readonly ready: () => Promise<boolean>;
+  /** Console sessions: a session cookie authenticates the same routes as an API key (CSRF-checked when it changes state). */
+  readonly sessions?: { resolve(sessionId: string): Promise<{ actor: Actor; csrfToken: string } | null> };
+  /** Pages served outside /v1 (the console at `/`). */
+  readonly pages?: Router;
 }
 
 export const API_BODY_LIMIT = '1mb';
@@ -64,10 +70,25 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   api.use(async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
     try {
+      const header = req.headers.authorization;
+      const sessionId = header === undefined && deps.sessions ? sessionIdOf(req) : undefined;
+      if (sessionId && deps.sessions) {
+        const session = await deps.sessions.resolve(sessionId);
+        if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Your console session has ended; sign in again' });
+        if (!isSafeMethod(req.method)) {
+          // Cross-site request forgery: a cookie alone never changes state.
+          if (isForeignRequest(req)) return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
+          const token = req.headers[CSRF_HEADER];
+          if (typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
+            return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+          }
+        }
+        res.locals.actor = session.actor;
+        return next();
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+      if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
       const actor = await deps.authenticate(match[1]);
       if (!actor) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
       res.locals.actor = actor;
@@ -78,6 +99,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(api);
   app.use('/v1', api);
+  if (deps.pages) app.use(deps.pages);
 
   app.use((req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
 

@@ -13,7 +13,7 @@ const serviceId = (label: string): string => `${label}-${randomUUID()}`;
 /** The contract's answer after a disconnect (and for every later GET). */
 const cleared = (org: Org, serviceType: 'application' | 'compose', id: string) => ({
   serviceType, serviceId: id, organizationId: org.organizationId, sourceType: 'none',
-  providerId: null, providerType: null, repository: null, owner: null, branch: null, triggerType: null, watchPaths: null,
+  providerId: null, providerType: null, repository: null, repositoryId: null, owner: null, branch: null, triggerType: null, watchPaths: null,
   autoDeploy: false, buildPath: '/', composePath: null,
   status: serviceType === 'compose' ? 'idle' : expect.any(String),
   webhook: expect.objectContaining({ registered: false }),
@@ -80,7 +80,7 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({
       serviceType: 'application', serviceId: id, organizationId: org.organizationId, sourceType: 'git',
-      providerId, providerType: 'bitbucket', repository: 'acme/api', owner: 'acme', branch: 'develop', triggerType: 'push',
+      providerId, providerType: 'bitbucket', repository: 'acme/api', repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/), owner: 'acme', branch: 'develop', triggerType: 'push',
       watchPaths: ['src/**', 'package.json'], autoDeploy: true, buildPath: '/apps/api', composePath: null, status: 'idle',
       webhook: expect.objectContaining({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}` }),
       version: expect.any(Number),
@@ -178,7 +178,7 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     const events = await feedUntil(t, org.owner.auth, (all) => all.some((e) => e.type === 'service-source.disconnected' && e.aggregateId === id));
     const mine = events.filter((e) => e.aggregateId === id);
     expect(mine.map((e) => e.type)).toEqual(['service-source.connected', 'service-source.disconnected']);
-    for (const e of mine) expect(e.data).toEqual({ serviceType: 'application', serviceId: id, providerId, repository: 'acme/web', branch: 'main' });
+    for (const e of mine) expect(e.data).toEqual({ serviceType: 'application', serviceId: id, providerId, repository: 'acme/web', repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/), branch: 'main' });
   });
 
   it('removing a provider disconnects every source using it, in one go, and the feed shows it', async () => {

@@ -129,7 +129,8 @@ describe('authorise before acting: refused requests have no side effect (real ap
       await expectRefused({ label: 'DELETE source', send: (w) => t.api.delete(`/v1/services/application/${service}/source`).set(w.auth) }, who, 404);
       await expectRefused({ label: 'PUT status', send: (w) => t.api.put(`/v1/services/application/${service}/status`).set(w.auth).send({ status: 'error' }) }, who, 404);
     }
-  });
+    // ~300 refused calls, each between two table snapshots: 20 s alone on a busy 2-core machine, more under the full suite.
+  }, 120_000);
 
   it('a plain member: 404 on a provider they cannot see, 403 on changes to a shared one, 403 on create — nothing sent, nothing written', async () => {
     for (const call of providerCalls(hidden)) await expectRefused(call, a.member, 404);

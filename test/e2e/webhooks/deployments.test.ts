@@ -7,7 +7,7 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { clone, fixtureBytes, fixtureJson, octokitExamples } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, type EventEnvelope, type SourceInput, bitbucketProvider, connect, deliver, deliveries, deploymentEvents, githubProvider,
+  type Auth, Db, type EventEnvelope, FIXTURE_IDS, type SourceInput, bitbucketProvider, connect, deliver, deliveries, deploymentEvents, githubProvider,
   gitlabProvider, giteaProvider, json, newDeliveryId, serviceId,
 } from './support.js';
 
@@ -78,8 +78,8 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       const o = await seedOrganization(t.app, 'GitHub e2e');
       org = { organizationId: o.organizationId, auth: o.admin.auth };
       ({ providerId, webhookSecret: secret } = await githubProvider(t, org.auth, github, [
-        { owner: 'binkkatal', name: 'sample_app', branches: ['master', 'develop'] },
-        { owner: 'Codertocat', name: 'Hello-World', branches: ['master'] },
+        { owner: 'binkkatal', name: 'sample_app', branches: ['master', 'develop'], id: FIXTURE_IDS.githubSampleApp },
+        { owner: 'Codertocat', name: 'Hello-World', branches: ['master'], id: FIXTURE_IDS.githubHelloWorld },
       ]));
       const source = await connect(t, org.auth, main, { providerId, repository: 'binkkatal/sample_app', branch: 'master' });
       expect(source.webhook).toMatchObject({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}`, managedBy: 'github-app' });
@@ -198,9 +198,9 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
     beforeAll(async () => {
       const o = await seedOrganization(t.app, 'GitLab e2e');
       org = { organizationId: o.organizationId, auth: o.owner.auth };
-      gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master' });
+      gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master', id: FIXTURE_IDS.gitlabDiaspora });
       gitlab.setBranches('mike/diaspora', ['master', 'develop']);
-      gitlab.addProject({ path: 'jsmith/example', defaultBranch: 'master' });
+      gitlab.addProject({ path: 'jsmith/example', defaultBranch: 'master', id: FIXTURE_IDS.gitlabExample });
       ({ providerId } = await gitlabProvider(t, org.auth, gitlab));
       const source = await connect(t, org.auth, main, { providerId, repository: 'mike/diaspora', branch: 'master' });
       expect(source.webhook).toMatchObject({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}` });
@@ -327,7 +327,7 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
     beforeAll(async () => {
       const o = await seedOrganization(t.app, 'Gitea e2e');
       org = { organizationId: o.organizationId, auth: o.owner.auth };
-      gitea.setRepositories([{ owner: 'example', name: 'example', defaultBranch: 'master' }]);
+      gitea.setRepositories([{ owner: 'example', name: 'example', defaultBranch: 'master', id: FIXTURE_IDS.giteaExample }]);
       gitea.setBranches('example/example', [{ name: 'master' }]);
       ({ providerId } = await giteaProvider(t, org.auth, gitea));
       const source = await connect(t, org.auth, main, { providerId, repository: 'example/example', branch: 'master' });
@@ -380,7 +380,7 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
     beforeAll(async () => {
       const o = await seedOrganization(t.app, 'Bitbucket e2e');
       org = { organizationId: o.organizationId, auth: o.owner.auth };
-      bitbucket.setRepositories('team_name', [{ slug: 'repo_name' }]);
+      bitbucket.setRepositories('team_name', [{ slug: 'repo_name', uuid: FIXTURE_IDS.bitbucketRepoName }]);
       bitbucket.setBranches('team_name/repo_name', [{ name: 'main' }, { name: 'name-of-branch' }, { name: 'release' }]);
       ({ providerId } = await bitbucketProvider(t, org.auth, bitbucket, 'team_name'));
       const inputs: [string, Partial<SourceInput>][] = [

@@ -6,7 +6,7 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { signBitbucket, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, bitbucketProvider, connect, deliver, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
+  type Auth, Db, FIXTURE_IDS, bitbucketProvider, connect, deliver, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
 } from './support.js';
 
 const webhookUrl = (providerId: string): string => `http://forgelink.test/v1/webhooks/${providerId}`;
@@ -24,8 +24,8 @@ describe('repository hook registration against the fake forges', () => {
     t = await startTestApp({ bitbucketApiUrl: bitbucket.apiUrl });
     db = new Db();
     auth = (await seedOrganization(t.app, 'Hooks')).owner.auth;
-    gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master' });
-    gitlab.addProject({ path: 'acme/platform/api', defaultBranch: 'main' });
+    gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master', id: FIXTURE_IDS.gitlabDiaspora });
+    gitlab.addProject({ path: 'acme/platform/api', defaultBranch: 'main', id: 103 });
     gitlab.addProject({ path: 'acme/readonly', defaultBranch: 'main', accessLevel: 30 });
     gitea.setRepositories([
       { owner: 'example', name: 'example', defaultBranch: 'master' },
@@ -35,7 +35,7 @@ describe('repository hook registration against the fake forges', () => {
     gitea.setBranches('example/example', [{ name: 'master' }]);
     gitea.setBranches('example/other', [{ name: 'main' }]);
     gitea.setBranches('example/locked', [{ name: 'main' }]);
-    bitbucket.setRepositories('team_name', [{ slug: 'repo_name' }]);
+    bitbucket.setRepositories('team_name', [{ slug: 'repo_name', uuid: FIXTURE_IDS.bitbucketRepoName }]);
     bitbucket.setBranches('team_name/repo_name', [{ name: 'name-of-branch' }]);
   });
 
@@ -115,6 +115,7 @@ describe('repository hook registration against the fake forges', () => {
     const payload = JSON.parse(fixtureBytes('gitlab', 'push-event.json').toString('utf8')) as Record<string, unknown>;
     payload.ref = 'refs/heads/main';
     (payload.project as Record<string, unknown>).path_with_namespace = 'acme/platform/api';
+    payload.project_id = gitlab.projectId('acme/platform/api');
     const body = Buffer.from(JSON.stringify(payload));
     const res = await deliver(t, providerId, body, signGitLab(body, token));
     expect(res.status, JSON.stringify(res.body)).toBe(202);

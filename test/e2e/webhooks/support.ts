@@ -27,15 +27,15 @@ export async function githubProvider(
   t: TestApp,
   auth: Auth,
   github: FakeGitHub,
-  repositories: readonly { owner: string; name: string; branches: readonly string[] }[],
-): Promise<{ providerId: string; webhookSecret: string }> {
+  repositories: readonly { owner: string; name: string; branches: readonly string[]; id?: number }[],
+): Promise<{ providerId: string; webhookSecret: string; installationId: number }> {
   const appId = 1_000 + Math.floor(Math.random() * 1_000_000);
   const installationId = appId * 10;
   const app = github.addApp({ appId });
   github.addInstallation(appId, installationId, repositories[0]?.owner ?? 'acme');
   github.setRepositories(
     installationId,
-    repositories.map((r) => ({ name: r.name, owner: { login: r.owner, id: 1, type: 'Organization' as const } })),
+    repositories.map((r) => ({ name: r.name, owner: { login: r.owner, id: 1, type: 'Organization' as const }, ...(r.id === undefined ? {} : { id: r.id }) })),
   );
   for (const r of repositories) github.setBranches(`${r.owner}/${r.name}`, r.branches.map((name) => ({ name })));
   const res = await t.api
@@ -44,7 +44,7 @@ export async function githubProvider(
     .send({ name: `GitHub ${uniq()}`, githubUrl: github.url, appId, installationId, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   expect(res.body.status).toBe('ready');
-  return { providerId: res.body.id as string, webhookSecret: app.webhookSecret };
+  return { providerId: res.body.id as string, webhookSecret: app.webhookSecret, installationId };
 }
 
 /** Follows the OAuth redirect the way a browser would: the forge approves, the callback stores the tokens. */
@@ -124,6 +124,25 @@ export async function connect(t: TestApp, auth: Auth, serviceId: string, input: 
 }
 
 export const serviceId = (label: string): string => `${label}-${uniq()}`;
+
+/**
+ * The forge ids the vendored payloads carry (test/fixtures/webhooks): fakes are seeded with them, since forgelink
+ * matches deliveries to sources by the forge's repository id.
+ */
+export const FIXTURE_IDS = {
+  /** github/push.json */
+  githubSampleApp: 63933911,
+  /** @octokit/webhooks-examples push */
+  githubHelloWorld: 186853002,
+  /** gitlab/push-event.json project_id */
+  gitlabDiaspora: 15,
+  /** gitlab/tag-event.json project_id */
+  gitlabExample: 1,
+  /** gitea/push-event.json repository.id */
+  giteaExample: 1,
+  /** bitbucket/repo-push.json repository.uuid */
+  bitbucketRepoName: '{673a6070-3421-46c9-9d48-90745f7bfe8e}',
+} as const;
 
 /**
  * POST /v1/webhooks/{providerId} with exactly these bytes. Sent as a string: superagent would JSON-serialise a

@@ -99,7 +99,7 @@ describe('two app processes on one database', () => {
 
     const app = github.addApp({ appId: 424_242 });
     github.addInstallation(app.appId, 4_242_420, 'binkkatal');
-    github.setRepositories(4_242_420, [{ name: 'sample_app' }]);
+    github.setRepositories(4_242_420, [{ name: 'sample_app', id: 63933911 }]);
     github.setBranches('binkkatal/sample_app', [{ name: 'master' }]);
     const provider = await call(a.url, 'POST', '/v1/git-providers/github', key, {
       name: 'GitHub (two processes)', githubUrl: github.url, appId: app.appId, installationId: 4_242_420, privateKey: app.privateKey, webhookSecret: app.webhookSecret,

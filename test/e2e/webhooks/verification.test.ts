@@ -8,7 +8,7 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { goJsonBody, signBitbucket, signGitHub, signGitLab, signGitea, type WebhookHeaders } from '../../support/webhook-signing.js';
 import { fixtureBytes, fixtureJson } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, bitbucketProvider, connect, deliver, githubProvider, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
+  type Auth, Db, FIXTURE_IDS, bitbucketProvider, connect, deliver, githubProvider, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
 } from './support.js';
 
 type Forge = 'github' | 'gitlab' | 'gitea' | 'bitbucket';
@@ -61,14 +61,14 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     db = new Db();
     auth = (await seedOrganization(t.app, 'Verification')).owner.auth;
 
-    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
+    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
     await connect(t, auth, serviceId('v-gh'), { providerId: gh.providerId, repository: 'binkkatal/sample_app', branch: 'master' });
     forges.github = {
       providerId: gh.providerId, secret: gh.webhookSecret, body: fixtureBytes('github', 'push.json'), authHeader: 'x-hub-signature-256',
       sign: (body, secret, delivery) => signGitHub(body, secret, { delivery }),
     };
 
-    gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master' });
+    gitlab.addProject({ path: 'mike/diaspora', defaultBranch: 'master', id: FIXTURE_IDS.gitlabDiaspora });
     const gl = await gitlabProvider(t, auth, gitlab);
     await connect(t, auth, serviceId('v-gl'), { providerId: gl.providerId, repository: 'mike/diaspora', branch: 'master' });
     forges.gitlab = {
@@ -85,7 +85,7 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
       sign: (body, secret, delivery) => signGitea(body, secret, { delivery }),
     };
 
-    bitbucket.setRepositories('team_name', [{ slug: 'repo_name' }]);
+    bitbucket.setRepositories('team_name', [{ slug: 'repo_name', uuid: FIXTURE_IDS.bitbucketRepoName }]);
     bitbucket.setBranches('team_name/repo_name', [{ name: 'name-of-branch' }]);
     const bb = await bitbucketProvider(t, auth, bitbucket, 'team_name');
     await connect(t, auth, serviceId('v-bb'), { providerId: bb.providerId, repository: 'team_name/repo_name', branch: 'name-of-branch' });
@@ -194,7 +194,7 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
   });
 
   it('GitHub: after the webhook secret is changed (PATCH), the old secret is 401 and the new one verifies', async () => {
-    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
+    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
     const body = forges.github.body;
     expect((await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret))).status).toBe(200);
     const rotated = 'rotated-webhook-secret-0123456789';

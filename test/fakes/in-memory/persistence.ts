@@ -1,5 +1,6 @@
 import { type AggregateRoot } from '../../../src/shared/aggregate-root.js';
 import { type DomainEvent } from '../../../src/shared/domain-event.js';
+import { type RepositoryRef, sameRepository } from '../../../src/shared/repository-identity.js';
 import { type UnitOfWork } from '../../../src/shared/unit-of-work.js';
 import { type GitProvider } from '../../../src/modules/git-providers/domain/git-provider.js';
 import { type GitProviderRepository } from '../../../src/modules/git-providers/domain/git-provider-repository.js';
@@ -81,8 +82,12 @@ export class InMemorySources implements ServiceSourceRepository {
     return [...this.rows.values()].filter((s) => s.providerId === providerId && s.isConnected());
   }
 
-  async countConnected(providerId: string, repository: string): Promise<number> {
-    return [...this.rows.values()].filter((s) => s.providerId === providerId && s.repository === repository && s.isConnected()).length;
+  /** Connected sources of provider + repository: by id, or by name (any case) for a source without one. */
+  async usersOf(providerId: string, repository: RepositoryRef): Promise<ServiceSource[]> {
+    return [...this.rows.values()].filter((s) => {
+      const ref = s.repositoryRef();
+      return s.providerId === providerId && ref !== undefined && sameRepository(ref, repository);
+    });
   }
 
   async save(source: ServiceSource): Promise<void> {

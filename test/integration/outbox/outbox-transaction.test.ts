@@ -80,7 +80,7 @@ describe('outbox rows commit with the state they describe', () => {
       await db.providers.save(provider);
       await db.uow.run(async () => {
         await sources.save(source);
-        source.connect({ providerId: provider.id, providerType: 'github', repository: 'acme/shop', branch: 'main', triggerType: 'push', watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null }, { registered: false, url: null });
+        source.connect({ providerId: provider.id, providerType: 'github', repository: 'acme/shop', repositoryId: '1', branch: 'main', triggerType: 'push', watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null }, { registered: false, url: null });
       });
     });
 
@@ -94,7 +94,7 @@ describe('outbox rows commit with the state they describe', () => {
 
     const sourceRows = await outboxOf(source.serviceId);
     expect(sourceRows.map((r) => r.type)).toEqual(['service-source.connected']);
-    expect(sourceRows[0]?.data).toEqual({ serviceType: 'application', serviceId: source.serviceId, providerId: provider.id, repository: 'acme/shop', branch: 'main' });
+    expect(sourceRows[0]?.data).toEqual({ serviceType: 'application', serviceId: source.serviceId, providerId: provider.id, repository: 'acme/shop', repositoryId: '1', branch: 'main' });
     // One transaction: every row carries the same transaction id.
     expect(new Set([...rows, ...sourceRows].map((r) => r.txid)).size).toBe(1);
   });

@@ -5,7 +5,7 @@ import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
+const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',
@@ -16,6 +16,10 @@ const INDEXES = [
   'outbox_feed',
   'webhook_delivery_once',
   'webhook_delivery_list',
+  'service_source_match_id',
+  'repository_hook_by_id',
+  'repository_hook_by_name',
+  'console_session_member',
   'event_subscription_organization',
   'event_subscription_due',
 ];
@@ -56,6 +60,8 @@ describe('migrations from an empty database', () => {
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
       expect(byName.get('outbox_pending')).toMatch(/\(txid, "?position"?\) WHERE \(published_at IS NULL\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('service_source_match_id')).toMatch(/\(provider_id, repository_id, trigger_type, branch\) WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('repository_hook_by_id')).toMatch(/UNIQUE.*\(provider_id, repository_id\) WHERE \(repository_id IS NOT NULL\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
       expect(applied.rows.map((r) => r.name)).toEqual(ALL);

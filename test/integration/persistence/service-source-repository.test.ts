@@ -42,13 +42,12 @@ describe('MikroOrmServiceSourceRepository', () => {
     const loaded = await load(source);
     const pick = (s: ServiceSource): Record<string, unknown> => ({
       serviceType: s.serviceType, serviceId: s.serviceId, organizationId: s.organizationId, sourceType: s.sourceType, providerId: s.providerId, providerType: s.providerType,
-      repository: s.repository, owner: s.owner, branch: s.branch, triggerType: s.triggerType, watchPaths: s.watchPaths, autoDeploy: s.autoDeploy, buildPath: s.buildPath,
+      repository: s.repository, repositoryId: s.repositoryId, owner: s.owner, branch: s.branch, triggerType: s.triggerType, watchPaths: s.watchPaths, autoDeploy: s.autoDeploy, buildPath: s.buildPath,
       composePath: s.composePath, status: s.status, webhook: s.webhook, createdAt: s.createdAt, updatedAt: s.updatedAt,
     });
     expect(pick(loaded)).toEqual(pick(source));
     expect(loaded.owner).toBe('acme/platform');
 
-    expect(await db.uow.run(() => sources.countConnected(providerId, 'acme/platform/stack'))).toBe(1);
     expect((await db.uow.run(() => sources.findConnectedToProvider(providerId))).map((s) => s.serviceId)).toContain(source.serviceId);
 
     await db.uow.run(async () => {
@@ -59,10 +58,10 @@ describe('MikroOrmServiceSourceRepository', () => {
     });
     const [row] = await sql<Record<string, unknown>>(db, 'select * from service_source where service_type = ? and service_id = ?', ['compose', source.serviceId]);
     expect(row).toMatchObject({
-      source_type: 'none', provider_id: null, provider_type: null, repository: null, owner: null, branch: null, trigger_type: null, watch_paths: null,
+      source_type: 'none', provider_id: null, provider_type: null, repository: null, repository_id: null, owner: null, branch: null, trigger_type: null, watch_paths: null,
       auto_deploy: false, build_path: '/', compose_path: null, status: 'idle', webhook: { registered: false, url: null }, version: 2,
     });
-    expect(await db.uow.run(() => sources.countConnected(providerId, 'acme/platform/stack'))).toBe(0);
+    expect((await db.uow.run(() => sources.findConnectedToProvider(providerId))).map((s) => s.serviceId)).not.toContain(source.serviceId);
     const events = await sql<{ type: string }>(db, 'select type from outbox where aggregate_id = ? order by position', [source.serviceId]);
     expect(events.map((e) => e.type)).toEqual(['service-source.disconnected']);
   });

@@ -1,42 +1,49 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Failure } from '../../../src/shared/failure.js';
+import { type RepositoryRef } from '../../../src/shared/repository-identity.js';
+import { err, ok, type Result } from '../../../src/shared/result.js';
 import { type GitProvider } from '../../../src/modules/git-providers/domain/git-provider.js';
 import { RemoveProviderHandler, type RegisteredHooks } from '../../../src/modules/git-providers/application/commands/remove-provider/remove-provider.js';
 import { ConnectSourceHandler, type ConnectSource } from '../../../src/modules/service-sources/application/commands/connect-source/connect-source.js';
 import { DisconnectSourceHandler } from '../../../src/modules/service-sources/application/commands/disconnect-source/disconnect-source.js';
-import { type SourceForge, type WebhookRegistrar } from '../../../src/modules/service-sources/application/ports/source-forge.js';
+import { type ForgeRepositoryRef, type SourceForge, type WebhookRegistrar } from '../../../src/modules/service-sources/application/ports/source-forge.js';
 import { type WebhookRegistration } from '../../../src/modules/service-sources/domain/service-source.js';
 import { anOrganization } from '../../builders/actors.js';
 import { aBitbucketProvider } from '../../builders/git-providers.js';
 import { InMemoryProviders, InMemorySources, InMemoryUnitOfWork } from '../../fakes/in-memory/persistence.js';
 
-/** A forge that knows some repository/branch pairs. */
+/** A forge that knows some repository/branch pairs (names in its own spelling, any case accepted) and their ids. */
 class KnownTargets implements SourceForge {
-  constructor(private readonly known: Set<string>) {}
-  async verifyTarget(_provider: GitProvider, repository: string, branch: string | null): Promise<Failure | undefined> {
-    if (this.known.has(`${repository}@${branch ?? '*'}`) || (branch === null && [...this.known].some((k) => k.startsWith(`${repository}@`)))) return undefined;
-    return { code: 'PROVIDER_NOT_READY', detail: `${repository}@${branch} does not exist` };
+  constructor(private readonly known: Set<string>, private readonly ids: Record<string, string>) {}
+  async resolveTarget(_provider: GitProvider, repository: string, branch: string | null): Promise<Result<ForgeRepositoryRef, Failure>> {
+    const fullName = Object.keys(this.ids).find((name) => name.toLowerCase() === repository.toLowerCase());
+    const id = fullName ? this.ids[fullName] : undefined;
+    if (fullName && id && (this.known.has(`${fullName}@${branch ?? '*'}`) || branch === null)) return ok({ id, fullName });
+    return err({ code: 'PROVIDER_NOT_READY', detail: `${repository}@${branch} does not exist` });
   }
 }
 
-/** Hooks as a set of provider/repository pairs, released when no connected source uses them. */
+/** Hooks keyed by provider + repository id, released when no connected source uses them. */
 class HookLedger implements WebhookRegistrar, RegisteredHooks {
-  readonly hooks = new Set<string>();
+  readonly hooks = new Map<string, string>();
   removedFromForge: string[] = [];
   constructor(private readonly sources: InMemorySources) {}
-  async register(provider: GitProvider, repository: string): Promise<WebhookRegistration> {
-    this.hooks.add(`${provider.id}/${repository}`);
+  async register(provider: GitProvider, repository: ForgeRepositoryRef): Promise<WebhookRegistration> {
+    this.hooks.set(`${provider.id}#${repository.id}`, `${provider.id}/${repository.fullName}`);
     return { registered: true, url: `https://forgelink.test/v1/webhooks/${provider.id}`, managedBy: 'forgelink' };
   }
-  async releaseIfUnused(providerId: string, repository: string): Promise<void> {
-    if ((await this.sources.countConnected(providerId, repository)) === 0) this.hooks.delete(`${providerId}/${repository}`);
+  async releaseIfUnused(providerId: string, repository: RepositoryRef): Promise<void> {
+    if ((await this.sources.usersOf(providerId, repository)).length === 0 && repository.id) this.hooks.delete(`${providerId}#${repository.id}`);
+  }
+  names(): string[] {
+    return [...this.hooks.values()];
   }
   async repositoriesWithHooks(providerId: string): Promise<string[]> {
-    return [...this.hooks].filter((h) => h.startsWith(`${providerId}/`)).map((h) => h.slice(providerId.length + 1));
+    return this.names().filter((h) => h.startsWith(`${providerId}/`)).map((h) => h.slice(providerId.length + 1));
   }
   async removeFromForge(provider: GitProvider, repositories: readonly string[]): Promise<void> {
     for (const r of repositories) {
-      this.hooks.delete(`${provider.id}/${r}`);
+      for (const [key, name] of this.hooks) if (name === `${provider.id}/${r}`) this.hooks.delete(key);
       this.removedFromForge.push(r);
     }
   }
@@ -62,7 +69,7 @@ describe('service-source handlers (in-memory ports)', () => {
     providers = new InMemoryProviders(uow);
     sources = new InMemorySources(uow);
     hooks = new HookLedger(sources);
-    const forge = new KnownTargets(new Set(['acme/api@main', 'acme/web@main']));
+    const forge = new KnownTargets(new Set(['Acme/API@main', 'acme/web@main']), { 'Acme/API': '11', 'acme/web': '12' });
     connect = new ConnectSourceHandler(uow, providers, sources, forge, hooks);
     disconnect = new DisconnectSourceHandler(uow, sources, hooks);
     provider = aBitbucketProvider().createdBy(org.admin).build();
@@ -74,7 +81,8 @@ describe('service-source handlers (in-memory ports)', () => {
     const first = await connect.execute(org.admin, command('a'));
     const second = await connect.execute(org.owner, command('b'));
     expect(first.ok && second.ok).toBe(true);
-    expect([...hooks.hooks]).toEqual([`${provider.id}/acme/api`]);
+    expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
+    expect(sources.rows.get('application/a')).toMatchObject({ repository: 'Acme/API', repositoryId: '11' });
     expect(uow.types()).toEqual(['service-source.connected', 'service-source.connected']);
     expect(sources.rows.get('application/a')?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
   });
@@ -90,10 +98,21 @@ describe('service-source handlers (in-memory ports)', () => {
     await connect.execute(org.admin, command('a'));
     await connect.execute(org.admin, command('b'));
     await disconnect.execute(org.admin, 'application', 'a');
-    expect(hooks.hooks.has(`${provider.id}/acme/api`)).toBe(true);
+    expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
     await connect.execute(org.admin, command('b', { repository: 'acme/web' }));
-    expect([...hooks.hooks]).toEqual([`${provider.id}/acme/web`]);
+    expect(hooks.names()).toEqual([`${provider.id}/acme/web`]);
     expect(uow.types().filter((t) => t === 'service-source.disconnected')).toHaveLength(1);
+  });
+
+  it('two spellings of one repository share one hook; disconnecting either keeps it while the other is connected', async () => {
+    const a = await connect.execute(org.admin, command('a', { repository: 'Acme/Api' }));
+    const b = await connect.execute(org.admin, command('b', { repository: 'acme/api' }));
+    expect(a.ok && b.ok).toBe(true);
+    expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
+    await disconnect.execute(org.admin, 'application', 'b');
+    expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
+    await disconnect.execute(org.admin, 'application', 'a');
+    expect(hooks.names()).toEqual([]);
   });
 
   it('removing the provider disconnects every source in the same unit of work and removes its hooks from the forge', async () => {
@@ -104,7 +123,7 @@ describe('service-source handlers (in-memory ports)', () => {
     expect(await remove.execute(org.member, provider.id)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await remove.execute(org.admin, provider.id)).toEqual({ ok: true, value: { disconnected: 2 } });
     expect(uow.types().sort()).toEqual(['git-provider.removed', 'service-source.disconnected', 'service-source.disconnected']);
-    expect(hooks.removedFromForge).toEqual(['acme/api']);
+    expect(hooks.removedFromForge).toEqual(['Acme/API']);
     expect(providers.rows.has(provider.id)).toBe(false);
     const compose = sources.rows.get('compose/b');
     expect(compose).toMatchObject({ sourceType: 'none', providerId: null, repository: null, composePath: null, status: 'idle' });

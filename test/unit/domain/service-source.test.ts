@@ -8,6 +8,7 @@ const GIT_FIELDS_CLEARED = {
   providerId: null,
   providerType: null,
   repository: null,
+  repositoryId: null,
   owner: null,
   branch: null,
   triggerType: null,
@@ -39,6 +40,7 @@ describe('ServiceSource.connect', () => {
       providerId: link.providerId,
       providerType: 'github',
       repository: 'acme/platform/shop',
+      repositoryId: '4242',
       owner: 'acme/platform',
       branch: 'main',
       triggerType: 'push',
@@ -57,7 +59,7 @@ describe('ServiceSource.connect', () => {
         occurredAt: now,
         organizationId: source.organizationId,
         aggregateId: source.serviceId,
-        data: { serviceType: 'application', serviceId: source.serviceId, providerId: link.providerId, repository: 'acme/platform/shop', branch: 'main' },
+        data: { serviceType: 'application', serviceId: source.serviceId, providerId: link.providerId, repository: 'acme/platform/shop', repositoryId: '4242', branch: 'main' },
       },
     ]);
   });
@@ -119,7 +121,7 @@ describe('ServiceSource.disconnect', () => {
         occurredAt: now,
         organizationId: source.organizationId,
         aggregateId: source.serviceId,
-        data: { serviceType: 'application', serviceId: source.serviceId, providerId, repository: 'acme/shop', branch: 'main' },
+        data: { serviceType: 'application', serviceId: source.serviceId, providerId, repository: 'acme/shop', repositoryId: '4242', branch: 'main' },
       },
     ]);
   });

@@ -42,6 +42,7 @@ describe('Bitbucket repo:push parsing', () => {
     expect(pushes).toEqual([
       {
         repository: 'team_name/repo_name',
+        repositoryId: '{673a6070-3421-46c9-9d48-90745f7bfe8e}',
         ref: { type: 'branch', name: 'name-of-branch' },
         commitSha: NEW,
         beforeSha: OLD,

@@ -10,6 +10,7 @@ describe('Gitea / Forgejo push parsing', () => {
     const push = onlyPush(giteaWebhooks.parse('push', fixtureJson('gitea', 'push-event.json')));
     expect(push).toEqual({
       repository: 'example/example',
+      repositoryId: '1',
       ref: { type: 'branch', name: 'master' },
       commitSha: COMMIT,
       beforeSha: ZERO,

@@ -9,6 +9,7 @@ describe('GitHub push parsing', () => {
     const push = onlyPush(githubWebhooks.parse('push', fixtureJson('github', 'push.json')));
     expect(push).toEqual({
       repository: 'binkkatal/sample_app',
+      repositoryId: '63933911',
       ref: { type: 'branch', name: 'master' },
       commitSha: 'fd489864e7642b48eaad6e3f155c10e46810ec72',
       beforeSha: '737d38c599c1b2991664dfc6155d6bf516fcce36',

@@ -9,6 +9,7 @@ describe('GitLab push parsing', () => {
     const push = onlyPush(gitlabWebhooks.parse('Push Hook', fixtureJson('gitlab', 'push-event.json')));
     expect(push).toEqual({
       repository: 'mike/diaspora',
+      repositoryId: '15',
       ref: { type: 'branch', name: 'master' },
       commitSha: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
       beforeSha: '95790bf891e76fee5e1747ab589903a6a1f80f22',

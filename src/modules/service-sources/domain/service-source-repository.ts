@@ -4,8 +4,6 @@ export interface ServiceSourceRepository {
   /** Any organisation's source for this service; tenant checks are the caller's. */
   find(serviceType: ServiceType, serviceId: string): Promise<ServiceSource | null>;
   findConnectedToProvider(providerId: string): Promise<ServiceSource[]>;
-  /** How many connected sources use this provider + repository (for hook removal with the last one). */
-  countConnected(providerId: string, repository: string): Promise<number>;
   save(source: ServiceSource): Promise<void>;
 }
 

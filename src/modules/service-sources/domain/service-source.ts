@@ -1,4 +1,5 @@
 import { AggregateRoot } from '../../../shared/aggregate-root.js';
+import { type RepositoryRef } from '../../../shared/repository-identity.js';
 
 export const SERVICE_TYPES = ['application', 'compose'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
@@ -20,8 +21,10 @@ export interface WebhookRegistration {
 export interface SourceLink {
   readonly providerId: string;
   readonly providerType: ProviderTypeName;
-  /** Full name: owner/name, GitLab subgroups included (group/sub/repo). */
+  /** Full name: owner/name, GitLab subgroups included (group/sub/repo), as the forge spells it. */
   readonly repository: string;
+  /** The forge's stable id of the repository (shared/repository-identity.ts). */
+  readonly repositoryId: string;
   readonly branch: string | null;
   readonly triggerType: TriggerType;
   readonly watchPaths: readonly string[] | null;
@@ -44,6 +47,8 @@ export class ServiceSource extends AggregateRoot {
   providerId!: string | null;
   providerType!: ProviderTypeName | null;
   repository!: string | null;
+  /** null when not connected, and on sources connected before ids were recorded (filled in by their next delivery). */
+  repositoryId!: string | null;
   owner!: string | null;
   branch!: string | null;
   triggerType!: TriggerType | null;
@@ -74,6 +79,12 @@ export class ServiceSource extends AggregateRoot {
     return this.sourceType === 'git';
   }
 
+  /** The connected repository (id absent on sources stored before ids were recorded); undefined when not connected. */
+  repositoryRef(): RepositoryRef | undefined {
+    if (!this.isConnected() || !this.repository) return undefined;
+    return this.repositoryId ? { id: this.repositoryId, fullName: this.repository } : { fullName: this.repository };
+  }
+
   /** Links the service to a provider + repository (+ branch); replaces an earlier link. */
   connect(link: SourceLink, webhook: WebhookRegistration, now = new Date()): void {
     if (link.triggerType === 'push' && !link.branch) throw new Error('A push source needs a branch');
@@ -82,6 +93,7 @@ export class ServiceSource extends AggregateRoot {
     this.providerId = link.providerId;
     this.providerType = link.providerType;
     this.repository = link.repository;
+    this.repositoryId = link.repositoryId;
     this.owner = ownerOf(link.repository);
     this.branch = link.branch;
     this.triggerType = link.triggerType;
@@ -120,6 +132,7 @@ export class ServiceSource extends AggregateRoot {
     this.providerId = null;
     this.providerType = null;
     this.repository = null;
+    this.repositoryId = null;
     this.owner = null;
     this.branch = null;
     this.triggerType = null;
@@ -136,6 +149,7 @@ export class ServiceSource extends AggregateRoot {
       serviceId: this.serviceId,
       providerId: this.providerId,
       repository: this.repository,
+      repositoryId: this.repositoryId,
       branch: this.branch,
     };
   }

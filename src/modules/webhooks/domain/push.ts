@@ -1,7 +1,12 @@
 /** One pushed ref, in the same shape whichever forge sent it. */
 export interface NormalizedPush {
-  /** owner/name as the forge names it (GitLab: path_with_namespace, subgroups included). */
+  /** owner/name as the forge names it now (GitLab: path_with_namespace, subgroups included). */
   readonly repository: string;
+  /**
+   * The forge's stable id of the repository (GitHub/Gitea `repository.id`, GitLab `project.id`, Bitbucket
+   * `repository.uuid`), canonical spelling (shared/repository-identity.ts); it survives renames and transfers.
+   */
+  readonly repositoryId?: string;
   readonly ref: { readonly type: 'branch' | 'tag'; readonly name: string };
   /** The commit to deploy: `after`, GitLab `checkout_sha`, the tag's commit for annotated tags, Bitbucket `new.target.hash`. */
   readonly commitSha: string;

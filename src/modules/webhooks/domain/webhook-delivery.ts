@@ -1,5 +1,6 @@
 import { AggregateRoot } from '../../../shared/aggregate-root.js';
 import { newId } from '../../../shared/ids.js';
+import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type NormalizedPush } from './push.js';
 
 export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
@@ -7,6 +8,8 @@ export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
 export interface DeployTarget {
   readonly serviceType: string;
   readonly serviceId: string;
+  /** The source's stored forge id of the repository (null on rows older than ids). */
+  readonly repositoryId: string | null;
 }
 
 /**
@@ -16,6 +19,7 @@ export interface DeployTarget {
 export class WebhookDelivery extends AggregateRoot {
   readonly id = newId();
   private readonly reasons = new Set<string>();
+  private readonly seen = new Map<string, RepositoryRef & { readonly id: string }>();
   deployments = 0;
 
   constructor(
@@ -37,10 +41,24 @@ export class WebhookDelivery extends AggregateRoot {
       providerId: this.providerId,
       providerType: this.providerType,
       repository: push.repository,
+      repositoryId: push.repositoryId ?? target.repositoryId,
       ref: { type: push.ref.type, name: push.ref.name },
       commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
       deliveryId: this.deliveryId,
     }, this.receivedAt);
+  }
+
+  /**
+   * The forge showed this repository under this name: stored sources and hooks with the same id (or, older
+   * rows, the same name) follow it. Only called for repositories whose stored name or id differs.
+   */
+  followRepository(repository: RepositoryRef & { readonly id: string }): void {
+    this.seen.set(repository.id, repository);
+  }
+
+  /** Repositories whose stored name (or missing id) should follow what this delivery showed. */
+  get renamed(): readonly (RepositoryRef & { readonly id: string })[] {
+    return [...this.seen.values()];
   }
 
   ignore(reason: string): void {

@@ -9,6 +9,8 @@ export interface SourceView {
   providerId: string | null;
   providerType: string | null;
   repository: string | null;
+  /** The forge's stable id of the repository; null when not connected (or connected before ids were recorded, until its next delivery). */
+  repositoryId: string | null;
   owner: string | null;
   branch: string | null;
   triggerType: string | null;
@@ -30,6 +32,7 @@ interface SourceRow {
   provider_id: string | null;
   provider_type: string | null;
   repository: string | null;
+  repository_id: string | null;
   owner: string | null;
   branch: string | null;
   trigger_type: string | null;
@@ -64,6 +67,7 @@ function fromRow(row: SourceRow): SourceView {
     providerId: row.provider_id,
     providerType: row.provider_type,
     repository: row.repository,
+    repositoryId: row.repository_id,
     owner: row.owner,
     branch: row.branch,
     triggerType: row.trigger_type,
@@ -87,6 +91,7 @@ export function sourceView(source: ServiceSource): SourceView {
     provider_id: source.providerId,
     provider_type: source.providerType,
     repository: source.repository,
+    repository_id: source.repositoryId,
     owner: source.owner,
     branch: source.branch,
     trigger_type: source.triggerType,

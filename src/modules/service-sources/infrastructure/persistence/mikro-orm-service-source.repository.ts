@@ -13,10 +13,6 @@ export class MikroOrmServiceSourceRepository implements ServiceSourceRepository 
     return this.uow.em.find(ServiceSource, { providerId, sourceType: 'git' });
   }
 
-  countConnected(providerId: string, repository: string): Promise<number> {
-    return this.uow.em.count(ServiceSource, { providerId, repository, sourceType: 'git' });
-  }
-
   async save(source: ServiceSource): Promise<void> {
     this.uow.em.persist(source);
     this.uow.track(source);

@@ -12,6 +12,7 @@ export const ServiceSourceSchema = new EntitySchema<ServiceSource>({
     providerId: { type: 'uuid', nullable: true, fieldName: 'provider_id' },
     providerType: { type: 'text', nullable: true, fieldName: 'provider_type' },
     repository: { type: 'text', nullable: true },
+    repositoryId: { type: 'text', nullable: true, fieldName: 'repository_id' },
     owner: { type: 'text', nullable: true },
     branch: { type: 'text', nullable: true },
     triggerType: { type: 'text', nullable: true, fieldName: 'trigger_type' },

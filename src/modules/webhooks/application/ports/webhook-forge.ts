@@ -20,6 +20,16 @@ export interface WebhookForge {
    * hook secret registered for it). False when no secret is configured or the header is missing: never fail open.
    */
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean;
+  /**
+   * The payload's JSON text from a verified body: the body itself, or (GitHub) the form's `payload` field.
+   * Throws WebhookBodyError when the body cannot hold a payload.
+   */
+  payloadText(request: IncomingWebhook): string;
   /** Interprets an authentic payload. Throws only for JSON that is not an object; unknown events are 'ignored'. */
   parse(eventName: string | undefined, payload: unknown): ParsedWebhook;
+}
+
+/** A verified body that holds no payload (a form without its `payload` field): answered 400. */
+export class WebhookBodyError extends Error {
+  override name = 'WebhookBodyError';
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, ZERO_COMMIT, assertObject, header, hexHmacMatchesAny, ignored, stripSha256Prefix,
+  IgnoredReason, ZERO_COMMIT, assertObject, header, hexHmacMatchesAny, ignored, repositoryIdField,
+  stripSha256Prefix, utf8Body,
 } from './shared.js';
 
 const account = z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() });
@@ -20,7 +21,7 @@ const refState = z.object({
 type RefState = z.infer<typeof refState>;
 
 const pushPayload = z.object({
-  repository: z.object({ full_name: z.string() }),
+  repository: z.object({ full_name: z.string(), uuid: z.string().min(1).nullish() }),
   push: z.object({
     changes: z.array(
       z.object({
@@ -60,6 +61,7 @@ function parsePush(payload: unknown): ParsedWebhook {
     const tip = change.new?.target;
     pushes.push({
       repository: repository.full_name,
+      ...repositoryIdField(repository.uuid),
       ref,
       commitSha: tip?.hash ?? ZERO_COMMIT,
       ...(change.old ? { beforeSha: change.old.target.hash } : {}),
@@ -80,6 +82,7 @@ export const bitbucketWebhooks: WebhookForge = {
   // X-Hook-UUID names the webhook, not the delivery, so it is no fallback: it would collapse every delivery into one.
   deliveryId: (request: IncomingWebhook) => header(request, 'x-request-uuid'),
   eventName: (request: IncomingWebhook) => header(request, 'x-event-key'),
+  payloadText: utf8Body,
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean {
     return hexHmacMatchesAny(request.rawBody, stripSha256Prefix(header(request, 'x-hub-signature')), secrets);
   },

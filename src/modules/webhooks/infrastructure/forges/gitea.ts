@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored,
-  isZeroSha, parseRef, githubStylePush,
+  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored, repositoryIdField,
+  isZeroSha, parseRef, githubStylePush, utf8Body,
 } from './shared.js';
 
 const pushPayload = githubStylePush.extend({
@@ -25,6 +25,7 @@ function parsePush(payload: unknown): ParsedWebhook {
     p.total_commits !== undefined && p.total_commits <= commits.length && commits.every(hasFileLists);
   const push: NormalizedPush = {
     repository: p.repository.full_name,
+    ...repositoryIdField(p.repository.id),
     ref,
     commitSha,
     beforeSha: p.before,
@@ -43,6 +44,7 @@ function parsePush(payload: unknown): ParsedWebhook {
 export const giteaWebhooks: WebhookForge = {
   deliveryId: (request: IncomingWebhook) => header(request, 'x-forgejo-delivery', 'x-gitea-delivery'),
   eventName: (request: IncomingWebhook) => header(request, 'x-forgejo-event', 'x-gitea-event'),
+  payloadText: utf8Body,
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean {
     const forgejo = hexHmacMatchesAny(request.rawBody, header(request, 'x-forgejo-signature'), secrets);
     const gitea = hexHmacMatchesAny(request.rawBody, header(request, 'x-gitea-signature'), secrets);

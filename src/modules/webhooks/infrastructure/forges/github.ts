@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored,
-  isZeroSha, parseRef, githubStylePush, stripSha256Prefix,
+  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored, repositoryIdField,
+  isZeroSha, parseRef, githubStylePush, stripSha256Prefix, WebhookBodyError,
 } from './shared.js';
 
 /** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
@@ -33,6 +33,7 @@ function parsePush(payload: unknown): ParsedWebhook {
     );
   const push: NormalizedPush = {
     repository: p.repository.full_name,
+    ...repositoryIdField(p.repository.id),
     ref,
     commitSha,
     beforeSha: p.before,
@@ -64,6 +65,15 @@ export const githubWebhooks: WebhookForge = {
   // X-GitHub-Delivery is kept on manual redelivery, so it dedupes both.
   deliveryId: (request: IncomingWebhook) => header(request, 'x-github-delivery'),
   eventName: (request: IncomingWebhook) => header(request, 'x-github-event'),
+  // A GitHub App's hook may be form-encoded (octokit/webhooks.js#158): `payload=<url-encoded JSON>`, signed as sent.
+  payloadText(request: IncomingWebhook): string {
+    const type = header(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    const text = request.rawBody.toString('utf8');
+    if (type !== 'application/x-www-form-urlencoded') return text;
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new WebhookBodyError('the form has no payload field');
+    return payload;
+  },
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean {
     // Only the SHA-256 header counts; the legacy SHA-1 X-Hub-Signature is never accepted.
     return hexHmacMatchesAny(request.rawBody, stripSha256Prefix(header(request, 'x-hub-signature-256')), secrets);

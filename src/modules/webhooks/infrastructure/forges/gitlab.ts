@@ -3,7 +3,7 @@ import { type IncomingWebhook, type WebhookForge } from '../../application/ports
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
   IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, ignored, isZeroSha, parseRef,
-  refUpdate, tokenMatchesAny,
+  refUpdate, repositoryIdField, tokenMatchesAny, utf8Body,
 } from './shared.js';
 
 /** Event header values that can carry a push; a System Hook names the kind in the body's `event_name`. */
@@ -17,7 +17,8 @@ const pushPayload = refUpdate.extend({
   user_name: z.string().nullish(),
   user_username: z.string().nullish(),
   total_commits_count: z.number().int().nonnegative().optional(),
-  project: z.object({ path_with_namespace: z.string() }),
+  project_id: z.number().int().nullish(),
+  project: z.object({ path_with_namespace: z.string(), id: z.number().int().nullish() }),
 });
 
 function parsePush(eventName: string, payload: Record<string, unknown>): ParsedWebhook {
@@ -39,6 +40,8 @@ function parsePush(eventName: string, payload: Record<string, unknown>): ParsedW
   const filesComplete = (p.total_commits_count ?? commits.length) <= commits.length && commits.every(hasFileLists);
   const push: NormalizedPush = {
     repository: p.project.path_with_namespace,
+    // Newer payloads carry project.id; every version carries the top-level project_id.
+    ...repositoryIdField(p.project.id ?? p.project_id),
     ref,
     commitSha,
     beforeSha: p.before,
@@ -58,6 +61,7 @@ export const gitlabWebhooks: WebhookForge = {
   deliveryId: (request: IncomingWebhook) =>
     header(request, 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid'),
   eventName: (request: IncomingWebhook) => header(request, 'x-gitlab-event'),
+  payloadText: utf8Body,
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean {
     // GitLab sends the secret itself, not a signature of the body.
     return tokenMatchesAny(request.headers['x-gitlab-token'], secrets);

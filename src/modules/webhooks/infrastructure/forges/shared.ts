@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { type IncomingWebhook } from '../../application/ports/webhook-forge.js';
 import { type ParsedWebhook, ZERO_SHA } from '../../domain/push.js';
+import { canonicalRepositoryId } from '../../../../shared/repository-identity.js';
 
 export const ZERO_COMMIT = '0'.repeat(40);
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
@@ -98,11 +99,22 @@ export const refUpdate = z.object({
   commits: z.array(payloadCommit).nullish(),
 });
 
-/** GitHub's push shape, which Gitea and Forgejo copy. */
+/** GitHub's push shape, which Gitea and Forgejo copy; `repository.id` is the stable id. */
 export const githubStylePush = refUpdate.extend({
   head_commit: payloadCommit.nullish(),
-  repository: z.object({ full_name: z.string() }),
+  repository: z.object({ full_name: z.string(), id: z.union([z.number().int(), z.string().min(1)]).nullish() }),
 });
+
+/** The canonical repository id of a payload, or nothing when the payload carries none. */
+export function repositoryIdField(id: string | number | null | undefined): { repositoryId?: string } {
+  return id === null || id === undefined ? {} : { repositoryId: canonicalRepositoryId(id) };
+}
+
+/** A verified body that does not hold a payload at all (e.g. a form without its `payload` field): 400. */
+export { WebhookBodyError } from '../../application/ports/webhook-forge.js';
+
+/** The body's bytes as text: what every forge but GitHub (which may send a form) sends as its JSON. */
+export const utf8Body = (request: IncomingWebhook): string => request.rawBody.toString('utf8');
 
 export function hasFileLists(commit: PayloadCommit): boolean {
   return Array.isArray(commit.added) && Array.isArray(commit.modified) && Array.isArray(commit.removed);

@@ -1,5 +1,6 @@
 import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type RepositoryRef, sameRepository } from '../../../../../shared/repository-identity.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
 import { type GitProviderRepository } from '../../../../git-providers/domain/git-provider-repository.js';
@@ -7,8 +8,11 @@ import { ServiceSource, type ServiceType, type SourceLink } from '../../../domai
 import { type ServiceSourceRepository } from '../../../domain/service-source-repository.js';
 import { type SourceForge, type WebhookRegistrar } from '../../ports/source-forge.js';
 
-/** The link the caller asks for; the provider's type is taken from the provider itself. */
-export interface ConnectSource extends Omit<SourceLink, 'providerType'> {
+/**
+ * The link the caller asks for; the provider's type is taken from the provider itself, the repository's id and
+ * the spelling of its name from the forge.
+ */
+export interface ConnectSource extends Omit<SourceLink, 'providerType' | 'repositoryId'> {
   readonly serviceType: ServiceType;
   readonly serviceId: string;
 }
@@ -37,34 +41,36 @@ export class ConnectSourceHandler {
     if (provider.status !== 'ready') {
       return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`));
     }
-    const missing = await this.forge.verifyTarget(provider, command.repository, command.branch);
-    if (missing) return err(missing);
+    const target = await this.forge.resolveTarget(provider, command.repository, command.branch);
+    if (!target.ok) return target;
+    const repository = target.value;
 
     // The link commits before the hook is ensured, so a concurrent last disconnect of the repository sees this
     // source and keeps the hook (registering first left a window where the release removed it).
-    let previous: { providerId: string; repository: string } | undefined;
+    let previous: { providerId: string; repository: RepositoryRef } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
       const source = (await this.sources.find(command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
       if (source.organizationId !== actor.organizationId) return err(failure.notFound('Service'));
-      if (source.providerId && source.repository && (source.providerId !== provider.id || source.repository !== command.repository)) {
-        previous = { providerId: source.providerId, repository: source.repository };
+      const before = source.repositoryRef();
+      if (source.providerId && before && (source.providerId !== provider.id || !sameRepository(before, repository))) {
+        previous = { providerId: source.providerId, repository: before };
       }
-      source.connect({ ...command, providerType: provider.type }, { registered: false, url: null });
+      source.connect({ ...command, repository: repository.fullName, repositoryId: repository.id, providerType: provider.type }, { registered: false, url: null });
       await this.sources.save(source);
       return ok(source);
     });
     if (!result.ok) return result;
     if (previous) await this.hooks.releaseIfUnused(previous.providerId, previous.repository);
-    const webhook = await this.hooks.register(provider, command.repository);
+    const webhook = await this.hooks.register(provider, repository);
     const updated = await this.uow.run(async () => {
       const source = await this.sources.find(command.serviceType, command.serviceId);
-      if (!source || source.providerId !== provider.id || source.repository !== command.repository) return null;
+      if (!source || source.providerId !== provider.id || source.repositoryId !== repository.id) return null;
       source.updateWebhook(webhook);
       await this.sources.save(source);
       return source;
     });
     // Disconnected or moved while the hook was being registered: the hook may have no user left.
-    if (!updated) await this.hooks.releaseIfUnused(provider.id, command.repository);
+    if (!updated) await this.hooks.releaseIfUnused(provider.id, repository);
     return ok(updated ?? result.value);
   }
 }

@@ -1,5 +1,6 @@
 import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type RepositoryRef } from '../../../../../shared/repository-identity.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
 import { type ServiceSource, type ServiceType } from '../../../domain/service-source.js';
@@ -15,11 +16,12 @@ export class DisconnectSourceHandler {
   ) {}
 
   async execute(actor: Actor, serviceType: ServiceType, serviceId: string): Promise<Result<ServiceSource, Failure>> {
-    let released: { providerId: string; repository: string } | undefined;
+    let released: { providerId: string; repository: RepositoryRef } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
       const source = await this.sources.find(serviceType, serviceId);
       if (!source || source.organizationId !== actor.organizationId) return err(failure.notFound('Service source'));
-      if (source.providerId && source.repository) released = { providerId: source.providerId, repository: source.repository };
+      const repository = source.repositoryRef();
+      if (source.providerId && repository) released = { providerId: source.providerId, repository };
       source.disconnect();
       await this.sources.save(source);
       return ok(source);

@@ -7,7 +7,8 @@ import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
 import { type AppInstallations } from '../../ports/app-installations.js';
 import { type ChangedFilesLookup } from '../../ports/changed-files.js';
 import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
-import { type IncomingWebhook, type WebhookForge } from '../../ports/webhook-forge.js';
+import { type IncomingWebhook, WebhookBodyError, type WebhookForge } from '../../ports/webhook-forge.js';
+import { type RepositoryRef, sameRepository } from '../../../../../shared/repository-identity.js';
 
 const invalidSignature: Failure = { code: 'INVALID_SIGNATURE', detail: 'The webhook signature or token is missing or wrong' };
 
@@ -35,9 +36,16 @@ export class ReceiveWebhookHandler {
     const signedWith = (await this.store.secrets(provider)).find((candidate) => forge.verify(request, [candidate.secret]));
     if (!signedWith) return err(invalidSignature);
 
+    let text: string;
+    try {
+      text = forge.payloadText(request);
+    } catch (error) {
+      if (!(error instanceof WebhookBodyError)) throw error;
+      return err(failure.validation(`The webhook body holds no payload: ${error.message}`, [{ path: 'body', message: error.message }]));
+    }
     let payload: unknown;
     try {
-      payload = JSON.parse(request.rawBody.toString('utf8'));
+      payload = JSON.parse(text);
     } catch {
       return err(failure.validation('The webhook body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]));
     }
@@ -49,9 +57,11 @@ export class ReceiveWebhookHandler {
     const event = forge.eventName(request);
     const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event);
     const parsed = forge.parse(event, payload);
-    // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another repository.
-    const bound = signedWith.repository?.toLowerCase();
-    if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => push.repository.toLowerCase() !== bound)) return err(invalidSignature);
+    // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another
+    // repository. Compared by the forge's id, so the hook keeps working after the repository is renamed or transferred.
+    const bound = signedWith.repository;
+    if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => !sameRepository(bound, refOf(push)))) return err(invalidSignature);
+    if (bound && parsed.kind === 'push') for (const push of parsed.pushes) if (isStale(bound, push)) follow(delivery, push);
 
     if (await this.store.alreadyReceived(provider.id, deliveryId)) {
       await this.store.record(delivery);
@@ -68,8 +78,9 @@ export class ReceiveWebhookHandler {
   private async match(providerId: string, push: NormalizedPush, delivery: WebhookDelivery): Promise<void> {
     const ignored = pushIgnoreReason(push);
     if (ignored) return delivery.ignore(ignored);
-    const sources = await this.store.candidates(providerId, push.repository, push.ref);
+    const sources = await this.store.candidates(providerId, refOf(push), push.ref);
     if (sources.length === 0) return delivery.ignore('no_matching_source');
+    if (sources.some((source) => isStale({ id: source.repositoryId ?? undefined, fullName: source.repository }, push))) follow(delivery, push);
     let files: readonly string[] | 'unknown' | undefined;
     for (const source of sources) {
       if (files === undefined && wantsFiles(source, push)) files = await this.changedFiles(providerId, push);
@@ -85,6 +96,16 @@ export class ReceiveWebhookHandler {
     return this.files.changedFiles(providerId, push.repository, push.beforeSha, push.commitSha);
   }
 }
+
+const refOf = (push: NormalizedPush): RepositoryRef => ({ id: push.repositoryId, fullName: push.repository });
+
+/** A stored repository whose name lags behind the forge's (renamed, transferred, re-cased) or that has no id yet. */
+const isStale = (stored: RepositoryRef, push: NormalizedPush): boolean =>
+  push.repositoryId !== undefined && (stored.id === undefined || stored.fullName !== push.repository);
+
+const follow = (delivery: WebhookDelivery, push: NormalizedPush): void => {
+  if (push.repositoryId !== undefined) delivery.followRepository({ id: push.repositoryId, fullName: push.repository });
+};
 
 const wantsFiles = (source: MatchableSource, push: NormalizedPush): boolean =>
   push.ref.type === 'branch' && source.triggerType === 'push' && source.branch === push.ref.name && source.autoDeploy && (source.watchPaths?.length ?? 0) > 0;
