@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import {
   buildAppManifest,
@@ -331,11 +331,14 @@ describe('GitHub App adapter against a fake GitHub', () => {
       const { installationId } = installation(1);
       const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
       fake.latencyMs = 300;
+      const from = fake.requests.length;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
         const error = await rejection(api.listRepositories());
         expect(error.kind).toBe('unavailable');
         expect(error.message).toContain('timeout');
+        // The fake logs a request when it answers, 300 ms on: wait for it, or a later test counting requests sees it.
+        await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThan(from), { timeout: 5_000 });
       } finally {
         fake.latencyMs = 0;
       }
