@@ -16,7 +16,7 @@ const step = (message) => process.stderr.write(`production install: ${message}\n
 // --- what was installed ------------------------------------------------------------------------------------
 const manifest = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8'));
 if (!existsSync(path.join(app, 'dist', 'cli.js'))) fail('dist/cli.js is missing from the artifact');
-for (const absent of ['src', 'test', 'bench', '.ci']) if (existsSync(path.join(app, absent))) fail(`${absent}/ is in the artifact`);
+for (const absent of ['src', 'test', 'bench', '.ci', 'console/test']) if (existsSync(path.join(app, absent))) fail(`${absent}/ is in the artifact`);
 // A dev dependency may only be present when the production tree itself needs it (npm marks such lockfile
 // entries devOptional, e.g. @types/node, an optional peer of @rushstack/node-core-library); those are named.
 const lock = JSON.parse(readFileSync(path.join(app, 'package-lock.json'), 'utf8')).packages;
@@ -99,7 +99,11 @@ try {
 
   const ready = await fetch(`${base}/readyz`);
   if (ready.status !== 200) fail(`/readyz answered ${ready.status}: ${await ready.text()}`);
-  step(`serve on ${base}: /readyz 200`);
+  const consolePage = await fetch(`${base}/`);
+  if (consolePage.status !== 200 || !/text\/html/.test(consolePage.headers.get('content-type') ?? '')) fail(`the console page answered ${consolePage.status}`);
+  const consoleScript = await fetch(`${base}/console/main.js`);
+  if (consoleScript.status !== 200) fail(`the console's script answered ${consoleScript.status}`);
+  step(`serve on ${base}: /readyz 200, console served`);
 
   // --- a signed webhook becomes an event ---------------------------------------------------------------------
   const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
