@@ -17,6 +17,8 @@ import { commandLines, forgelink, startServer } from '../../support/cli.js';
 // The contract's /readyz (database, migrations, master key) and start-up refusing, in one line, what would
 // make every call fail. Real PostgreSQL: fresh databases created here, dropped at the end.
 const created: string[] = [];
+/** A test that starts several forgelink processes one after another (each a Node start, through tsx when dist/ is stale). */
+const SPAWNS_SEVERAL = 180_000;
 const admin = () => new pg.Client({ connectionString: inject('adminDatabaseUrl') });
 
 async function freshDatabase(): Promise<string> {
@@ -189,7 +191,7 @@ describe('start-up names the problem in one line and says what to run', () => {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-  });
+  }, SPAWNS_SEVERAL);
 
   it('a database with secrets but no key check (written before it existed): a wrong key is refused and not recorded; the right one is', async () => {
     const databaseUrl = await freshDatabase();
@@ -220,7 +222,7 @@ describe('start-up names the problem in one line and says what to run', () => {
     }
     expect(await serve.exited).toBe(0);
     expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
-  });
+  }, SPAWNS_SEVERAL);
 
   it('a database whose only secret is an event subscription\'s: the key is proved on it before the key check is written', async () => {
     const databaseUrl = await freshDatabase();
@@ -241,7 +243,7 @@ describe('start-up names the problem in one line and says what to run', () => {
     expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
     expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
     expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
-  });
+  }, SPAWNS_SEVERAL);
 
   it('a key rotation: serve needs the old key listed until `secrets rewrap` (which reports progress) re-encrypts the key check too', async () => {
     const databaseUrl = await freshDatabase();
@@ -271,5 +273,5 @@ describe('start-up names the problem in one line and says what to run', () => {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-  });
+  }, SPAWNS_SEVERAL);
 });
