@@ -8,6 +8,19 @@ export const providerIdParams = z.object({ id: z.uuid({ message: 'must be a UUID
 const name = z.string().trim().min(1).max(100);
 /** A forge base URL: http(s), no credentials, query or fragment; stored without a trailing slash. */
 const forgeUrl = httpUrl().transform((value) => value.replace(/\/+$/, ''));
+/**
+ * GitHub's web address: forgelink derives the API base from it (api.github.com, api.<x>.ghe.com, <url>/api/v3), so
+ * the API address pasted here would double the path (gocd github-oauth plugin#18) — refused, saying what to enter.
+ */
+const githubWebUrl = forgeUrl.refine((value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return !/\/api\/v3$/i.test(url.pathname.replace(/\/+$/, '')) && !url.hostname.toLowerCase().startsWith('api.');
+}, 'is the API address: enter the web address you open in a browser (e.g. https://github.example.com); forgelink derives the API address from it');
 const secret = z.string().min(1).max(20_000);
 const pem = z
   .string()
@@ -19,8 +32,8 @@ const expectedVersion = z.number().int().positive().optional();
 
 export const githubCreate = z.object({
   name,
-  githubUrl: forgeUrl.default('https://github.com'),
-  internalUrl: forgeUrl.optional(),
+  githubUrl: githubWebUrl.default('https://github.com'),
+  internalUrl: githubWebUrl.optional(),
   appId: positiveInt,
   installationId: positiveInt.optional(),
   privateKey: pem,
@@ -30,8 +43,8 @@ export const githubCreate = z.object({
 });
 export const githubUpdate = z.object({
   name: name.optional(),
-  githubUrl: forgeUrl.optional(),
-  internalUrl: forgeUrl.nullable().optional(),
+  githubUrl: githubWebUrl.optional(),
+  internalUrl: githubWebUrl.nullable().optional(),
   appId: positiveInt.optional(),
   installationId: positiveInt.optional(),
   privateKey: pem.optional(),
@@ -42,8 +55,8 @@ export const githubUpdate = z.object({
 });
 export const githubManifest = z.object({
   name,
-  githubUrl: forgeUrl.default('https://github.com'),
-  internalUrl: forgeUrl.optional(),
+  githubUrl: githubWebUrl.default('https://github.com'),
+  internalUrl: githubWebUrl.optional(),
   organization: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login').optional(),
 });
 
@@ -121,3 +134,105 @@ export const branchesQuery = repositoriesQuery.extend({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
 });
+
+// ── Answers (documented in /openapi.json; never a secret: `has*` booleans stand in for them) ──
+
+const summaryBase = {
+  id: z.uuid(),
+  name: z.string(),
+  organizationId: z.uuid(),
+  createdBy: z.string().describe('The creator’s user id'),
+  isCreator: z.boolean(),
+  sharedWithOrganization: z.boolean(),
+  createdAt: z.iso.datetime(),
+  status: z.enum(['ready', 'pending_installation', 'pending_authorization', 'needs_reauthorization']),
+  version: z.number().int().describe('Send as `expectedVersion` to refuse a stale update (409)'),
+};
+const internalUrlOut = z.string().optional().describe('Where forgelink reaches the forge when it differs from the web address');
+const githubSummary = z.object({
+  ...summaryBase,
+  type: z.literal('github'),
+  github: z.object({
+    githubUrl: z.string(),
+    internalUrl: internalUrlOut,
+    appId: z.number().int().optional().describe('Absent until the manifest flow has created the App'),
+    appSlug: z.string().optional(),
+    installationId: z.number().int().optional(),
+    clientId: z.string().optional(),
+    webhookUrl: z.string().describe('Enter this as the GitHub App’s webhook URL'),
+    installUrl: z.string().optional().describe('The App’s install page with a signed `state`'),
+    hasPrivateKey: z.boolean(),
+    hasWebhookSecret: z.boolean(),
+    hasClientSecret: z.boolean(),
+  }),
+});
+const gitlabSummary = z.object({
+  ...summaryBase,
+  type: z.literal('gitlab'),
+  gitlab: z.object({
+    gitlabUrl: z.string(),
+    internalUrl: internalUrlOut,
+    applicationId: z.string(),
+    redirectUri: z.string().describe('Enter this as the GitLab application’s callback URL'),
+    groupName: z.string().optional(),
+    hasSecret: z.boolean(),
+    hasTokens: z.boolean(),
+    tokenExpiresAt: z.iso.datetime().optional(),
+  }),
+});
+const bitbucketSummary = z.object({
+  ...summaryBase,
+  type: z.literal('bitbucket'),
+  bitbucket: z.object({
+    username: z.string(),
+    email: z.string().optional(),
+    workspace: z.string(),
+    authMethod: z.enum(['api_token', 'app_password']),
+    hasCredentials: z.boolean(),
+    deprecatedAuth: z.boolean().describe('true for app passwords, which Atlassian is retiring'),
+  }),
+});
+const giteaSummary = z.object({
+  ...summaryBase,
+  type: z.literal('gitea'),
+  gitea: z.object({
+    giteaUrl: z.string(),
+    internalUrl: internalUrlOut,
+    clientId: z.string(),
+    redirectUri: z.string().describe('Enter this as the OAuth2 application’s redirect URI'),
+    hasClientSecret: z.boolean(),
+    hasTokens: z.boolean(),
+    tokenExpiresAt: z.iso.datetime().optional(),
+  }),
+});
+export const providerSummary = z.discriminatedUnion('type', [githubSummary, gitlabSummary, bitbucketSummary, giteaSummary]).meta({ id: 'GitProviderSummary' });
+const authorizeUrl = z.string().describe('Send the user’s browser here to grant access on the forge');
+export const providerCreatedWithAuthorize = z
+  .discriminatedUnion('type', [gitlabSummary.extend({ authorizeUrl }), giteaSummary.extend({ authorizeUrl })])
+  .meta({ id: 'GitProviderSummaryWithAuthorizeUrl' });
+export const providerList = z.object({ items: z.array(providerSummary) }).meta({ id: 'GitProviderList' });
+export const manifestStarted = z
+  .object({
+    providerId: z.uuid(),
+    postUrl: z.string().describe('POST the manifest here from the browser (form field `manifest`, JSON-encoded)'),
+    manifest: z.record(z.string(), z.unknown()),
+    state: z.string(),
+  })
+  .meta({ id: 'GitHubManifestStarted' });
+export const authorizeUrlAnswer = z.object({ authorizeUrl }).meta({ id: 'AuthorizeUrl' });
+export const connectionTested = z.object({ ok: z.literal(true), repositoryCount: z.number().int().nonnegative(), message: z.string() }).meta({ id: 'ConnectionTested' });
+const repository = z
+  .object({
+    id: z.string().describe('The forge’s id, as a string'),
+    fullName: z.string().describe('`owner/name`; GitLab subgroups keep every segment; Bitbucket Data Center `PROJECT/slug`'),
+    owner: z.string(),
+    name: z.string(),
+    defaultBranch: z.string(),
+    private: z.boolean(),
+    htmlUrl: z.string(),
+    cloneUrl: z.string(),
+  })
+  .meta({ id: 'Repository' });
+export const repositoryPage = z.object({ items: z.array(repository), total: z.number().int().nonnegative() }).meta({ id: 'RepositoryPage' });
+const branch = z.object({ name: z.string(), commitSha: z.string(), protected: z.boolean().optional() }).meta({ id: 'Branch' });
+export const branchPage = z.object({ items: z.array(branch), total: z.number().int().nonnegative() }).meta({ id: 'BranchPage' });

@@ -1,11 +1,23 @@
 import { Secret } from '../../../../shared/secret.js';
 import { type UnitOfWork } from '../../../../shared/unit-of-work.js';
+import { type Metrics, NO_METRICS } from '../../../../shared/metrics.js';
 import { type GitProvider, type GitLabSettings, type GiteaSettings } from '../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
 import { ForgeError, type OAuthClient } from '../ports/forge.js';
 
-/** Refresh this long before the forge says the token expires. */
-const EARLY_REFRESH_MS = 2 * 60_000;
+/**
+ * Refresh this long before the forge says the token expires: 10 % of the token's lifetime, at most 2 minutes. A
+ * fixed 2-minute margin refreshed a 60-second token (Gitea's ACCESS_TOKEN_EXPIRATION_TIME can be that short) on every
+ * request (FORGES.md "Short-lived OAuth tokens exist"); GitLab's 2-hour tokens keep the 2 minutes.
+ */
+export const EARLY_REFRESH_MAX_MS = 2 * 60_000;
+export const EARLY_REFRESH_FRACTION = 0.1;
+
+/** The early-refresh margin for a token issued at `issuedAt` (ms) expiring at `expiresAt` (ms); no known issue time → the maximum. */
+export function earlyRefreshMarginMs(expiresAt: number, issuedAt: number | undefined): number {
+  if (issuedAt === undefined || !Number.isFinite(issuedAt) || issuedAt >= expiresAt) return EARLY_REFRESH_MAX_MS;
+  return Math.min(EARLY_REFRESH_MAX_MS, (expiresAt - issuedAt) * EARLY_REFRESH_FRACTION);
+}
 
 /**
  * Access tokens of OAuth providers (GitLab, Gitea/Forgejo). Refresh tokens are single-use: two refreshes
@@ -21,6 +33,7 @@ export class OAuthTokens {
     private readonly providers: GitProviderRepository,
     private readonly oauthFor: (provider: GitProvider) => OAuthClient,
     private readonly now: () => Date = () => new Date(),
+    private readonly metrics: Pick<Metrics, 'oauthRefresh'> = NO_METRICS,
   ) {}
 
   /** A usable access token, refreshed first when it is (about to be) expired. */
@@ -73,16 +86,19 @@ export class OAuthTokens {
           accessToken: Secret.of(tokens.accessToken),
           refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
           expiresAt: tokens.expiresAt,
-        });
+        }, this.now());
         await this.providers.save(provider);
+        this.metrics.oauthRefresh(forge, 'ok');
         return tokens.accessToken;
       } catch (error) {
         if (error instanceof ForgeError && (error.kind === 'invalid_grant' || error.kind === 'unauthorized')) {
+          this.metrics.oauthRefresh(forge, 'revoked');
           provider.requireReauthorization();
           await this.providers.save(provider);
           revoked = new ForgeError(forge, 'invalid_grant', 'The forge revoked the authorisation; authorise the provider again');
           return undefined;
         }
+        this.metrics.oauthRefresh(forge, 'failed');
         throw error;
       }
     });
@@ -91,9 +107,11 @@ export class OAuthTokens {
   }
 
   private expiresSoon(provider: GitProvider): boolean {
-    const expiresAt = (provider.settings as GitLabSettings | GiteaSettings).tokenExpiresAt;
-    if (!expiresAt) return false;
-    const at = Date.parse(expiresAt);
-    return Number.isNaN(at) || at - this.now().getTime() <= EARLY_REFRESH_MS;
+    const settings = provider.settings as GitLabSettings | GiteaSettings;
+    if (!settings.tokenExpiresAt) return false;
+    const at = Date.parse(settings.tokenExpiresAt);
+    if (Number.isNaN(at)) return true;
+    const issued = settings.tokenIssuedAt ? Date.parse(settings.tokenIssuedAt) : undefined;
+    return at - this.now().getTime() <= earlyRefreshMarginMs(at, issued);
   }
 }
