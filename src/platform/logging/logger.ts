@@ -73,6 +73,9 @@ function sanitize(value: unknown, depth: number): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => sanitize(item, depth + 1));
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  // A value that says how it serialises (Secret → "[redacted]") is logged that way.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return sanitize(toJSON.call(value), depth + 1);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) out[key] = sanitize(inner, depth + 1);
   return out;
