@@ -6,6 +6,7 @@ import { type Config } from './config.js';
 import { TOKENS } from './platform/tokens.js';
 import { SecretCipher } from './platform/crypto/secret-cipher.js';
 import { openDatabase } from './platform/database/orm.js';
+import { checkReadiness } from './platform/database/readiness.js';
 import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
 import { KnexReadDatabase } from './platform/database/knex-read-database.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
@@ -14,7 +15,7 @@ import { consolePages } from './platform/http/console-pages.js';
 import { InProcessEventBus } from './platform/events/event-bus.js';
 import { type EventPublisher } from './platform/events/event-publisher.js';
 import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
-import { NatsJetStreamPublisher } from './platform/events/nats-publisher.js';
+import { NatsJetStreamPublisher, natsConnectionSummary } from './platform/events/nats-publisher.js';
 import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
@@ -65,7 +66,11 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const urls = new PublicUrls(config.publicUrl, config.dashboardUrl);
   const bus = new InProcessEventBus();
   const publishers: EventPublisher[] = [bus];
-  if (config.eventBrokerUrl) publishers.push(await NatsJetStreamPublisher.connect({ url: config.eventBrokerUrl, logger }));
+  if (config.eventBrokerUrl) {
+    const nats = await NatsJetStreamPublisher.connect({ url: config.eventBrokerUrl, logger });
+    publishers.push(nats);
+    logger.info(natsConnectionSummary(config.eventBrokerUrl, nats), 'connected to NATS JetStream');
+  }
   const relay = new OutboxRelay(knex, publishers, logger, options.relay);
   const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
   const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
@@ -93,13 +98,25 @@ export async function createApplication(config: Config, options: ApplicationOpti
   container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
   const identity = container.get<IdentityService>(IDENTITY_SERVICE);
+  let lastReadiness = 'ready';
   const http = createHttpApp({
     logger,
     routes: container.getAll<RouteContributor>(TOKENS.Routes),
     authenticate: (apiKey) => identity.authenticate(apiKey),
     sessions: container.get<SessionService>(SESSION_SERVICE),
     pages: consolePages(),
-    ready: async () => orm.isConnected(),
+    ready: async () => {
+      const state = await checkReadiness(knex, cipher);
+      // Probes poll every few seconds: log a change of state, not every answer.
+      const now = state.ready ? 'ready' : state.check;
+      if (now !== lastReadiness) {
+        if (state.ready) logger.info({ readiness: 'ready' }, 'ready');
+        else logger.warn({ readiness: state.check }, `not ready: ${state.operatorDetail}`);
+        lastReadiness = now;
+      }
+      return state;
+    },
+    trustProxy: config.trustProxy,
   });
   if (options.startRelay !== false) {
     relay.start();

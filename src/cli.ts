@@ -45,8 +45,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'migrate':
-      return withDatabase(config, async (orm) => {
-        print({ applied: await runMigrations(orm) });
+      return withDatabase(config, async (orm, cipher) => {
+        print({ applied: await runMigrations(orm, cipher) });
       });
     case 'serve':
     case 'start':
@@ -81,9 +81,9 @@ async function main(argv: string[]): Promise<number> {
     case 'secrets':
       if (sub !== 'rewrap') throw new UsageError('secrets rewrap');
       return withDatabase(config, async (orm, cipher) => {
-        await runMigrations(orm);
+        await runMigrations(orm, cipher, { quietWhenCurrent: true });
         const { rewrapSecrets } = await import('./platform/database/rewrap-secrets.js');
-        print(await rewrapSecrets(orm.em.getKnex(), cipher));
+        print(await rewrapSecrets(orm.em.getKnex(), cipher, say));
       });
     default:
       throw new UsageError(`unknown command "${command}"`);
@@ -114,14 +114,23 @@ async function withDatabase(config: Config, work: (orm: MikroORM, cipher: Secret
   });
 }
 
-async function runMigrations(orm: MikroORM): Promise<string[]> {
-  const { migrate } = await import('./platform/database/orm.js');
-  return migrate(orm);
+/**
+ * Applies pending migrations, printing progress on stderr, then makes sure the master-key check is stored and
+ * matches (a wrong key fails here, in one line). `quietWhenCurrent`: the admin commands migrate too, but only
+ * speak (and pay for the migrator) when something is pending.
+ */
+async function runMigrations(orm: MikroORM, cipher: SecretCipher, options: { quietWhenCurrent?: boolean } = {}): Promise<string[]> {
+  const [{ migrate }, { ensureKeyCheck, pendingMigrations }] = await Promise.all([import('./platform/database/orm.js'), import('./platform/database/readiness.js')]);
+  const knex = orm.em.getKnex();
+  if (options.quietWhenCurrent && (await pendingMigrations(knex)).length === 0) return [];
+  const applied = await migrate(orm, say);
+  await ensureKeyCheck(knex, cipher);
+  return applied;
 }
 
 async function withIdentity(config: Config, work: (identity: IdentityService) => Promise<void>): Promise<number> {
-  return withDatabase(config, async (orm) => {
-    await runMigrations(orm);
+  return withDatabase(config, async (orm, cipher) => {
+    await runMigrations(orm, cipher, { quietWhenCurrent: true });
     const [{ MikroOrmUnitOfWork }, { MikroOrmIdentityRepository }, { IdentityService }, { generateApiKey, hashApiKey }] = await Promise.all([
       import('./platform/database/unit-of-work.js'),
       import('./modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js'),
@@ -134,18 +143,9 @@ async function withIdentity(config: Config, work: (identity: IdentityService) =>
 }
 
 async function serve(config: Config, migrateFirst: boolean): Promise<number> {
-  const runtime = await prepareRuntime(config, say);
+  const runtime = await prepareRuntime(config, say, { server: true });
   try {
-    if (migrateFirst) {
-      const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([import('./platform/crypto/secret-cipher.js'), import('./platform/database/orm.js')]);
-      const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher: new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys), poolMax: 2 });
-      try {
-        const applied = await runMigrations(orm);
-        say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
-      } finally {
-        await orm.close(true);
-      }
-    }
+    await preflight(runtime, migrateFirst);
     const { createApplication } = await import('./app.js');
     const app = await createApplication(runtime.config);
     const server = app.http.listen(runtime.config.port, runtime.config.host);
@@ -157,7 +157,7 @@ async function serve(config: Config, migrateFirst: boolean): Promise<number> {
     const host = runtime.config.host.includes(':') ? `[${runtime.config.host}]` : runtime.config.host;
     app.urls.setDefault(`http://${host}:${port}`);
     app.logger.info({ port, url: `http://${host}:${port}`, publicUrl: app.urls.publicUrl, embeddedDatabase: Boolean(runtime.embedded) }, `forgelink listening on http://${host}:${port}`);
-    say(`listening on http://${host}:${port}`);
+    say(`listening on http://${host}:${port} (pid ${process.pid}: Ctrl-C or \`kill -TERM ${process.pid}\` stops it)`);
 
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string): void => {
@@ -176,6 +176,41 @@ async function serve(config: Config, migrateFirst: boolean): Promise<number> {
     await runtime.stop();
   }
 }
+
+/**
+ * Before serving: (`start`) apply migrations, then require what /readyz requires — the database answers, every
+ * migration is applied, the master key decrypts the stored key check (written here if absent). Anything else
+ * stops start-up with one line that says what to run, instead of a server whose every call fails.
+ */
+async function preflight(runtime: Runtime, migrateFirst: boolean): Promise<void> {
+  const [{ SecretCipher: Cipher }, { openDatabase }, { ensureReady, NotReadyError, databaseProblem }] = await Promise.all([
+    import('./platform/crypto/secret-cipher.js'),
+    import('./platform/database/orm.js'),
+    import('./platform/database/readiness.js'),
+  ]);
+  const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
+  let orm: MikroORM | undefined;
+  try {
+    orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
+    if (migrateFirst) await runMigrations(orm, cipher);
+    await ensureReady(orm.em.getKnex(), cipher);
+  } catch (error) {
+    if (error instanceof NotReadyError) throw new StartupError(error.message);
+    if (isConnectionFailure(error)) throw new StartupError(databaseProblem(error).operatorDetail);
+    throw error;
+  } finally {
+    await orm?.close(true);
+  }
+}
+
+/** A start-up refusal: printed as the one line it is, no stack. */
+class StartupError extends Error {}
+
+/** Socket errors, and PostgreSQL's connection (08), authentication (28), unknown-database and starting-up states. */
+const isConnectionFailure = (error: unknown): boolean => {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|08\w{3}|28\w{3}|3D000|57P0[1-3])$/.test(code) || /timeout acquiring a connection|Connection terminated/i.test(error instanceof Error ? error.message : '');
+};
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

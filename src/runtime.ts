@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Config } from './config.js';
 import { generateMasterKey } from './platform/crypto/secret-cipher.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/database/embedded-postgres.js';
+import { acquireServerLock, serverLockHolder, type ServerLock } from './platform/database/server-lock.js';
 
 export interface Runtime {
   readonly config: Config & { databaseUrl: string; masterKey: string };
@@ -14,7 +15,7 @@ export interface Runtime {
  * Fills in what the zero-setup default provides: with no DATABASE_URL, an embedded PostgreSQL under
  * FORGELINK_DATA_DIR and a master key generated into <dataDir>/master.key on first start.
  */
-export async function prepareRuntime(config: Config, say: (message: string) => void): Promise<Runtime> {
+export async function prepareRuntime(config: Config, say: (message: string) => void, options: { server?: boolean } = {}): Promise<Runtime> {
   if (config.databaseUrl && config.masterKey) {
     return { config: { ...config, databaseUrl: config.databaseUrl, masterKey: config.masterKey }, stop: async () => undefined };
   }
@@ -30,11 +31,24 @@ export async function prepareRuntime(config: Config, say: (message: string) => v
     masterKey = readFileSync(keyFile, 'utf8').trim();
   }
   let embedded: EmbeddedDatabase | undefined;
+  let lock: ServerLock | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
+    // A server owns the folder's cluster (see server-lock.ts); a second server refuses, in one line, before touching it.
+    if (options.server) lock = acquireServerLock(dataDir);
     say('no DATABASE_URL: starting the embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dataDir, log: say });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir, log: say });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     databaseUrl = embedded.url;
   }
-  return { config: { ...config, databaseUrl, masterKey }, embedded, stop: async () => embedded?.stop() };
+  const stop = async (): Promise<void> => {
+    // A short command that started the cluster leaves it to a server that adopted it meanwhile.
+    if (embedded && (options.server || !serverLockHolder(dataDir))) await embedded.stop();
+    lock?.release();
+  };
+  return { config: { ...config, databaseUrl, masterKey }, embedded, stop };
 }

@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/platform/database/embedded-postgres.js';
 import { SecretCipher } from '../../src/platform/crypto/secret-cipher.js';
 import { migrate, openDatabase } from '../../src/platform/database/orm.js';
+import { ensureKeyCheck } from '../../src/platform/database/readiness.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,8 +38,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await client.end();
   const databaseUrl = withDatabase(serverUrl, name);
   const masterKey = randomBytes(32).toString('base64');
-  const orm = await openDatabase({ databaseUrl, cipher: new SecretCipher(masterKey), poolMax: 2 });
+  const cipher = new SecretCipher(masterKey);
+  const orm = await openDatabase({ databaseUrl, cipher, poolMax: 2 });
   await migrate(orm);
+  // As `forgelink migrate` does: store the master-key check, so /readyz is 200.
+  await ensureKeyCheck(orm.em.getKnex(), cipher);
   await orm.close(true);
 
   dropDatabase = async () => {

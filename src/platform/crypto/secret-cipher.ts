@@ -28,6 +28,11 @@ export class SecretCipher {
     return this.current.id;
   }
 
+  /** Ids of every key this cipher can decrypt with: the current one first, then FORGELINK_MASTER_KEYS_OLD. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
   encrypt(plaintext: string, associatedData = ''): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);

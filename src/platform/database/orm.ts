@@ -53,8 +53,31 @@ export async function openDatabase(input: DatabaseInput): Promise<MikroORM> {
   return MikroORM.init(ormConfig(input));
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+/**
+ * Applies every pending migration (in one transaction); returns the names applied. `progress` hears one line
+ * per step (the CLI prints them on stderr).
+ */
+export async function migrate(orm: MikroORM, progress?: (message: string) => void): Promise<string[]> {
+  const migrator = orm.getMigrator() as Migrator;
+  if (!progress) return (await migrator.up()).map((m) => m.name);
+  const pending = await migrator.getPendingMigrations();
+  if (pending.length === 0) {
+    progress('database schema is up to date');
+    return [];
+  }
+  progress(`applying ${pending.length} migration${pending.length === 1 ? '' : 's'} in one transaction`);
+  // One migration at a time inside one transaction, so each step can be reported (umzug's events are lost when
+  // MikroORM rebuilds its umzug on a second ensureDatabase) while keeping all-or-nothing.
+  const applied = await orm.em.getConnection().transactional(async (trx) => {
+    const names: string[] = [];
+    for (const migration of pending) {
+      const started = Date.now();
+      progress(`  ${migration.name} …`);
+      names.push(...(await migrator.up({ migrations: [migration.name], transaction: trx })).map((m) => m.name));
+      progress(`  ${migration.name} done (${Date.now() - started} ms)`);
+    }
+    return names;
+  });
+  progress(`applied ${applied.length} migration${applied.length === 1 ? '' : 's'}`);
+  return applied;
 }

@@ -84,6 +84,16 @@ export function parseBrokerUrl(url: string): BrokerAddress {
   return { server: `${parsed.hostname}:${parsed.port || '4222'}`, tls: parsed.protocol === 'tls:', auth };
 }
 
+/**
+ * What start-up logs about the broker connection: where, whether TLS, which kind of credentials — never the
+ * credentials (a `nats://user:pass@host` URL logs as `nats://host:4222` with `auth: "user+password"`).
+ */
+export function natsConnectionSummary(url: string, publisher: Pick<NatsJetStreamPublisher, 'stream' | 'subjectPrefix'>): Record<string, string> {
+  const address = parseBrokerUrl(url);
+  const auth = address.auth.token !== undefined ? 'token' : address.auth.user !== undefined ? 'user+password' : 'none';
+  return { broker: `${address.tls ? 'tls' : 'nats'}://${address.server}`, tls: address.tls ? 'on' : 'off', auth, stream: publisher.stream, subjects: `${publisher.subjectPrefix}.>` };
+}
+
 function natsCode(err: unknown): string {
   if (err instanceof NatsError) {
     return err.api_error ? `${err.api_error.description} (${err.api_error.err_code ?? err.api_error.code})` : err.code;

@@ -1,6 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { type Logger } from '../logging/logger.js';
+import { type TrustProxy } from '../../config.js';
+import { type Readiness } from '../database/readiness.js';
 import { FailureError } from '../../shared/failure.js';
 import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 import { type Actor } from '../../modules/identity/domain/actor.js';
@@ -20,7 +22,10 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly routes: readonly RouteContributor[];
   readonly authenticate: (apiKey: string) => Promise<Actor | null>;
-  readonly ready: () => Promise<boolean>;
+  /** The contract's readiness: database, migrations, master key (platform/database/readiness.ts). */
+  readonly ready: () => Promise<Readiness>;
+  /** express `trust proxy` (TRUST_PROXY); default false: the logged client IP is the socket's peer. */
+  readonly trustProxy?: TrustProxy;
   /** Console sessions: a session cookie authenticates the same routes as an API key (CSRF-checked when it changes state). */
   readonly sessions?: { resolve(sessionId: string): Promise<{ actor: Actor; csrfToken: string } | null> };
   /** Pages served outside /v1 (the console at `/`). */
@@ -32,7 +37,9 @@ export const API_BODY_LIMIT = '1mb';
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // X-Forwarded-For is believed only from the proxies TRUST_PROXY names; anyone can send the header.
+  const trust = deps.trustProxy ?? false;
+  app.set('trust proxy', Array.isArray(trust) ? [...(trust as readonly string[])] : trust);
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -42,7 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
     });
     next();
   });
@@ -54,12 +61,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.json(forgelinkVersion());
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await deps.ready().catch(() => false);
-    if (ok) res.json({ status: 'ready' });
-    else {
-      res.setHeader('Retry-After', '5');
-      res.status(503).json({ status: 'unavailable', detail: 'database unreachable' });
+    const state = await deps.ready().catch((): Readiness => ({ ready: false, check: 'database', detail: 'the readiness check failed', operatorDetail: 'the readiness check failed' }));
+    if (state.ready) {
+      res.json({ status: 'ready' });
+      return;
     }
+    // The problem names the failing check (`database`, `migrations` or `masterKey`) and says what to do.
+    res.setHeader('Retry-After', '5');
+    res
+      .status(503)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'https://forgelink.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: state.detail, code: 'UNAVAILABLE', check: state.check }));
   });
 
   // Public routes first: webhooks need the raw bytes, before any JSON parser touches them.

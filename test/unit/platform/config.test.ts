@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       eventBrokerUrl: undefined,
       retentionDays: 90,
       logLevel: 'info',
+      trustProxy: false,
     });
   });
 
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       EVENT_BROKER_URL: 'nats://127.0.0.1:4222',
       FORGELINK_RETENTION_DAYS: '30',
       LOG_LEVEL: 'debug',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
     expect(config).toEqual({
       port: 8080,
@@ -67,6 +69,7 @@ describe('loadConfig', () => {
       eventBrokerUrl: 'nats://127.0.0.1:4222',
       retentionDays: 30,
       logLevel: 'debug',
+      trustProxy: ['loopback', '10.0.0.0/8'],
     });
   });
 
@@ -83,12 +86,51 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['FORGELINK_RETENTION_DAYS', '-1'],
     ['FORGELINK_RETENTION_DAYS', 'forever'],
+    ['FORGE_URL_ALLOWLIST', 'http://127.0.0.1'],
+    ['FORGE_URL_ALLOWLIST', 'gitea.internal, https://gitlab.corp:8443/'],
+    ['FORGE_URL_ALLOWLIST', 'gitea.internal/path'],
+    ['FORGE_URL_ALLOWLIST', 'user@gitea.internal'],
+    ['FORGE_URL_ALLOWLIST', 'gitea.internal:0'],
+    ['FORGE_URL_ALLOWLIST', 'gitea.internal:99999'],
+    ['FORGE_URL_ALLOWLIST', '[gitea.internal]:80'],
+    ['FORGE_URL_ALLOWLIST', '*.corp'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'loopback, proxy.internal'],
+    ['TRUST_PROXY', '-1'],
+    ['TRUST_PROXY', ','],
   ])('a wrong %s names the variable', (name, value) => {
     const env: NodeJS.ProcessEnv = { [name]: value };
     if (name === 'DATABASE_URL') env.FORGELINK_MASTER_KEY = generateMasterKey();
     const problems = problemsOf(env);
     expect(problems.some((p) => p.startsWith(`${name}`))).toBe(true);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('an allowlist entry with a scheme is refused, naming the variable and the host to write instead', () => {
+    expect(problemsOf({ FORGE_URL_ALLOWLIST: 'http://127.0.0.1' })).toEqual([
+      'FORGE_URL_ALLOWLIST: "http://127.0.0.1" is not a host or host:port (write the host without the scheme: 127.0.0.1)',
+    ]);
+    expect(problemsOf({ FORGE_URL_ALLOWLIST: 'ok.example, https://gitlab.corp:8443/x' })).toEqual([
+      'FORGE_URL_ALLOWLIST: "https://gitlab.corp:8443/x" is not a host or host:port (write the host without the scheme: gitlab.corp:8443)',
+    ]);
+  });
+
+  it('accepts every allowlist form the URL guard matches: host, host:port, IPv4, bare and bracketed IPv6', () => {
+    const entries = ['gitea.internal', 'gitlab.corp:8443', '127.0.0.1', '127.0.0.1:3000', 'fd00::1', '[fd00::1]', '[fd00::1]:3000', 'localhost', 'my_host.lan.'];
+    expect(loadConfig({ FORGE_URL_ALLOWLIST: entries.join(',') }).forgeUrlAllowlist).toEqual(entries);
+  });
+
+  it.each([
+    ['1', 1],
+    ['0', 0],
+    ['true', true],
+    ['false', false],
+    ['loopback', ['loopback']],
+    ['loopback,linklocal,uniquelocal', ['loopback', 'linklocal', 'uniquelocal']],
+    ['10.0.0.1, 172.16.0.0/12, fd00::/8, ::1', ['10.0.0.1', '172.16.0.0/12', 'fd00::/8', '::1']],
+  ])('TRUST_PROXY=%s is express trust proxy %j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
   it('lists every wrong variable at once', () => {
