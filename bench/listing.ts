@@ -1,6 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { type ForgeApi, type ForgeKind } from '../src/modules/git-providers/application/ports/forge.js';
-import { ConditionalCache, ForgeHttp, parseLinkHeader } from '../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY, parseLinkHeader } from '../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { createGitHubApi, gitHubApiBase, type GitHubDeps } from '../src/modules/git-providers/infrastructure/forges/github/index.js';
 import { gitHubOctokit } from '../src/modules/git-providers/infrastructure/forges/github/github-transport.js';
@@ -182,17 +182,17 @@ export async function benchListing(options: ListingOptions): Promise<void> {
         case: subject.label,
         measured: `${ms(a)}, ${count(median(adapter.map((r) => r.requests)))} req`,
         baseline: `${ms(s)}, ${count(median(sequential.map((r) => r.requests)))} req`,
-        ratio: timeRatio(a, s),
+        ratio: `${timeRatio(a, s)}; goal ≥ 6× faster: ${s / a >= 6 ? 'met' : 'NOT met'}`,
       });
     } finally {
       await subject.stop();
     }
   }
   printTable(
-    `1. Repository listing: ${count(options.repositories)} repositories, ${options.latencyMs} ms per request (median of ${options.repetitions} runs)`,
+    `P2. Repository listing: ${count(options.repositories)} repositories, ${options.latencyMs} ms per request (median of ${options.repetitions} runs)`,
     rows,
     { case: 'forge', measured: 'adapter (concurrent pages)', baseline: 'sequential page=1..N', ratio: 'ratio (time)' },
-    ['wall time and requests per listing; the adapters fetch the pages after the first with at most 4 in flight'],
+    [`wall time and requests per listing; the adapters fetch the pages after the first with at most ${PAGE_CONCURRENCY} in flight`],
   );
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchConditional, benchListing, type ListingOptions } from './listing.js';
 import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
+import { benchIngest } from './ingest.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
 import { interruption, onInterrupt } from './support/interrupt.js';
 import { ms, now } from './support/report.js';
@@ -11,10 +12,10 @@ import { ms, now } from './support/report.js';
  * `npm run bench [-- listing conditional webhooks outbox]`: every benchmark prints the measured figure, a baseline
  * measured in the same run and their ratio. Everything talks to 127.0.0.1 only.
  */
-const ALL = ['listing', 'conditional', 'webhooks', 'outbox'] as const;
+const ALL = ['listing', 'conditional', 'ingest', 'webhooks', 'outbox'] as const;
 type BenchName = (typeof ALL)[number];
 
-const listing: ListingOptions = { repositories: 5_000, latencyMs: 20, repetitions: 3 };
+const listing: ListingOptions = { repositories: 5_000, latencyMs: 50, repetitions: 3 };
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => a !== '--');
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   if (selected.has('listing')) await benchListing(listing);
   if (selected.has('conditional')) await benchConditional(listing);
 
-  if (selected.has('webhooks') || selected.has('outbox')) {
+  if (selected.has('ingest') || selected.has('webhooks') || selected.has('outbox')) {
     let server: BenchServer | undefined;
     const restore = onInterrupt(() => {
       console.error('\ninterrupted: dropping the bench databases');
@@ -39,7 +40,10 @@ async function main(): Promise<void> {
       const setup = now();
       server = await startBenchServer();
       console.log(`\ndatabases: fresh migrated databases on the ${server.where} (server ready in ${ms(now() - setup)}), dropped at the end`);
-      if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 10, manySources: 10_000, deliveries: 300, warmup: 50 });
+      if (selected.has('ingest')) {
+        await benchIngest(server, { connections: 32, seconds: 10, warmupSeconds: 3, memorySeconds: Number(process.env.BENCH_MEMORY_SECONDS ?? 60), cpuProfileDir: process.env.BENCH_CPU_PROF });
+      }
+      if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 1_000, manySources: 1_000_000, deliveries: 300, warmup: 50 });
       if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
     } finally {
       await server?.stop();

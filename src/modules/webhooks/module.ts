@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../platform/tokens.js';
+import { PreparedStatements } from '../../platform/database/prepared-statements.js';
 import { GIT_PROVIDER_REPOSITORY } from '../git-providers/domain/git-provider-repository.js';
 import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connector.js';
 import { WEBHOOK_REGISTRAR } from '../service-sources/application/ports/source-forge.js';
@@ -34,7 +35,7 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
   bind(WEBHOOK_REGISTRAR).toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS)).inSingletonScope();
   bind(TOKENS.Routes)
     .toDynamicValue((ctx) => {
-      const store = new SqlDeliveryStore(ctx.get(TOKENS.ReadDatabase), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
+      const store = new SqlDeliveryStore(new PreparedStatements(ctx.get(TOKENS.Knex)), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
       const files = new ForgeChangedFiles(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger));
       return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS)), ctx.get(TOKENS.Logger));
     })

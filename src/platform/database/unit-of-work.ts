@@ -38,8 +38,13 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     } catch (error) {
       throw translate(error);
     }
-    for (const listener of this.commitListeners) listener();
+    this.committed();
     return result;
+  }
+
+  /** Tells the commit listeners (the outbox relay) that events were committed outside run(): a single-statement write. */
+  committed(): void {
+    for (const listener of this.commitListeners) listener();
   }
 
   async read<T>(work: () => Promise<T>): Promise<T> {

@@ -8,7 +8,11 @@ const SECRET_KEYS = [
   'secret', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'apiToken', 'appPassword', 'password', 'token', 'apiKey', 'state',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Without a destination: stdout through a buffer written every 4 KiB or 250 ms (one write per ~20 request lines
+ * instead of one each, the hot path's largest syscall after the database's); pino flushes it synchronously at exit.
+ */
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 })): Logger {
   const paths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `req.headers.${key}`]);
   return pino(
     {

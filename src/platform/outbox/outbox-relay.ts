@@ -124,34 +124,45 @@ export class OutboxRelay {
       let claimed = 0;
       let published = 0;
       const blocked = new Set<string>();
-      // Only an aggregate's oldest unpublished row is claimable; once this transaction published it, the next one
-      // is claimable here (and still not by other relays, which see it unpublished until commit), so claim again.
+      // An aggregate's rows are claimed through its oldest unpublished row (its head): a relay that locks the head owns
+      // the aggregate, because no other relay can claim a later row while an earlier one is unpublished. So one claim
+      // takes the heads (FOR UPDATE SKIP LOCKED) and, in the same statement, the rows that follow them in order: a
+      // service receiving many deliveries is published in runs, not one round trip per event. Once this transaction
+      // marks rows published, what follows them is claimable here (other relays still see them unpublished until
+      // commit), so claim again.
       while (claimed < this.batchSize && Date.now() < deadline) {
+        const limit = this.batchSize - claimed;
         const { rows } = (await trx.raw(
-          `select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts
+          `with heads as (
+             select o.aggregate_id
+               from outbox o
+              where o.published_at is null
+                and o.next_attempt_at <= now()
+                and not exists (
+                  select 1 from outbox p
+                   where p.aggregate_id = o.aggregate_id and p.published_at is null
+                     and (p.txid, p.position) < (o.txid, o.position))
+              order by o.txid, o.position
+              limit ?
+              for update of o skip locked)
+           select o.position, o.id, o.type, o.organization_id, o.aggregate_id, o.occurred_at, o.data, o.attempts, o.next_attempt_at <= now() as due
              from outbox o
-            where o.published_at is null
-              and o.next_attempt_at <= now()
-              and not exists (
-                select 1 from outbox p
-                 where p.aggregate_id = o.aggregate_id and p.published_at is null
-                   and (p.txid, p.position) < (o.txid, o.position))
+            where o.published_at is null and o.aggregate_id in (select aggregate_id from heads)
             order by o.txid, o.position
-            limit ?
-            for update of o skip locked`,
-          [this.batchSize - claimed],
-        )) as { rows: OutboxRow[] };
+            limit ?`,
+          [limit, limit],
+        )) as { rows: (OutboxRow & { due: boolean })[] };
         if (rows.length === 0) break;
         claimed += rows.length;
-        const publishedBefore = published;
+        const done: string[] = [];
         for (const row of rows) {
           if (Date.now() >= deadline) break;
+          if (!row.due) blocked.add(row.aggregate_id); // waiting for its retry: what follows it waits too
           if (blocked.has(row.aggregate_id)) continue;
           const envelope = toEnvelope(row);
           try {
             for (const publisher of this.publishers) await publisher.publish(envelope);
-            await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = ?', [row.position]);
-            published++;
+            done.push(row.position);
           } catch (error) {
             blocked.add(row.aggregate_id);
             const attempts = row.attempts + 1;
@@ -166,7 +177,13 @@ export class OutboxRelay {
             this.logger.warn({ eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message }, 'publishing an event failed; will retry');
           }
         }
-        if (published === publishedBefore) break;
+        // One statement marks the round's published rows, before the next claim: that claim must see them published
+        // to release their successors, and must not claim them again (this transaction holds their locks).
+        if (done.length > 0) {
+          await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = any(?::bigint[])', [done]);
+          published += done.length;
+        }
+        if (done.length === 0) break;
       }
       return { claimed, published };
     });

@@ -208,6 +208,23 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     expect(res.body).toMatchObject({ deployments: 0, reason: 'no_matching_source' });
   });
 
+  it('another instance that verified with the old secret (and keeps secrets in memory) refuses it as soon as the change commits', async () => {
+    const other = await startTestApp({ bitbucketApiUrl: bitbucket.apiUrl });
+    try {
+      const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'] }]);
+      const body = forges.github.body;
+      expect((await deliver(other, gh.providerId, body, signGitHub(body, gh.webhookSecret))).status).toBe(200);
+      const rotated = 'rotated-on-the-first-instance-0123456789';
+      expect((await t.api.patch(`/v1/git-providers/${gh.providerId}/github`).set(auth).send({ webhookSecret: rotated })).status).toBe(200);
+      const delivery = newDeliveryId();
+      expectSignatureProblem(await deliver(other, gh.providerId, body, signGitHub(body, gh.webhookSecret, { delivery })));
+      await expectNothingStored(gh.providerId, delivery);
+      expect((await deliver(other, gh.providerId, body, signGitHub(body, rotated))).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('Gitea: the HMAC is over the raw bytes (Go-escaped JSON verifies; re-serialising would not)', async () => {
     const f = forges.gitea;
     const payload = fixtureJson('gitea', 'push-event.json');

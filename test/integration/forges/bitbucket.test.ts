@@ -5,7 +5,7 @@ import {
   createBitbucketApi,
   type BitbucketAuth,
 } from '../../../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
-import { ConditionalCache, ForgeHttp } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
@@ -72,9 +72,9 @@ describe('Bitbucket Cloud: listing repositories', () => {
     expect(fake.requests.every((r) => r.path === `/repositories/${workspace}`)).toBe(true);
     expect(fake.requests[0]?.query).toEqual(['role', 'pagelen']);
     if (count > 1_000) {
-      // size is known after page 1, so the rest is fetched side by side, never more than 4 at once
+      // size is known after page 1, so the rest is fetched side by side, never more than PAGE_CONCURRENCY at once
       expect(fake.maxConcurrent).toBeGreaterThan(1);
-      expect(fake.maxConcurrent).toBeLessThanOrEqual(4);
+      expect(fake.maxConcurrent).toBeLessThanOrEqual(PAGE_CONCURRENCY);
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { ForgeError, type ForgeApi, type ForgeHooks } from '../../../src/modules/git-providers/application/ports/forge.js';
-import { ConditionalCache, ForgeHttp } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { createGiteaApi } from '../../../src/modules/git-providers/infrastructure/forges/gitea/index.js';
 import { FakeGitea, type FakeGiteaOptions, type GiteaFlavor } from '../../fakes/gitea-server.js';
@@ -69,7 +69,7 @@ describe.each(['gitea', 'forgejo'] as const)('Gitea adapter against a %s server'
       expect(pages).toHaveLength(Math.max(1, Math.ceil(count / 50)));
       if (count === 5_000) {
         expect(fake.maxConcurrent).toBeGreaterThan(1);
-        expect(fake.maxConcurrent).toBeLessThanOrEqual(4);
+        expect(fake.maxConcurrent).toBeLessThanOrEqual(PAGE_CONCURRENCY);
       }
       recorded.push(...fake.apiRequests());
     });

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import {
   buildAppManifest,
@@ -10,7 +10,7 @@ import {
   installUrl,
   manifestPostUrl,
 } from '../../../src/modules/git-providers/infrastructure/forges/github/index.js';
-import { ConditionalCache } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { FakeGitHub, type FakeGitHubApp } from '../../fakes/github-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
@@ -105,7 +105,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(pages).toHaveLength(50);
       expect(pages.every((r) => r.path === '/installation/repositories' && r.status === 200)).toBe(true);
       expect(fake.maxInFlight).toBeGreaterThan(1);
-      expect(fake.maxInFlight).toBeLessThanOrEqual(4);
+      expect(fake.maxInFlight).toBeLessThanOrEqual(PAGE_CONCURRENCY);
     });
 
     it('follows a page cap lower than 100 (GitHub Enterprise Server setting)', async () => {
@@ -330,14 +330,23 @@ describe('GitHub App adapter against a fake GitHub', () => {
     it('an answer slower than the timeout is unavailable', async () => {
       const { installationId } = installation(1);
       const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
+      const logged = fake.requests.length;
       fake.latencyMs = 300;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
+        const before = fake.requests.length;
         const error = await rejection(api.listRepositories());
         expect(error.kind).toBe('unavailable');
         expect(error.message).toContain('timeout');
+        // The fake logs the abandoned request when its delayed answer goes out: wait for that, or it lands in the
+        // request count of whichever test runs next.
+        const deadline = Date.now() + 2_000;
+        while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       } finally {
         fake.latencyMs = 0;
+        // The fake logs the abandoned request once its latency has passed: wait for it, so it does not land in a
+        // later test's request count.
+        await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThan(logged), { timeout: 10_000, interval: 20 });
       }
     });
 

@@ -246,6 +246,31 @@ describe('OutboxRelay', () => {
     expect(pending[0]?.n).toBe('0');
   });
 
+  it('claims each aggregate with the events that follow its oldest one, and marks them published in one statement', async () => {
+    const histories = [];
+    for (let i = 0; i < 6; i++) histories.push(await providerWithHistory(2));
+    const ours = new Set(histories.map((h) => h.provider.id));
+    const statements: string[] = [];
+    const listener = (query: { sql: string }): void => void statements.push(query.sql);
+    knex.on('query', listener);
+    const publisher = new RecordingPublisher();
+    try {
+      // One claim locks the six aggregates' oldest rows and takes their second events with them, in order.
+      await new OutboxRelay(knex, [publisher], quietLogger(), { batchSize: 100 }).runBatch();
+    } finally {
+      knex.off('query', listener);
+    }
+    const mine = publisher.published.filter((e) => ours.has(e.aggregateId));
+    expect(mine).toHaveLength(12);
+    const marks = statements.filter((s) => /^update outbox set published_at/.test(s));
+    const claims = statements.filter((s) => /^with heads/.test(s.trim()));
+    // One claim and one mark for all twelve; the second claim finds nothing and ends the batch.
+    expect(claims).toHaveLength(2);
+    expect(marks).toHaveLength(1);
+    for (const { provider, types } of histories) expect(mine.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
+    for (const { provider } of histories) expect((await stateOf(provider.id)).every((r) => r.published_at !== null && r.attempts === 1)).toBe(true);
+  });
+
   it('start() publishes in the background and kick() publishes a fresh commit without waiting for the poll', async () => {
     const publisher = new RecordingPublisher();
     const relay = new OutboxRelay(knex, [publisher], quietLogger(), { pollIntervalMs: 60_000 });

@@ -120,6 +120,23 @@ describe('mapLimit', () => {
     })).rejects.toThrow('boom');
   });
 
+  it('starts no new call after a failure: a rate-limited listing stops asking for pages', async () => {
+    const started: number[] = [];
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    await expect(
+      mapLimit(items, 4, async (x) => {
+        started.push(x);
+        await new Promise((r) => setTimeout(r, 1));
+        if (x === 5) throw new Error('rate limited');
+        return x;
+      }),
+    ).rejects.toThrow('rate limited');
+    await new Promise((r) => setTimeout(r, 30));
+    // Item 5 was started with at most 3 others in flight; none of the later ones may start after it failed.
+    expect(Math.max(...started)).toBeLessThanOrEqual(5 + 3);
+    expect(started.length).toBeLessThan(items.length);
+  });
+
   it('throws on a limit below 1 rather than silently answering holes', async () => {
     await expect(mapLimit([1, 2, 3], 0, async (x) => x + 1)).rejects.toThrow(RangeError);
     await expect(mapLimit([1, 2], Number.NaN, async (x) => x)).rejects.toThrow(RangeError);

@@ -26,6 +26,26 @@ export interface WebhookProvider {
   readonly id: string;
   readonly type: 'github' | 'gitlab' | 'bitbucket' | 'gitea';
   readonly organizationId: string;
+  /**
+   * Opaque; changes whenever the secrets a delivery may be signed with change (a new webhook secret, a hook
+   * registered, released or renamed, a re-encryption). Read with the provider, so a cache of secrets keyed by it is
+   * never stale.
+   */
+  readonly secretsVersion: string;
+}
+
+/** One push to screen: its repository (by forge id, else name) and ref. */
+export interface PushTarget {
+  readonly repository: RepositoryRef;
+  readonly ref: { readonly type: 'branch' | 'tag'; readonly name: string };
+}
+
+/** What one round trip tells about a verified delivery before matching. */
+export interface DeliveryScreen {
+  /** The provider + delivery id was already recorded (a redelivery or a racing copy). */
+  readonly alreadyReceived: boolean;
+  /** For each push asked about, in order: its index-backed candidate sources. */
+  readonly candidates: readonly (readonly MatchableSource[])[];
 }
 
 /** Persistence the webhook pipeline needs. */
@@ -36,12 +56,12 @@ export interface DeliveryStore {
    * installation), or each registered hook's secret, bound to the repository it was registered on.
    */
   secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
-  alreadyReceived(providerId: string, deliveryId: string): Promise<boolean>;
   /**
-   * Index-backed: connected sources of provider + repository that a branch (or any tag) push could match.
-   * The repository is matched by its forge id; sources stored before ids were recorded match by name (case-insensitive).
+   * In one round trip: whether the delivery id was already recorded, and for each push the connected sources of
+   * provider + repository that a branch (or any tag) push could match (index-backed). The repository is matched by
+   * its forge id; sources stored before ids were recorded match by name (case-insensitive).
    */
-  candidates(providerId: string, repository: RepositoryRef, ref: { type: 'branch' | 'tag'; name: string }): Promise<MatchableSource[]>;
+  screen(providerId: string, deliveryId: string, pushes: readonly PushTarget[]): Promise<DeliveryScreen>;
   /**
    * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
    * no events) when the same provider + delivery id was recorded first — also by a concurrent instance.

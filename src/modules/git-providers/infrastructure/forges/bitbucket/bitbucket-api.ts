@@ -8,7 +8,7 @@ import {
   type ForgeRepository,
   type RegisteredHook,
 } from '../../../application/ports/forge.js';
-import { mapLimit, type ForgeHttp } from '../shared/forge-http.js';
+import { mapLimit, type ForgeHttp, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import {
   bitbucketBranch,
   bitbucketDiffstat,
@@ -37,7 +37,6 @@ export interface BitbucketConnection {
 }
 
 const PAGE_LEN = 100;
-const PAGE_CONCURRENCY = 4;
 const HOOK_DESCRIPTION = 'forgelink';
 const HOOK_SECRET_MAX = 128;
 

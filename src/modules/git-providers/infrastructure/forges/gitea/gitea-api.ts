@@ -8,7 +8,7 @@ import {
   type ForgeRepository,
   type RegisteredHook,
 } from '../../../application/ports/forge.js';
-import { type ForgeHttp, type ForgeResponse, mapLimit, parseLinkHeader } from '../shared/forge-http.js';
+import { type ForgeHttp, type ForgeResponse, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { trimSlash } from './gitea-oauth.js';
 import {
   type GiteaBranch,
@@ -33,7 +33,6 @@ export interface GiteaConnection {
 const FALLBACK_PAGE_SIZE = 50;
 const PAGE_CAP_TTL_MS = 10 * 60_000;
 const PAGE_CAP_MAX_HOSTS = 500;
-const PAGE_CONCURRENCY = 4;
 const MAX_PAGES = 10_000;
 const HOOK_EVENTS = ['push', 'create'];
 const ZERO_SHA = /^0+$/;

@@ -3,7 +3,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { z, type ZodType } from 'zod';
 import { type ChangedFiles, type ForgeApi, type ForgeBranch, ForgeError, type ForgeRepository } from '../../../application/ports/forge.js';
-import { mapLimit, parseLinkHeader } from '../shared/forge-http.js';
+import { mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError } from './github-transport.js';
 
 export interface GitHubConnection {
@@ -15,7 +15,6 @@ export interface GitHubConnection {
 }
 
 const PER_PAGE = 100;
-const PAGE_CONCURRENCY = 4;
 /** GitHub's compare API lists at most 300 files. */
 const COMPARE_FILE_CAP = 300;
 /** Installation tokens live 1 h; take a new one when less than this is left. */

@@ -8,7 +8,7 @@ import {
   type ForgeRepository,
   type RegisteredHook,
 } from '../../../application/ports/forge.js';
-import { type ForgeHttp, mapLimit, parseLinkHeader } from '../shared/forge-http.js';
+import { type ForgeHttp, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { gitlabBaseUrl, projectId } from './gitlab-urls.js';
 
 export interface GitLabConnection {
@@ -22,7 +22,6 @@ export interface GitLabConnection {
 }
 
 const PER_PAGE = 100;
-const PAGE_CONCURRENCY = 4;
 const MAX_PAGES = 10_000;
 // GitLab caps compare diffs at the instance's diff_max_files (default 1,000, never below 500) and does not say so.
 const COMPARE_FILES_CAP = 500;

@@ -17,8 +17,8 @@ export type WebhookAnswer =
   | { readonly duplicate: false; readonly deliveryId: string; readonly deployments: number; readonly reason: string | null };
 
 /**
- * verify (raw bytes, before anything is parsed) → dedupe by delivery id → match sources (index-backed) →
- * one transaction: the delivery record and a deployment.requested per matched source.
+ * verify (raw bytes, before anything is parsed) → dedupe by delivery id and read the candidate sources (one round
+ * trip, index-backed) → match → one transaction: the delivery record and a deployment.requested per matched source.
  */
 export class ReceiveWebhookHandler {
   constructor(
@@ -63,22 +63,30 @@ export class ReceiveWebhookHandler {
     if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => !sameRepository(bound, refOf(push)))) return err(invalidSignature);
     if (bound && parsed.kind === 'push') for (const push of parsed.pushes) if (isStale(bound, push)) follow(delivery, push);
 
-    if (await this.store.alreadyReceived(provider.id, deliveryId)) {
+    // Pushes that their own payload rules out (deletions, skip markers) need no candidates.
+    const pushes = parsed.kind === 'push' ? parsed.pushes : [];
+    const ignored = pushes.map((push) => pushIgnoreReason(push));
+    const screened = await this.store.screen(provider.id, deliveryId, pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref })));
+    if (screened.alreadyReceived) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
     }
     if (parsed.kind === 'ignored') delivery.ignore(parsed.reason);
     else if (parsed.kind === 'installation') delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
-    else for (const push of parsed.pushes) await this.match(provider.id, push, delivery);
+    else {
+      let asked = 0;
+      for (const [i, push] of pushes.entries()) {
+        const reason = ignored[i];
+        if (reason) delivery.ignore(reason);
+        else await this.match(provider.id, push, screened.candidates[asked++] ?? [], delivery);
+      }
+    }
 
     if (!(await this.store.record(delivery))) return ok({ duplicate: true, deliveryId, deployments: 0 });
     return ok({ duplicate: false, deliveryId, deployments: delivery.deployments, reason: delivery.reason });
   }
 
-  private async match(providerId: string, push: NormalizedPush, delivery: WebhookDelivery): Promise<void> {
-    const ignored = pushIgnoreReason(push);
-    if (ignored) return delivery.ignore(ignored);
-    const sources = await this.store.candidates(providerId, refOf(push), push.ref);
+  private async match(providerId: string, push: NormalizedPush, sources: readonly MatchableSource[], delivery: WebhookDelivery): Promise<void> {
     if (sources.length === 0) return delivery.ignore('no_matching_source');
     if (sources.some((source) => isStale({ id: source.repositoryId ?? undefined, fullName: source.repository }, push))) follow(delivery, push);
     let files: readonly string[] | 'unknown' | undefined;
