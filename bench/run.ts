@@ -4,6 +4,7 @@ import { benchConditional, benchListing, type ListingOptions } from './listing.j
 import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
 import { benchIngest } from './ingest.js';
+import { benchCli } from './cli.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
 import { interruption, onInterrupt } from './support/interrupt.js';
 import { ms, now } from './support/report.js';
@@ -12,7 +13,7 @@ import { ms, now } from './support/report.js';
  * `npm run bench [-- listing conditional webhooks outbox]`: every benchmark prints the measured figure, a baseline
  * measured in the same run and their ratio. Everything talks to 127.0.0.1 only.
  */
-const ALL = ['listing', 'conditional', 'ingest', 'webhooks', 'outbox'] as const;
+const ALL = ['listing', 'conditional', 'ingest', 'webhooks', 'outbox', 'cli'] as const;
 type BenchName = (typeof ALL)[number];
 
 const listing: ListingOptions = { repositories: 5_000, latencyMs: 50, repetitions: 3 };
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   if (selected.has('listing')) await benchListing(listing);
   if (selected.has('conditional')) await benchConditional(listing);
 
-  if (selected.has('ingest') || selected.has('webhooks') || selected.has('outbox')) {
+  if (selected.has('ingest') || selected.has('webhooks') || selected.has('outbox') || selected.has('cli')) {
     let server: BenchServer | undefined;
     const restore = onInterrupt(() => {
       console.error('\ninterrupted: dropping the bench databases');
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       }
       if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 1_000, manySources: 1_000_000, deliveries: 300, warmup: 50 });
       if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
+      if (selected.has('cli')) await benchCli(server, { runs: 7 });
     } finally {
       await server?.stop();
       restore();
