@@ -291,10 +291,29 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(120);
     });
 
-    it('a 403 that is not a rate limit is forbidden', async () => {
+    it('a 403 to the installation\'s listing refuses the credentials as a whole (forbidden), with GitHub\'s words', async () => {
       const { api } = installation(1);
       fake.failNext(403, 1, {}, { path: '/installation/repositories', body: { message: 'Resource not accessible by integration' } });
-      expect((await rejection(api().listRepositories())).kind).toBe('forbidden');
+      const error = await rejection(api().listRepositories());
+      expect(error.kind).toBe('forbidden');
+      expect(error.message).toContain('Resource not accessible by integration');
+    });
+
+    it('a 403 on one repository refuses that repository only (resource_forbidden, named)', async () => {
+      const { api } = installation(1);
+      fake.failNext(403, 1, {}, { path: '/repos/', body: { message: 'Resource not accessible by integration' } });
+      const error = await rejection(api().listBranches('acme/web'));
+      expect(error).toMatchObject({ kind: 'resource_forbidden', resource: 'repository acme/web' });
+      expect(error.message).toContain('Resource not accessible by integration');
+    });
+
+    it('a suspended installation: the token request\'s 403 refuses the credentials, saying so and how to lift it', async () => {
+      const { api } = installation(1);
+      fake.failNext(403, 1, {}, { path: '/app/installations/', body: { message: 'This installation has been suspended' } });
+      const error = await rejection(api().listRepositories());
+      expect(error.kind).toBe('forbidden');
+      expect(error.message).toContain('This installation has been suspended');
+      expect(error.message).toContain('Unsuspend');
     });
 
     it('502 twice then 200 succeeds after retries', async () => {
