@@ -140,6 +140,26 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     await screenshot(page, '10-deliveries');
   });
 
+  it('Deliveries: Older pages back through the history, Newest returns', async () => {
+    const secret = github.createdApps[0]?.app.webhookSecret ?? '';
+    const base = clone(fixtureJson('github', 'push.json'));
+    base.ref = 'refs/heads/feature/paging';
+    for (let i = 0; i < 20; i++) {
+      const text = JSON.stringify({ ...base, after: `${String(i).padStart(2, '0')}${'a'.repeat(38)}` });
+      const res = await app.t.api.post(`/v1/webhooks/${providerId}`).set(signGitHub(text, secret)).send(text);
+      expect(res.status, res.text).toBe(200);
+    }
+    await button('Refresh').click();
+    const rows = page.getByRole('row');
+    await expect.poll(() => rows.count()).toBe(21);
+    await button('Older').click();
+    await expect.poll(() => rows.count()).toBe(3);
+    expect((await rows.nth(2).getByRole('cell').allTextContents()).slice(3)).toEqual(['deployed', '—', '1']);
+    expect(await button('Older').count()).toBe(0);
+    await button('Newest').click();
+    await expect.poll(() => rows.count()).toBe(21);
+  });
+
   it('Share with organisation: the creator switches it; another member sees it disabled and why, and cannot delete', async () => {
     await page.goto(`${app.url}/#/providers/${providerId}`);
     const share = page.getByRole('switch', { name: 'Share with organisation' });
