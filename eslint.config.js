@@ -29,6 +29,11 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly' } },
   },
   {
+    // CI drivers: plain Node.js run against an installed artifact.
+    files: ['.ci/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+  },
+  {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.
     files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
     rules: {

@@ -5,15 +5,16 @@ import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
 import { benchIngest } from './ingest.js';
 import { benchPicker } from './picker.js';
+import { benchCli } from './cli.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
 import { interruption, onInterrupt } from './support/interrupt.js';
 import { ms, now } from './support/report.js';
 
 /**
- * `npm run bench [-- listing conditional picker ingest webhooks outbox]`: every benchmark prints the measured figure, a baseline
+ * `npm run bench [-- listing conditional picker ingest webhooks outbox cli]`: every benchmark prints the measured figure, a baseline
  * measured in the same run and their ratio. Everything talks to 127.0.0.1 only.
  */
-const ALL = ['listing', 'conditional', 'picker', 'ingest', 'webhooks', 'outbox'] as const;
+const ALL = ['listing', 'conditional', 'picker', 'ingest', 'webhooks', 'outbox', 'cli'] as const;
 type BenchName = (typeof ALL)[number];
 
 const listing: ListingOptions = { repositories: 5_000, latencyMs: 50, repetitions: 3 };
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   if (selected.has('listing')) await benchListing(listing);
   if (selected.has('conditional')) await benchConditional(listing);
 
-  if (selected.has('picker') || selected.has('ingest') || selected.has('webhooks') || selected.has('outbox')) {
+  if (selected.has('picker') || selected.has('ingest') || selected.has('webhooks') || selected.has('outbox') || selected.has('cli')) {
     let server: BenchServer | undefined;
     const restore = onInterrupt(() => {
       console.error('\ninterrupted: dropping the bench databases');
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       }
       if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 1_000, manySources: 1_000_000, deliveries: 300, warmup: 50 });
       if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });
+      if (selected.has('cli')) await benchCli(server, { runs: 7 });
     } finally {
       await server?.stop();
       restore();

@@ -12,6 +12,8 @@ export type Failure =
   | { readonly code: 'CONFLICT'; readonly detail: string }
   | { readonly code: 'PAYLOAD_TOO_LARGE'; readonly detail: string }
   | { readonly code: 'PROVIDER_NOT_READY'; readonly detail: string }
+  /** The forge refused one resource (a project where the user is a Guest); the provider itself stays ready. */
+  | { readonly code: 'FORGE_FORBIDDEN'; readonly detail: string }
   | { readonly code: 'FORGE_RATE_LIMITED'; readonly detail: string; readonly retryAfterSeconds: number }
   | { readonly code: 'FORGE_ERROR'; readonly detail: string }
   | { readonly code: 'UNAVAILABLE'; readonly detail: string; readonly retryAfterSeconds?: number };

@@ -48,6 +48,8 @@ export interface FakeDiffEntry {
 }
 
 interface Repo {
+  /** The user may read the repository but not administer it: its webhooks answer 403. */
+  readOnly?: boolean;
   readonly uuid: string;
   workspace: string;
   slug: string;
@@ -299,6 +301,7 @@ export class FakeBitbucket extends LocalFakeServer {
       return { status: 200, body: this.page(url, values, 5000, 500) };
     }
 
+    if (hooksCall && repo.readOnly) throw new HttpError(403, 'You must be an administrator of this repository to manage its webhooks.');
     if (hooksCall) return this.hooksRoute(method, url, repo, fullName, rest, body);
     throw new HttpError(404, 'Resource not found');
   }
@@ -408,6 +411,11 @@ export class FakeBitbucket extends LocalFakeServer {
       secret_set: hook.secret !== null,
       created_at: '2026-01-01T00:00:00Z',
     };
+  }
+
+  /** The user's role on this repository is read/write, not admin: managing its webhooks is refused (403). */
+  makeReadOnly(fullName: string): void {
+    this.mustFind(fullName).readOnly = true;
   }
 
   /**

@@ -15,6 +15,7 @@ import { GitHubAppFlows } from './application/commands/github-app/github-app-flo
 import { ProviderQueries } from './application/queries/provider-summary.js';
 import { ForgeQueries } from './application/queries/forge-queries.js';
 import { OAuthTokens } from './application/services/oauth-tokens.js';
+import { CredentialRefusals } from './application/services/credential-refusals.js';
 import { MikroOrmGitProviderRepository } from './infrastructure/persistence/mikro-orm-git-provider.repository.js';
 import { DefaultForgeConnector, GitHubAppDirectory, type ConnectorOptions } from './infrastructure/default-forge-connector.js';
 import { type Logger } from '../../platform/logging/logger.js';
@@ -57,6 +58,7 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
       const config = ctx.get<Config>(TOKENS.Config);
       const connector = new DefaultForgeConnector({ guard: ctx.get(TOKENS.UrlGuard), bitbucketApiUrl: config.bitbucketApiUrl, ...ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions) });
       connector.useTokens(new OAuthTokens(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), (provider) => connector.oauth(provider)));
+      connector.useRefusals(new CredentialRefusals(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)));
       return connector;
     })
     .inSingletonScope();

@@ -11,7 +11,7 @@ export const statusOf = (code: FailureCode): number =>
     .with('NOT_FOUND', () => 404)
     .with('CONFLICT', () => 409)
     .with('PAYLOAD_TOO_LARGE', () => 413)
-    .with('PROVIDER_NOT_READY', () => 422)
+    .with('PROVIDER_NOT_READY', 'FORGE_FORBIDDEN', () => 422)
     .with('FORGE_RATE_LIMITED', () => 429)
     .with('FORGE_ERROR', () => 502)
     .with('UNAVAILABLE', () => 503)
@@ -27,6 +27,7 @@ const titles: Record<FailureCode, string> = {
   CONFLICT: 'Conflict',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   PROVIDER_NOT_READY: 'Provider not ready',
+  FORGE_FORBIDDEN: 'Forge refused the resource',
   FORGE_RATE_LIMITED: 'Forge rate limit',
   FORGE_ERROR: 'Forge error',
   UNAVAILABLE: 'Service unavailable',

@@ -86,7 +86,9 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'scoped@acme.test', workspace: 'acme', apiToken: 'ATATT-webhooks-only' });
     const id = (res.body as { id: string }).id;
     const problem = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
-    expect(problem.detail).toMatch(/permission or scope/);
+    // Bitbucket's own words, then what to do.
+    expect(problem.detail).toContain('Your credentials lack one or more required privilege scopes.');
+    expect(problem.detail).toMatch(/lacks a scope .*PATCH apiToken/);
     expect((await summary(t, owner.auth, id)).status).toBe('needs_reauthorization');
     // The user grants the scope on Atlassian's side; the next successful call clears the flag.
     fake.addApiToken('scoped@acme.test', 'ATATT-webhooks-only', ['read:webhook:bitbucket', 'read:repository:bitbucket']);

@@ -273,7 +273,7 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       await tokens.stop();
     });
 
-    /** Authorised with a token that is inside forgelink's 2-minute early-refresh window, then dead on the forge. */
+    /** Authorised with a 60-second token, then dead on the forge (expired there): the first call meets a 401. */
     const expiredProvider = async (): Promise<string> => {
       tokens.options.accessTokenTtlSeconds = 60;
       const created = await create(tokens);
@@ -312,7 +312,15 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
     });
 
     it('a refresh GitLab answers with 500 is not retried (single-use refresh token), keeps the provider ready, and the next call refreshes', async () => {
-      const id = await expiredProvider();
+      // A 1-second token, past its expiry when the call comes: forgelink refreshes before calling the API, so the
+      // forced 500 hits the token request (the early-refresh margin is a fraction of the lifetime: a 60-second token
+      // is no longer refreshed up front).
+      tokens.options.accessTokenTtlSeconds = 1;
+      const created = await create(tokens);
+      await authorize(t, 'gitlab', created.authorizeUrl, created.id);
+      tokens.options.accessTokenTtlSeconds = 7200;
+      const id = created.id;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const before = tokens.refreshCount;
       const mark = tokens.requests.length;
       tokens.failNext(500, 1);

@@ -79,6 +79,29 @@ describe('event subscriptions across forgelink restarts (separate processes, one
     await db?.drop();
   }, 30_000);
 
+  it('two instances delivering at once: each subscription is served by one at a time — every event exactly once, in order', async () => {
+    const org = await seedOrganization(t.app, 'Two instances');
+    const endpoints = ['pair-a', 'pair-b', 'pair-c'];
+    for (const endpoint of endpoints) {
+      const res = await t.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint(endpoint) });
+      expect(res.status, res.text).toBe(201);
+      receiver.secrets.set(endpoint, res.body.secret as string);
+    }
+    receiver.delayMs = 5;
+    const pair = await Promise.all([startOn(db.url), startOn(db.url)]);
+    try {
+      await makeEvents(t, org.owner, 6);
+      const events = (await until('the feed to show every event', () => feed(t, org.member), (items) => items.length >= 18)).map((e) => e.id);
+      await until('every endpoint to catch up', () => endpoints.map((e) => receiver.accepted(e).length), (counts) => counts.every((n) => n >= events.length), 30_000);
+      const owed = (await feed(t, org.member)).map((e) => e.id);
+      for (const endpoint of endpoints) expect(receiver.accepted(endpoint), endpoint).toEqual(owed);
+      expect(receiver.badSignatures).toEqual([]);
+    } finally {
+      receiver.delayMs = 0;
+      await Promise.all(pair.map((app) => app.close()));
+    }
+  }, 120_000);
+
   it('`forgelink serve` stopped with SIGTERM mid-stream hands over at once: the next instance continues where it stopped, nothing lost or repeated', async () => {
     const org = await seedOrganization(t.app, 'Graceful');
     const res = await t.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint('graceful') });

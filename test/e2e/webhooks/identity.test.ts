@@ -233,6 +233,41 @@ describe('repository identity: renames, transfers and spellings on every forge',
     expect(await db.hookRows(providerId)).toEqual([]);
   });
 
+  it('GitLab: a project transferred to another group, connected as a case variant, still deploys a tag push; the hook token follows it', async () => {
+    gitlab.addProject({ path: 'Team-A/Service', id: 2201, defaultBranch: 'main' });
+    const { providerId } = await gitlabProvider(t, auth, gitlab);
+    const id = serviceId('gl-transfer');
+    expect(await connect(t, auth, id, { providerId, repository: 'team-a/service', triggerType: 'tag' })).toMatchObject({ repository: 'Team-A/Service', repositoryId: '2201' });
+    const token = gitlab.hooks('Team-A/Service').find((h) => h.url === webhookUrl(providerId))?.token ?? '';
+
+    gitlab.renameProject('Team-A/Service', 'platform/core/service');
+    const payload = clone(fixtureJson('gitlab', 'tag-event.json'));
+    payload.project_id = 2201;
+    Object.assign(payload.project as Json, { id: 2201, path_with_namespace: 'platform/core/service' });
+    const body = json(payload);
+    const delivery = newDeliveryId();
+    const res = await deliver(t, providerId, body, signGitLab(body, token, { delivery, event: 'Tag Push Hook' }));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await eventOf(delivery)).toMatchObject({ repository: 'platform/core/service', repositoryId: '2201', ref: { type: 'tag' } });
+    expect(await source(id)).toMatchObject({ repository: 'platform/core/service', owner: 'platform/core' });
+  });
+
+  it('GitHub: a repository transferred to another organisation of the installation keeps deploying; Bitbucket: a case variant connects to the forge\'s spelling', async () => {
+    const { providerId, webhookSecret, installationId } = await githubProvider(t, auth, github, [{ owner: 'old-org', name: 'billing', branches: ['master'], id: 9090 }]);
+    const id = serviceId('gh-transfer');
+    await connect(t, auth, id, { providerId, repository: 'old-org/billing', branch: 'master' });
+    github.renameRepository(installationId, 'old-org/billing', 'new-org/billing');
+    const delivery = newDeliveryId();
+    const body = json(githubPush(9090, 'new-org/billing'));
+    expect((await deliver(t, providerId, body, signGitHub(body, webhookSecret, { delivery }))).status).toBe(202);
+    expect(await source(id)).toMatchObject({ repository: 'new-org/billing', owner: 'new-org', repositoryId: '9090' });
+
+    const uuid = '{7b9c3e1a-0f43-4d8e-b7a2-6a1c2d3e4f50}';
+    bitbucket.setRepositories('CaseWs', [{ slug: 'mixed-case', uuid, mainbranch: 'main' }]);
+    const bb = await bitbucketProvider(t, auth, bitbucket, 'CaseWs');
+    expect(await connect(t, auth, serviceId('bb-case'), { providerId: bb.providerId, repository: 'CaseWs/MIXED-CASE', branch: 'main' })).toMatchObject({ repository: 'CaseWs/mixed-case', repositoryId: uuid });
+  });
+
   it('sources and hooks stored before ids were recorded match by name (any case) and take the id from their first delivery', async () => {
     gitlab.addProject({ path: 'Legacy/App', id: 4711, defaultBranch: 'main' });
     const { providerId } = await gitlabProvider(t, auth, gitlab);

@@ -171,12 +171,14 @@ describe('Bitbucket Cloud: authentication', () => {
     expect(error.status).toBe(401);
   });
 
-  it('reports a token without webhook scopes as forbidden', async () => {
+  it('reports a token without webhook scopes as a refusal of the credentials (a missing scope), with Bitbucket\'s words and the remedy', async () => {
     const reader = bitbucket({ auth: { method: 'api_token', email: 'reader@example.com', apiToken: 'read-only' } });
     expect(await reader.listRepositories()).toHaveLength(3);
     const error = await failure(reader.ensureHook('acme/web', HOOK_URL, 'secret'));
     expect(error.kind).toBe('forbidden');
     expect(error.status).toBe(403);
+    expect(error.message).toContain('Your credentials lack one or more required privilege scopes.');
+    expect(error.message).toContain('PATCH apiToken');
   });
 });
 

@@ -381,11 +381,13 @@ describe.each(['gitea', 'forgejo'] as const)('Gitea adapter against a %s server'
       recorded.push(...fake.apiRequests());
     });
 
-    it('reports forbidden without admin rights on the repository', async () => {
+    it('reports a refusal of that repository (not of the credentials) without admin rights on it, with Gitea\'s reason', async () => {
       const { fake, api } = await server();
       fake.setRepositories([{ owner: 'acme', name: 'shared', admin: false }]);
 
-      expect((await failure(api.ensureHook('acme/shared', hookUrl, 's'))).kind).toBe('forbidden');
+      const error = await failure(api.ensureHook('acme/shared', hookUrl, 's'));
+      expect(error).toMatchObject({ kind: 'resource_forbidden', resource: 'repository acme/shared', status: 403 });
+      expect(error.message).toContain('Must have admin rights on the repository');
       expect(fake.hooksOf('acme/shared')).toHaveLength(0);
       recorded.push(...fake.apiRequests());
     });

@@ -1,5 +1,5 @@
 import { sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import {
   buildAppManifest,
@@ -291,10 +291,29 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(120);
     });
 
-    it('a 403 that is not a rate limit is forbidden', async () => {
+    it('a 403 to the installation\'s listing refuses the credentials as a whole (forbidden), with GitHub\'s words', async () => {
       const { api } = installation(1);
       fake.failNext(403, 1, {}, { path: '/installation/repositories', body: { message: 'Resource not accessible by integration' } });
-      expect((await rejection(api().listRepositories())).kind).toBe('forbidden');
+      const error = await rejection(api().listRepositories());
+      expect(error.kind).toBe('forbidden');
+      expect(error.message).toContain('Resource not accessible by integration');
+    });
+
+    it('a 403 on one repository refuses that repository only (resource_forbidden, named)', async () => {
+      const { api } = installation(1);
+      fake.failNext(403, 1, {}, { path: '/repos/', body: { message: 'Resource not accessible by integration' } });
+      const error = await rejection(api().listBranches('acme/web'));
+      expect(error).toMatchObject({ kind: 'resource_forbidden', resource: 'repository acme/web' });
+      expect(error.message).toContain('Resource not accessible by integration');
+    });
+
+    it('a suspended installation: the token request\'s 403 refuses the credentials, saying so and how to lift it', async () => {
+      const { api } = installation(1);
+      fake.failNext(403, 1, {}, { path: '/app/installations/', body: { message: 'This installation has been suspended' } });
+      const error = await rejection(api().listRepositories());
+      expect(error.kind).toBe('forbidden');
+      expect(error.message).toContain('This installation has been suspended');
+      expect(error.message).toContain('Unsuspend');
     });
 
     it('502 twice then 200 succeeds after retries', async () => {
@@ -330,6 +349,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
     it('an answer slower than the timeout is unavailable', async () => {
       const { installationId } = installation(1);
       const impatient: GitHubDeps = { ...deps, timeoutMs: 50, retries: 0 };
+      const logged = fake.requests.length;
       fake.latencyMs = 300;
       try {
         const api = createGitHubApi(impatient, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId });
@@ -343,6 +363,9 @@ describe('GitHub App adapter against a fake GitHub', () => {
         while (fake.requests.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       } finally {
         fake.latencyMs = 0;
+        // The fake logs the abandoned request once its latency has passed: wait for it, so it does not land in a
+        // later test's request count.
+        await vi.waitFor(() => expect(fake.requests.length).toBeGreaterThan(logged), { timeout: 10_000, interval: 20 });
       }
     });
 

@@ -309,8 +309,10 @@ describe('GitLab project hooks', () => {
     expect(fake.hooks('acme/platform/svc').map((h) => h.url)).toEqual(['https://ci.example.com/hook']);
   });
 
-  it('reports forbidden when the user is not a Maintainer of the project', async () => {
-    expect((await forgeError(api().ensureHook('acme/readonly', hookUrl, 's'))).kind).toBe('forbidden');
+  it('reports a refusal of that project (not of the credentials) when the user is not a Maintainer of it', async () => {
+    const error = await forgeError(api().ensureHook('acme/readonly', hookUrl, 's'));
+    expect(error).toMatchObject({ kind: 'resource_forbidden', resource: 'project acme/readonly', status: 403 });
+    expect(error.message).toContain('403 Forbidden');
     expect(fake.hooks('acme/readonly')).toHaveLength(0);
   });
 });

@@ -31,6 +31,8 @@ export interface GitLabSettings {
   readonly redirectUri: string;
   readonly groupName?: string;
   readonly tokenExpiresAt?: string;
+  /** When the current access token was received: with tokenExpiresAt, its lifetime (the early-refresh margin is a fraction of it). */
+  readonly tokenIssuedAt?: string;
 }
 export interface BitbucketSettings {
   readonly type: 'bitbucket';
@@ -46,6 +48,7 @@ export interface GiteaSettings {
   readonly clientId: string;
   readonly redirectUri: string;
   readonly tokenExpiresAt?: string;
+  readonly tokenIssuedAt?: string;
 }
 export type ProviderSettings = GitHubSettings | GitLabSettings | BitbucketSettings | GiteaSettings;
 
@@ -258,7 +261,7 @@ export class GitProvider extends AggregateRoot {
   /** A completed OAuth authorisation (GitLab, Gitea/Forgejo): the provider becomes ready. */
   authorize(grant: OAuthGrant, now = new Date()): void {
     this.assertOAuth();
-    this.storeGrant(grant);
+    this.storeGrant(grant, now);
     this.reauthorizationRequired = false;
     this.status = this.deriveStatus();
     this.touch(now);
@@ -268,7 +271,7 @@ export class GitProvider extends AggregateRoot {
   /** A refreshed token pair. Internal housekeeping: no event, the provider's meaning did not change. */
   refreshGrant(grant: OAuthGrant, now = new Date()): void {
     this.assertOAuth();
-    this.storeGrant(grant);
+    this.storeGrant(grant, now);
     this.touch(now);
   }
 
@@ -334,12 +337,12 @@ export class GitProvider extends AggregateRoot {
     if (this.settings.type !== 'gitlab' && this.settings.type !== 'gitea') throw new Error(`Provider ${this.id} does not use OAuth`);
   }
 
-  private storeGrant(grant: OAuthGrant): void {
+  private storeGrant(grant: OAuthGrant, now: Date): void {
     const settings = this.settings as GitLabSettings | GiteaSettings;
     this.secrets = { ...this.secrets, accessToken: grant.accessToken };
     if (grant.refreshToken) this.secrets.refreshToken = grant.refreshToken;
     else delete this.secrets.refreshToken;
-    this.settings = { ...settings, tokenExpiresAt: grant.expiresAt?.toISOString() };
+    this.settings = { ...settings, tokenExpiresAt: grant.expiresAt?.toISOString(), tokenIssuedAt: grant.expiresAt ? now.toISOString() : undefined };
     if (!grant.expiresAt) this.settings = stripUndefined(this.settings) as ProviderSettings;
   }
 

@@ -12,6 +12,14 @@ const forgeUrl = z
     return !url.username && !url.password && !url.search && !url.hash;
   }, 'must not contain credentials, a query or a fragment')
   .transform((value) => value.replace(/\/+$/, ''));
+/**
+ * GitHub's web address: forgelink derives the API base from it (api.github.com, api.<x>.ghe.com, <url>/api/v3), so
+ * the API address pasted here would double the path (gocd github-oauth plugin#18) — refused, saying what to enter.
+ */
+const githubWebUrl = forgeUrl.refine((value) => {
+  const url = new URL(value);
+  return !/\/api\/v3$/i.test(url.pathname.replace(/\/+$/, '')) && !url.hostname.toLowerCase().startsWith('api.');
+}, 'is the API address: enter the web address you open in a browser (e.g. https://github.example.com); forgelink derives the API address from it');
 const secret = z.string().min(1).max(20_000);
 const pem = z
   .string()
@@ -23,8 +31,8 @@ const expectedVersion = z.number().int().positive().optional();
 
 export const githubCreate = z.object({
   name,
-  githubUrl: forgeUrl.default('https://github.com'),
-  internalUrl: forgeUrl.optional(),
+  githubUrl: githubWebUrl.default('https://github.com'),
+  internalUrl: githubWebUrl.optional(),
   appId: positiveInt,
   installationId: positiveInt.optional(),
   privateKey: pem,
@@ -34,8 +42,8 @@ export const githubCreate = z.object({
 });
 export const githubUpdate = z.object({
   name: name.optional(),
-  githubUrl: forgeUrl.optional(),
-  internalUrl: forgeUrl.nullable().optional(),
+  githubUrl: githubWebUrl.optional(),
+  internalUrl: githubWebUrl.nullable().optional(),
   appId: positiveInt.optional(),
   installationId: positiveInt.optional(),
   privateKey: pem.optional(),
@@ -46,8 +54,8 @@ export const githubUpdate = z.object({
 });
 export const githubManifest = z.object({
   name,
-  githubUrl: forgeUrl.default('https://github.com'),
-  internalUrl: forgeUrl.optional(),
+  githubUrl: githubWebUrl.default('https://github.com'),
+  internalUrl: githubWebUrl.optional(),
   organization: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login').optional(),
 });
 

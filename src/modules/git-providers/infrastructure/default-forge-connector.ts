@@ -2,6 +2,7 @@ import { type GitProvider, serverUrlOf } from '../domain/git-provider.js';
 import { type ForgeApi, ForgeError, type ForgeHooks, type ForgeKind, type OAuthClient } from '../application/ports/forge.js';
 import { type ForgeConnector, type GitHubAppCredentials } from '../application/ports/forge-connector.js';
 import { type OAuthTokens } from '../application/services/oauth-tokens.js';
+import { type CredentialRefusals } from '../application/services/credential-refusals.js';
 import { ConditionalCache, ForgeHttp } from './forges/shared/forge-http.js';
 import { type UrlGuard } from './forges/shared/url-guard.js';
 import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, isInstallationOfApp, manifestPostUrl } from './forges/github/index.js';
@@ -24,6 +25,7 @@ export class DefaultForgeConnector implements ForgeConnector {
   private readonly cache = new ConditionalCache();
   private readonly https = new Map<ForgeKind, ForgeHttp>();
   private tokens?: OAuthTokens;
+  private refusals?: CredentialRefusals;
 
   constructor(private readonly options: ConnectorOptions) {}
 
@@ -32,12 +34,40 @@ export class DefaultForgeConnector implements ForgeConnector {
     this.tokens = tokens;
   }
 
+  /** Set once at composition: where refusals of a provider's credentials are reported (flags the provider). */
+  useRefusals(refusals: CredentialRefusals): void {
+    this.refusals = refusals;
+  }
+
   api(provider: GitProvider): ForgeApi {
-    return this.adapter(provider);
+    return this.reportingRefusals(provider, this.adapter(provider));
   }
 
   hooks(provider: GitProvider): ForgeHooks | undefined {
-    return provider.type === 'github' ? undefined : (this.adapter(provider) as ForgeApi & ForgeHooks);
+    return provider.type === 'github' ? undefined : this.reportingRefusals(provider, this.adapter(provider) as ForgeApi & ForgeHooks);
+  }
+
+  /**
+   * Every forge call of every adapter passes here: a refusal of the credentials as a whole flags the provider
+   * (CredentialRefusals), whichever use case made the call; a refusal of one repository does not.
+   */
+  private reportingRefusals<A extends object>(provider: GitProvider, api: A): A {
+    const refusals = this.refusals;
+    if (!refusals) return api;
+    return new Proxy(api, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } catch (error) {
+            if (error instanceof ForgeError && PROVIDER_WIDE.has(error.kind)) await refusals.refused(provider.id);
+            throw error;
+          }
+        };
+      },
+    });
   }
 
   oauth(provider: GitProvider): OAuthClient {
@@ -127,13 +157,25 @@ export class DefaultForgeConnector implements ForgeConnector {
   }
 }
 
+/** Refusals of the credentials themselves; 'resource_forbidden' (one repository) is not among them. */
+const PROVIDER_WIDE = new Set<ForgeError['kind']>(['unauthorized', 'invalid_grant', 'forbidden']);
+
 /**
  * OAuth adapters get a token getter that refreshes before expiry; when the forge still answers 401
  * (a token without a known expiry, or revoked early) the call is retried once after a locked refresh.
  */
 function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToken: () => Promise<string>) => A, providerId: string, tokens: OAuthTokens): A {
   let used: string | undefined;
-  const api = build(async () => (used = await tokens.accessToken(providerId)));
+  // One adapter serves one use case (a listing, a connect): it asks for a token once, so its pages never refresh
+  // again on their own; only a 401 (below) replaces the token mid-way.
+  let current: Promise<string> | undefined;
+  const api = build(async () => {
+    current ??= tokens.accessToken(providerId).catch((error: unknown) => {
+      current = undefined;
+      throw error;
+    });
+    return (used = await current);
+  });
   return new Proxy(api, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
@@ -143,7 +185,8 @@ function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToke
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
           if (!(error instanceof ForgeError) || error.kind !== 'unauthorized') throw error;
-          await tokens.refresh(providerId, used);
+          current = tokens.refresh(providerId, used);
+          await current;
           return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         }
       };

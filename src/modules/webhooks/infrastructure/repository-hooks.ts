@@ -66,7 +66,8 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
     } catch (error) {
       if (!(error instanceof ForgeError)) throw error;
       this.logger.warn({ providerId: provider.id, repository: repository.fullName, kind: error.kind, detail: error.message }, 'webhook registration refused');
-      const why = error.kind === 'forbidden' ? 'the forge refused to create the webhook: the credentials need admin/maintainer rights on the repository' : error.message;
+      // A refusal of this repository leaves the provider ready; a refusal of the credentials flagged it (ForgeConnector).
+      const why = error.kind === 'resource_forbidden' ? `the forge refused to create the webhook: ${error.message}; the credentials need admin/maintainer rights on the repository` : error.message;
       return { registered: false, url, managedBy: 'forgelink', error: why };
     }
   }

@@ -82,7 +82,8 @@ export interface OAuthClient {
 
 export type ForgeErrorKind =
   | 'unauthorized' // 401: credentials wrong, expired or revoked
-  | 'forbidden' // 403 that is not a rate limit: missing permission/scope
+  | 'forbidden' // 403 refusing the credentials as a whole: missing scope, suspended/uninstalled App, revoked grant
+  | 'resource_forbidden' // 403 for one repository/project only (e.g. a GitLab Guest); `resource` names it
   | 'not_found'
   | 'invalid_grant' // OAuth code/refresh token rejected: the user must authorise again
   | 'rate_limited' // 429, or GitHub's 403 with x-ratelimit-remaining: 0 / secondary limit
@@ -98,6 +99,8 @@ export class ForgeError extends Error {
     message: string,
     readonly status?: number,
     readonly retryAfterSeconds?: number,
+    /** For 'resource_forbidden': what the forge refused ("project grp/app", "repository acme/web"). */
+    readonly resource?: string,
   ) {
     super(message);
     this.name = 'ForgeError';

@@ -21,7 +21,8 @@ export interface RepositoryListOptions extends ListOptions {
 
 /**
  * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches.
- * A forge that rejects the credentials marks the provider needs_reauthorization.
+ * A forge that rejects the credentials marks the provider needs_reauthorization (the ForgeConnector reports it to
+ * CredentialRefusals); a refusal of one repository (FORGE_FORBIDDEN) leaves the provider as it is.
  */
 export class ForgeQueries {
   constructor(
@@ -89,31 +90,17 @@ export class ForgeQueries {
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     const notReady = usable(provider);
     if (notReady) return err(notReady);
-    try {
-      const value = await work(provider);
-      if (provider.status === 'needs_reauthorization' && (provider.type === 'github' || provider.type === 'bitbucket')) {
-        await this.uow.run(async () => {
-          const fresh = await this.providers.findById(providerId);
-          if (fresh?.status === 'needs_reauthorization') {
-            fresh.credentialsWorked();
-            await this.providers.save(fresh);
-          }
-        });
-      }
-      return ok(value);
-    } catch (error) {
-      // 401 (credentials wrong or revoked) and 403 (a missing permission or scope) both need a person to act.
-      if (error instanceof ForgeError && (error.kind === 'unauthorized' || error.kind === 'invalid_grant' || error.kind === 'forbidden')) {
-        await this.uow.run(async () => {
-          const fresh = await this.providers.findById(providerId);
-          if (fresh) {
-            fresh.requireReauthorization();
-            await this.providers.save(fresh);
-          }
-        });
-      }
-      throw error;
+    const value = await work(provider);
+    if (provider.status === 'needs_reauthorization' && (provider.type === 'github' || provider.type === 'bitbucket')) {
+      await this.uow.run(async () => {
+        const fresh = await this.providers.findById(providerId);
+        if (fresh?.status === 'needs_reauthorization') {
+          fresh.credentialsWorked();
+          await this.providers.save(fresh);
+        }
+      });
     }
+    return ok(value);
   }
 }
 

@@ -4,8 +4,19 @@ import { type GitProvider, type GitLabSettings, type GiteaSettings } from '../..
 import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
 import { ForgeError, type OAuthClient } from '../ports/forge.js';
 
-/** Refresh this long before the forge says the token expires. */
-const EARLY_REFRESH_MS = 2 * 60_000;
+/**
+ * Refresh this long before the forge says the token expires: 10 % of the token's lifetime, at most 2 minutes. A
+ * fixed 2-minute margin refreshed a 60-second token (Gitea's ACCESS_TOKEN_EXPIRATION_TIME can be that short) on every
+ * request (FORGES.md "Short-lived OAuth tokens exist"); GitLab's 2-hour tokens keep the 2 minutes.
+ */
+export const EARLY_REFRESH_MAX_MS = 2 * 60_000;
+export const EARLY_REFRESH_FRACTION = 0.1;
+
+/** The early-refresh margin for a token issued at `issuedAt` (ms) expiring at `expiresAt` (ms); no known issue time → the maximum. */
+export function earlyRefreshMarginMs(expiresAt: number, issuedAt: number | undefined): number {
+  if (issuedAt === undefined || !Number.isFinite(issuedAt) || issuedAt >= expiresAt) return EARLY_REFRESH_MAX_MS;
+  return Math.min(EARLY_REFRESH_MAX_MS, (expiresAt - issuedAt) * EARLY_REFRESH_FRACTION);
+}
 
 /**
  * Access tokens of OAuth providers (GitLab, Gitea/Forgejo). Refresh tokens are single-use: two refreshes
@@ -73,7 +84,7 @@ export class OAuthTokens {
           accessToken: Secret.of(tokens.accessToken),
           refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
           expiresAt: tokens.expiresAt,
-        });
+        }, this.now());
         await this.providers.save(provider);
         return tokens.accessToken;
       } catch (error) {
@@ -91,9 +102,11 @@ export class OAuthTokens {
   }
 
   private expiresSoon(provider: GitProvider): boolean {
-    const expiresAt = (provider.settings as GitLabSettings | GiteaSettings).tokenExpiresAt;
-    if (!expiresAt) return false;
-    const at = Date.parse(expiresAt);
-    return Number.isNaN(at) || at - this.now().getTime() <= EARLY_REFRESH_MS;
+    const settings = provider.settings as GitLabSettings | GiteaSettings;
+    if (!settings.tokenExpiresAt) return false;
+    const at = Date.parse(settings.tokenExpiresAt);
+    if (Number.isNaN(at)) return true;
+    const issued = settings.tokenIssuedAt ? Date.parse(settings.tokenIssuedAt) : undefined;
+    return at - this.now().getTime() <= earlyRefreshMarginMs(at, issued);
   }
 }

@@ -145,7 +145,7 @@ export function toForgeError(error: unknown, what: string): ForgeError {
   const response = isRecord(error.response) ? error.response : undefined;
   if (status !== undefined && response) {
     if (status >= 500) return new ForgeError('github', 'unavailable', `GitHub answered ${status} to ${what}`, status);
-    const failure = failureFromAnswer('github', status, toHeaders(response.headers), bodyText(response.data), what);
+    const failure = failureFromAnswer('github', status, toHeaders(response.headers), bodyText(response.data), what, requestPath(error.request));
     // GitHub's own words tell a bad key from a skewed clock ('iat' claim …) or a missing installation.
     const said = isRecord(response.data) && typeof response.data.message === 'string' ? response.data.message.slice(0, 200) : undefined;
     return said && status === 401 ? new ForgeError('github', failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds) : failure;
@@ -156,6 +156,16 @@ export function toForgeError(error: unknown, what: string): ForgeError {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/** The URL path of the request Octokit reports with its error (what a 403 refused: one repository, or the App). */
+function requestPath(request: unknown): string | undefined {
+  if (!isRecord(request) || typeof request.url !== 'string') return undefined;
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 function isCachedPage(value: unknown): value is CachedPage {

@@ -1,3 +1,4 @@
+import { match } from 'ts-pattern';
 import { type ZodType } from 'zod';
 import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../../application/ports/forge.js';
 import { type UrlGuard } from './url-guard.js';
@@ -153,12 +154,15 @@ export class ForgeHttp {
 
   private async failureFor(response: Response, req: ForgeRequest<unknown>): Promise<ForgeError> {
     const text = await response.text().catch(() => '');
-    return failureFromAnswer(this.options.forge, response.status, response.headers, text, req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`);
+    return failureFromAnswer(this.options.forge, response.status, response.headers, text, req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`, this.path(req.url));
   }
 }
 
-/** The ForgeError for a 3xx/4xx answer; exported for adapters whose HTTP goes through an SDK (Octokit). */
-export function failureFromAnswer(forge: ForgeKind, status: number, headers: Headers, body: string, what: string): ForgeError {
+/**
+ * The ForgeError for a 3xx/4xx answer; exported for adapters whose HTTP goes through an SDK (Octokit).
+ * `path` is the request's URL path: it tells a refusal of one repository from a refusal of the credentials (see {@link refusalOf}).
+ */
+export function failureFromAnswer(forge: ForgeKind, status: number, headers: Headers, body: string, what: string, path?: string): ForgeError {
   const label = FORGE_LABEL[forge];
   const error = (kind: ForgeError['kind'], message: string, retryAfter?: number): ForgeError => new ForgeError(forge, kind, message, status, retryAfter);
   const retryAfter = retryAfterSeconds(headers);
@@ -168,10 +172,102 @@ export function failureFromAnswer(forge: ForgeKind, status: number, headers: Hea
     return error('rate_limited', `${label} rate-limited ${what}; retry after ${retryAfter ?? 60} s`, retryAfter ?? 60);
   }
   if (status === 401) return error('unauthorized', `${label} rejected the credentials (401) while ${what}`);
-  if (status === 403) return error('forbidden', `${label} refused ${what} (403): the credentials lack a permission or scope`);
+  if (status === 403) {
+    const refusal = refusalOf(forge, path, body);
+    if (refusal.resource) {
+      return new ForgeError(forge, 'resource_forbidden', `${label} refused access to ${refusal.resource} (403${refusal.said ? `: "${refusal.said}"` : ''})`, status, undefined, refusal.resource);
+    }
+    return error('forbidden', `${label} refused the provider's credentials while ${what} (403${refusal.said ? `: "${refusal.said}"` : ''}). ${refusal.remedy}`);
+  }
   if (status === 404) return error('not_found', `${label} answered 404 to ${what}`);
   if (status >= 300 && status < 400) return error('bad_response', `${label} redirected ${what} (${status}); check the forge URL`);
   return error('bad_response', `${label} answered ${status} to ${what}`);
+}
+
+/**
+ * The one place a 403 is classified (FORGES.md "Not every 403 means the credentials are bad"). Provider-wide: the
+ * forge says so (a missing token scope — GitLab `insufficient_scope`, Gitea "required scope(s)", Bitbucket "lack one
+ * or more required privilege scopes" —, a suspended or uninstalled GitHub App, a revoked grant), or the call is not
+ * about one repository (listing, the installation token). Resource-level: a call on one repository or project
+ * (GitLab answers a Guest `{"message":"403 Forbidden"}` on its branches; GitHub "Resource not accessible by
+ * integration" when the App lacks a permission there). `said` is the forge's own message, trimmed.
+ */
+export function refusalOf(forge: ForgeKind, path: string | undefined, body: string): { said?: string; resource?: string; remedy: string } {
+  const said = forgeMessage(body);
+  const text = `${said ?? ''} ${body.slice(0, 2_000)}`;
+  const scope = /insufficient[_ ]scope|required (privilege )?scope|scope\(s\)|lacks? (the )?(required )?scope/i.test(text);
+  const suspended = /suspended/i.test(text);
+  const revoked = /revoked|uninstalled|no longer (installed|authori[sz]ed)|invalid_token/i.test(text);
+  const remedy = (): string => {
+    if (forge === 'github' && suspended) {
+      return 'The GitHub App installation is suspended: an owner of the account lifts it on GitHub under Settings → Applications (or the organisation\'s Settings → GitHub Apps) → Configure → Unsuspend; then retry.';
+    }
+    if (forge === 'github' && revoked) return 'The GitHub App was uninstalled: install it again (the provider\'s installUrl) or PATCH installationId.';
+    if (scope) {
+      return match(forge)
+        .with('gitlab', () => 'The OAuth grant lacks a scope forgelink needs (api): authorise again (GET /v1/git-providers/{id}/authorize-url).')
+        .with('gitea', () => 'The OAuth grant lacks a scope forgelink needs (read/write repository): authorise again (GET /v1/git-providers/{id}/authorize-url).')
+        .with('bitbucket', () => 'The API token lacks a scope forgelink needs (repository read, webhook read/write): create a token with them and PATCH apiToken.')
+        .with('github', () => 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.')
+        .exhaustive();
+    }
+    return forge === 'github' || forge === 'bitbucket'
+      ? 'Check the credentials\' permissions on the forge, then PATCH the provider.'
+      : 'Authorise the provider again (GET /v1/git-providers/{id}/authorize-url) with an account that has access.';
+  };
+  const providerWide = scope || suspended || revoked;
+  const resource = providerWide || path === undefined ? undefined : resourceOf(forge, path);
+  return { ...(said ? { said } : {}), ...(resource ? { resource } : {}), remedy: remedy() };
+}
+
+/** "repository acme/web" / "project grp/sub/app" when the path addresses one repository; undefined otherwise. */
+function resourceOf(forge: ForgeKind, path: string): string | undefined {
+  const segments = path.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  const after = (marker: string): string[] | undefined => {
+    const at = segments.indexOf(marker);
+    return at >= 0 ? segments.slice(at + 1) : undefined;
+  };
+  switch (forge) {
+    case 'github':
+    case 'gitea': {
+      const rest = after('repos');
+      return rest && rest.length >= 2 ? `repository ${rest[0]}/${rest[1]}` : undefined;
+    }
+    case 'gitlab': {
+      const rest = after('projects');
+      return rest && rest.length >= 1 && rest[0] ? `project ${rest[0]}` : undefined;
+    }
+    case 'bitbucket': {
+      const rest = after('repositories');
+      return rest && rest.length >= 2 ? `repository ${rest[0]}/${rest[1]}` : undefined;
+    }
+  }
+}
+
+/** The forge's own words from an error body (`message`, `error_description`, `error.message`, `error`), one line, ≤ 300 characters. */
+export function forgeMessage(body: string): string | undefined {
+  const json = safeJson(body);
+  let said: unknown;
+  if (json && typeof json === 'object') {
+    const record = json as Record<string, unknown>;
+    const error = record.error;
+    said =
+      (typeof record.message === 'string' && record.message) ||
+      (typeof record.error_description === 'string' && record.error_description) ||
+      (error && typeof error === 'object' && typeof (error as Record<string, unknown>).message === 'string' && (error as Record<string, unknown>).message) ||
+      (typeof error === 'string' && error) ||
+      undefined;
+  }
+  if (typeof said !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- forge text goes into a problem detail: one printable line
+  const line = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line || undefined;
 }
 
 function safeJson(text: string): unknown {
