@@ -16,7 +16,8 @@ import { InProcessEventBus } from './platform/events/event-bus.js';
 import { type EventPublisher } from './platform/events/event-publisher.js';
 import { EventFeed, EventFeedRoutes } from './platform/events/event-feed.js';
 import { NatsJetStreamPublisher, natsConnectionSummary } from './platform/events/nats-publisher.js';
-import { OutboxRelay, type RelayOptions } from './platform/outbox/outbox-relay.js';
+import { OutboxRelay, outboxBacklog, type RelayOptions } from './platform/outbox/outbox-relay.js';
+import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
@@ -40,6 +41,8 @@ export interface ApplicationOptions {
   /** Start the outbox relay (default true). */
   readonly startRelay?: boolean;
   readonly poolMax?: number;
+  /** Tests: every JSON answer of a `/v1` route must match the schema in `/openapi.json`. */
+  readonly checkResponses?: boolean;
 }
 
 export interface Application {
@@ -71,7 +74,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
     publishers.push(nats);
     logger.info(natsConnectionSummary(config.eventBrokerUrl, nats), 'connected to NATS JetStream');
   }
-  const relay = new OutboxRelay(knex, publishers, logger, options.relay);
+  const metrics = new PrometheusMetrics(() => outboxBacklog(knex));
+  const relay = new OutboxRelay(knex, publishers, logger, options.relay, metrics);
   const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
   const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
   // Independent of the relay: a failing subscription endpoint holds back neither the bus, NATS nor other subscriptions.
@@ -94,6 +98,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   container.bind(TOKENS.UrlGuard).toConstantValue(urlGuard);
   container.bind(TOKENS.EventBus).toConstantValue(bus);
   container.bind(TOKENS.ForgeOptions).toConstantValue(options.forge ?? {});
+  container.bind(TOKENS.Metrics).toConstantValue(metrics);
   container.bind(TOKENS.Routes).toConstantValue(new EventFeedRoutes(new EventFeed(container.get(TOKENS.ReadDatabase))));
   container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
@@ -117,6 +122,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
       return state;
     },
     trustProxy: config.trustProxy,
+    checkResponses: options.checkResponses,
+    metrics,
+    metricsToken: config.metricsToken,
   });
   if (options.startRelay !== false) {
     relay.start();

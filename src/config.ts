@@ -82,6 +82,7 @@ const schema = z.object({
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
   FORGELINK_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').regex(/^\S+$/, 'must not contain spaces').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
 });
@@ -104,6 +105,8 @@ export interface Config {
   /** Days published events and delivery records are kept; 0 keeps them forever. */
   readonly retentionDays: number;
   readonly logLevel: string;
+  /** When set, `GET /metrics` asks for it as a bearer token; unset, `/metrics` is open on the bind address. */
+  readonly metricsToken?: string;
   /** express `trust proxy`; false (the default) logs the socket's address, never X-Forwarded-For. */
   readonly trustProxy?: TrustProxy;
 }
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBrokerUrl: e.EVENT_BROKER_URL,
     retentionDays: e.FORGELINK_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY ?? false,
   };
 }

@@ -13,4 +13,6 @@ export const TOKENS = {
   EventBus: Symbol.for('InProcessEventBus'),
   Routes: Symbol.for('RouteContributor'),
   ForgeOptions: Symbol.for('ForgeOptions'),
+  /** The Metrics port (shared/metrics.ts), implemented by platform/metrics. */
+  Metrics: Symbol.for('Metrics'),
 } as const;

@@ -53,6 +53,8 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: App
     forge: { retryBaseMs: 1, timeoutMs: 5_000, listingMaxAgeMs: 0 },
     relay: { pollIntervalMs: 50, retryBaseMs: 20 },
     poolMax: 5,
+    // Every e2e answer is checked against the route's documented schema: /openapi.json cannot drift from the code.
+    checkResponses: true,
     ...options,
   });
   return { app, api: supertest(app.http), logs: () => lines.join(''), config, close: () => app.close() };

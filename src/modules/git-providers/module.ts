@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '../../platform/tokens.js';
+import { type Metrics } from '../../shared/metrics.js';
 import { type Config } from '../../config.js';
 import { type MikroOrmUnitOfWork } from '../../platform/database/unit-of-work.js';
 import { GIT_PROVIDER_REPOSITORY, type GitProviderRepository } from './domain/git-provider-repository.js';
@@ -56,8 +57,9 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
   bind<ForgeConnector>(FORGE_CONNECTOR)
     .toDynamicValue((ctx) => {
       const config = ctx.get<Config>(TOKENS.Config);
-      const connector = new DefaultForgeConnector({ guard: ctx.get(TOKENS.UrlGuard), bitbucketApiUrl: config.bitbucketApiUrl, ...ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions) });
-      connector.useTokens(new OAuthTokens(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), (provider) => connector.oauth(provider)));
+      const metrics = ctx.get<Metrics>(TOKENS.Metrics);
+      const connector = new DefaultForgeConnector({ guard: ctx.get(TOKENS.UrlGuard), bitbucketApiUrl: config.bitbucketApiUrl, metrics, ...ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions) });
+      connector.useTokens(new OAuthTokens(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), (provider) => connector.oauth(provider), undefined, metrics));
       connector.useRefusals(new CredentialRefusals(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)));
       return connector;
     })

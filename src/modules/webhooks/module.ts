@@ -38,7 +38,7 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const store = new SqlDeliveryStore(new PreparedStatements(ctx.get(TOKENS.Knex)), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
       const files = new ForgeChangedFiles(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger));
-      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS), ctx.get(REPOSITORY_LISTINGS)), ctx.get(TOKENS.Logger));
+      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS), ctx.get(REPOSITORY_LISTINGS), ctx.get(TOKENS.Metrics)), ctx.get(TOKENS.Logger));
     })
     .inSingletonScope();
   bind(TOKENS.Routes)

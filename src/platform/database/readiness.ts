@@ -1,6 +1,7 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
 import { HOOK_SECRET_PURPOSE } from '../../modules/webhooks/infrastructure/repository-hooks.js';
+import { subscriptionSecretPurpose } from '../../modules/event-subscriptions/infrastructure/sql-subscription-store.js';
 import { migrationsList } from './migrations/index.js';
 
 /** Associated data of the key check, so its ciphertext cannot stand in for any other secret (or vice versa). */
@@ -119,7 +120,7 @@ async function readKeyCheck(knex: Knex): Promise<Sample | undefined> {
   return rows[0] ? { ciphertext: rows[0].value, purpose: KEY_CHECK_PURPOSE } : undefined;
 }
 
-/** One provider secret and one hook secret, if any: enough to prove a key on a database written before the key check. */
+/** One provider, hook and subscription secret each, if any: enough to prove a key on a database written before the key check. */
 async function sampleStoredSecrets(knex: Knex): Promise<Sample[]> {
   const samples: Sample[] = [];
   const providers = (await knex.raw(`select secrets from git_provider where secrets <> '{}' limit 1`)) as { rows: { secrets: string }[] };
@@ -127,6 +128,8 @@ async function sampleStoredSecrets(knex: Knex): Promise<Sample[]> {
   if (first) samples.push({ ciphertext: first[1], purpose: first[0] });
   const hooks = (await knex.raw('select secret from repository_hook limit 1')) as { rows: { secret: string }[] };
   if (hooks.rows[0]) samples.push({ ciphertext: hooks.rows[0].secret, purpose: HOOK_SECRET_PURPOSE });
+  const subscriptions = (await knex.raw('select id, secret from event_subscription limit 1')) as { rows: { id: string; secret: string }[] };
+  if (subscriptions.rows[0]) samples.push({ ciphertext: subscriptions.rows[0].secret, purpose: subscriptionSecretPurpose(subscriptions.rows[0].id) });
   return samples;
 }
 

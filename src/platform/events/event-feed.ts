@@ -1,8 +1,7 @@
-import { type Router } from 'express';
 import { z } from 'zod';
 import { type ReadDatabase } from '../../shared/read-database.js';
 import { actorOf, type RouteContributor } from '../http/app.js';
-import { parseInput } from '../http/validate.js';
+import { type ApiRouter } from '../http/api-routes.js';
 import { type EventEnvelope } from './event-publisher.js';
 import { type OutboxRow, toEnvelope } from '../outbox/outbox-relay.js';
 
@@ -40,15 +39,41 @@ export class EventFeed {
   }
 }
 
+/** The envelope every transport carries (see docs/webhooks.md for each type's `data`). */
+export const eventEnvelopeSchema = z
+  .object({
+    id: z.uuid().describe('Unique per event: consumers dedupe by it'),
+    type: z.string().describe('e.g. `deployment.requested`'),
+    occurredAt: z.iso.datetime(),
+    organizationId: z.uuid(),
+    aggregateId: z.string().describe('Events of one aggregate arrive in order'),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'EventEnvelope' });
+
+const feedPage = z
+  .object({
+    items: z.array(eventEnvelopeSchema),
+    nextCursor: z.string().nullable().describe('Pass as `after` to read on; the `after` given when nothing new has committed'),
+  })
+  .meta({ id: 'EventPage' });
+
 export class EventFeedRoutes implements RouteContributor {
   readonly kind = 'api' as const;
 
   constructor(private readonly feed: EventFeed) {}
 
-  register(router: Router): void {
-    router.get('/events', async (req, res) => {
-      const q = parseInput(feedQuery, req.query, 'query');
-      res.json(await this.feed.page(actorOf(res).organizationId, q));
+  register(routes: ApiRouter): void {
+    routes.route({
+      method: 'get',
+      path: '/events',
+      tag: 'Events',
+      summary: 'The organisation’s events in commit order, for deployers that poll',
+      query: feedQuery,
+      responses: { 200: { description: 'A page of events', schema: feedPage } },
+      handle: async ({ query }, _req, res) => {
+        res.json(await this.feed.page(actorOf(res).organizationId, query));
+      },
     });
   }
 }

@@ -1,5 +1,6 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type EventEnvelope, type EventPublisher } from '../events/event-publisher.js';
+import { type Metrics, NO_METRICS } from '../../shared/metrics.js';
 
 export interface RelayLogger {
   warn(obj: object, msg: string): void;
@@ -54,6 +55,7 @@ export class OutboxRelay {
     private readonly publishers: readonly EventPublisher[],
     private readonly logger: RelayLogger,
     options: RelayOptions = {},
+    private readonly metrics: Pick<Metrics, 'eventPublished'> = NO_METRICS,
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -161,7 +163,10 @@ export class OutboxRelay {
           if (blocked.has(row.aggregate_id)) continue;
           const envelope = toEnvelope(row);
           try {
-            for (const publisher of this.publishers) await publisher.publish(envelope);
+            for (const publisher of this.publishers) {
+              await publisher.publish(envelope);
+              this.metrics.eventPublished(row.type, publisher.name);
+            }
             done.push(row.position);
           } catch (error) {
             blocked.add(row.aggregate_id);
@@ -199,4 +204,14 @@ export function toEnvelope(row: Pick<OutboxRow, 'id' | 'type' | 'occurred_at' | 
     aggregateId: row.aggregate_id,
     data: row.data,
   };
+}
+
+/** The backlog the outbox gauges report: unpublished events (every instance's) and the age of the oldest. */
+export async function outboxBacklog(knex: Knex): Promise<{ pending: number; oldestPendingAgeSeconds: number }> {
+  const { rows } = (await knex.raw(
+    `select count(*)::int as pending, coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as age
+       from outbox where published_at is null`,
+  )) as { rows: { pending: number; age: number }[] };
+  const row = rows[0];
+  return { pending: row?.pending ?? 0, oldestPendingAgeSeconds: Math.max(0, row?.age ?? 0) };
 }

@@ -11,11 +11,14 @@ import { createLogger } from '../../../src/platform/logging/logger.js';
 import { openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { withDatabase } from '../../support/global-setup.js';
+import { subscriptionSecretPurpose } from '../../../src/modules/event-subscriptions/infrastructure/sql-subscription-store.js';
 import { commandLines, forgelink, startServer } from '../../support/cli.js';
 
 // The contract's /readyz (database, migrations, master key) and start-up refusing, in one line, what would
 // make every call fail. Real PostgreSQL: fresh databases created here, dropped at the end.
 const created: string[] = [];
+/** A test that starts several forgelink processes one after another (each a Node start, through tsx when dist/ is stale). */
+const SPAWNS_SEVERAL = 180_000;
 const admin = () => new pg.Client({ connectionString: inject('adminDatabaseUrl') });
 
 async function freshDatabase(): Promise<string> {
@@ -188,7 +191,7 @@ describe('start-up names the problem in one line and says what to run', () => {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-  });
+  }, SPAWNS_SEVERAL);
 
   it('a database with secrets but no key check (written before it existed): a wrong key is refused and not recorded; the right one is', async () => {
     const databaseUrl = await freshDatabase();
@@ -219,7 +222,28 @@ describe('start-up names the problem in one line and says what to run', () => {
     }
     expect(await serve.exited).toBe(0);
     expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
-  });
+  }, SPAWNS_SEVERAL);
+
+  it('a database whose only secret is an event subscription\'s: the key is proved on it before the key check is written', async () => {
+    const databaseUrl = await freshDatabase();
+    const rightKey = generateMasterKey();
+    expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
+    const org = await sql(databaseUrl, `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subs', now()) returning id`);
+    const id = '01a22b00-0000-7000-8000-000000000001';
+    await sql(
+      databaseUrl,
+      `insert into event_subscription (id, organization_id, url, secret, created_by, created_at, cursor_txid, cursor_position)
+       values ($1, $2, 'https://deployer.example/hook', $3, 'alice', now(), '0'::xid8, 0)`,
+      [id, org.rows[0].id, new SecretCipher(rightKey).encrypt('whsec', subscriptionSecretPurpose(id))],
+    );
+    await sql(databaseUrl, 'delete from key_check');
+    const wrong = await forgelink(['migrate'], env(databaseUrl, generateMasterKey()));
+    expect(wrong.code).toBe(1);
+    expect(commandLines(wrong.stderr).at(-1)).toMatch(/^forgelink: FORGELINK_MASTER_KEY does not decrypt the stored secrets/);
+    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
+    expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
+    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
+  }, SPAWNS_SEVERAL);
 
   it('a key rotation: serve needs the old key listed until `secrets rewrap` (which reports progress) re-encrypts the key check too', async () => {
     const databaseUrl = await freshDatabase();
@@ -249,5 +273,5 @@ describe('start-up names the problem in one line and says what to run', () => {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-  });
+  }, SPAWNS_SEVERAL);
 });

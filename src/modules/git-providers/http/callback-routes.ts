@@ -1,11 +1,11 @@
-import { type Response, type Router } from 'express';
+import { type Response } from 'express';
 import { z } from 'zod';
 import { type Failure } from '../../../shared/failure.js';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type Result } from '../../../shared/result.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { sendProblem } from '../../../platform/http/problem.js';
-import { parseInput } from '../../../platform/http/validate.js';
+import { type ApiRouter, type ResponseDoc } from '../../../platform/http/api-routes.js';
 import { type Logger } from '../../../platform/logging/logger.js';
 import { type OAuthFlows } from '../application/commands/oauth/oauth-flows.js';
 import { type GitHubAppFlows } from '../application/commands/github-app/github-app-flows.js';
@@ -15,6 +15,12 @@ const code = z.string().min(1).max(2000);
 const state = z.string().max(2000).default('');
 const oauthQuery = z.object({ code: code.optional(), state, error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() });
 const installQuery = z.object({ installation_id: z.coerce.number().int().positive(), setup_action: z.string().max(50).optional(), state });
+const manifestQuery = z.object({ code, state });
+
+const redirect: ResponseDoc = {
+  description: 'Back to the dashboard: `DASHBOARD_URL?provider=ID&status=ok|error` (with `reason` on error)',
+  headers: { Location: 'The dashboard URL' },
+};
 
 /**
  * Where forges send the browser back. No API key: the signed single-use `state` proves who started the flow.
@@ -30,31 +36,55 @@ export class CallbackRoutes implements RouteContributor {
     private readonly logger: Logger,
   ) {}
 
-  register(router: Router): void {
+  register(routes: ApiRouter): void {
     for (const type of ['gitlab', 'gitea'] as const) {
-      router.get(`/callbacks/${type}`, async (req, res) => {
-        const q = parseInput(oauthQuery, req.query, 'query');
-        if (!q.code) {
-          // The user denied access on the forge (error=access_denied): burn the state, send them back.
-          const declined = await this.oauth.decline(type, q.state);
-          if (!declined.ok) return sendProblem(res, declined.error);
-          return res.redirect(302, this.urls.dashboardRedirect(declined.value.providerId, 'error', q.error ?? 'no_code'));
-        }
-        this.finish(res, await this.oauth.complete(type, q.code, q.state));
+      routes.route({
+        method: 'get',
+        path: `/callbacks/${type}`,
+        tag: 'Callbacks',
+        summary: `The browser returns from ${type === 'gitlab' ? 'GitLab' : 'Gitea/Forgejo'}'s OAuth consent (stores the tokens)`,
+        query: oauthQuery,
+        responses: { 302: redirect },
+        problems: ['INVALID_STATE'],
+        handle: async ({ query: q }, _req, res) => {
+          if (!q.code) {
+            // The user denied access on the forge (error=access_denied): burn the state, send them back.
+            const declined = await this.oauth.decline(type, q.state);
+            if (!declined.ok) return sendProblem(res, declined.error);
+            return res.redirect(302, this.urls.dashboardRedirect(declined.value.providerId, 'error', q.error ?? 'no_code'));
+          }
+          this.finish(res, await this.oauth.complete(type, q.code, q.state));
+        },
       });
     }
 
-    router.get('/callbacks/github/manifest', async (req, res) => {
-      const q = parseInput(z.object({ code, state }), req.query, 'query');
-      this.finish(res, await this.github.completeManifest(q.code, q.state));
+    routes.route({
+      method: 'get',
+      path: '/callbacks/github/manifest',
+      tag: 'Callbacks',
+      summary: 'GitHub returns from the App manifest flow (stores the new App’s id, key and secrets)',
+      query: manifestQuery,
+      responses: { 302: redirect },
+      problems: ['INVALID_STATE'],
+      handle: async ({ query: q }, _req, res) => {
+        this.finish(res, await this.github.completeManifest(q.code, q.state));
+      },
     });
 
-    router.get('/callbacks/github/install', async (req, res) => {
-      const q = parseInput(installQuery, req.query, 'query');
-      this.finish(res, await this.github.completeInstall(q.installation_id, q.state));
+    routes.route({
+      method: 'get',
+      path: '/callbacks/github/install',
+      tag: 'Callbacks',
+      summary: 'GitHub returns from the App’s install page (stores the installation id)',
+      query: installQuery,
+      responses: { 302: redirect },
+      problems: ['INVALID_STATE'],
+      handle: async ({ query: q }, _req, res) => {
+        this.finish(res, await this.github.completeInstall(q.installation_id, q.state));
+      },
     });
 
-    router.all('/callbacks/{*rest}', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
+    routes.fallback('/callbacks', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
   }
 
   private finish(res: Response, result: Result<{ providerId: string }, Failure & { providerId?: string }>): void {

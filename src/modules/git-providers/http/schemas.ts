@@ -125,6 +125,108 @@ const listQueryBase = z.object({
 });
 /** `refresh=true` bypasses the picker cache (contract "Git providers"). */
 export const repositoriesQuery = listQueryBase.extend({
-  refresh: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((value) => value === 'true').optional(),
+  refresh: z.enum(['true', 'false'], { message: 'must be true or false' }).optional().describe('`true`: list from the forge now instead of the cache'),
 });
 export const branchesQuery = listQueryBase.extend({ repository: z.string().min(3).max(500) });
+
+// ── Answers (documented in /openapi.json; never a secret: `has*` booleans stand in for them) ──
+
+const summaryBase = {
+  id: z.uuid(),
+  name: z.string(),
+  organizationId: z.uuid(),
+  createdBy: z.string().describe('The creator’s user id'),
+  isCreator: z.boolean(),
+  sharedWithOrganization: z.boolean(),
+  createdAt: z.iso.datetime(),
+  status: z.enum(['ready', 'pending_installation', 'pending_authorization', 'needs_reauthorization']),
+  version: z.number().int().describe('Send as `expectedVersion` to refuse a stale update (409)'),
+};
+const internalUrlOut = z.string().optional().describe('Where forgelink reaches the forge when it differs from the web address');
+const githubSummary = z.object({
+  ...summaryBase,
+  type: z.literal('github'),
+  github: z.object({
+    githubUrl: z.string(),
+    internalUrl: internalUrlOut,
+    appId: z.number().int().optional().describe('Absent until the manifest flow has created the App'),
+    appSlug: z.string().optional(),
+    installationId: z.number().int().optional(),
+    clientId: z.string().optional(),
+    webhookUrl: z.string().describe('Enter this as the GitHub App’s webhook URL'),
+    installUrl: z.string().optional().describe('The App’s install page with a signed `state`'),
+    hasPrivateKey: z.boolean(),
+    hasWebhookSecret: z.boolean(),
+    hasClientSecret: z.boolean(),
+  }),
+});
+const gitlabSummary = z.object({
+  ...summaryBase,
+  type: z.literal('gitlab'),
+  gitlab: z.object({
+    gitlabUrl: z.string(),
+    internalUrl: internalUrlOut,
+    applicationId: z.string(),
+    redirectUri: z.string().describe('Enter this as the GitLab application’s callback URL'),
+    groupName: z.string().optional(),
+    hasSecret: z.boolean(),
+    hasTokens: z.boolean(),
+    tokenExpiresAt: z.iso.datetime().optional(),
+  }),
+});
+const bitbucketSummary = z.object({
+  ...summaryBase,
+  type: z.literal('bitbucket'),
+  bitbucket: z.object({
+    username: z.string(),
+    email: z.string().optional(),
+    workspace: z.string(),
+    authMethod: z.enum(['api_token', 'app_password']),
+    hasCredentials: z.boolean(),
+    deprecatedAuth: z.boolean().describe('true for app passwords, which Atlassian is retiring'),
+  }),
+});
+const giteaSummary = z.object({
+  ...summaryBase,
+  type: z.literal('gitea'),
+  gitea: z.object({
+    giteaUrl: z.string(),
+    internalUrl: internalUrlOut,
+    clientId: z.string(),
+    redirectUri: z.string().describe('Enter this as the OAuth2 application’s redirect URI'),
+    hasClientSecret: z.boolean(),
+    hasTokens: z.boolean(),
+    tokenExpiresAt: z.iso.datetime().optional(),
+  }),
+});
+export const providerSummary = z.discriminatedUnion('type', [githubSummary, gitlabSummary, bitbucketSummary, giteaSummary]).meta({ id: 'GitProviderSummary' });
+const authorizeUrl = z.string().describe('Send the user’s browser here to grant access on the forge');
+export const providerCreatedWithAuthorize = z
+  .discriminatedUnion('type', [gitlabSummary.extend({ authorizeUrl }), giteaSummary.extend({ authorizeUrl })])
+  .meta({ id: 'GitProviderSummaryWithAuthorizeUrl' });
+export const providerList = z.object({ items: z.array(providerSummary) }).meta({ id: 'GitProviderList' });
+export const manifestStarted = z
+  .object({
+    providerId: z.uuid(),
+    postUrl: z.string().describe('POST the manifest here from the browser (form field `manifest`, JSON-encoded)'),
+    manifest: z.record(z.string(), z.unknown()),
+    state: z.string(),
+  })
+  .meta({ id: 'GitHubManifestStarted' });
+export const authorizeUrlAnswer = z.object({ authorizeUrl }).meta({ id: 'AuthorizeUrl' });
+export const connectionTested = z.object({ ok: z.literal(true), repositoryCount: z.number().int().nonnegative(), message: z.string() }).meta({ id: 'ConnectionTested' });
+const repository = z
+  .object({
+    id: z.string().describe('The forge’s id, as a string'),
+    fullName: z.string().describe('`owner/name`; GitLab subgroups keep every segment; Bitbucket Data Center `PROJECT/slug`'),
+    owner: z.string(),
+    name: z.string(),
+    defaultBranch: z.string(),
+    private: z.boolean(),
+    htmlUrl: z.string(),
+    cloneUrl: z.string(),
+  })
+  .meta({ id: 'Repository' });
+export const repositoryPage = z.object({ items: z.array(repository), total: z.number().int().nonnegative() }).meta({ id: 'RepositoryPage' });
+const branch = z.object({ name: z.string(), commitSha: z.string(), protected: z.boolean().optional() }).meta({ id: 'Branch' });
+export const branchPage = z.object({ items: z.array(branch), total: z.number().int().nonnegative() }).meta({ id: 'BranchPage' });

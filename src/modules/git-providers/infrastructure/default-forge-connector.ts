@@ -3,7 +3,8 @@ import { type ForgeApi, ForgeError, type ForgeHooks, type ForgeKind, type OAuthC
 import { type ForgeConnector, type GitHubAppCredentials } from '../application/ports/forge-connector.js';
 import { type OAuthTokens } from '../application/services/oauth-tokens.js';
 import { type CredentialRefusals } from '../application/services/credential-refusals.js';
-import { ConditionalCache, ForgeHttp } from './forges/shared/forge-http.js';
+import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp } from './forges/shared/forge-http.js';
+import { type Metrics } from '../../../shared/metrics.js';
 import { type UrlGuard } from './forges/shared/url-guard.js';
 import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, isInstallationOfApp, manifestPostUrl } from './forges/github/index.js';
 import { type GitHubAppLookup } from '../application/ports/github-app-lookup.js';
@@ -18,12 +19,12 @@ export interface ConnectorOptions {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly retryBaseMs?: number;
+  readonly metrics?: Pick<Metrics, 'forgeRequest' | 'forgeRateLimitRemaining'>;
 }
 
 /** Binds each provider's decrypted credentials to its forge adapter. Adding a forge adds one case here. */
 export class DefaultForgeConnector implements ForgeConnector {
   private readonly cache = new ConditionalCache();
-  private readonly https = new Map<ForgeKind, ForgeHttp>();
   private tokens?: OAuthTokens;
   private refusals?: CredentialRefusals;
 
@@ -73,7 +74,7 @@ export class DefaultForgeConnector implements ForgeConnector {
   oauth(provider: GitProvider): OAuthClient {
     const s = provider.settings;
     if (s.type !== 'gitlab' && s.type !== 'gitea') throw new Error(`A ${provider.type} provider has no OAuth flow`);
-    const client = (url: string): OAuthClient => (s.type === 'gitlab' ? createGitLabOAuth(this.http('gitlab'), url) : createGiteaOAuth(this.http('gitea'), url));
+    const client = (url: string): OAuthClient => (s.type === 'gitlab' ? createGitLabOAuth(this.http('gitlab', provider.id), url) : createGiteaOAuth(this.http('gitea', provider.id), url));
     const browser = client(s.type === 'gitlab' ? s.gitlabUrl : s.giteaUrl);
     if (!s.internalUrl) return browser;
     // The browser authorises on the public URL; forgelink exchanges and refreshes tokens on the internal one.
@@ -102,7 +103,7 @@ export class DefaultForgeConnector implements ForgeConnector {
     const s = provider.settings;
     const privateKey = provider.secret('privateKey');
     if (s.type !== 'github' || s.appId === undefined || !privateKey) throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id or private key');
-    return isInstallationOfApp(this.githubDeps(), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal() }, installationId);
+    return isInstallationOfApp(this.githubDeps(provider.id), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal() }, installationId);
   }
 
   gitHubInstallUrl(appHtmlUrl: string, state: string): string {
@@ -118,22 +119,22 @@ export class DefaultForgeConnector implements ForgeConnector {
         if (s.appId === undefined || s.installationId === undefined || !privateKey) {
           throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id, private key or installation id');
         }
-        return createGitHubApi(this.githubDeps(), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
+        return createGitHubApi(this.githubDeps(provider.id), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
       }
       case 'gitlab':
         return withReauthorization(
-          (accessToken) => createGitLabApi(this.http('gitlab'), { gitlabUrl: serverUrlOf(s), accessToken, groupName: s.groupName, cacheScope: scope }),
+          (accessToken) => createGitLabApi(this.http('gitlab', provider.id), { gitlabUrl: serverUrlOf(s), accessToken, groupName: s.groupName, cacheScope: scope }),
           provider.id,
           this.requireTokens(),
         );
       case 'gitea':
-        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea'), { giteaUrl: serverUrlOf(s), accessToken, cacheScope: scope }), provider.id, this.requireTokens());
+        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea', provider.id), { giteaUrl: serverUrlOf(s), accessToken, cacheScope: scope }), provider.id, this.requireTokens());
       case 'bitbucket': {
         const auth =
           s.authMethod === 'api_token'
             ? { method: 'api_token' as const, email: s.email ?? s.username, apiToken: provider.secret('apiToken')?.reveal() ?? '' }
             : { method: 'app_password' as const, username: s.username, appPassword: provider.secret('appPassword')?.reveal() ?? '' };
-        return createBitbucketApi(this.http('bitbucket'), { apiUrl: this.options.bitbucketApiUrl, workspace: s.workspace, auth, cacheScope: scope });
+        return createBitbucketApi(this.http('bitbucket', provider.id), { apiUrl: this.options.bitbucketApiUrl, workspace: s.workspace, auth, cacheScope: scope });
       }
     }
   }
@@ -143,17 +144,26 @@ export class DefaultForgeConnector implements ForgeConnector {
     return this.tokens;
   }
 
-  private githubDeps(): GitHubDeps {
-    return { guard: this.options.guard, cache: this.cache, timeoutMs: this.options.timeoutMs, retries: this.options.retries, retryBaseMs: this.options.retryBaseMs };
+  private githubDeps(providerId?: string): GitHubDeps {
+    const o = this.options;
+    return { guard: o.guard, cache: this.cache, timeoutMs: o.timeoutMs, retries: o.retries, retryBaseMs: o.retryBaseMs, observe: this.observer('github', providerId) };
   }
 
-  private http(forge: ForgeKind): ForgeHttp {
-    let http = this.https.get(forge);
-    if (!http) {
-      http = new ForgeHttp({ forge, guard: this.options.guard, cache: this.cache, timeoutMs: this.options.timeoutMs, retries: this.options.retries, retryBaseMs: this.options.retryBaseMs });
-      this.https.set(forge, http);
-    }
-    return http;
+  /** One per provider (cheap: the ETag cache is shared), so each exchange can report that provider's rate-limit budget. */
+  private http(forge: ForgeKind, providerId: string): ForgeHttp {
+    const o = this.options;
+    return new ForgeHttp({ forge, guard: o.guard, cache: this.cache, timeoutMs: o.timeoutMs, retries: o.retries, retryBaseMs: o.retryBaseMs, observe: this.observer(forge, providerId) });
+  }
+
+  private observer(forge: ForgeKind, providerId: string | undefined): ForgeExchangeObserver | undefined {
+    const metrics = this.options.metrics;
+    if (!metrics) return undefined;
+    return (status, seconds, headers) => {
+      metrics.forgeRequest(forge, status, seconds);
+      // GitHub, Gitea and Bitbucket send X-RateLimit-Remaining, GitLab RateLimit-Remaining.
+      const remaining = headers?.get('x-ratelimit-remaining') ?? headers?.get('ratelimit-remaining');
+      if (providerId && remaining && /^\d{1,9}$/.test(remaining)) metrics.forgeRateLimitRemaining(forge, providerId, Number(remaining));
+    };
   }
 }
 

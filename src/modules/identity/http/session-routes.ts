@@ -1,15 +1,27 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { API_BODY_LIMIT, type RouteContributor } from '../../../platform/http/app.js';
 import { sendProblem } from '../../../platform/http/problem.js';
-import { parseInput } from '../../../platform/http/validate.js';
+import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { FailureError } from '../../../shared/failure.js';
 import { CSRF_HEADER, clearSessionCookie, isForeignRequest, sessionIdOf, setSessionCookie } from '../../../platform/http/session-cookie.js';
 import { sameToken } from '../../../platform/crypto/session-ids.js';
-import { type Actor } from '../domain/actor.js';
+import { type Actor, ROLES } from '../domain/actor.js';
 import { type SessionService } from '../application/session-service.js';
 
 const signInBody = z.object({ apiKey: z.string().trim().min(1).max(500) });
+
+const sessionView = z
+  .object({
+    userId: z.string(),
+    organizationId: z.uuid(),
+    role: z.enum(ROLES),
+    csrfToken: z.string().describe(`Send it as \`${CSRF_HEADER}\` on every state-changing request made with the session cookie`),
+    expiresAt: z.iso.datetime(),
+    redirectUris: z.object({ gitlab: z.string(), gitea: z.string() }).describe('The OAuth redirect URIs to enter on the forges'),
+  })
+  .meta({ id: 'ConsoleSession' });
 
 /**
  * The console's sign-in and sign-out (`/v1/session`). Public routes: signing in is how a browser gets
@@ -23,43 +35,71 @@ export class SessionRoutes implements RouteContributor {
     private readonly urls: PublicUrls,
   ) {}
 
-  register(router: Router): void {
+  register(routes: ApiRouter): void {
     // JSON only: a cross-site HTML form cannot send application/json without a CORS preflight forgelink never grants.
     const json = express.json({ limit: API_BODY_LIMIT, type: ['application/json'] });
+    const tag = 'Console session';
 
-    router.post('/session', json, async (req, res) => {
-      if (isForeignRequest(req)) return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a sign-in another site started (Sec-Fetch-Site)' });
-      const { apiKey } = parseInput(signInBody, req.body, 'body');
-      const signedIn = await this.sessions.signIn(apiKey, sessionIdOf(req));
-      if (!signedIn) {
-        clearSessionCookie(res, this.secure());
-        return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
-      }
-      setSessionCookie(res, signedIn.sessionId, signedIn.endsAt, this.secure());
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(201).json(this.view(signedIn.actor, signedIn.csrfToken, signedIn.endsAt));
-    });
-
-    router.get('/session', async (req, res) => {
-      const sessionId = sessionIdOf(req);
-      const session = sessionId ? await this.sessions.resolve(sessionId) : null;
-      if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Not signed in' });
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(this.view(session.actor, session.csrfToken, session.endsAt));
-    });
-
-    router.delete('/session', async (req: Request, res: Response) => {
-      const sessionId = sessionIdOf(req);
-      const session = sessionId ? await this.sessions.resolve(sessionId) : null;
-      if (sessionId && session) {
-        const token = req.headers[CSRF_HEADER];
-        if (isForeignRequest(req) || typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
-          return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+    routes.route({
+      method: 'post',
+      path: '/session',
+      tag,
+      summary: 'Sign the console in with an API key (sets an HttpOnly, SameSite=Strict session cookie)',
+      middleware: [json],
+      guard: (req) => {
+        if (isForeignRequest(req)) throw new FailureError({ code: 'UNAUTHORIZED', detail: 'Refused a sign-in another site started (Sec-Fetch-Site)' });
+      },
+      body: signInBody,
+      responses: { 201: { description: 'Signed in; the cookie is set', schema: sessionView, headers: { 'Set-Cookie': 'The session cookie' } } },
+      problems: ['UNAUTHENTICATED', 'UNAUTHORIZED'],
+      handle: async ({ body }, req, res) => {
+        const signedIn = await this.sessions.signIn(body.apiKey, sessionIdOf(req));
+        if (!signedIn) {
+          clearSessionCookie(res, this.secure());
+          return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
         }
-        await this.sessions.signOut(sessionId);
-      }
-      clearSessionCookie(res, this.secure());
-      res.status(204).end();
+        setSessionCookie(res, signedIn.sessionId, signedIn.endsAt, this.secure());
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(201).json(this.view(signedIn.actor, signedIn.csrfToken, signedIn.endsAt));
+      },
+    });
+
+    routes.route({
+      method: 'get',
+      path: '/session',
+      tag,
+      summary: 'The console session of the cookie sent',
+      responses: { 200: { description: 'Signed in', schema: sessionView } },
+      problems: ['UNAUTHENTICATED'],
+      handle: async (_input, req, res) => {
+        const sessionId = sessionIdOf(req);
+        const session = sessionId ? await this.sessions.resolve(sessionId) : null;
+        if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Not signed in' });
+        res.setHeader('Cache-Control', 'no-store');
+        res.json(this.view(session.actor, session.csrfToken, session.endsAt));
+      },
+    });
+
+    routes.route({
+      method: 'delete',
+      path: '/session',
+      tag,
+      summary: `Sign out (needs the session's CSRF token in \`${CSRF_HEADER}\`)`,
+      responses: { 204: { description: 'Signed out; the cookie is cleared' } },
+      problems: ['UNAUTHORIZED'],
+      handle: async (_input, req: Request, res: Response) => {
+        const sessionId = sessionIdOf(req);
+        const session = sessionId ? await this.sessions.resolve(sessionId) : null;
+        if (sessionId && session) {
+          const token = req.headers[CSRF_HEADER];
+          if (isForeignRequest(req) || typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
+            return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+          }
+          await this.sessions.signOut(sessionId);
+        }
+        clearSessionCookie(res, this.secure());
+        res.status(204).end();
+      },
     });
   }
 

@@ -1,8 +1,7 @@
-import { type Router } from 'express';
 import { z } from 'zod';
 import { FailureError, failure } from '../../../shared/failure.js';
 import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
-import { parseInput } from '../../../platform/http/validate.js';
+import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { invalidGlob } from '../../webhooks/domain/watch-paths.js';
 import { SERVICE_STATUSES, SERVICE_TYPES, TRIGGER_TYPES } from '../domain/service-source.js';
 import { invalidRefName, invalidRepoPath, invalidRepositoryName } from '../domain/source-values.js';
@@ -36,6 +35,36 @@ const connectBody = z
 
 const statusBody = z.object({ status: z.enum(SERVICE_STATUSES) });
 
+/** The problems of a route that calls the forge. */
+const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
+
+const sourceSchema = z
+  .object({
+    serviceType: z.enum(SERVICE_TYPES),
+    serviceId: z.string(),
+    organizationId: z.uuid(),
+    sourceType: z.enum(['git', 'none']),
+    providerId: z.uuid().nullable(),
+    providerType: z.string().nullable(),
+    repository: z.string().nullable().describe('`owner/name` as the forge names it now'),
+    owner: z.string().nullable(),
+    branch: z.string().nullable(),
+    triggerType: z.enum(TRIGGER_TYPES).nullable(),
+    watchPaths: z.array(z.string()).nullable(),
+    autoDeploy: z.boolean(),
+    buildPath: z.string(),
+    composePath: z.string().nullable().describe('null for applications'),
+    status: z.enum(SERVICE_STATUSES),
+    webhook: z.object({
+      registered: z.boolean(),
+      url: z.string().nullable(),
+      managedBy: z.enum(['github-app', 'forgelink']).optional(),
+      error: z.string().optional().describe('Why registering the repository hook failed'),
+    }),
+    version: z.number().int(),
+  })
+  .meta({ id: 'ServiceSource' });
+
 export interface SourceRouteDeps {
   readonly connect: ConnectSourceHandler;
   readonly disconnect: DisconnectSourceHandler;
@@ -48,51 +77,84 @@ export class SourceRoutes implements RouteContributor {
 
   constructor(private readonly deps: SourceRouteDeps) {}
 
-  register(router: Router): void {
+  register(routes: ApiRouter): void {
     const path = '/services/:serviceType/:serviceId/source';
 
-    router.put(path, async (req, res) => {
-      const p = parseInput(params, req.params, 'path');
-      const b = parseInput(connectBody, req.body, 'body');
-      if (p.serviceType !== 'compose' && b.composePath !== undefined) {
-        throw new FailureError(failure.validation('composePath is only for compose services', [{ path: 'body.composePath', message: 'only for compose services' }]));
-      }
-      const result = await this.deps.connect.execute(actorOf(res), {
-        serviceType: p.serviceType,
-        serviceId: p.serviceId,
-        providerId: b.providerId,
-        repository: b.repository,
-        branch: b.branch ?? null,
-        triggerType: b.triggerType,
-        watchPaths: b.watchPaths ?? null,
-        autoDeploy: b.autoDeploy,
-        buildPath: b.buildPath,
-        composePath: b.composePath ?? null,
-      });
-      if (!result.ok) throw new FailureError(result.error);
-      res.json(sourceView(result.value));
+    routes.route({
+      method: 'put',
+      path,
+      tag: 'Service sources',
+      summary: 'Connect a service to a provider + repository + branch (or change it)',
+      description: 'The provider must be visible to the caller and the repository and branch must exist on the forge. Registers the repository webhook (GitLab, Gitea, Bitbucket).',
+      params,
+      body: connectBody,
+      responses: { 200: { description: 'The source', schema: sourceSchema } },
+      problems: ['NOT_FOUND', 'CONFLICT', ...FORGE_PROBLEMS],
+      handle: async ({ params: p, body: b }, _req, res) => {
+        if (p.serviceType !== 'compose' && b.composePath !== undefined) {
+          throw new FailureError(failure.validation('composePath is only for compose services', [{ path: 'body.composePath', message: 'only for compose services' }]));
+        }
+        const result = await this.deps.connect.execute(actorOf(res), {
+          serviceType: p.serviceType,
+          serviceId: p.serviceId,
+          providerId: b.providerId,
+          repository: b.repository,
+          branch: b.branch ?? null,
+          triggerType: b.triggerType,
+          watchPaths: b.watchPaths ?? null,
+          autoDeploy: b.autoDeploy,
+          buildPath: b.buildPath,
+          composePath: b.composePath ?? null,
+        });
+        if (!result.ok) throw new FailureError(result.error);
+        res.json(sourceView(result.value));
+      },
     });
 
-    router.get(path, async (req, res) => {
-      const p = parseInput(params, req.params, 'path');
-      const view = await this.deps.queries.get(actorOf(res).organizationId, p.serviceType, p.serviceId);
-      if (!view) throw new FailureError(failure.notFound('Service source'));
-      res.json(view);
+    routes.route({
+      method: 'get',
+      path,
+      tag: 'Service sources',
+      summary: 'A service’s source',
+      params,
+      responses: { 200: { description: 'The source (after a disconnect: `sourceType: "none"`)', schema: sourceSchema } },
+      problems: ['NOT_FOUND'],
+      handle: async ({ params: p }, _req, res) => {
+        const view = await this.deps.queries.get(actorOf(res).organizationId, p.serviceType, p.serviceId);
+        if (!view) throw new FailureError(failure.notFound('Service source'));
+        res.json(view);
+      },
     });
 
-    router.delete(path, async (req, res) => {
-      const p = parseInput(params, req.params, 'path');
-      const result = await this.deps.disconnect.execute(actorOf(res), p.serviceType, p.serviceId);
-      if (!result.ok) throw new FailureError(result.error);
-      res.json(sourceView(result.value));
+    routes.route({
+      method: 'delete',
+      path,
+      tag: 'Service sources',
+      summary: 'Disconnect the service from its Git provider (the seed’s disconnectGitProvider)',
+      params,
+      responses: { 200: { description: 'The source, every Git field cleared', schema: sourceSchema } },
+      problems: ['NOT_FOUND', 'CONFLICT'],
+      handle: async ({ params: p }, _req, res) => {
+        const result = await this.deps.disconnect.execute(actorOf(res), p.serviceType, p.serviceId);
+        if (!result.ok) throw new FailureError(result.error);
+        res.json(sourceView(result.value));
+      },
     });
 
-    router.put('/services/:serviceType/:serviceId/status', async (req, res) => {
-      const p = parseInput(params, req.params, 'path');
-      const b = parseInput(statusBody, req.body, 'body');
-      const result = await this.deps.status.execute(actorOf(res), p.serviceType, p.serviceId, b.status);
-      if (!result.ok) throw new FailureError(result.error);
-      res.json(sourceView(result.value));
+    routes.route({
+      method: 'put',
+      path: '/services/:serviceType/:serviceId/status',
+      tag: 'Service sources',
+      summary: 'The deployer reports the service’s deployment status',
+      params,
+      body: statusBody,
+      responses: { 200: { description: 'The source', schema: sourceSchema } },
+      problems: ['NOT_FOUND', 'CONFLICT'],
+      handle: async ({ params: p, body: b }, _req, res) => {
+        const result = await this.deps.status.execute(actorOf(res), p.serviceType, p.serviceId, b.status);
+        if (!result.ok) throw new FailureError(result.error);
+        res.json(sourceView(result.value));
+      },
     });
   }
 }

@@ -1,10 +1,10 @@
-import express, { type Router } from 'express';
+import express from 'express';
 import { z } from 'zod';
 import { FailureError, failure } from '../../../shared/failure.js';
 import { isUuid } from '../../../shared/ids.js';
 import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
 import { sendProblem } from '../../../platform/http/problem.js';
-import { parseInput } from '../../../platform/http/validate.js';
+import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { type Logger } from '../../../platform/logging/logger.js';
 import { isOwnerOrAdmin } from '../../identity/domain/actor.js';
 import { type ProviderQueries } from '../../git-providers/application/queries/provider-summary.js';
@@ -22,32 +22,87 @@ export class WebhookRoutes implements RouteContributor {
     private readonly logger: Logger,
   ) {}
 
-  register(router: Router): void {
-    router.post('/webhooks/:providerId', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req, res) => {
-      const providerId = req.params.providerId ?? '';
-      if (!isUuid(providerId)) return sendProblem(res, failure.notFound('Git provider'));
-      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
-      const result = await this.receive.execute(providerId, { headers, rawBody });
-      if (!result.ok) {
-        if (result.error.code === 'INVALID_SIGNATURE') this.logger.warn({ providerId, ip: req.socket.remoteAddress }, 'webhook rejected: bad signature');
-        return sendProblem(res, result.error);
-      }
-      const answer = result.value;
-      if (answer.duplicate) return res.status(200).json({ deliveryId: answer.deliveryId, duplicate: true, deployments: 0 });
-      if (answer.deployments > 0) return res.status(202).json({ deliveryId: answer.deliveryId, deployments: answer.deployments });
-      res.status(200).json({ deliveryId: answer.deliveryId, deployments: 0, reason: answer.reason });
+  register(routes: ApiRouter): void {
+    routes.route({
+      method: 'post',
+      path: '/webhooks/:providerId',
+      tag: 'Webhooks',
+      summary: 'A forge delivers an event (the provider’s one webhook URL)',
+      description:
+        'No API key: the signature (or GitLab token) over the raw bytes is the proof, checked before anything is parsed. ' +
+        'GitHub `X-Hub-Signature-256`; GitLab `X-Gitlab-Token`; Gitea/Forgejo `X-Gitea-Signature`/`X-Forgejo-Signature`; ' +
+        'Bitbucket Cloud and Data Center `X-Hub-Signature`. A repeated delivery id (or byte-identical body) answers 200 `{duplicate: true}`.',
+      // Unknown or malformed ids answer 404 below, as an unknown provider: the schema only bounds the input.
+      params: z.object({ providerId: z.string().max(200) }),
+      rawBody: {
+        description: 'The forge’s event payload, up to 25 MiB, verified over its raw bytes',
+        content: {
+          'application/json': z.record(z.string(), z.unknown()),
+          'application/x-www-form-urlencoded': z.object({ payload: z.string().describe('The JSON payload (GitHub’s form encoding)') }),
+        },
+      },
+      middleware: [express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })],
+      responses: {
+        200: { description: 'Recorded; nothing to deploy (or a duplicate)', schema: webhookIgnored },
+        202: { description: 'Recorded; `deployments` events emitted', schema: webhookDeployed },
+      },
+      problems: ['INVALID_SIGNATURE', 'NOT_FOUND'],
+      handle: async ({ params }, req, res) => {
+        const providerId = params.providerId;
+        if (!isUuid(providerId)) return sendProblem(res, failure.notFound('Git provider'));
+        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
+        const result = await this.receive.execute(providerId, { headers, rawBody });
+        if (!result.ok) {
+          if (result.error.code === 'INVALID_SIGNATURE') this.logger.warn({ providerId, ip: req.socket.remoteAddress }, 'webhook rejected: bad signature');
+          return sendProblem(res, result.error);
+        }
+        const answer = result.value;
+        if (answer.duplicate) return res.status(200).json({ deliveryId: answer.deliveryId, duplicate: true, deployments: 0 });
+        if (answer.deployments > 0) return res.status(202).json({ deliveryId: answer.deliveryId, deployments: answer.deployments });
+        res.status(200).json({ deliveryId: answer.deliveryId, deployments: 0, reason: answer.reason });
+      },
     });
     // Public paths take no API key: another method here is an unknown route, not an authentication failure.
-    router.all('/webhooks/{*rest}', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
+    routes.fallback('/webhooks', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
   }
 }
+
+const webhookDeployed = z.object({ deliveryId: z.string(), deployments: z.number().int().positive() }).meta({ id: 'WebhookDeployed' });
+const webhookIgnored = z
+  .object({
+    deliveryId: z.string(),
+    deployments: z.literal(0),
+    duplicate: z.literal(true).optional(),
+    reason: z.string().nullable().optional().describe('Why nothing deploys, e.g. `no_matching_source`, `branch_deleted`'),
+  })
+  .meta({ id: 'WebhookIgnored' });
 
 const listQuery = z.object({
   providerId: z.uuid({ message: 'must be a UUID' }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   after: z.uuid({ message: 'must be an id returned as nextCursor' }).optional(),
 });
+
+const deliveryPage = z
+  .object({
+    items: z.array(
+      z
+        .object({
+          id: z.string().describe('Cursor: pass as `after` for the next page'),
+          deliveryId: z.string(),
+          providerId: z.uuid(),
+          event: z.string().nullable(),
+          receivedAt: z.iso.datetime(),
+          outcome: z.enum(['deployed', 'ignored', 'duplicate', 'rejected']),
+          reason: z.string().nullable(),
+          deployments: z.number().int().nonnegative(),
+        })
+        .meta({ id: 'WebhookDelivery' }),
+    ),
+    nextCursor: z.string().nullable().describe('Pass as `after` for the next (older) page'),
+  })
+  .meta({ id: 'WebhookDeliveryPage' });
 
 export class DeliveryRoutes implements RouteContributor {
   readonly kind = 'api' as const;
@@ -57,18 +112,26 @@ export class DeliveryRoutes implements RouteContributor {
     private readonly providers: ProviderQueries,
   ) {}
 
-  register(router: Router): void {
-    router.get('/webhook-deliveries', async (req, res) => {
-      const q = parseInput(listQuery, req.query, 'query');
-      const actor = actorOf(res);
-      let providerIds: string[] | null = null;
-      if (q.providerId) {
-        if (!(await this.providers.get(actor, q.providerId))) throw new FailureError(failure.notFound('Git provider'));
-        providerIds = [q.providerId];
-      } else if (!isOwnerOrAdmin(actor)) {
-        providerIds = (await this.providers.list(actor)).map((p) => p.id);
-      }
-      res.json(await this.deliveries.list(actor.organizationId, { providerIds, limit: q.limit, after: q.after }));
+  register(routes: ApiRouter): void {
+    routes.route({
+      method: 'get',
+      path: '/webhook-deliveries',
+      tag: 'Webhooks',
+      summary: 'Recent webhook deliveries of the providers the caller can see',
+      query: listQuery,
+      responses: { 200: { description: 'Newest first', schema: deliveryPage } },
+      problems: ['NOT_FOUND'],
+      handle: async ({ query: q }, _req, res) => {
+        const actor = actorOf(res);
+        let providerIds: string[] | null = null;
+        if (q.providerId) {
+          if (!(await this.providers.get(actor, q.providerId))) throw new FailureError(failure.notFound('Git provider'));
+          providerIds = [q.providerId];
+        } else if (!isOwnerOrAdmin(actor)) {
+          providerIds = (await this.providers.list(actor)).map((p) => p.id);
+        }
+        res.json(await this.deliveries.list(actor.organizationId, { providerIds, limit: q.limit, after: q.after }));
+      },
     });
   }
 }

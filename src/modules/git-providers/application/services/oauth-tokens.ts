@@ -1,5 +1,6 @@
 import { Secret } from '../../../../shared/secret.js';
 import { type UnitOfWork } from '../../../../shared/unit-of-work.js';
+import { type Metrics, NO_METRICS } from '../../../../shared/metrics.js';
 import { type GitProvider, type GitLabSettings, type GiteaSettings } from '../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
 import { ForgeError, type OAuthClient } from '../ports/forge.js';
@@ -32,6 +33,7 @@ export class OAuthTokens {
     private readonly providers: GitProviderRepository,
     private readonly oauthFor: (provider: GitProvider) => OAuthClient,
     private readonly now: () => Date = () => new Date(),
+    private readonly metrics: Pick<Metrics, 'oauthRefresh'> = NO_METRICS,
   ) {}
 
   /** A usable access token, refreshed first when it is (about to be) expired. */
@@ -86,14 +88,17 @@ export class OAuthTokens {
           expiresAt: tokens.expiresAt,
         }, this.now());
         await this.providers.save(provider);
+        this.metrics.oauthRefresh(forge, 'ok');
         return tokens.accessToken;
       } catch (error) {
         if (error instanceof ForgeError && (error.kind === 'invalid_grant' || error.kind === 'unauthorized')) {
+          this.metrics.oauthRefresh(forge, 'revoked');
           provider.requireReauthorization();
           await this.providers.save(provider);
           revoked = new ForgeError(forge, 'invalid_grant', 'The forge revoked the authorisation; authorise the provider again');
           return undefined;
         }
+        this.metrics.oauthRefresh(forge, 'failed');
         throw error;
       }
     });

@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { ForgeError } from '../../../application/ports/forge.js';
-import { type ConditionalCache, failureFromAnswer } from '../shared/forge-http.js';
+import { type ConditionalCache, type ForgeExchangeObserver, failureFromAnswer } from '../shared/forge-http.js';
 import { type UrlGuard } from '../shared/url-guard.js';
 
 export interface GitHubDeps {
@@ -12,6 +12,7 @@ export interface GitHubDeps {
   /** Extra attempts after a 5xx, timeout or connection failure. */
   readonly retries?: number;
   readonly retryBaseMs?: number;
+  readonly observe?: ForgeExchangeObserver;
 }
 
 /** github.com → api.github.com; <x>.ghe.com → api.<x>.ghe.com; anything else is GitHub Enterprise Server (<url>/api/v3). */
@@ -75,13 +76,16 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
   const send = async (url: string, init: RequestInit, what: string): Promise<Response> => {
     let failure: ForgeError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const started = performance.now();
       try {
         const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+        deps.observe?.(String(response.status), (performance.now() - started) / 1000, response.headers);
         if (response.status < 500 || attempt === attempts) return response;
         await response.body?.cancel();
         failure = new ForgeError('github', 'unavailable', `GitHub answered ${response.status} to ${what}`, response.status);
       } catch (cause) {
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+        deps.observe?.(timedOut ? 'timeout' : 'connection_error', (performance.now() - started) / 1000);
         failure = new ForgeError('github', 'unavailable', `GitHub did not answer ${what} (${timedOut ? 'timeout' : 'connection failed'})`);
       }
       if (attempt < attempts) await sleep(retryBaseMs * 2 ** (attempt - 1) + Math.floor(Math.random() * retryBaseMs));

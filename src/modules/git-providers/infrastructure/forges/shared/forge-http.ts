@@ -3,6 +3,12 @@ import { type ZodType } from 'zod';
 import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../../application/ports/forge.js';
 import { type UrlGuard } from './url-guard.js';
 
+/**
+ * Told about every HTTP exchange with a forge (each attempt): the status (or `timeout` / `connection_error`), the
+ * seconds until the answer's headers, and those headers (rate-limit budget). Feeds the metrics; must not throw.
+ */
+export type ForgeExchangeObserver = (status: string, seconds: number, headers?: Headers) => void;
+
 export interface ForgeHttpOptions {
   readonly forge: ForgeKind;
   readonly guard: UrlGuard;
@@ -13,6 +19,7 @@ export interface ForgeHttpOptions {
   readonly retryBaseMs?: number;
   readonly cache?: ConditionalCache;
   readonly fetch?: typeof fetch;
+  readonly observe?: ForgeExchangeObserver;
 }
 
 export interface ForgeRequest<T> {
@@ -83,14 +90,17 @@ export class ForgeHttp {
     let lastFailure: ForgeError | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let response: Response;
+      const started = performance.now();
       try {
         response = await this.fetchImpl(req.url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
       } catch (cause) {
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+        this.options.observe?.(timedOut ? 'timeout' : 'connection_error', (performance.now() - started) / 1000);
         lastFailure = this.error('unavailable', `${this.label} did not answer ${req.what ?? method + ' ' + this.path(req.url)} (${timedOut ? 'timeout' : 'connection failed'})`);
         if (attempt < attempts) await sleep(this.backoff(attempt));
         continue;
       }
+      this.options.observe?.(String(response.status), (performance.now() - started) / 1000, response.headers);
 
       if (response.status === 304 && cached && cacheKey) {
         await response.body?.cancel();

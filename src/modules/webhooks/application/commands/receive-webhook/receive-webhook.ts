@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
+import { type Metrics, NO_METRICS, type WebhookOutcome } from '../../../../../shared/metrics.js';
 import { decidePush, needsCompare, pushIgnoreReason } from '../../../domain/match.js';
 import { type NormalizedPush } from '../../../domain/push.js';
 import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
@@ -28,11 +29,21 @@ export class ReceiveWebhookHandler {
     private readonly files: ChangedFilesLookup,
     private readonly installations: AppInstallations,
     private readonly listings: RepositoryListings,
+    private readonly metrics: Pick<Metrics, 'webhookDelivery'> = NO_METRICS,
   ) {}
 
   async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
+    const seen = { forge: 'unknown' };
+    const result = await this.receive(providerId, request, seen);
+    this.metrics.webhookDelivery(seen.forge, outcomeOf(result));
+    return result;
+  }
+
+  /** `seen.forge` is set once the provider is known, so even a rejected delivery is counted under its forge. */
+  private async receive(providerId: string, request: IncomingWebhook, seen: { forge: string }): Promise<Result<WebhookAnswer, Failure>> {
     const provider = await this.store.provider(providerId);
     if (!provider) return err(failure.notFound('Git provider'));
+    seen.forge = provider.type;
     const forge = this.forges[provider.type];
     if (!forge) return err(failure.notFound('Git provider'));
     const signedWith = (await this.store.secrets(provider)).find((candidate) => forge.verify(request, [candidate.secret]));
@@ -125,3 +136,9 @@ const follow = (delivery: WebhookDelivery, push: NormalizedPush): void => {
 
 const wantsFiles = (source: MatchableSource, push: NormalizedPush): boolean =>
   push.ref.type === 'branch' && source.triggerType === 'push' && source.branch === push.ref.name && source.autoDeploy && (source.watchPaths?.length ?? 0) > 0;
+
+function outcomeOf(result: Result<WebhookAnswer, Failure>): WebhookOutcome {
+  if (!result.ok) return 'rejected';
+  if (result.value.duplicate) return 'duplicate';
+  return result.value.deployments > 0 ? 'deployed' : 'ignored';
+}
