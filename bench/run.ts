@@ -4,16 +4,17 @@ import { benchConditional, benchListing, type ListingOptions } from './listing.j
 import { benchWebhooks } from './webhooks.js';
 import { benchOutbox } from './outbox.js';
 import { benchIngest } from './ingest.js';
+import { benchPicker } from './picker.js';
 import { benchCli } from './cli.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
 import { interruption, onInterrupt } from './support/interrupt.js';
 import { ms, now } from './support/report.js';
 
 /**
- * `npm run bench [-- listing conditional webhooks outbox]`: every benchmark prints the measured figure, a baseline
+ * `npm run bench [-- listing conditional picker ingest webhooks outbox cli]`: every benchmark prints the measured figure, a baseline
  * measured in the same run and their ratio. Everything talks to 127.0.0.1 only.
  */
-const ALL = ['listing', 'conditional', 'ingest', 'webhooks', 'outbox', 'cli'] as const;
+const ALL = ['listing', 'conditional', 'picker', 'ingest', 'webhooks', 'outbox', 'cli'] as const;
 type BenchName = (typeof ALL)[number];
 
 const listing: ListingOptions = { repositories: 5_000, latencyMs: 50, repetitions: 3 };
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   if (selected.has('listing')) await benchListing(listing);
   if (selected.has('conditional')) await benchConditional(listing);
 
-  if (selected.has('ingest') || selected.has('webhooks') || selected.has('outbox') || selected.has('cli')) {
+  if (selected.has('picker') || selected.has('ingest') || selected.has('webhooks') || selected.has('outbox') || selected.has('cli')) {
     let server: BenchServer | undefined;
     const restore = onInterrupt(() => {
       console.error('\ninterrupted: dropping the bench databases');
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
       const setup = now();
       server = await startBenchServer();
       console.log(`\ndatabases: fresh migrated databases on the ${server.where} (server ready in ${ms(now() - setup)}), dropped at the end`);
+      if (selected.has('picker')) await benchPicker(server, { repositories: listing.repositories, latencyMs: listing.latencyMs, repetitions: 3 });
       if (selected.has('ingest')) {
         await benchIngest(server, { connections: 32, seconds: 10, warmupSeconds: 3, memorySeconds: Number(process.env.BENCH_MEMORY_SECONDS ?? 60), cpuProfileDir: process.env.BENCH_CPU_PROF });
       }

@@ -34,7 +34,7 @@ import { SubscriptionDispatcher, type DispatcherOptions } from './modules/event-
 export interface ApplicationOptions {
   readonly logger?: Logger;
   /** Forge HTTP tuning (tests use tiny retry delays). */
-  readonly forge?: Partial<Pick<ConnectorOptions, 'timeoutMs' | 'retries' | 'retryBaseMs'>>;
+  readonly forge?: Partial<Pick<ConnectorOptions, 'timeoutMs' | 'retries' | 'retryBaseMs'>> & { readonly listingMaxAgeMs?: number };
   readonly relay?: RelayOptions;
   /** Event-subscription delivery tuning (tests use short leases and backoff). */
   readonly subscriptions?: DispatcherOptions;

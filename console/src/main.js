@@ -78,8 +78,7 @@ function Shell({ session, route, callback, onSignOut }) {
 function App() {
   const [session, setSession] = useState(undefined);
   const [reason, setReason] = useState('');
-  const [route, setRoute] = useState(currentRoute());
-  const [callback] = useState(takeCallback);
+  const [route, setRoute] = useState(currentRoute);
 
   const signedOut = (why) => {
     configureApi(null);
@@ -119,4 +118,6 @@ function App() {
   return html`<${Shell} session=${session} route=${route} callback=${callback} onSignOut=${signOut} />`;
 }
 
+// Before the first render: the route then already names the provider the forge sent the browser back for.
+const callback = takeCallback();
 render(html`<${App} />`, document.getElementById('app'));

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
 
 /**
@@ -29,6 +30,8 @@ export interface FakeGiteaOptions {
   readonly etags?: boolean;
   /** false: /settings/api answers 404, like servers that predate it. Default true. */
   readonly settingsEndpoint?: boolean;
+  /** Answer /login/oauth/authorize with Gitea's grant page (Authorize Application / Cancel) instead of approving at once. */
+  readonly consentPage?: boolean;
 }
 
 export interface FakeGiteaRepository {
@@ -330,7 +333,8 @@ export class FakeGitea extends LocalFakeServer {
   }
 
   private routeWeb(method: string, path: string, url: URL, req: IncomingMessage, rawBody: string): Answer {
-    if (method === 'GET' && path === '/login/oauth/authorize') return this.authorize(url);
+    if (method === 'GET' && path === '/login/oauth/authorize') return this.authorize(url, this.options.consentPage ?? false);
+    if (method === 'POST' && path === '/login/oauth/grant') return this.grant(parseForm(req, rawBody));
     if (method === 'POST' && path === '/login/oauth/access_token') return this.accessToken(req, rawBody);
     return { status: 404, raw: 'Not found' };
   }
@@ -475,11 +479,22 @@ export class FakeGitea extends LocalFakeServer {
     return { status: 200, body: slice, headers };
   }
 
-  private authorize(url: URL): Answer {
+  private authorize(url: URL, consent: boolean): Answer {
     const app = this.applications.get(url.searchParams.get('client_id') ?? '');
     if (!app) return { status: 400, raw: 'Client ID not registered' };
     const redirectUri = url.searchParams.get('redirect_uri') ?? '';
     if (redirectUri !== app.redirectUri) return { status: 400, raw: 'Unregistered Redirect URI' };
+    if (consent) {
+      const raw = consentPageHtml({
+        title: 'Authorize Application',
+        text: `${app.clientId} would like to access your account. Redirect URI: ${redirectUri}`,
+        action: '/login/oauth/grant',
+        fields: Object.fromEntries(url.searchParams),
+        approve: 'Authorize Application',
+        deny: 'Cancel',
+      });
+      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, raw };
+    }
     const target = new URL(redirectUri);
     const state = url.searchParams.get('state');
     if (url.searchParams.get('response_type') !== 'code') {
@@ -488,6 +503,20 @@ export class FakeGitea extends LocalFakeServer {
       target.searchParams.set('code', this.issueCode(app.clientId));
     }
     if (state !== null) target.searchParams.set('state', state);
+    return { status: 302, headers: { location: target.toString() } };
+  }
+
+  /** The grant page's form (Gitea: POST /login/oauth/grant): approve goes on as authorize does, Cancel sends access_denied. */
+  private grant(form: Record<string, string | undefined>): Answer {
+    const params = new URL('/login/oauth/authorize', 'http://127.0.0.1');
+    for (const [k, v] of Object.entries(form)) if (k !== 'decision' && v !== undefined) params.searchParams.set(k, v);
+    if (form.decision !== 'deny') return this.authorize(params, false);
+    const app = this.applications.get(form.client_id ?? '');
+    if (!app || form.redirect_uri !== app.redirectUri) return { status: 400, raw: 'Unregistered Redirect URI' };
+    const target = new URL(app.redirectUri);
+    target.searchParams.set('error', 'access_denied');
+    target.searchParams.set('error_description', 'the request is denied');
+    if (form.state !== undefined) target.searchParams.set('state', form.state);
     return { status: 302, headers: { location: target.toString() } };
   }
 

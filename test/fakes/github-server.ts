@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
 
 /** A request the fake received; `path` is relative to /api/v3 and still URL-encoded, as the spec check needs. */
@@ -132,6 +133,13 @@ export class FakeGitHub extends LocalFakeServer {
     return `${this.baseUrl}/api/v3`;
   }
 
+
+  /** What an installation made on the install page sees: n generated repositories or these (see setRepositories). */
+  repositoriesOnInstall: number | readonly (Partial<FakeGitHubRepository> & { name: string })[] = 3;
+  /** Apps created through the manifest pages, with the manifest GitHub received and the installation made for them. */
+  readonly createdApps: { app: FakeGitHubApp; manifest: Record<string, unknown>; installationId?: number }[] = [];
+  private nextAppId = 900_001;
+  private nextInstallationId = 7_000_001;
 
   addApp(input: { appId: number; slug?: string }): FakeGitHubApp {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -268,6 +276,13 @@ export class FakeGitHub extends LocalFakeServer {
     const authorization = req.headers.authorization ?? '';
     const auth = /^bearer\s+[\w-]+\.[\w-]+\.[\w-]+$/i.test(authorization) ? 'jwt' : authorization ? 'token' : 'none';
     const apiPath = url.pathname.startsWith('/api/v3/') ? url.pathname.slice('/api/v3'.length) : undefined;
+    if (apiPath === undefined) {
+      const page = this.webPage(method, url, body);
+      if (page) {
+        res.writeHead(page.status, page.headers).end(page.body);
+        return;
+      }
+    }
 
     let answer: Answer;
     if (apiPath === undefined) answer = { status: 404, body: { message: 'Not Found' } };
@@ -293,6 +308,76 @@ export class FakeGitHub extends LocalFakeServer {
     }
     const text = answer.rawBody ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(text);
+  }
+
+  /**
+   * GitHub's pages in a browser: the manifest form's target (POST /settings/apps/new, or under
+   * /organizations/{org}/), its "Create GitHub App" confirmation that redirects to the manifest's redirect_url with
+   * a one-time code, and an app's install page that redirects to its setup_url with the new installation id.
+   */
+  private webPage(method: string, url: URL, body: string): { status: number; headers: Record<string, string>; body?: string } | undefined {
+    const html = (text: string) => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: text });
+    const redirect = (to: URL) => ({ status: 302, headers: { location: to.toString() } });
+    const bad = (message: string) => ({ status: 422, headers: { 'content-type': 'text/plain' }, body: message });
+    const form = Object.fromEntries(new URLSearchParams(body));
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && (m = /^(?:\/organizations\/([^/]+))?\/settings\/apps\/new$/.exec(url.pathname))) {
+      let manifest: Record<string, unknown>;
+      try {
+        manifest = JSON.parse(form.manifest ?? '') as Record<string, unknown>;
+      } catch {
+        return bad('Invalid GitHub App configuration: the manifest is not JSON');
+      }
+      if (typeof manifest.name !== 'string' || typeof manifest.redirect_url !== 'string' || !isObject(manifest.hook_attributes)) return bad('Invalid GitHub App configuration');
+      const owner = m[1] ? decodeURIComponent(m[1]) : 'acme';
+      return html(
+        consentPageHtml({
+          title: `Create GitHub App for ${owner}`,
+          text: `GitHub App name: ${manifest.name}. Webhook URL: ${String(manifest.hook_attributes.url)}.`,
+          action: '/settings/apps/new/confirm',
+          fields: { manifest: form.manifest ?? '', state: url.searchParams.get('state') ?? '' },
+          approve: `Create GitHub App for ${owner}`,
+        }),
+      );
+    }
+    if (method === 'POST' && url.pathname === '/settings/apps/new/confirm') {
+      const manifest = JSON.parse(form.manifest ?? '{}') as Record<string, unknown>;
+      const slug = String(manifest.name).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      const app = this.addApp({ appId: this.nextAppId++, slug });
+      this.createdApps.push({ app, manifest });
+      const code = `manifest-${randomBytes(10).toString('hex')}`;
+      this.addManifestCode(code, app.appId);
+      const to = new URL(String(manifest.redirect_url));
+      to.searchParams.set('code', code);
+      if (form.state) to.searchParams.set('state', form.state);
+      return redirect(to);
+    }
+    if ((m = /^\/apps\/([^/]+)\/installations\/new$/.exec(url.pathname))) {
+      const created = this.createdApps.find((c) => c.app.slug === decodeURIComponent(m?.[1] ?? ''));
+      if (!created) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
+      if (method === 'GET') {
+        return html(
+          consentPageHtml({
+            title: `Install ${created.app.slug}`,
+            text: 'Install on your organization acme, for all repositories.',
+            action: url.pathname,
+            fields: { state: url.searchParams.get('state') ?? '' },
+            approve: 'Install',
+          }),
+        );
+      }
+      if (method !== 'POST') return undefined;
+      const installationId = this.nextInstallationId++;
+      this.addInstallation(created.app.appId, installationId, 'acme');
+      this.setRepositories(installationId, this.repositoriesOnInstall);
+      created.installationId = installationId;
+      const to = new URL(String(created.manifest.setup_url));
+      to.searchParams.set('installation_id', String(installationId));
+      to.searchParams.set('setup_action', 'install');
+      if (form.state) to.searchParams.set('state', form.state);
+      return redirect(to);
+    }
+    return undefined;
   }
 
   private forcedAnswer(path: string): Answer | undefined {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
+import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
 
 /**
@@ -29,6 +30,7 @@ export const GITLAB_DOCUMENTED_QUERY: Readonly<Record<string, readonly string[]>
   'PUT /projects/{id}/hooks/{hook_id}': [],
   'DELETE /projects/{id}/hooks/{hook_id}': [],
   'GET /oauth/authorize': ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method'],
+  'POST /oauth/authorize': [],
   'POST /oauth/token': [],
 };
 
@@ -114,6 +116,8 @@ export interface FakeGitLabOptions {
   compareMaxFiles?: number;
   /** User the authorize endpoint approves as. */
   authorizeAs?: string;
+  /** Answer GET /oauth/authorize with GitLab's consent page (Authorize / Deny) instead of approving at once. */
+  consentPage?: boolean;
 }
 
 interface Project {
@@ -193,6 +197,7 @@ export class FakeGitLab extends LocalFakeServer {
       latencyMs: options.latencyMs ?? 0,
       compareMaxFiles: options.compareMaxFiles ?? 1000,
       authorizeAs: options.authorizeAs ?? DEFAULT_USER,
+      consentPage: options.consentPage ?? false,
     };
   }
 
@@ -378,9 +383,10 @@ export class FakeGitLab extends LocalFakeServer {
       const route = isApi ? this.route(method, rawSegments.slice(2)) : undefined;
       if (route) template = route.template;
       else if (method === 'GET' && url.pathname === '/oauth/authorize') template = 'GET /oauth/authorize';
+      else if (method === 'POST' && url.pathname === '/oauth/authorize') template = 'POST /oauth/authorize';
       else if (method === 'POST' && url.pathname === '/oauth/token') template = 'POST /oauth/token';
 
-      const forced = template === 'GET /oauth/authorize' ? undefined : this.forced[0];
+      const forced = template === 'GET /oauth/authorize' || template === 'POST /oauth/authorize' ? undefined : this.forced[0];
       if (forced) {
         if (--forced.remaining <= 0) this.forced.shift();
         const text = forced.body ?? JSON.stringify({ message: `${forced.status} forced failure` });
@@ -409,7 +415,24 @@ export class FakeGitLab extends LocalFakeServer {
       }
 
       if (template === 'GET /oauth/authorize') {
-        return this.authorize(url, query, finish);
+        return this.authorize(url, query, finish, this.options.consentPage);
+      }
+      if (template === 'POST /oauth/authorize') {
+        // The consent page's form: the authorize parameters come back as fields, with the person's decision.
+        const form = parseBody(req, body);
+        const params = new URL('/oauth/authorize', 'http://127.0.0.1');
+        for (const [k, v] of Object.entries(form)) if (k !== 'decision' && typeof v === 'string') params.searchParams.set(k, v);
+        if (form.decision === 'deny') {
+          const app = this.applications.get(params.searchParams.get('client_id') ?? '');
+          if (!app || params.searchParams.get('redirect_uri') !== app.redirectUri) throw new HttpFailure(400, { error: 'invalid_request' });
+          const target = new URL(app.redirectUri);
+          target.searchParams.set('error', 'access_denied');
+          target.searchParams.set('error_description', 'The resource owner or authorization server denied the request.');
+          const state = params.searchParams.get('state');
+          if (state !== null) target.searchParams.set('state', state);
+          return finish(302, { location: target.toString() }, undefined);
+        }
+        return this.authorize(params, [...new Set(params.searchParams.keys())], finish, false);
       }
       if (template === 'POST /oauth/token') {
         const answer = this.token(req, parseBody(req, body));
@@ -673,7 +696,7 @@ export class FakeGitLab extends LocalFakeServer {
     return { ...basic, visibility: project.visibility, archived: false, empty_repo: false, issues_enabled: true, merge_requests_enabled: true };
   }
 
-  private authorize(url: URL, query: string[], finish: (status: number, headers: Record<string, string>, body: string | undefined) => void): void {
+  private authorize(url: URL, query: string[], finish: (status: number, headers: Record<string, string>, body: string | undefined) => void, consent: boolean): void {
     const allowed = GITLAB_DOCUMENTED_QUERY['GET /oauth/authorize'] ?? [];
     const unknown = query.find((q) => !allowed.includes(q));
     if (unknown) throw new HttpFailure(400, { error: 'invalid_request', error_description: `unknown parameter ${unknown}` });
@@ -681,6 +704,17 @@ export class FakeGitLab extends LocalFakeServer {
     const app = this.applications.get(p.get('client_id') ?? '');
     if (!app) throw new HttpFailure(401, { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client.' });
     if (p.get('redirect_uri') !== app.redirectUri) throw new HttpFailure(400, { error: 'invalid_redirect_uri', error_description: 'The redirect URI included is not valid.' });
+    if (consent) {
+      const page = consentPageHtml({
+        title: 'Authorize forgelink to use your account?',
+        text: `An application called ${app.clientId} is requesting access to your GitLab account (scopes: ${p.get('scope') ?? ''}).`,
+        action: '/oauth/authorize',
+        fields: Object.fromEntries(p),
+        approve: 'Authorize',
+        deny: 'Deny',
+      });
+      return finish(200, { 'content-type': 'text/html; charset=utf-8' }, page);
+    }
     const target = new URL(app.redirectUri);
     const state = p.get('state');
     if (state !== null) target.searchParams.set('state', state);

@@ -48,7 +48,9 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: App
   };
   const app = await createApplication(config, {
     logger: createLogger(config.logLevel, sink),
-    forge: { retryBaseMs: 1, timeoutMs: 5_000 },
+    // Every listing asks the forge (the forge tests count requests and stage failures per call); the picker cache
+    // has its own tests (test/e2e/forges/picker-cache.test.ts), which set a maximum age.
+    forge: { retryBaseMs: 1, timeoutMs: 5_000, listingMaxAgeMs: 0 },
     relay: { pollIntervalMs: 50, retryBaseMs: 20 },
     poolMax: 5,
     // Every e2e answer is checked against the route's documented schema: /openapi.json cannot drift from the code.

@@ -22,7 +22,7 @@ export function ProviderPage({ session, id, callback }) {
     ${flash ? html`<p role=${flash.tone === 'bad' ? 'alert' : 'status'} class="notice ${flash.tone}">${flash.text}</p>` : null}
     <p class="status-line">${FORGE_NAMES[provider.type] ?? provider.type} · <${Badge} tone=${badge.tone}>${badge.label}<//> ${badge.next ? html`<span class="next">${badge.next}</span>` : null}</p>
     <${Details} provider=${provider} />
-    <${ForgeSteps} provider=${provider} />
+    <${ForgeSteps} provider=${provider} canChange=${canChange} />
     <div class="panel">
       <h2>Connection</h2>
       <${TestConnection} id=${id} />
@@ -44,7 +44,7 @@ function Details({ provider }) {
 }
 
 /** What the user must do on the forge, and the link or button that does it. */
-function ForgeSteps({ provider }) {
+function ForgeSteps({ provider, canChange }) {
   const [run, busy, notice] = useAction();
   const authorise = async () => {
     const answer = await run(() => get(`/git-providers/${provider.id}/authorize-url`));
@@ -55,7 +55,7 @@ function ForgeSteps({ provider }) {
     return html`<div class="panel">
       <h2>On GitHub</h2>
       <${CopyField} label="Webhook URL" value=${g.webhookUrl} hint="The GitHub App's webhook URL (forgelink sets it itself when it creates the App)." />
-      ${g.installUrl
+      ${g.installUrl && canChange
         ? html`<p><a class="button ${provider.status === 'pending_installation' ? '' : 'secondary'}" href=${g.installUrl}>Install GitHub App</a>
             <span class="hint">Choose the account and repositories; GitHub sends you back here.</span></p>`
         : null}
@@ -67,8 +67,10 @@ function ForgeSteps({ provider }) {
     return html`<div class="panel">
       <h2>On ${forge}</h2>
       <${CopyField} label="Redirect URI" value=${settings.redirectUri} hint=${`The OAuth application's redirect URI on ${forge}.`} />
-      <p><button type="button" onClick=${authorise} disabled=${busy}>Authorise</button>
-        <span class="hint">${settings.hasTokens ? 'Authorised. Authorise again to renew the grant.' : `Opens ${forge}; approve forgelink and you come back here.`}</span></p>
+      ${canChange
+        ? html`<p><button type="button" onClick=${authorise} disabled=${busy}>Authorise</button>
+            <span class="hint">${settings.hasTokens ? 'Authorised. Authorise again to renew the grant.' : `Opens ${forge}; approve forgelink and you come back here.`}</span></p>`
+        : html`<p class="hint">Owners, admins and the provider’s creator can authorise it.</p>`}
       <${Notice} notice=${notice} />
     </div>`;
   }

@@ -153,7 +153,7 @@ function RepositoryPicker({ providerId, value, onChange }) {
     ${result.error ? html`<p role="alert" class="notice bad">${result.error}</p>` : null}
     <ul id=${listId} role="listbox" aria-label="Repositories" hidden=${!open || result.items.length === 0}>
       ${result.items.map((r, i) => html`<li id=${`${listId}-${i}`} role="option" aria-selected=${String(i === active)} class=${i === active ? 'active' : ''}
-        onMouseDown=${(e) => { e.preventDefault(); choose(r); }}>${r.fullName}${r.private ? html`<span class="tag">private</span>` : null}</li>`)}
+        onMouseDown=${(e) => { e.preventDefault(); choose(r); }}>${r.fullName}${r.private ? html`<span class="tag"> (private)</span>` : null}</li>`)}
     </ul>
   </div>`;
 }

@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.js';
 import { type Config } from '../../../src/config.js';
 
@@ -79,5 +78,5 @@ export async function signIn(page: Page, url: string, apiKey: string): Promise<v
   await page.goto(url);
   await page.getByLabel('API key').fill(apiKey);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }

@@ -26,6 +26,9 @@ import { CallbackRoutes } from './http/callback-routes.js';
 import { SERVICE_SOURCE_REPOSITORY } from '../service-sources/domain/service-source-repository.js';
 import { REGISTERED_HOOKS } from '../webhooks/module.js';
 import { APP_INSTALLATIONS } from '../webhooks/application/ports/app-installations.js';
+import { REPOSITORY_LISTINGS } from '../webhooks/application/ports/repository-listings.js';
+import { REPOSITORY_LIST_CACHE, type RepositoryListCache } from './application/ports/repository-list-cache.js';
+import { InProcessRepositoryListCache } from './infrastructure/repository-list-cache.js';
 import { MEMBER_DIRECTORY, type MemberDirectory } from './application/ports/members.js';
 import { IDENTITY_SERVICE } from '../identity/module.js';
 import { type IdentityService } from '../identity/application/identity-service.js';
@@ -73,6 +76,10 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
       return new GitHubAppDirectory(ctx.get(TOKENS.UrlGuard), (detail) => logger.info({ detail }, 'could not read the GitHub App (no installUrl yet)'), ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions).timeoutMs ?? 3_000);
     })
     .inSingletonScope();
+  bind<RepositoryListCache>(REPOSITORY_LIST_CACHE)
+    .toDynamicValue((ctx) => new InProcessRepositoryListCache(ctx.get(TOKENS.Knex), { maxAgeMs: ctx.get<{ listingMaxAgeMs?: number }>(TOKENS.ForgeOptions).listingMaxAgeMs }))
+    .inSingletonScope();
+  bind(REPOSITORY_LISTINGS).toDynamicValue((ctx) => ctx.get(REPOSITORY_LIST_CACHE)).inSingletonScope();
   bind(APP_INSTALLATIONS)
     .toDynamicValue((ctx) => new RecordInstallationHandler(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)))
     .inSingletonScope();
@@ -95,7 +102,7 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
         sharing: new ChangeSharingHandler(uow, providers),
         remove: new RemoveProviderHandler(uow, providers, ctx.get(SERVICE_SOURCE_REPOSITORY), ctx.get(REGISTERED_HOOKS)),
         queries: ctx.get(PROVIDER_QUERIES),
-        forge: new ForgeQueries(uow, providers, ctx.get(FORGE_CONNECTOR)),
+        forge: new ForgeQueries(uow, providers, ctx.get(FORGE_CONNECTOR), ctx.get(REPOSITORY_LIST_CACHE)),
         oauth: ctx.get(OAUTH_FLOWS),
         github: ctx.get(GITHUB_FLOWS),
         urls: ctx.get(TOKENS.PublicUrls),

@@ -6,6 +6,7 @@ import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connec
 import { WEBHOOK_REGISTRAR } from '../service-sources/application/ports/source-forge.js';
 import { ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
 import { APP_INSTALLATIONS } from './application/ports/app-installations.js';
+import { REPOSITORY_LISTINGS } from './application/ports/repository-listings.js';
 import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
@@ -37,7 +38,7 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const store = new SqlDeliveryStore(new PreparedStatements(ctx.get(TOKENS.Knex)), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
       const files = new ForgeChangedFiles(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger));
-      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS), ctx.get(TOKENS.Metrics)), ctx.get(TOKENS.Logger));
+      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS), ctx.get(REPOSITORY_LISTINGS), ctx.get(TOKENS.Metrics)), ctx.get(TOKENS.Logger));
     })
     .inSingletonScope();
   bind(TOKENS.Routes)

@@ -459,7 +459,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
         public: false,
         setup_on_update: true,
         default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
-        default_events: ['push', 'pull_request'],
+        default_events: ['push', 'pull_request', 'repository'],
       });
       expect(manifestPostUrl('https://github.com/')).toBe('https://github.com/settings/apps/new');
       expect(manifestPostUrl('https://github.com', 'acme corp')).toBe('https://github.com/organizations/acme%20corp/settings/apps/new');

@@ -5,7 +5,7 @@ import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'key_check', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'service_source', 'webhook_delivery'];
+const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'key_check', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'repository_listing', 'service_source', 'webhook_delivery'];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',

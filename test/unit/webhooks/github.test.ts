@@ -104,12 +104,26 @@ describe('GitHub push parsing', () => {
 describe('GitHub events that are not pushes', () => {
   it.each([
     ['ping', 'ping.json', 'ping'],
-    ['installation_repositories', 'installation-repositories.json', 'unsupported_event: installation_repositories'],
     ['pull_request', 'pull-request.json', 'unsupported_event: pull_request'],
     ['create', 'create.json', 'unsupported_event: create'],
     ['delete', 'delete.json', 'unsupported_event: delete'],
   ])('%s is ignored with a reason', (event, file, reason) => {
     expect(githubWebhooks.parse(event, fixtureJson('github', file))).toEqual({ kind: 'ignored', reason });
+  });
+
+  it('repository created/deleted/renamed/transferred and installation_repositories added/removed change the repositories list', () => {
+    expect(githubWebhooks.parse('repository', fixtureJson('github', 'repository.json'))).toEqual({ kind: 'repositories-changed', reason: 'repository_list_changed: repository created' });
+    expect(githubWebhooks.parse('installation_repositories', fixtureJson('github', 'installation-repositories.json'))).toEqual({
+      kind: 'repositories-changed',
+      reason: 'repository_list_changed: installation_repositories removed',
+    });
+    for (const action of ['deleted', 'renamed', 'transferred']) expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action }).kind).toBe('repositories-changed');
+    // Edits that keep the list as it is are ignored; so are payloads without an action, and inherited property names.
+    for (const action of ['edited', 'archived', 'publicized']) {
+      expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action })).toEqual({ kind: 'ignored', reason: `unsupported_event: repository ${action}` });
+    }
+    expect(githubWebhooks.parse('repository', { repository: {} }).kind).toBe('ignored');
+    expect(githubWebhooks.parse('constructor', { action: 'created' })).toEqual({ kind: 'ignored', reason: 'unsupported_event: constructor' });
   });
 
   it('installation created/deleted becomes an installation change; other installation actions are ignored', () => {

@@ -289,13 +289,13 @@ export class ProviderRoutes implements RouteContributor {
       method: 'get',
       path: '/git-providers/:id/repositories',
       tag,
-      summary: 'The repositories the provider’s credentials reach (served from a cache at most 60 s old)',
+      summary: 'The repositories the provider’s credentials reach (served from a cache at most 60 s old; `refresh=true` asks the forge)',
       params,
       query: s.repositoriesQuery,
       responses: { 200: { description: 'A page of repositories (all of them without `page`)', schema: s.repositoryPage } },
       problems: ['NOT_FOUND', ...FORGE_PROBLEMS],
       handle: async ({ params: { id }, query }, _req, res) => {
-        res.json(unwrap(await d.forge.repositories(actorOf(res), id, query)));
+        res.json(unwrap(await d.forge.repositories(actorOf(res), id, { ...query, refresh: query.refresh === 'true' })));
       },
     });
 

@@ -119,12 +119,16 @@ export const listQuery = z.object({ type: z.enum(PROVIDER_TYPES).optional() });
 export const sharingBody = z.object({ sharedWithOrganization: z.boolean() });
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
-export const repositoriesQuery = z.object({
+const listQueryBase = z.object({
   search: z.string().max(200).optional(),
   page: pageNumber.optional(),
   perPage: z.coerce.number().int().min(1).max(1000).optional(),
 });
-export const branchesQuery = repositoriesQuery.extend({
+/** `refresh=true` bypasses the picker cache (contract "Git providers"). */
+export const repositoriesQuery = listQueryBase.extend({
+  refresh: z.enum(['true', 'false'], { message: 'must be true or false' }).optional().describe('`true`: list from the forge now instead of the cache'),
+});
+export const branchesQuery = listQueryBase.extend({
   repository: z
     .string()
     .min(3)

@@ -33,6 +33,8 @@ export interface AppInstallation {
 export type ParsedWebhook =
   | { readonly kind: 'push'; readonly pushes: readonly NormalizedPush[] }
   | { readonly kind: 'installation'; readonly installation: AppInstallation }
+  /** The provider's list of repositories changed on the forge (created, deleted, renamed, added to or removed from an installation). */
+  | { readonly kind: 'repositories-changed'; readonly reason: string }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 export const ZERO_SHA = /^0+$/;

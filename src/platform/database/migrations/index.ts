@@ -3,6 +3,7 @@ import { Migration20261130100000_service_source_per_organisation } from './Migra
 import { Migration20261130100100_delivery_body_hash } from './Migration20261130100100_delivery_body_hash.js';
 import { Migration20261130110000_repository_identity } from './Migration20261130110000_repository_identity.js';
 import { Migration20261130120000_key_check } from './Migration20261130120000_key_check.js';
+import { Migration20261130130000_repository_listing } from './Migration20261130130000_repository_listing.js';
 import { Migration20261130140000_console_sessions } from './Migration20261130140000_console_sessions.js';
 import { Migration20261130160000_event_subscriptions } from './Migration20261130160000_event_subscriptions.js';
 
@@ -13,6 +14,7 @@ export const migrationsList = [
   { name: 'Migration20261130100100_delivery_body_hash', class: Migration20261130100100_delivery_body_hash },
   { name: 'Migration20261130110000_repository_identity', class: Migration20261130110000_repository_identity },
   { name: 'Migration20261130120000_key_check', class: Migration20261130120000_key_check },
+  { name: 'Migration20261130130000_repository_listing', class: Migration20261130130000_repository_listing },
   { name: 'Migration20261130140000_console_sessions', class: Migration20261130140000_console_sessions },
   { name: 'Migration20261130160000_event_subscriptions', class: Migration20261130160000_event_subscriptions },
 ];

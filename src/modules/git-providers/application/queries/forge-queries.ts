@@ -6,11 +6,17 @@ import { type GitProvider } from '../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
 import { type ForgeBranch, ForgeError, type ForgeRepository } from '../ports/forge.js';
 import { type ForgeConnector } from '../ports/forge-connector.js';
+import { type RepositoryListCache } from '../ports/repository-list-cache.js';
 
 export interface ListOptions {
   readonly search?: string;
   readonly page?: number;
   readonly perPage?: number;
+}
+
+export interface RepositoryListOptions extends ListOptions {
+  /** Bypass the picker cache: list from the forge now (and cache that). */
+  readonly refresh?: boolean;
 }
 
 /**
@@ -23,27 +29,38 @@ export class ForgeQueries {
     private readonly uow: UnitOfWork,
     private readonly providers: GitProviderRepository,
     private readonly connector: ForgeConnector,
+    private readonly listings: RepositoryListCache,
   ) {}
 
+  /** Always asks the forge: it tests the connection. */
   async testConnection(actor: Actor, providerId: string): Promise<Result<{ ok: true; repositoryCount: number; message: string }, Failure>> {
-    const repos = await this.listRepositories(actor, providerId);
+    const repos = await this.listRepositories(actor, providerId, false);
     if (!repos.ok) return repos;
     const n = repos.value.length;
     return ok({ ok: true, repositoryCount: n, message: `Found ${n} repositories` });
   }
 
-  async repositories(actor: Actor, providerId: string, options: ListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
-    const repos = await this.listRepositories(actor, providerId);
+  /**
+   * The picker: served from the cache (authorised first, like every call) when a list of this provider, fetched with
+   * its current credentials at most 60 s ago, was not invalidated since; else listed from the forge and cached.
+   */
+  async repositories(actor: Actor, providerId: string, options: RepositoryListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
+    const repos = await this.listRepositories(actor, providerId, options.refresh !== true);
     if (!repos.ok) return repos;
     return ok(page(repos.value, (r) => r.fullName, options));
   }
 
   /** A listing only 404s when the provider points at nothing: that is its setup, not an unknown provider id. */
-  private async listRepositories(actor: Actor, providerId: string): Promise<Result<ForgeRepository[], Failure>> {
+  private async listRepositories(actor: Actor, providerId: string, fromCache: boolean): Promise<Result<readonly ForgeRepository[], Failure>> {
     let missing: string | undefined;
     const repos = await this.call(actor, providerId, async (provider) => {
+      const credentials = `${provider.version}`;
+      const cached = await this.listings.get(provider.id, credentials);
+      if (fromCache && cached.repositories) return cached.repositories;
       try {
-        return await this.connector.api(provider).listRepositories();
+        const listed = await this.connector.api(provider).listRepositories();
+        this.listings.put(provider.id, credentials, cached.generation, listed);
+        return listed;
       } catch (error) {
         if (!(error instanceof ForgeError) || error.kind !== 'not_found') throw error;
         missing = missingTarget(provider);
@@ -110,9 +127,9 @@ function usable(provider: GitProvider): Failure | undefined {
   );
 }
 
-function page<T>(items: T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {
+function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {
   const needle = options.search?.trim().toLowerCase();
-  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : items;
+  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : [...items];
   if (options.page === undefined && options.perPage === undefined) return { items: filtered, total: filtered.length };
   const perPage = options.perPage ?? 100;
   const start = ((options.page ?? 1) - 1) * perPage;

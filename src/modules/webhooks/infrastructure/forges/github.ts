@@ -61,6 +61,20 @@ function parseInstallation(payload: unknown): ParsedWebhook {
   return { kind: 'installation', installation: { action, installationId: installation.id, appId: installation.app_id } };
 }
 
+const listChangePayload = z.object({ action: z.string() });
+const LIST_CHANGES: Readonly<Record<string, readonly string[]>> = {
+  repository: ['created', 'deleted', 'renamed', 'transferred'],
+  installation_repositories: ['added', 'removed'],
+};
+
+/** `repository` and `installation_repositories` events that change which repositories the installation lists. */
+function parseListChange(eventName: string, payload: unknown): ParsedWebhook {
+  const parsed = listChangePayload.safeParse(payload);
+  if (!parsed.success) return ignored(IgnoredReason.malformedPayload(eventName));
+  if (!LIST_CHANGES[eventName]?.includes(parsed.data.action)) return ignored(IgnoredReason.unsupportedEvent(`${eventName} ${parsed.data.action}`));
+  return { kind: 'repositories-changed', reason: `repository_list_changed: ${eventName} ${parsed.data.action}` };
+}
+
 export const githubWebhooks: WebhookForge = {
   // X-GitHub-Delivery is kept on manual redelivery, so it dedupes both.
   deliveryId: (request: IncomingWebhook) => header(request, 'x-github-delivery'),
@@ -83,6 +97,7 @@ export const githubWebhooks: WebhookForge = {
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
     if (eventName === 'ping') return ignored(IgnoredReason.ping);
     if (eventName === 'installation') return parseInstallation(payload);
+    if (Object.hasOwn(LIST_CHANGES, eventName)) return parseListChange(eventName, payload);
     if (eventName !== 'push') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(payload);
   },

@@ -27,7 +27,10 @@ export interface ConvertedApp {
   readonly privateKey: string;
 }
 
-/** The GitHub App manifest forgelink asks GitHub to create: read-only access, push and pull_request events. */
+/**
+ * The GitHub App manifest forgelink asks GitHub to create: read-only access; push and pull_request events, and
+ * repository events (created, deleted, renamed, transferred), which invalidate the cached repositories list.
+ */
 export function buildAppManifest(input: AppManifestInput): Record<string, unknown> {
   return {
     name: input.name,
@@ -39,7 +42,7 @@ export function buildAppManifest(input: AppManifestInput): Record<string, unknow
     setup_on_update: true,
     public: false,
     default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
-    default_events: ['push', 'pull_request'],
+    default_events: ['push', 'pull_request', 'repository'],
   };
 }
 

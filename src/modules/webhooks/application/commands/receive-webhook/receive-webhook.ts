@@ -7,6 +7,7 @@ import { decidePush, needsCompare, pushIgnoreReason } from '../../../domain/matc
 import { type NormalizedPush } from '../../../domain/push.js';
 import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
 import { type AppInstallations } from '../../ports/app-installations.js';
+import { type RepositoryListings } from '../../ports/repository-listings.js';
 import { type ChangedFilesLookup } from '../../ports/changed-files.js';
 import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
 import { type IncomingWebhook, WebhookBodyError, type WebhookForge } from '../../ports/webhook-forge.js';
@@ -29,6 +30,7 @@ export class ReceiveWebhookHandler {
     private readonly forges: Readonly<Record<string, WebhookForge>>,
     private readonly files: ChangedFilesLookup,
     private readonly installations: AppInstallations,
+    private readonly listings: RepositoryListings,
     private readonly metrics: Pick<Metrics, 'webhookDelivery'> = NO_METRICS,
   ) {}
 
@@ -88,7 +90,13 @@ export class ReceiveWebhookHandler {
       return ok({ duplicate: true, deliveryId, deployments: 0 });
     }
     if (parsed.kind === 'ignored') delivery.ignore(parsed.reason);
-    else if (parsed.kind === 'installation') delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
+    else if (parsed.kind === 'repositories-changed') {
+      await this.listings.invalidate(provider.id);
+      delivery.ignore(parsed.reason);
+    } else if (parsed.kind === 'installation') {
+      delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
+      await this.listings.invalidate(provider.id);
+    }
     else {
       let asked = 0;
       for (const [i, push] of pushes.entries()) {
