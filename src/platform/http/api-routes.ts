@@ -1,6 +1,6 @@
 import { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { type z } from 'zod';
-import { type FailureCode } from '../../shared/failure.js';
+import { type FailureCode, FailureError } from '../../shared/failure.js';
 import { parseInput } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -93,6 +93,11 @@ export class ApiRouter {
     this.router[spec.method](spec.path, label, ...(spec.middleware ?? []), async (req: Request, res: Response) => {
       if (this.checkResponses) checkJsonAnswers(spec, template, res);
       if (spec.guard) await spec.guard(req, res);
+      if (spec.body && carriesBody(req) && !req.is(['application/json', 'application/*+json'])) {
+        // Without this a form or text body is never parsed and the route would act on `{}`.
+        const message = 'must be JSON, sent with Content-Type: application/json';
+        throw new FailureError({ code: 'VALIDATION_FAILED', detail: `The request body ${message}`, errors: [{ path: 'body', message }] });
+      }
       const input = {
         params: spec.params ? parseInput(spec.params, req.params, 'path') : undefined,
         query: spec.query ? parseInput(spec.query, req.query, 'query') : undefined,
@@ -126,4 +131,10 @@ function checkJsonAnswers(spec: Pick<RouteDefinition['spec'], 'method' | 'respon
 /** `/git-providers/:id` → `/v1/git-providers/{id}`. */
 export function openApiPath(expressPath: string): string {
   return `/v1${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+}
+
+/** Whether the request has a body at all (RFC 9110: a Content-Length above 0, or a Transfer-Encoding). */
+function carriesBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
