@@ -8,6 +8,7 @@ import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
 import { type Auth, FIXTURE_IDS, connect, deliver, deploymentEvents, githubProvider, serviceId } from '../webhooks/support.js';
 import { authorize } from '../forges/support.js';
+import { ownDatabase } from '../subscriptions/support.js';
 
 const CONTRACT: Record<string, { type: string; labels: string[] }> = {
   forgelink_http_requests_total: { type: 'counter', labels: ['route', 'method', 'status'] },
@@ -28,6 +29,7 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   let t: TestApp;
   let auth: Auth;
   let organizationId: string;
+  let database: Awaited<ReturnType<typeof ownDatabase>>;
 
   const scrape = async (): Promise<Scrape> => {
     const res = await t.api.get('/metrics').expect(200).expect('content-type', /^text\/plain; version=0\.0\.4/);
@@ -40,13 +42,17 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   beforeAll(async () => {
     await Promise.all([github.start(), gitlab.start()]);
     gitlab.setProjects(7);
-    t = await startTestApp();
+    // Its own database: on the shared one, another test file's relay may publish this file's events, and they would
+    // never show in this process's forgelink_events_published_total.
+    database = await ownDatabase('metrics');
+    t = await startTestApp({ databaseUrl: database.url });
     const org = await seedOrganization(t.app, 'Metrics');
     auth = org.admin.auth;
     organizationId = org.organizationId;
   });
   afterAll(async () => {
     await t?.close();
+    await database?.drop();
     await Promise.all([github.stop(), gitlab.stop()]);
   });
 
