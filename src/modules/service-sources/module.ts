@@ -24,8 +24,8 @@ export const serviceSourcesModule = new ContainerModule(({ bind }) => {
       const sources = ctx.get<ServiceSourceRepository>(SERVICE_SOURCE_REPOSITORY);
       return new SourceRoutes({
         connect: new ConnectSourceHandler(uow, ctx.get(GIT_PROVIDER_REPOSITORY), sources, ctx.get(SOURCE_FORGE), ctx.get(WEBHOOK_REGISTRAR)),
-        disconnect: new DisconnectSourceHandler(uow, sources, ctx.get(WEBHOOK_REGISTRAR)),
-        status: new ReportStatusHandler(uow, sources),
+        disconnect: new DisconnectSourceHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(WEBHOOK_REGISTRAR)),
+        status: new ReportStatusHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY)),
         queries: new SourceQueries(ctx.get(TOKENS.ReadDatabase)),
       });
     })

@@ -71,7 +71,7 @@ describe('service-source handlers (in-memory ports)', () => {
     hooks = new HookLedger(sources);
     const forge = new KnownTargets(new Set(['Acme/API@main', 'acme/web@main']), { 'Acme/API': '11', 'acme/web': '12' });
     connect = new ConnectSourceHandler(uow, providers, sources, forge, hooks);
-    disconnect = new DisconnectSourceHandler(uow, sources, hooks);
+    disconnect = new DisconnectSourceHandler(uow, sources, providers, hooks);
     provider = aBitbucketProvider().createdBy(org.admin).build();
     providers.rows.set(provider.id, provider);
   });

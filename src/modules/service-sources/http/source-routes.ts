@@ -120,7 +120,7 @@ export class SourceRoutes implements RouteContributor {
       responses: { 200: { description: 'The source (after a disconnect: `sourceType: "none"`)', schema: sourceSchema } },
       problems: ['NOT_FOUND'],
       handle: async ({ params: p }, _req, res) => {
-        const view = await this.deps.queries.get(actorOf(res).organizationId, p.serviceType, p.serviceId);
+        const view = await this.deps.queries.get(actorOf(res), p.serviceType, p.serviceId);
         if (!view) throw new FailureError(failure.notFound('Service source'));
         res.json(view);
       },

@@ -1,4 +1,5 @@
 import { type ReadDatabase } from '../../../../shared/read-database.js';
+import { type Actor, isOwnerOrAdmin } from '../../../identity/domain/actor.js';
 import { type ServiceSource } from '../../domain/service-source.js';
 
 export interface SourceView {
@@ -48,12 +49,19 @@ interface SourceRow {
 export class SourceQueries {
   constructor(private readonly db: ReadDatabase) {}
 
-  async get(organizationId: string, serviceType: string, serviceId: string): Promise<SourceView | null> {
-    const [row] = await this.db.query<SourceRow>('select * from service_source where service_type = ? and service_id = ? and organization_id = ?', [
-      serviceType,
-      serviceId,
-      organizationId,
-    ]);
+  /**
+   * The caller's view of a service's source, or null when there is none — or when it is connected to a provider the
+   * caller may not see (the provider rule: its creator, everyone once shared, owners and admins), so a source never
+   * reveals a private provider's id, repository or hook.
+   */
+  async get(actor: Actor, serviceType: string, serviceId: string): Promise<SourceView | null> {
+    const [row] = await this.db.query<SourceRow>(
+      `select s.* from service_source s
+         left join git_provider p on p.id = s.provider_id
+        where s.service_type = ? and s.service_id = ? and s.organization_id = ?
+          and (s.provider_id is null or p.id is null or p.created_by = ? or p.shared_with_organization or ?)`,
+      [serviceType, serviceId, actor.organizationId, actor.userId, isOwnerOrAdmin(actor)],
+    );
     return row ? fromRow(row) : null;
   }
 }
