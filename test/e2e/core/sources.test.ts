@@ -90,9 +90,11 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(hooks[0]).toMatchObject({ active: true, events: expect.arrayContaining(['repo:push']) });
     expect(hooks[0]?.secret).toMatch(/^.{16,}$/);
 
-    const got = await t.api.get(`/v1/services/application/${id}/source`).set(org.member.auth);
+    const got = await t.api.get(`/v1/services/application/${id}/source`).set(org.admin.auth);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(res.body);
+    // The provider is not shared: a plain member sees neither it nor the sources that use it.
+    expectProblem(await t.api.get(`/v1/services/application/${id}/source`).set(org.member.auth), 404, 'NOT_FOUND');
   });
 
   it('connects a compose with a composePath, then a tag source without a branch; a second source on the same repository reuses the hook', async () => {
