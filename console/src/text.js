@@ -38,7 +38,10 @@ export function statusBadge(provider) {
         ? { label: 'Pending installation', tone: 'todo', next: 'Install the GitHub App on the account or organisation whose repositories it should see.' }
         : { label: 'App not created', tone: 'todo', next: 'Create the GitHub App on GitHub, or enter an existing one with Update.' };
     case 'pending_authorization':
-      return { label: 'Authorise', tone: 'todo', next: `Authorise forgelink on ${forge} to finish the connection.` };
+      // GitHub has no OAuth step: its App is missing or its private key was dropped (a changed GitHub URL drops it).
+      return provider.type === 'github'
+        ? { label: 'App key missing', tone: 'todo', next: 'Create the GitHub App on GitHub, or enter the App’s private key with Update.' }
+        : { label: 'Authorise', tone: 'todo', next: `Authorise forgelink on ${forge} to finish the connection.` };
     case 'needs_reauthorization':
       return { label: 'Authorise again', tone: 'bad', next: `${forge} no longer accepts the stored authorisation (revoked, expired or suspended). Authorise again.` };
     default:

@@ -16,6 +16,8 @@ describe('console words', () => {
     expect(statusBadge({ type: 'github', status: 'pending_installation', github: { appId: 1 } }).label).toBe('Pending installation');
     expect(statusBadge({ type: 'github', status: 'pending_installation', github: {} }).next).toMatch(/Create the GitHub App/);
     expect(statusBadge({ type: 'gitea', status: 'pending_authorization' }).next).toBe('Authorise forgelink on Gitea to finish the connection.');
+    // GitHub has nothing to authorise: after a changed GitHub URL dropped the key, it asks for the key.
+    expect(statusBadge({ type: 'github', status: 'pending_authorization', github: { appId: 1, hasPrivateKey: false } })).toMatchObject({ label: 'App key missing', next: expect.stringMatching(/private key with Update/) });
     expect(statusBadge({ type: 'gitlab', status: 'needs_reauthorization' })).toMatchObject({ label: 'Authorise again', tone: 'bad' });
   });
 
