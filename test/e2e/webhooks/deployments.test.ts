@@ -37,6 +37,7 @@ function expectDeployment(
     repository: expected.repository,
     ref: expected.ref,
     commit: { sha: expected.sha },
+    trigger: expected.ref.type === 'tag' ? 'tag' : 'push',
     deliveryId: expected.deliveryId,
   });
   const commit = e.data.commit as { message: unknown; author: unknown };

@@ -46,6 +46,8 @@ export class WebhookDelivery extends AggregateRoot {
       repositoryId: push.repositoryId ?? target.repositoryId,
       ref: { type: push.ref.type, name: push.ref.name },
       commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
+      // What started it (contract): a branch push or a tag push; "manual" deploys do not come through a delivery.
+      trigger: push.ref.type === 'tag' ? 'tag' : 'push',
       deliveryId: this.deliveryId,
     }, this.receivedAt);
   }
