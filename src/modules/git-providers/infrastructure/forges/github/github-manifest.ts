@@ -105,12 +105,13 @@ export async function convertManifest(deps: GitHubDeps, githubUrl: string, code:
 
 const appSchema = z.object({ id: z.number().int().positive(), slug: z.string().min(1), html_url: z.string().min(1) });
 
+type AppConnection = { githubUrl: string; appId: number; privateKey: string };
+
 /**
- * The app's slug and page (`GET /app` with the app's JWT), so a provider set up by hand also gets an
- * `installUrl`. Single attempt: callers treat a failure as "not known yet".
+ * One request as the App itself (a JWT signed with its private key), single attempt; the answer's `data`.
+ * Throws ForgeError: `unauthorized` for a key that is not a usable PEM, else the mapped failure of the request.
  */
-export async function describeApp(deps: GitHubDeps, conn: { githubUrl: string; appId: number; privateKey: string }): Promise<{ slug: string; htmlUrl: string }> {
-  const what = 'reading the app';
+async function requestAsApp(deps: GitHubDeps, conn: AppConnection, what: string, route: string, params: Record<string, unknown> = {}): Promise<unknown> {
   let jwt: string;
   try {
     ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
@@ -118,13 +119,20 @@ export async function describeApp(deps: GitHubDeps, conn: { githubUrl: string; a
     throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a usable PEM key');
   }
   const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(conn.githubUrl), retries: 0 });
-  let data: unknown;
   try {
-    data = (await octokit.request('GET /app', { headers: { authorization: `Bearer ${jwt}` } })).data;
+    return (await octokit.request(route, { ...params, headers: { authorization: `Bearer ${jwt}` } })).data;
   } catch (error) {
     throw toForgeError(error, what);
   }
-  const parsed = appSchema.safeParse(data);
+}
+
+/**
+ * The app's slug and page (`GET /app` with the app's JWT), so a provider set up by hand also gets an
+ * `installUrl`. Single attempt: callers treat a failure as "not known yet".
+ */
+export async function describeApp(deps: GitHubDeps, conn: AppConnection): Promise<{ slug: string; htmlUrl: string }> {
+  const what = 'reading the app';
+  const parsed = appSchema.safeParse(await requestAsApp(deps, conn, what, 'GET /app'));
   if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
   if (parsed.data.id !== conn.appId) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
   return { slug: parsed.data.slug, htmlUrl: parsed.data.html_url };
@@ -137,22 +145,14 @@ const installationSchema = z.object({ id: z.number().int().positive(), app_id: z
  * app's JWT (https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app).
  * 404 → false; any other failure is a ForgeError.
  */
-export async function isInstallationOfApp(deps: GitHubDeps, conn: { githubUrl: string; appId: number; privateKey: string }, installationId: number): Promise<boolean> {
+export async function isInstallationOfApp(deps: GitHubDeps, conn: AppConnection, installationId: number): Promise<boolean> {
   const what = 'reading the installation';
-  let jwt: string;
-  try {
-    ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
-  } catch {
-    throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a usable PEM key');
-  }
-  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(conn.githubUrl), retries: 0 });
   let data: unknown;
   try {
-    data = (await octokit.request('GET /app/installations/{installation_id}', { installation_id: installationId, headers: { authorization: `Bearer ${jwt}` } })).data;
+    data = await requestAsApp(deps, conn, what, 'GET /app/installations/{installation_id}', { installation_id: installationId });
   } catch (error) {
-    const failure = toForgeError(error, what);
-    if (failure.kind === 'not_found') return false;
-    throw failure;
+    if (error instanceof ForgeError && error.kind === 'not_found') return false;
+    throw error;
   }
   const parsed = installationSchema.safeParse(data);
   if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
