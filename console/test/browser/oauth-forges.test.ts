@@ -163,10 +163,10 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
       evil.on('response', (r) => {
         if (r.url().startsWith(app.url)) answers.push(r.status());
       });
-      await evil.goto(attackerUrl);
-      await expect.poll(() => answers.length).toBeGreaterThanOrEqual(1);
-      await evil.waitForLoadState();
-      await expect.poll(() => answers.length).toBe(2);
+      // The page's own script navigates it (the form post) while it loads: waiting for 'load' here raced that
+      // navigation and could hang. Return once the page's response arrived, then wait for both forged requests.
+      await evil.goto(attackerUrl, { waitUntil: 'commit' });
+      await expect.poll(() => answers.length, { timeout: 15_000, interval: 50 }).toBe(2);
       // 403, not 401: the browser did send the session cookie (same site), and forgelink refused it without the token.
       expect(answers).toEqual([403, 403]);
       await evil.close();
