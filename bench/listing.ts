@@ -1,12 +1,21 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { type ForgeApi, type ForgeKind } from '../src/modules/git-providers/application/ports/forge.js';
-import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY, parseLinkHeader } from '../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import {
+  ConditionalCache,
+  ForgeHttp,
+  PAGE_CONCURRENCY,
+  parseLinkHeader,
+} from '../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { createGitHubApi, gitHubApiBase, type GitHubDeps } from '../src/modules/git-providers/infrastructure/forges/github/index.js';
 import { gitHubOctokit } from '../src/modules/git-providers/infrastructure/forges/github/github-transport.js';
 import { createGitLabApi } from '../src/modules/git-providers/infrastructure/forges/gitlab/gitlab-api.js';
 import { createGiteaApi } from '../src/modules/git-providers/infrastructure/forges/gitea/index.js';
-import { bitbucketAuthorization, createBitbucketApi, type BitbucketAuth } from '../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
+import {
+  bitbucketAuthorization,
+  createBitbucketApi,
+  type BitbucketAuth,
+} from '../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
 import { FakeGitHub } from '../test/fakes/github-server.js';
 import { FakeGitLab } from '../test/fakes/gitlab-server.js';
 import { FakeGitea } from '../test/fakes/gitea-server.js';
@@ -57,7 +66,9 @@ async function gitHub(repositories: number): Promise<Subject> {
   const deps: GitHubDeps = { guard, timeoutMs: 30_000 };
   const connection = { githubUrl: fake.url, appId: 1, privateKey: app.privateKey, installationId: 10 };
   // The same guarded Octokit transport the adapter uses, with its own app auth (installation token cached after the warm-up).
-  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(fake.url) }, () => createAppAuth({ appId: 1, privateKey: app.privateKey, installationId: 10 }));
+  const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(fake.url) }, () =>
+    createAppAuth({ appId: 1, privateKey: app.privateKey, installationId: 10 }),
+  );
   return {
     label: 'GitHub (App installation)',
     adapter: listed(createGitHubApi(deps, connection)),
@@ -152,7 +163,12 @@ async function bitbucket(repositories: number): Promise<Subject> {
   };
 }
 
-async function measure(subject: Subject, run: () => Promise<number>, expected: number, latencyMs: number): Promise<{ ms: number; requests: number }> {
+async function measure(
+  subject: Subject,
+  run: () => Promise<number>,
+  expected: number,
+  latencyMs: number,
+): Promise<{ ms: number; requests: number }> {
   subject.reset();
   subject.setLatency(latencyMs);
   const { value, ms: elapsed } = await timed(run);
@@ -213,8 +229,14 @@ export async function benchConditional(options: ListingOptions): Promise<void> {
       fake.latencyMs = options.latencyMs;
       const { value, ms: elapsed } = await timed(() => api.listRepositories());
       fake.latencyMs = 0;
-      if (value.length !== options.repositories) throw new Error(`GitHub: listed ${value.length} repositories, expected ${options.repositories}`);
-      return { ms: elapsed, sent: fake.requests.length, charged: fake.requestsCharged, notModified: fake.requests.filter((r) => r.status === 304).length };
+      if (value.length !== options.repositories)
+        throw new Error(`GitHub: listed ${value.length} repositories, expected ${options.repositories}`);
+      return {
+        ms: elapsed,
+        sent: fake.requests.length,
+        charged: fake.requestsCharged,
+        notModified: fake.requests.filter((r) => r.status === 304).length,
+      };
     };
     // Each round: a fresh ETag cache (first listing), then the same listing again within the cache's lifetime.
     const firsts: Awaited<ReturnType<typeof listing>>[] = [];
@@ -236,8 +258,18 @@ export async function benchConditional(options: ListingOptions): Promise<void> {
     printTable(
       `2. Conditional requests: GitHub, ${count(options.repositories)} repositories, ${options.latencyMs} ms per request`,
       [
-        { case: 'requests charged to the rate limit', measured: count(repeat.charged), baseline: count(first.charged), ratio: `${(repeat.charged / first.charged).toFixed(2)}×` },
-        { case: 'requests sent', measured: count(repeat.sent), baseline: count(first.sent), ratio: `${(repeat.sent / first.sent).toFixed(2)}×` },
+        {
+          case: 'requests charged to the rate limit',
+          measured: count(repeat.charged),
+          baseline: count(first.charged),
+          ratio: `${(repeat.charged / first.charged).toFixed(2)}×`,
+        },
+        {
+          case: 'requests sent',
+          measured: count(repeat.sent),
+          baseline: count(first.sent),
+          ratio: `${(repeat.sent / first.sent).toFixed(2)}×`,
+        },
         { case: 'wall time', measured: ms(repeat.ms), baseline: ms(first.ms), ratio: timeRatio(repeat.ms, first.ms) },
       ],
       { case: `figure (median of ${options.repetitions})`, measured: 'repeat listing', baseline: 'first listing', ratio: 'ratio' },

@@ -45,7 +45,10 @@ async function run(knex: Knex, options: OutboxOptions, batchSize: number): Promi
   const relay = new OutboxRelay(knex, [bus], quiet, { batchSize });
   const { value: published, ms: elapsed } = await timed(() => relay.drain());
   await bus.close();
-  if (received !== options.events) throw new Error(`batch size ${batchSize}: the bus received ${received} events, expected ${options.events} (relay published ${published})`);
+  if (received !== options.events)
+    throw new Error(
+      `batch size ${batchSize}: the bus received ${received} events, expected ${options.events} (relay published ${published})`,
+    );
   if (outOfOrder > 0) throw new Error(`batch size ${batchSize}: ${outOfOrder} events arrived out of order for their aggregate`);
   return { ms: elapsed, published, perSecond: (received / elapsed) * 1000 };
 }
@@ -62,11 +65,18 @@ export async function benchOutbox(server: BenchServer, options: OutboxOptions): 
     printTable(
       `4. Outbox relay: ${count(options.events)} events over ${count(options.aggregates)} aggregates, published to the in-process bus`,
       [
-        { case: 'throughput', measured: `${count(batched.perSecond)} events/s`, baseline: `${count(single.perSecond)} events/s`, ratio: rateRatio(batched.perSecond, single.perSecond) },
+        {
+          case: 'throughput',
+          measured: `${count(batched.perSecond)} events/s`,
+          baseline: `${count(single.perSecond)} events/s`,
+          ratio: rateRatio(batched.perSecond, single.perSecond),
+        },
         { case: 'wall time to drain', measured: ms(batched.ms), baseline: ms(single.ms), ratio: `${(batched.ms / single.ms).toFixed(2)}×` },
       ],
       { case: 'figure', measured: `batch size ${options.batchSize}`, baseline: `batch size ${options.baselineBatchSize}`, ratio: 'ratio' },
-      ['one transaction per batch: claim (FOR UPDATE SKIP LOCKED, per-aggregate order), publish, mark each row published; order checked per aggregate'],
+      [
+        'one transaction per batch: claim (FOR UPDATE SKIP LOCKED, per-aggregate order), publish, mark each row published; order checked per aggregate',
+      ],
     );
   } finally {
     await orm.close(true);

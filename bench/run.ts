@@ -41,10 +41,19 @@ async function main(): Promise<void> {
     try {
       const setup = now();
       server = await startBenchServer();
-      console.log(`\ndatabases: fresh migrated databases on the ${server.where} (server ready in ${ms(now() - setup)}), dropped at the end`);
-      if (selected.has('picker')) await benchPicker(server, { repositories: listing.repositories, latencyMs: listing.latencyMs, repetitions: 3 });
+      console.log(
+        `\ndatabases: fresh migrated databases on the ${server.where} (server ready in ${ms(now() - setup)}), dropped at the end`,
+      );
+      if (selected.has('picker'))
+        await benchPicker(server, { repositories: listing.repositories, latencyMs: listing.latencyMs, repetitions: 3 });
       if (selected.has('ingest')) {
-        await benchIngest(server, { connections: 32, seconds: 10, warmupSeconds: 3, memorySeconds: Number(process.env.BENCH_MEMORY_SECONDS ?? 60), cpuProfileDir: process.env.BENCH_CPU_PROF });
+        await benchIngest(server, {
+          connections: 32,
+          seconds: 10,
+          warmupSeconds: 3,
+          memorySeconds: Number(process.env.BENCH_MEMORY_SECONDS ?? 60),
+          cpuProfileDir: process.env.BENCH_CPU_PROF,
+        });
       }
       if (selected.has('webhooks')) await benchWebhooks(server, { fewSources: 1_000, manySources: 1_000_000, deliveries: 300, warmup: 50 });
       if (selected.has('outbox')) await benchOutbox(server, { events: 5_000, aggregates: 500, batchSize: 100, baselineBatchSize: 1 });

@@ -70,7 +70,8 @@ class Deliveries {
       const response = await fetch(`${this.baseUrl}/v1/webhooks/${this.providerId}`, { method: 'POST', headers, body: PUSH });
       const answered = now();
       const body = (await response.json()) as { deployments?: number };
-      if (response.status !== 202 || body.deployments !== 1) throw new Error(`webhook answered ${response.status} ${JSON.stringify(body)}; expected 202 with 1 deployment`);
+      if (response.status !== 202 || body.deployments !== 1)
+        throw new Error(`webhook answered ${response.status} ${JSON.stringify(body)}; expected 202 with 1 deployment`);
       const publishedAt = await published;
       return { http: answered - started, endToEnd: publishedAt - started };
     } finally {
@@ -93,7 +94,8 @@ class Deliveries {
 /** The matching query SqlDeliveryStore runs for each push (its own text; `$n` become knex's named bindings `:pn`). */
 const MATCH = candidatesSql({ repository: { id: REPOSITORY_ID, fullName: REPOSITORY }, ref: { type: 'branch', name: BRANCH } });
 const MATCH_SQL = MATCH.sql.replace(/\$(\d+)/g, ':p$1');
-const matchBindings = (providerId: string): Record<string, unknown> => Object.fromEntries(MATCH.params(providerId).map((value, i) => [`p${i + 1}`, value]));
+const matchBindings = (providerId: string): Record<string, unknown> =>
+  Object.fromEntries(MATCH.params(providerId).map((value, i) => [`p${i + 1}`, value]));
 
 /** Latencies of the matching query alone (the one SqlDeliveryStore.candidates runs); optionally with index scans off. */
 async function timeMatchQuery(knex: Knex, providerId: string, runs: number, withoutIndex = false): Promise<number[]> {
@@ -112,10 +114,13 @@ async function timeMatchQuery(knex: Knex, providerId: string, runs: number, with
 
 /** The plan PostgreSQL picks for the matching query (the one SqlDeliveryStore.candidates runs). */
 async function matchPlan(knex: Knex, providerId: string): Promise<string> {
-  const { rows } = (await knex.raw(`explain (format json) ${MATCH_SQL}`, matchBindings(providerId) as Knex.ValueDict)) as { rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] };
+  const { rows } = (await knex.raw(`explain (format json) ${MATCH_SQL}`, matchBindings(providerId) as Knex.ValueDict)) as {
+    rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[];
+  };
   const scans: string[] = [];
   const walk = (node: PlanNode): void => {
-    if (/Scan/.test(node['Node Type'])) scans.push(node['Index Name'] ? `${node['Node Type']} on ${node['Index Name']}` : node['Node Type']);
+    if (/Scan/.test(node['Node Type']))
+      scans.push(node['Index Name'] ? `${node['Node Type']} on ${node['Index Name']}` : node['Node Type']);
     for (const child of node.Plans ?? []) walk(child);
   };
   const plan = rows[0]?.['QUERY PLAN'][0]?.Plan;
@@ -186,13 +191,20 @@ export async function benchWebhooks(server: BenchServer, options: WebhookOptions
     targets.push(many);
 
     for (let i = 0; i < options.warmup; i++) for (const target of targets) await target.deliveries.send();
-    const samples = new Map<Target, Sample[]>([[few, []], [many, []]]);
+    const samples = new Map<Target, Sample[]>([
+      [few, []],
+      [many, []],
+    ]);
     for (let i = 0; i < options.deliveries; i++) {
       for (const target of i % 2 === 0 ? [few, many] : [many, few]) samples.get(target)?.push(await target.deliveries.send());
     }
-    const queries = new Map<Target, number[]>([[few, []], [many, []]]);
+    const queries = new Map<Target, number[]>([
+      [few, []],
+      [many, []],
+    ]);
     for (let i = 0; i < 10; i++) {
-      for (const target of i % 2 === 0 ? [few, many] : [many, few]) queries.get(target)?.push(...(await timeMatchQuery(target.knex, target.providerId, 30)));
+      for (const target of i % 2 === 0 ? [few, many] : [many, few])
+        queries.get(target)?.push(...(await timeMatchQuery(target.knex, target.providerId, 30)));
     }
     const unindexed = await timeMatchQuery(many.knex, many.providerId, 10, true);
     const plans = { few: await matchPlan(few.knex, few.providerId), many: await matchPlan(many.knex, many.providerId) };
@@ -215,7 +227,12 @@ export async function benchWebhooks(server: BenchServer, options: WebhookOptions
         row('end-to-end p50 (POST → event on the bus)', of(many, 'endToEnd'), of(few, 'endToEnd'), 50),
         row('end-to-end p95', of(many, 'endToEnd'), of(few, 'endToEnd'), 95),
       ],
-      { case: 'figure', measured: `${count(options.manySources)} sources`, baseline: `${count(options.fewSources)} sources`, ratio: 'ratio' },
+      {
+        case: 'figure',
+        measured: `${count(options.manySources)} sources`,
+        baseline: `${count(options.fewSources)} sources`,
+        ratio: 'ratio',
+      },
       [
         `goal: HTTP latency p50 at ${count(options.manySources)} sources ≤ 1.3× the one at ${count(options.fewSources)}: ${httpRatio.toFixed(2)}× — ${httpRatio <= 1.3 ? 'met' : 'NOT met'}`,
         `matching query plan: ${count(options.fewSources)} sources → ${plans.few}; ${count(options.manySources)} sources → ${plans.many}`,

@@ -28,10 +28,14 @@ if (!existsSync(path.join(root, 'src'))) {
   try {
     ({ register } = await import('tsx/esm/api'));
   } catch {
-    say(`${built ? 'src/ has changed since dist/ was built' : 'dist/ is not built'} and tsx is not installed to run src/: run \`npm run build\` (needs the dev dependencies: \`npm ci\`)`);
+    say(
+      `${built ? 'src/ has changed since dist/ was built' : 'dist/ is not built'} and tsx is not installed to run src/: run \`npm run build\` (needs the dev dependencies: \`npm ci\`)`,
+    );
     process.exit(1);
   }
-  say(`${built ? 'src/ has changed since dist/ was built' : 'dist/ is not built'}: running src/ through tsx (\`npm run build\` for a fast start)`);
+  say(
+    `${built ? 'src/ has changed since dist/ was built' : 'dist/ is not built'}: running src/ through tsx (\`npm run build\` for a fast start)`,
+  );
   register();
   await import(pathToFileURL(path.join(root, 'src', 'cli.ts')).href);
 }

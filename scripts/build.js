@@ -30,7 +30,9 @@ let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 } catch {
-  say('TypeScript is not installed, so src/ cannot be compiled. Install with dev dependencies (`npm ci`), build, then `npm prune --omit=dev`; or install from a packed artifact (`npm pack`), which ships dist/.');
+  say(
+    'TypeScript is not installed, so src/ cannot be compiled. Install with dev dependencies (`npm ci`), build, then `npm prune --omit=dev`; or install from a packed artifact (`npm pack`), which ships dist/.',
+  );
   process.exit(1);
 }
 
@@ -40,17 +42,27 @@ const staging = path.join(root, `.dist-build-${process.pid}`);
 rmSync(staging, { recursive: true, force: true });
 try {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', staging], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', staging], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new BuildFailed(`tsc failed (exit ${result.status ?? result.signal}); dist/ left as it was`);
   // Assets next to the code (e.g. static files read through import.meta.url) must sit where the compiled module looks.
   cpSync(path.join(root, 'src'), staging, { recursive: true, filter: (from) => !from.endsWith('.ts') });
   const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
-  writeFileSync(path.join(staging, 'build-info.json'), JSON.stringify({ version, commit: gitCommit(), sourceHash: hash, builtAt: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(
+    path.join(staging, 'build-info.json'),
+    JSON.stringify({ version, commit: gitCommit(), sourceHash: hash, builtAt: new Date().toISOString() }, null, 2) + '\n',
+  );
   rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   renameSync(staging, path.join(root, 'dist'));
   say(`compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
-  say(error instanceof BuildFailed ? error.message : `build failed: ${error instanceof Error ? error.message : String(error)}; dist/ left as it was`);
+  say(
+    error instanceof BuildFailed
+      ? error.message
+      : `build failed: ${error instanceof Error ? error.message : String(error)}; dist/ left as it was`,
+  );
   process.exitCode = 1;
 } finally {
   rmSync(staging, { recursive: true, force: true });

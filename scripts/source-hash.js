@@ -10,7 +10,9 @@ export const BUILD_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
 
 /** @param {string} dir @returns {string[]} paths relative to dir, sorted, with forward slashes */
 function filesUnder(dir, prefix = '') {
-  const entries = readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(path.join(dir, prefix), { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   return entries.flatMap((entry) => {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) return filesUnder(dir, rel);

@@ -62,9 +62,14 @@ async function main(argv: string[]): Promise<number> {
     case 'member':
       if (sub !== 'add') throw new UsageError('member add --org ORG_ID --user USER_ID --role owner|admin|member');
       return withIdentity(config, async (identity) => {
-        const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' } }, strict: true });
+        const { values } = parseArgs({
+          args: rest,
+          options: { org: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' } },
+          strict: true,
+        });
         const role = z.enum(ROLES).safeParse(values.role);
-        if (!values.org || !isUuid(values.org) || !values.user || !role.success) throw new UsageError('member add --org ORG_ID --user USER_ID --role owner|admin|member');
+        if (!values.org || !isUuid(values.org) || !values.user || !role.success)
+          throw new UsageError('member add --org ORG_ID --user USER_ID --role owner|admin|member');
         const result = await identity.addMember({ organizationId: values.org, userId: values.user, role: role.data });
         if (!result.ok) throw new Error(result.error.detail);
         print(result.value);
@@ -101,9 +106,15 @@ async function withRuntime(config: Config, work: (runtime: Runtime) => Promise<v
 }
 
 /** One database connection (pool of 2) for a short command. */
-async function withDatabase(config: Config, work: (orm: MikroORM, cipher: SecretCipher, runtime: Runtime) => Promise<void>): Promise<number> {
+async function withDatabase(
+  config: Config,
+  work: (orm: MikroORM, cipher: SecretCipher, runtime: Runtime) => Promise<void>,
+): Promise<number> {
   return withRuntime(config, async (runtime) => {
-    const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([import('./platform/crypto/secret-cipher.js'), import('./platform/database/orm.js')]);
+    const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([
+      import('./platform/crypto/secret-cipher.js'),
+      import('./platform/database/orm.js'),
+    ]);
     const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
     const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
     try {
@@ -120,7 +131,10 @@ async function withDatabase(config: Config, work: (orm: MikroORM, cipher: Secret
  * speak (and pay for the migrator) when something is pending.
  */
 async function runMigrations(orm: MikroORM, cipher: SecretCipher, options: { quietWhenCurrent?: boolean } = {}): Promise<string[]> {
-  const [{ migrate }, { ensureKeyCheck, pendingMigrations }] = await Promise.all([import('./platform/database/orm.js'), import('./platform/database/readiness.js')]);
+  const [{ migrate }, { ensureKeyCheck, pendingMigrations }] = await Promise.all([
+    import('./platform/database/orm.js'),
+    import('./platform/database/readiness.js'),
+  ]);
   const knex = orm.em.getKnex();
   if (options.quietWhenCurrent && (await pendingMigrations(knex)).length === 0) return [];
   const applied = await migrate(orm, say);
@@ -131,12 +145,14 @@ async function runMigrations(orm: MikroORM, cipher: SecretCipher, options: { qui
 async function withIdentity(config: Config, work: (identity: IdentityService) => Promise<void>): Promise<number> {
   return withDatabase(config, async (orm, cipher) => {
     await runMigrations(orm, cipher, { quietWhenCurrent: true });
-    const [{ MikroOrmUnitOfWork }, { MikroOrmIdentityRepository }, { IdentityService }, { generateApiKey, hashApiKey }] = await Promise.all([
-      import('./platform/database/unit-of-work.js'),
-      import('./modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js'),
-      import('./modules/identity/application/identity-service.js'),
-      import('./platform/crypto/api-keys.js'),
-    ]);
+    const [{ MikroOrmUnitOfWork }, { MikroOrmIdentityRepository }, { IdentityService }, { generateApiKey, hashApiKey }] = await Promise.all(
+      [
+        import('./platform/database/unit-of-work.js'),
+        import('./modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js'),
+        import('./modules/identity/application/identity-service.js'),
+        import('./platform/crypto/api-keys.js'),
+      ],
+    );
     const uow = new MikroOrmUnitOfWork(orm);
     await work(new IdentityService(uow, new MikroOrmIdentityRepository(uow), { generate: generateApiKey, hash: hashApiKey }));
   });
@@ -156,7 +172,10 @@ async function serve(config: Config, migrateFirst: boolean): Promise<number> {
     const { port } = server.address() as AddressInfo;
     const host = runtime.config.host.includes(':') ? `[${runtime.config.host}]` : runtime.config.host;
     app.urls.setDefault(`http://${host}:${port}`);
-    app.logger.info({ port, url: `http://${host}:${port}`, publicUrl: app.urls.publicUrl, embeddedDatabase: Boolean(runtime.embedded) }, `forgelink listening on http://${host}:${port}`);
+    app.logger.info(
+      { port, url: `http://${host}:${port}`, publicUrl: app.urls.publicUrl, embeddedDatabase: Boolean(runtime.embedded) },
+      `forgelink listening on http://${host}:${port}`,
+    );
     say(`listening on http://${host}:${port} (pid ${process.pid}: Ctrl-C or \`kill -TERM ${process.pid}\` stops it)`);
 
     await new Promise<void>((resolve) => {
@@ -209,7 +228,10 @@ class StartupError extends Error {}
 /** Socket errors, and PostgreSQL's connection (08), authentication (28), unknown-database and starting-up states. */
 const isConnectionFailure = (error: unknown): boolean => {
   const code = String((error as { code?: unknown }).code ?? '');
-  return /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|08\w{3}|28\w{3}|3D000|57P0[1-3])$/.test(code) || /timeout acquiring a connection|Connection terminated/i.test(error instanceof Error ? error.message : '');
+  return (
+    /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|08\w{3}|28\w{3}|3D000|57P0[1-3])$/.test(code) ||
+    /timeout acquiring a connection|Connection terminated/i.test(error instanceof Error ? error.message : '')
+  );
 };
 
 main(process.argv.slice(2)).then(

@@ -6,7 +6,12 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const list = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 /**
  * FORGE_URL_ALLOWLIST entries are matched against a URL's host (`gitea.internal`, `10.0.0.5`, `fd00::1`) or
@@ -17,7 +22,13 @@ const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-
 export function allowlistEntryProblem(entry: string): string | null {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
   const plain = /^([^:]+)(?::(\d+))?$/.exec(entry);
-  const [host, portText] = bracketed ? [bracketed[1] ?? '', bracketed[2]] : isIP(entry) === 6 ? [entry, undefined] : plain ? [plain[1] ?? '', plain[2]] : ['', undefined];
+  const [host, portText] = bracketed
+    ? [bracketed[1] ?? '', bracketed[2]]
+    : isIP(entry) === 6
+      ? [entry, undefined]
+      : plain
+        ? [plain[1] ?? '', plain[2]]
+        : ['', undefined];
   const hostOk = bracketed ? isIP(host) === 6 : isIP(host) === 4 || isIP(host) === 6 || HOST_NAME.test(host);
   const portOk = portText === undefined || (Number(portText) >= 1 && Number(portText) <= 65535);
   if (hostOk && portOk) return null;
@@ -42,7 +53,10 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): TrustProxy {
   const text = value.trim();
   if (text === 'true' || text === 'false') return text === 'true';
   if (/^\d+$/.test(text)) return Number(text);
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = entries.filter((entry) => {
     if (PROXY_NAMES.has(entry)) return false;
     const [address = '', prefix, ...extra] = entry.split('/');
@@ -60,9 +74,7 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): TrustProxy {
   return entries;
 }
 
-const masterKey = z
-  .string()
-  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be a base64-encoded 32-byte key');
+const masterKey = z.string().refine((value) => Buffer.from(value, 'base64').length === 32, 'must be a base64-encoded 32-byte key');
 
 const schema = z.object({
   PORT: port.default(3000),
@@ -82,7 +94,11 @@ const schema = z.object({
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
   FORGELINK_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').regex(/^\S+$/, 'must not contain spaces').optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)')
+    .regex(/^\S+$/, 'must not contain spaces')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().transform(parseTrustProxy).optional(),
 });
@@ -127,7 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.DATABASE_URL && !e.FORGELINK_MASTER_KEY) {
-    throw new ConfigError(['FORGELINK_MASTER_KEY: required when DATABASE_URL is set (base64 of 32 random bytes: `openssl rand -base64 32`)']);
+    throw new ConfigError([
+      'FORGELINK_MASTER_KEY: required when DATABASE_URL is set (base64 of 32 random bytes: `openssl rand -base64 32`)',
+    ]);
   }
   return {
     port: e.PORT,

@@ -39,7 +39,9 @@ export async function startBenchServer(): Promise<BenchServer> {
 
   const drop = async (name: string): Promise<void> => {
     await adminQuery(admin, `drop database if exists ${name} with (force)`).catch((error: unknown) => {
-      console.error(`could not drop ${name}: ${error instanceof Error ? error.message : String(error)}${embedded ? ' (a later run drops it)' : ''}`);
+      console.error(
+        `could not drop ${name}: ${error instanceof Error ? error.message : String(error)}${embedded ? ' (a later run drops it)' : ''}`,
+      );
     });
   };
 
@@ -77,7 +79,8 @@ async function dropStale(admin: string): Promise<void> {
     const { rows } = await client.query<{ datname: string }>(`select datname from pg_database where datname like 'forgelink\\_bench\\_%'`);
     for (const { datname } of rows) {
       const created = Number(/^forgelink_bench_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
-      if (Number.isFinite(created) && Date.now() - created > 30 * 60_000) await client.query(`drop database if exists ${datname} with (force)`);
+      if (Number.isFinite(created) && Date.now() - created > 30 * 60_000)
+        await client.query(`drop database if exists ${datname} with (force)`);
     }
   } finally {
     await client.end();

@@ -50,7 +50,8 @@ export async function createGitHubTarget(app: Application, baseUrl: string): Pro
     body: JSON.stringify({ name: 'Bench GitHub', githubUrl: 'http://127.0.0.1:9', appId: 1, installationId: 1, privateKey, webhookSecret }),
   });
   const provider = (await created.json()) as { id?: string };
-  if (created.status !== 201 || !provider.id) throw new Error(`creating the provider answered ${created.status} ${JSON.stringify(provider)}`);
+  if (created.status !== 201 || !provider.id)
+    throw new Error(`creating the provider answered ${created.status} ${JSON.stringify(provider)}`);
   return { organizationId, providerId: provider.id, webhookSecret };
 }
 

@@ -37,8 +37,15 @@ function SignIn({ onSignedIn, reason }) {
     <form onSubmit=${submit} aria-labelledby="signin-title">
       <h2 id="signin-title">Sign in</h2>
       ${reason ? html`<p class="notice todo">${reason}</p>` : null}
-      <${TextField} label="API key" type="password" value=${apiKey} onInput=${setApiKey} required autocomplete="current-password"
-        hint="The key printed by “forgelink member add” or POST /v1/members. It is exchanged for a session cookie and not kept in the browser." />
+      <${TextField}
+        label="API key"
+        type="password"
+        value=${apiKey}
+        onInput=${setApiKey}
+        required
+        autocomplete="current-password"
+        hint="The key printed by “forgelink member add” or POST /v1/members. It is exchanged for a session cookie and not kept in the browser."
+      />
       <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
       <${Notice} notice=${notice} />
     </form>
@@ -60,11 +67,21 @@ function Shell({ session, route, callback, onSignOut }) {
   else if (page === 'deliveries') content = html`<${DeliveriesPage} session=${session} />`;
   else content = html`<${ProvidersPage} session=${session} />`;
   return html`<div class="shell">
-    <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+    <a
+      class="skip"
+      href="#main"
+      onClick=${(e) => {
+        e.preventDefault();
+        document.getElementById('main')?.focus();
+      }}
+      >Skip to content</a
+    >
     <header>
       <span class="brand">forgelink</span>
       <nav aria-label="Main">
-        <ul>${NAV.map((n) => html`<li><a href=${`#/${n.route}`} aria-current=${page === n.route ? 'page' : undefined}>${n.label}</a></li>`)}</ul>
+        <ul>
+          ${NAV.map((n) => html`<li><a href=${`#/${n.route}`} aria-current=${page === n.route ? 'page' : undefined}>${n.label}</a></li>`)}
+        </ul>
       </nav>
       <div class="who">
         <span>${session.userId} · ${session.role}</span>
@@ -105,11 +122,14 @@ function App() {
 
   if (session === undefined) return html`<p class="loading" role="status">Loading the forgelink console…</p>`;
   if (!session) {
-    return html`<${SignIn} reason=${reason || (callback ? 'Sign in to see the provider the forge sent you back for.' : '')} onSignedIn=${(s) => {
-      configureApi(s.csrfToken, () => signedOut('Your session has ended. Sign in again.'));
-      setReason('');
-      setSession(s);
-    }} />`;
+    return html`<${SignIn}
+      reason=${reason || (callback ? 'Sign in to see the provider the forge sent you back for.' : '')}
+      onSignedIn=${(s) => {
+        configureApi(s.csrfToken, () => signedOut('Your session has ended. Sign in again.'));
+        setReason('');
+        setSession(s);
+      }}
+    />`;
   }
   const signOut = async () => {
     await api('DELETE', '/session').catch(() => undefined);

@@ -1,14 +1,41 @@
 // Words the console shows: pure functions, unit-tested in console/test/.
 
-export const FORGE_NAMES = { github: 'GitHub', gitlab: 'GitLab', bitbucket: 'Bitbucket', 'bitbucket-datacenter': 'Bitbucket Data Center', gitea: 'Gitea' };
+export const FORGE_NAMES = {
+  github: 'GitHub',
+  gitlab: 'GitLab',
+  bitbucket: 'Bitbucket',
+  'bitbucket-datacenter': 'Bitbucket Data Center',
+  gitea: 'Gitea',
+};
 
 /** API field names → the console's labels, for validation messages. */
 const FIELD_LABELS = {
-  name: 'Name', githubUrl: 'GitHub URL', appId: 'App ID', installationId: 'Installation ID', privateKey: 'Private Key',
-  webhookSecret: 'Webhook Secret', gitlabUrl: 'GitLab URL', applicationId: 'Application ID', secret: 'Secret', groupName: 'Group Name',
-  username: 'Username', email: 'Email', workspace: 'Workspace', apiToken: 'API Token', giteaUrl: 'Gitea URL', clientId: 'Client ID',
-  clientSecret: 'Client Secret', serviceId: 'Service ID', serviceType: 'Service type', providerId: 'Provider', repository: 'Repository',
-  branch: 'Branch', watchPaths: 'Watch paths', triggerType: 'Trigger', apiKey: 'API key', organization: 'Organization',
+  name: 'Name',
+  githubUrl: 'GitHub URL',
+  appId: 'App ID',
+  installationId: 'Installation ID',
+  privateKey: 'Private Key',
+  webhookSecret: 'Webhook Secret',
+  gitlabUrl: 'GitLab URL',
+  applicationId: 'Application ID',
+  secret: 'Secret',
+  groupName: 'Group Name',
+  username: 'Username',
+  email: 'Email',
+  workspace: 'Workspace',
+  apiToken: 'API Token',
+  giteaUrl: 'Gitea URL',
+  clientId: 'Client ID',
+  clientSecret: 'Client Secret',
+  serviceId: 'Service ID',
+  serviceType: 'Service type',
+  providerId: 'Provider',
+  repository: 'Repository',
+  branch: 'Branch',
+  watchPaths: 'Watch paths',
+  triggerType: 'Trigger',
+  apiKey: 'API key',
+  organization: 'Organization',
 };
 
 /** A problem+json answer in plain words: the `detail`, or each invalid field by its label. Never raw JSON. */
@@ -16,7 +43,9 @@ export function problemMessage(problem, status) {
   if (problem && Array.isArray(problem.errors) && problem.errors.length > 0) {
     return problem.errors
       .map((e) => {
-        const field = String(e.path ?? '').split('.').filter((p) => p !== 'body' && p !== 'query' && p !== 'path')[0];
+        const field = String(e.path ?? '')
+          .split('.')
+          .filter((p) => p !== 'body' && p !== 'query' && p !== 'path')[0];
         const label = FIELD_LABELS[field] ?? field;
         return label ? `${label}: ${e.message}` : String(e.message);
       })
@@ -35,7 +64,11 @@ export function statusBadge(provider) {
       return { label: 'Ready', tone: 'ok', next: '' };
     case 'pending_installation':
       return provider.github?.appId
-        ? { label: 'Pending installation', tone: 'todo', next: 'Install the GitHub App on the account or organisation whose repositories it should see.' }
+        ? {
+            label: 'Pending installation',
+            tone: 'todo',
+            next: 'Install the GitHub App on the account or organisation whose repositories it should see.',
+          }
         : { label: 'App not created', tone: 'todo', next: 'Create the GitHub App on GitHub, or enter an existing one with Update.' };
     case 'pending_authorization':
       // GitHub has no OAuth step: its App is missing or its private key was dropped (a changed GitHub URL drops it).
@@ -43,7 +76,11 @@ export function statusBadge(provider) {
         ? { label: 'App key missing', tone: 'todo', next: 'Create the GitHub App on GitHub, or enter the App’s private key with Update.' }
         : { label: 'Authorise', tone: 'todo', next: `Authorise forgelink on ${forge} to finish the connection.` };
     case 'needs_reauthorization':
-      return { label: 'Authorise again', tone: 'bad', next: `${forge} no longer accepts the stored authorisation (revoked, expired or suspended). Authorise again.` };
+      return {
+        label: 'Authorise again',
+        tone: 'bad',
+        next: `${forge} no longer accepts the stored authorisation (revoked, expired or suspended). Authorise again.`,
+      };
     default:
       return { label: String(provider.status), tone: 'todo', next: '' };
   }
@@ -64,7 +101,8 @@ export function callbackMessage(params, provider) {
   const name = provider ? `“${provider.name}”` : 'The provider';
   if (params.status === 'ok') {
     if (provider && provider.status === 'ready') return { tone: 'ok', text: `${name} is connected and ready.` };
-    if (provider && provider.status === 'pending_installation') return { tone: 'ok', text: `GitHub App ${name} was created. Next: install it (Install GitHub App).` };
+    if (provider && provider.status === 'pending_installation')
+      return { tone: 'ok', text: `GitHub App ${name} was created. Next: install it (Install GitHub App).` };
     return { tone: 'ok', text: `${name}: the forge sent you back successfully.` };
   }
   const reason = CALLBACK_REASONS[params.reason] ?? (params.reason ? params.reason.replace(/_/g, ' ') : 'the forge reported an error');

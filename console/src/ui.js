@@ -12,30 +12,65 @@ export function Field({ label, hint, children, id }) {
   const hintId = hint ? `${id}-hint` : undefined;
   return html`<div class="field">
     <label for=${id}>${label}</label>
-    ${children(hintId)}
-    ${hint ? html`<p class="hint" id=${hintId}>${hint}</p>` : null}
+    ${children(hintId)} ${hint ? html`<p class="hint" id=${hintId}>${hint}</p>` : null}
   </div>`;
 }
 
 export function TextField({ label, value, onInput, hint, type = 'text', required, placeholder, autocomplete = 'off', multiline }) {
   const id = useId('f');
-  return html`<${Field} label=${label} hint=${hint} id=${id}>${(hintId) =>
-    multiline
-      ? html`<textarea id=${id} value=${value} onInput=${(e) => onInput(e.currentTarget.value)} aria-describedby=${hintId} required=${required} placeholder=${placeholder} rows="4" spellcheck="false"></textarea>`
-      : html`<input id=${id} type=${type} value=${value} onInput=${(e) => onInput(e.currentTarget.value)} aria-describedby=${hintId} required=${required} placeholder=${placeholder} autocomplete=${autocomplete} spellcheck="false" />`}<//>`;
+  return html`<${Field} label=${label} hint=${hint} id=${id}
+    >${(hintId) =>
+      multiline
+        ? html`<textarea
+            id=${id}
+            value=${value}
+            onInput=${(e) => onInput(e.currentTarget.value)}
+            aria-describedby=${hintId}
+            required=${required}
+            placeholder=${placeholder}
+            rows="4"
+            spellcheck="false"
+          ></textarea>`
+        : html`<input
+            id=${id}
+            type=${type}
+            value=${value}
+            onInput=${(e) => onInput(e.currentTarget.value)}
+            aria-describedby=${hintId}
+            required=${required}
+            placeholder=${placeholder}
+            autocomplete=${autocomplete}
+            spellcheck="false"
+          />`}<//
+  >`;
 }
 
 export function SelectField({ label, value, onChange, options, hint, disabled }) {
   const id = useId('s');
-  return html`<${Field} label=${label} hint=${hint} id=${id}>${(hintId) => html`<select id=${id} value=${value} disabled=${disabled} aria-describedby=${hintId} onChange=${(e) => onChange(e.currentTarget.value)}>
-    ${options.map((o) => html`<option value=${o.value}>${o.label}</option>`)}
-  </select>`}<//>`;
+  return html`<${Field} label=${label} hint=${hint} id=${id}
+    >${(hintId) =>
+      html`<select
+        id=${id}
+        value=${value}
+        disabled=${disabled}
+        aria-describedby=${hintId}
+        onChange=${(e) => onChange(e.currentTarget.value)}
+      >
+        ${options.map((o) => html`<option value=${o.value}>${o.label}</option>`)}
+      </select>`}<//
+  >`;
 }
 
 export function CheckField({ label, checked, onChange, hint }) {
   const id = useId('c');
   return html`<div class="field check">
-    <input id=${id} type="checkbox" checked=${checked} onChange=${(e) => onChange(e.currentTarget.checked)} aria-describedby=${hint ? `${id}-hint` : undefined} />
+    <input
+      id=${id}
+      type="checkbox"
+      checked=${checked}
+      onChange=${(e) => onChange(e.currentTarget.checked)}
+      aria-describedby=${hint ? `${id}-hint` : undefined}
+    />
     <label for=${id}>${label}</label>
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
   </div>`;
@@ -124,7 +159,14 @@ export function ConfirmDialog({ open, title, text, confirm, onConfirm, onCancel 
     if (open && !dialog.open) dialog.showModal();
     if (!open && dialog.open) dialog.close();
   }, [open]);
-  return html`<dialog ref=${ref} aria-labelledby="confirm-title" onCancel=${(e) => { e.preventDefault(); onCancel(); }}>
+  return html`<dialog
+    ref=${ref}
+    aria-labelledby="confirm-title"
+    onCancel=${(e) => {
+      e.preventDefault();
+      onCancel();
+    }}
+  >
     <h2 id="confirm-title">${title}</h2>
     <p>${text}</p>
     <div class="actions">

@@ -8,8 +8,21 @@ import { newId } from './ids.js';
 export abstract class AggregateRoot {
   private recordedEvents?: DomainEvent[];
 
-  protected record<TData extends object>(type: string, organizationId: string, aggregateId: string, data: TData, occurredAt = new Date()): void {
-    (this.recordedEvents ??= []).push({ id: newId(), type, occurredAt, organizationId, aggregateId, data: data as Record<string, unknown> });
+  protected record<TData extends object>(
+    type: string,
+    organizationId: string,
+    aggregateId: string,
+    data: TData,
+    occurredAt = new Date(),
+  ): void {
+    (this.recordedEvents ??= []).push({
+      id: newId(),
+      type,
+      occurredAt,
+      organizationId,
+      aggregateId,
+      data: data as Record<string, unknown>,
+    });
   }
 
   pullDomainEvents(): DomainEvent[] {

@@ -29,12 +29,20 @@ export function invalidRepositoryPath(fullName: string, maxSegments = 20): strin
  * The one gate every forge adapter passes input through before it goes into a URL path: checks each segment
  * and returns them (callers encode them, or hand them to a client that does). Throws VALIDATION_FAILED (400).
  */
-export function pathSegments(value: string, what: 'repository' | 'branch', options: { minSegments?: number; maxSegments?: number } = {}): string[] {
+export function pathSegments(
+  value: string,
+  what: 'repository' | 'branch',
+  options: { minSegments?: number; maxSegments?: number } = {},
+): string[] {
   const segments = value.split('/');
   const min = options.minSegments ?? 1;
   const max = options.maxSegments ?? 20;
   const problem =
-    segments.length < min ? `must have at least ${min} segments` : segments.length > max ? `has more than ${max} segments` : segments.map(invalidPathSegment).find((p) => p !== undefined);
+    segments.length < min
+      ? `must have at least ${min} segments`
+      : segments.length > max
+        ? `has more than ${max} segments`
+        : segments.map(invalidPathSegment).find((p) => p !== undefined);
   if (problem) throw new FailureError(failure.validation(`${what} ${problem}`, [{ path: what, message: problem }]));
   return segments;
 }

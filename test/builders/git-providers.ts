@@ -86,7 +86,12 @@ export class GitProviderBuilder<S extends ProviderSettings = ProviderSettings> {
 class GitHubProviderBuilder extends GitProviderBuilder<GitHubSettings> {
   /** The App exists (manifest flow done or entered by hand) but is not installed yet. */
   withApp(appId = 12345): this {
-    return this.withSettings({ appId, appSlug: `forgelink-${suffix()}`, appHtmlUrl: `https://github.com/apps/forgelink-${suffix()}`, clientId: `Iv1.${suffix()}` }).withSecrets({
+    return this.withSettings({
+      appId,
+      appSlug: `forgelink-${suffix()}`,
+      appHtmlUrl: `https://github.com/apps/forgelink-${suffix()}`,
+      clientId: `Iv1.${suffix()}`,
+    }).withSecrets({
       privateKey: aSecret('-----BEGIN RSA PRIVATE KEY-----'),
       webhookSecret: aSecret('whsec'),
       clientSecret: aSecret('client'),

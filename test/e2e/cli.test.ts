@@ -31,7 +31,11 @@ describe('CLI on the configured database', () => {
     const added = json(member.stdout);
     expect(added).toMatchObject({ userId: 'carol', role: 'admin' });
     const firstKey = added.apiKey as string;
-    expect((await t.api.get('/v1/me').set('Authorization', `Bearer ${firstKey}`)).body).toEqual({ userId: 'carol', organizationId: orgId, role: 'admin' });
+    expect((await t.api.get('/v1/me').set('Authorization', `Bearer ${firstKey}`)).body).toEqual({
+      userId: 'carol',
+      organizationId: orgId,
+      role: 'admin',
+    });
 
     const rotated = await forgelink(['key', 'rotate', '--org', orgId, '--user', 'carol'], env());
     expect(rotated.code).toBe(0);
@@ -46,7 +50,10 @@ describe('CLI on the configured database', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/usage: member add/);
-    const unknownOrg = await forgelink(['member', 'add', '--org', '01a20000-0000-7000-8000-000000000000', '--user', 'x', '--role', 'member'], env());
+    const unknownOrg = await forgelink(
+      ['member', 'add', '--org', '01a20000-0000-7000-8000-000000000000', '--user', 'x', '--role', 'member'],
+      env(),
+    );
     expect(unknownOrg.code).toBe(1);
     expect(unknownOrg.stderr).toMatch(/Organisation not found/);
   });

@@ -38,7 +38,8 @@ const run = (dir: string, args: string[], env: Record<string, string> = {}) => {
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 };
-const build = (dir: string) => spawnSync(process.execPath, [path.join(dir, 'scripts/build.js')], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+const build = (dir: string) =>
+  spawnSync(process.execPath, [path.join(dir, 'scripts/build.js')], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
 
 // The tiny cli says which file ran and reads an asset beside it, as a module with static files would.
 const cli = (word: string) => `import { readFileSync } from 'node:fs';
@@ -117,7 +118,10 @@ describe('the start path: dist/ when current, src/ when it changed', () => {
     const dir = project({ realSrc: true });
     const compiled = build(dir);
     expect(compiled.status, compiled.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(dir, 'dist/build-info.json'), 'utf8'))).toMatchObject({ version, sourceHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.parse(readFileSync(path.join(dir, 'dist/build-info.json'), 'utf8'))).toMatchObject({
+      version,
+      sourceHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
 
     const name = `forgelink_startpath_${Date.now()}`;
     const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });

@@ -73,16 +73,43 @@ interface ForcedFailure {
 }
 
 const HOOK_EVENTS = new Set([
-  'issue:comment_created', 'issue:created', 'issue:updated', 'pipeline:span_created', 'project:updated', 'pullrequest:approved',
-  'pullrequest:changes_request_created', 'pullrequest:changes_request_removed', 'pullrequest:comment_created', 'pullrequest:comment_deleted',
-  'pullrequest:comment_reopened', 'pullrequest:comment_resolved', 'pullrequest:comment_updated', 'pullrequest:created', 'pullrequest:fulfilled',
-  'pullrequest:push', 'pullrequest:rejected', 'pullrequest:unapproved', 'pullrequest:updated', 'repo:commit_comment_created',
-  'repo:commit_status_created', 'repo:commit_status_updated', 'repo:created', 'repo:deleted', 'repo:fork', 'repo:imported', 'repo:push',
-  'repo:transfer', 'repo:updated',
+  'issue:comment_created',
+  'issue:created',
+  'issue:updated',
+  'pipeline:span_created',
+  'project:updated',
+  'pullrequest:approved',
+  'pullrequest:changes_request_created',
+  'pullrequest:changes_request_removed',
+  'pullrequest:comment_created',
+  'pullrequest:comment_deleted',
+  'pullrequest:comment_reopened',
+  'pullrequest:comment_resolved',
+  'pullrequest:comment_updated',
+  'pullrequest:created',
+  'pullrequest:fulfilled',
+  'pullrequest:push',
+  'pullrequest:rejected',
+  'pullrequest:unapproved',
+  'pullrequest:updated',
+  'repo:commit_comment_created',
+  'repo:commit_status_created',
+  'repo:commit_status_updated',
+  'repo:created',
+  'repo:deleted',
+  'repo:fork',
+  'repo:imported',
+  'repo:push',
+  'repo:transfer',
+  'repo:updated',
 ]);
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly detail?: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly detail?: unknown,
+  ) {
     super(message);
   }
 }
@@ -108,8 +135,6 @@ export class FakeBitbucket extends LocalFakeServer {
   private delayMs = 0;
   private inFlight = 0;
 
-
-
   /** What BITBUCKET_API_URL should be set to. */
   get apiUrl(): string {
     return `${this.baseUrl}/2.0`;
@@ -125,34 +150,42 @@ export class FakeBitbucket extends LocalFakeServer {
 
   /** Replaces the workspace's repositories; a number n seeds repo-00001 … repo-n, in that order. */
   setRepositories(workspace: string, repos: number | readonly FakeRepositorySeed[]): void {
-    const seeds: FakeRepositorySeed[] = typeof repos === 'number'
-      ? Array.from({ length: repos }, (_, i) => ({ slug: `repo-${String(i + 1).padStart(5, '0')}`, private: i % 2 === 0 }))
-      : [...repos];
-    this.workspaces.set(workspace, seeds.map((seed) => ({
-      uuid: seed.uuid ?? `{${randomUUID()}}`,
+    const seeds: FakeRepositorySeed[] =
+      typeof repos === 'number'
+        ? Array.from({ length: repos }, (_, i) => ({ slug: `repo-${String(i + 1).padStart(5, '0')}`, private: i % 2 === 0 }))
+        : [...repos];
+    this.workspaces.set(
       workspace,
-      slug: seed.slug,
-      name: seed.name ?? seed.slug,
-      isPrivate: seed.private ?? true,
-      mainbranch: seed.mainbranch === undefined ? 'main' : seed.mainbranch,
-      branches: seed.mainbranch === null ? [] : [{ name: seed.mainbranch ?? 'main', hash: fakeSha(`${workspace}/${seed.slug}:main`) }],
-      hooks: [],
-      diffstats: new Map(),
-    })));
+      seeds.map((seed) => ({
+        uuid: seed.uuid ?? `{${randomUUID()}}`,
+        workspace,
+        slug: seed.slug,
+        name: seed.name ?? seed.slug,
+        isPrivate: seed.private ?? true,
+        mainbranch: seed.mainbranch === undefined ? 'main' : seed.mainbranch,
+        branches: seed.mainbranch === null ? [] : [{ name: seed.mainbranch ?? 'main', hash: fakeSha(`${workspace}/${seed.slug}:main`) }],
+        hooks: [],
+        diffstats: new Map(),
+      })),
+    );
   }
 
   /** Replaces the branches; a number n seeds branch-00001 … branch-n. */
   setBranches(fullName: string, branches: number | readonly FakeBranchSeed[]): void {
     const repo = this.mustFind(fullName);
-    const seeds: readonly FakeBranchSeed[] = typeof branches === 'number'
-      ? Array.from({ length: branches }, (_, i) => ({ name: `branch-${String(i + 1).padStart(5, '0')}` }))
-      : branches;
+    const seeds: readonly FakeBranchSeed[] =
+      typeof branches === 'number'
+        ? Array.from({ length: branches }, (_, i) => ({ name: `branch-${String(i + 1).padStart(5, '0')}` }))
+        : branches;
     repo.branches = seeds.map((b) => ({ name: b.name, hash: b.hash ?? fakeSha(`${fullName}:${b.name}`) }));
   }
 
   /** What GET diffstat/{head}..{base} answers (Bitbucket's order); any other spec is 404. */
   setDiffstat(fullName: string, range: { base: string; head: string }, entries: readonly (string | FakeDiffEntry)[]): void {
-    this.mustFind(fullName).diffstats.set(`${range.head}..${range.base}`, entries.map((e) => (typeof e === 'string' ? { status: 'modified', old: e, new: e } : e)));
+    this.mustFind(fullName).diffstats.set(
+      `${range.head}..${range.base}`,
+      entries.map((e) => (typeof e === 'string' ? { status: 'modified', old: e, new: e } : e)),
+    );
   }
 
   hooks(fullName: string): readonly FakeBitbucketHook[] {
@@ -162,8 +195,12 @@ export class FakeBitbucket extends LocalFakeServer {
   /** Seeds a hook directly, as if someone created it in Bitbucket's UI. */
   addHook(fullName: string, hook: { url: string; secret?: string; events?: string[]; active?: boolean }): FakeBitbucketHook {
     const created: FakeBitbucketHook = {
-      uuid: `{${randomUUID()}}`, url: hook.url, description: 'added by hand', active: hook.active ?? true,
-      events: hook.events ?? ['repo:push'], secret: hook.secret ?? null,
+      uuid: `{${randomUUID()}}`,
+      url: hook.url,
+      description: 'added by hand',
+      active: hook.active ?? true,
+      events: hook.events ?? ['repo:push'],
+      secret: hook.secret ?? null,
     };
     this.mustFind(fullName).hooks.push(created);
     return created;
@@ -244,7 +281,13 @@ export class FakeBitbucket extends LocalFakeServer {
     return match.scopes;
   }
 
-  private route(method: string, url: URL, body: unknown, granted: readonly string[] | undefined, user: string): { status: number; body?: unknown; headers?: Record<string, string> } {
+  private route(
+    method: string,
+    url: URL,
+    body: unknown,
+    granted: readonly string[] | undefined,
+    user: string,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const raw = url.pathname.slice('/2.0/'.length).split('/');
     const segments = raw.map((s) => decodeURIComponent(s));
     const need = (scope: string): void => {
@@ -260,14 +303,30 @@ export class FakeBitbucket extends LocalFakeServer {
       need('read:repository:bitbucket');
       const repos = this.workspaces.get(workspace);
       if (!repos) throw new HttpError(404, `No workspace with identifier '${workspace}'.`);
-      return { status: 200, body: this.page(url, repos.map((r) => this.repoJson(r, user)), 100, 10) };
+      return {
+        status: 200,
+        body: this.page(
+          url,
+          repos.map((r) => this.repoJson(r, user)),
+          100,
+          10,
+        ),
+      };
     }
 
     // Slugs resolve case-insensitively, as on Bitbucket Cloud.
     const repo = this.workspaces.get(workspace)?.find((r) => r.slug.toLowerCase() === slug.toLowerCase());
     const fullName = repo ? `${repo.workspace}/${repo.slug}` : `${workspace}/${slug}`;
     const hooksCall = resource === 'hooks';
-    need(!hooksCall ? 'read:repository:bitbucket' : method === 'GET' ? 'read:webhook:bitbucket' : method === 'DELETE' ? 'delete:webhook:bitbucket' : 'write:webhook:bitbucket');
+    need(
+      !hooksCall
+        ? 'read:repository:bitbucket'
+        : method === 'GET'
+          ? 'read:webhook:bitbucket'
+          : method === 'DELETE'
+            ? 'delete:webhook:bitbucket'
+            : 'write:webhook:bitbucket',
+    );
     if (!repo) throw new HttpError(404, `Repository ${fullName} not found`);
 
     if (!resource && method === 'GET') return { status: 200, body: this.repoJson(repo, user) };
@@ -287,14 +346,25 @@ export class FakeBitbucket extends LocalFakeServer {
         const wanted = exact[1].replace(/\\(.)/g, '$1');
         branches = branches.filter((b) => b.name === wanted);
       }
-      return { status: 200, body: this.page(url, branches.map((b) => this.branchJson(repo, b)), 100, 10) };
+      return {
+        status: 200,
+        body: this.page(
+          url,
+          branches.map((b) => this.branchJson(repo, b)),
+          100,
+          10,
+        ),
+      };
     }
 
     if (resource === 'diffstat' && method === 'GET' && rest.length === 1 && rest[0]) {
       const entries = repo.diffstats.get(rest[0]);
       if (!entries) throw new HttpError(404, `Commit range ${rest[0]} not found`);
       const values = entries.map((e) => ({
-        type: 'diffstat', status: e.status, lines_added: 1, lines_removed: 1,
+        type: 'diffstat',
+        status: e.status,
+        lines_added: 1,
+        lines_removed: 1,
         old: e.old ? { path: e.old, escaped_path: e.old, type: 'commit_file' } : null,
         new: e.new ? { path: e.new, escaped_path: e.new, type: 'commit_file' } : null,
       }));
@@ -306,19 +376,43 @@ export class FakeBitbucket extends LocalFakeServer {
     throw new HttpError(404, 'Resource not found');
   }
 
-  private hooksRoute(method: string, url: URL, repo: Repo, fullName: string, rest: string[], body: unknown): { status: number; body?: unknown; headers?: Record<string, string> } {
+  private hooksRoute(
+    method: string,
+    url: URL,
+    repo: Repo,
+    fullName: string,
+    rest: string[],
+    body: unknown,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const uid = rest[0];
     if (!uid) {
-      if (method === 'GET') return { status: 200, body: this.page(url, repo.hooks.map((h) => this.hookJson(repo, h)), 100, 10) };
+      if (method === 'GET')
+        return {
+          status: 200,
+          body: this.page(
+            url,
+            repo.hooks.map((h) => this.hookJson(repo, h)),
+            100,
+            10,
+          ),
+        };
       if (method !== 'POST') throw new HttpError(405, 'Method not allowed');
       const input = hookInput(body, true);
       const hook: FakeBitbucketHook = {
-        uuid: `{${randomUUID()}}`, url: input.url!, description: input.description ?? '', active: input.active ?? true,
-        events: input.events!, secret: input.secret === undefined || input.secret === '' ? null : input.secret,
+        uuid: `{${randomUUID()}}`,
+        url: input.url!,
+        description: input.description ?? '',
+        active: input.active ?? true,
+        events: input.events!,
+        secret: input.secret === undefined || input.secret === '' ? null : input.secret,
       };
       repo.hooks.push(hook);
       this.hookLog.push({ action: 'created', fullName, uuid: hook.uuid, url: hook.url });
-      return { status: 201, body: this.hookJson(repo, hook), headers: { location: `${this.apiUrl}/repositories/${fullName}/hooks/${encodeURIComponent(hook.uuid)}` } };
+      return {
+        status: 201,
+        body: this.hookJson(repo, hook),
+        headers: { location: `${this.apiUrl}/repositories/${fullName}/hooks/${encodeURIComponent(hook.uuid)}` },
+      };
     }
     const index = repo.hooks.findIndex((h) => h.uuid === uid);
     const hook = repo.hooks[index];
@@ -475,7 +569,8 @@ function hookInput(body: unknown, creating: boolean): HookInput {
     input.events = [...new Set(b.events as string[])];
   }
   if ('secret' in b) {
-    if (b.secret !== null && (typeof b.secret !== 'string' || b.secret.length > 128)) throw new HttpError(400, 'secret: at most 128 characters');
+    if (b.secret !== null && (typeof b.secret !== 'string' || b.secret.length > 128))
+      throw new HttpError(400, 'secret: at most 128 characters');
     input.secret = b.secret as string | null;
   }
   return input;

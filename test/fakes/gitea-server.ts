@@ -161,7 +161,6 @@ export class FakeGitea extends LocalFakeServer {
     this.latencyMs = options.latencyMs ?? 0;
   }
 
-
   /** The instance URL (what a user enters as giteaUrl). */
 
   /** API requests in the shape requestsMissingFromSpec() takes. */
@@ -181,7 +180,8 @@ export class FakeGitea extends LocalFakeServer {
 
   /** `n` generated repositories (alice/repo-1, acme/repo-2, ...) or an explicit list. */
   setRepositories(repos: number | readonly (Partial<FakeGiteaRepository> & { name: string })[]): FakeGiteaRepository[] {
-    const list: readonly (Partial<FakeGiteaRepository> & { name: string })[] = typeof repos === 'number' ? Array.from({ length: repos }, (_, i) => ({ name: `repo-${i + 1}` })) : repos;
+    const list: readonly (Partial<FakeGiteaRepository> & { name: string })[] =
+      typeof repos === 'number' ? Array.from({ length: repos }, (_, i) => ({ name: `repo-${i + 1}` })) : repos;
     this.repositories = list.map((r, i) => ({
       id: r.id ?? i + 1,
       owner: r.owner ?? (i % 2 === 0 ? 'alice' : 'acme'),
@@ -196,8 +196,13 @@ export class FakeGitea extends LocalFakeServer {
   /** `n` generated branches (main, branch-1, ...) or an explicit list. The repository must exist. */
   setBranches(fullName: string, branches: number | readonly (Partial<FakeGiteaBranch> & { name: string })[]): FakeGiteaBranch[] {
     if (!this.findRepository(fullName)) throw new Error(`FakeGitea: no repository ${fullName}`);
-    const list: readonly (Partial<FakeGiteaBranch> & { name: string })[] = typeof branches === 'number' ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? 'main' : `branch-${i}` })) : branches;
-    const seeded = list.map((b) => ({ name: b.name, commitSha: b.commitSha ?? sha(`${fullName}:${b.name}`), protected: b.protected ?? false }));
+    const list: readonly (Partial<FakeGiteaBranch> & { name: string })[] =
+      typeof branches === 'number' ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? 'main' : `branch-${i}` })) : branches;
+    const seeded = list.map((b) => ({
+      name: b.name,
+      commitSha: b.commitSha ?? sha(`${fullName}:${b.name}`),
+      protected: b.protected ?? false,
+    }));
     this.branches.set(fullName, seeded);
     return seeded;
   }
@@ -285,12 +290,16 @@ export class FakeGitea extends LocalFakeServer {
     try {
       const body = await readBody(req);
       if (api && this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-      answer = this.injectedFailure(path) ?? (api ? this.routeApi(method, path, url, req, body) : this.routeWeb(method, path, url, req, body));
+      answer =
+        this.injectedFailure(path) ?? (api ? this.routeApi(method, path, url, req, body) : this.routeWeb(method, path, url, req, body));
     } catch (error) {
       answer = { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
     }
     this.inFlight--;
-    const etag = this.options.etags && method === 'GET' && answer.status === 200 && answer.raw === undefined ? `"${sha(JSON.stringify(answer.body))}"` : undefined;
+    const etag =
+      this.options.etags && method === 'GET' && answer.status === 200 && answer.raw === undefined
+        ? `"${sha(JSON.stringify(answer.body))}"`
+        : undefined;
     const ifNoneMatch = header(req, 'if-none-match');
     const limit = url.searchParams.get('limit');
     const recordedStatus = etag && ifNoneMatch === etag ? 304 : answer.status;
@@ -328,7 +337,8 @@ export class FakeGitea extends LocalFakeServer {
     if (!failure) return undefined;
     failure.remaining--;
     if (failure.remaining === 0) this.failures.splice(this.failures.indexOf(failure), 1);
-    if (failure.body !== undefined) return { status: failure.status, headers: { 'content-type': 'application/json', ...failure.headers }, raw: failure.body };
+    if (failure.body !== undefined)
+      return { status: failure.status, headers: { 'content-type': 'application/json', ...failure.headers }, raw: failure.body };
     return { status: failure.status, headers: failure.headers, body: { message: `injected ${failure.status}` } };
   }
 
@@ -355,11 +365,17 @@ export class FakeGitea extends LocalFakeServer {
         },
       };
     }
-    if (method === 'GET' && path === '/version') return { status: 200, body: { version: this.flavor === 'gitea' ? '1.27.1' : '11.0.3+gitea-1.22.0' } };
+    if (method === 'GET' && path === '/version')
+      return { status: 200, body: { version: this.flavor === 'gitea' ? '1.27.1' : '11.0.3+gitea-1.22.0' } };
     if (auth !== 'valid') return auth === 'expired' ? unauthorized('token is expired') : unauthorized();
 
-    if (method === 'GET' && path === '/user') return { status: 200, body: { id: 1, login: 'alice', username: 'alice', full_name: 'Alice', email: 'alice@example.test' } };
-    if (method === 'GET' && path === '/user/repos') return this.page(url, this.repositories.map((r) => this.repositoryJson(r)));
+    if (method === 'GET' && path === '/user')
+      return { status: 200, body: { id: 1, login: 'alice', username: 'alice', full_name: 'Alice', email: 'alice@example.test' } };
+    if (method === 'GET' && path === '/user/repos')
+      return this.page(
+        url,
+        this.repositories.map((r) => this.repositoryJson(r)),
+      );
 
     const match = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!match?.[1] || !match[2]) return notFound();
@@ -370,7 +386,11 @@ export class FakeGitea extends LocalFakeServer {
     const rest = match[3] ?? '';
 
     if (method === 'GET' && rest === '') return { status: 200, body: this.repositoryJson(repo) };
-    if (method === 'GET' && rest === '/branches') return this.page(url, this.branchesOf(fullName).map((b) => this.branchJson(fullName, b)));
+    if (method === 'GET' && rest === '/branches')
+      return this.page(
+        url,
+        this.branchesOf(fullName).map((b) => this.branchJson(fullName, b)),
+      );
     const branchMatch = /^\/branches\/(.+)$/.exec(rest);
     if (method === 'GET' && branchMatch?.[1]) {
       const name = branchMatch[1].split('/').map(decodeURIComponent).join('/');
@@ -380,7 +400,8 @@ export class FakeGitea extends LocalFakeServer {
     const compareMatch = /^\/compare\/(.+)$/.exec(rest);
     if (method === 'GET' && compareMatch?.[1]) return this.compare(fullName, decodeURIComponent(compareMatch[1]));
     if (rest === '/hooks' || rest.startsWith('/hooks/')) {
-      if (!repo.admin) return { status: 403, body: { message: 'Must have admin rights on the repository', url: `${this.baseUrl}/api/swagger` } };
+      if (!repo.admin)
+        return { status: 403, body: { message: 'Must have admin rights on the repository', url: `${this.baseUrl}/api/swagger` } };
       return this.hooksRoute(method, fullName, rest, url, rawBody);
     }
     return notFound();
@@ -388,11 +409,27 @@ export class FakeGitea extends LocalFakeServer {
 
   private hooksRoute(method: string, fullName: string, rest: string, url: URL, rawBody: string): Answer {
     const hooks = this.hooksOf(fullName);
-    if (rest === '/hooks' && method === 'GET') return this.page(url, hooks.map((h) => this.hookJson(h)));
+    if (rest === '/hooks' && method === 'GET')
+      return this.page(
+        url,
+        hooks.map((h) => this.hookJson(h)),
+      );
     if (rest === '/hooks' && method === 'POST') {
       const body = parseJson(rawBody);
       if (!isRecord(body)) return unprocessable('invalid JSON');
-      const types = ['dingtalk', 'discord', 'gitea', 'gogs', 'msteams', 'slack', 'telegram', 'feishu', 'wechatwork', 'packagist', ...(this.flavor === 'forgejo' ? ['forgejo'] : [])];
+      const types = [
+        'dingtalk',
+        'discord',
+        'gitea',
+        'gogs',
+        'msteams',
+        'slack',
+        'telegram',
+        'feishu',
+        'wechatwork',
+        'packagist',
+        ...(this.flavor === 'forgejo' ? ['forgejo'] : []),
+      ];
       if (typeof body.type !== 'string' || !types.includes(body.type)) return unprocessable('Invalid hook type');
       const config = isRecord(body.config) ? body.config : {};
       if (typeof config.url !== 'string' || !config.url) return unprocessable('Missing config option: url');
@@ -414,7 +451,10 @@ export class FakeGitea extends LocalFakeServer {
     if (!hook) return notFound();
     if (method === 'GET') return { status: 200, body: this.hookJson(hook) };
     if (method === 'DELETE') {
-      this.hooks.set(fullName, hooks.filter((h) => h !== hook));
+      this.hooks.set(
+        fullName,
+        hooks.filter((h) => h !== hook),
+      );
       this.hookLog.push({ action: 'delete', fullName, id: hook.id, url: hook.url });
       return { status: 204 };
     }
@@ -552,7 +592,9 @@ export class FakeGitea extends LocalFakeServer {
     const refreshToken = form.refresh_token ?? '';
     const grant = this.grants.find((g) => g.refreshToken === refreshToken || g.usedRefreshTokens.has(refreshToken));
     if (!grant) {
-      return refreshToken.startsWith('gtr_') ? oauthError('invalid_grant', 'grant does not exist') : oauthError('unauthorized_client', 'unable to parse refresh token');
+      return refreshToken.startsWith('gtr_')
+        ? oauthError('invalid_grant', 'grant does not exist')
+        : oauthError('unauthorized_client', 'unable to parse refresh token');
     }
     if (grant.clientId !== app.clientId) return oauthError('invalid_grant', 'invalid grant');
     if (grant.refreshToken !== refreshToken) return oauthError('unauthorized_client', 'token was already used');
@@ -570,7 +612,9 @@ export class FakeGitea extends LocalFakeServer {
 
   /** Every access and refresh token handed out so far (for "never sent elsewhere" checks). */
   issuedTokens(): string[] {
-    return this.grants.flatMap((g) => [g.accessToken, g.refreshToken, ...g.usedRefreshTokens]).filter((v): v is string => typeof v === 'string');
+    return this.grants
+      .flatMap((g) => [g.accessToken, g.refreshToken, ...g.usedRefreshTokens])
+      .filter((v): v is string => typeof v === 'string');
   }
 
   /** New access + refresh token for a grant; the previous pair stops working (single-use refresh). */
@@ -635,7 +679,10 @@ export class FakeGitea extends LocalFakeServer {
 
   private branchesOf(fullName: string): FakeGiteaBranch[] {
     const repo = this.findRepository(fullName);
-    return this.branches.get(fullName) ?? (repo ? [{ name: repo.defaultBranch, commitSha: sha(`${fullName}:${repo.defaultBranch}`), protected: false }] : []);
+    return (
+      this.branches.get(fullName) ??
+      (repo ? [{ name: repo.defaultBranch, commitSha: sha(`${fullName}:${repo.defaultBranch}`), protected: false }] : [])
+    );
   }
 
   private repositoryJson(r: FakeGiteaRepository): Record<string, unknown> {
@@ -662,7 +709,12 @@ export class FakeGitea extends LocalFakeServer {
   private branchJson(fullName: string, b: FakeGiteaBranch): Record<string, unknown> {
     return {
       name: b.name,
-      commit: { id: b.commitSha, message: `tip of ${b.name}`, url: `${this.baseUrl}/${fullName}/commit/${b.commitSha}`, timestamp: '2024-01-01T00:00:00Z' },
+      commit: {
+        id: b.commitSha,
+        message: `tip of ${b.name}`,
+        url: `${this.baseUrl}/${fullName}/commit/${b.commitSha}`,
+        timestamp: '2024-01-01T00:00:00Z',
+      },
       protected: b.protected,
       user_can_push: true,
       user_can_merge: true,
@@ -691,7 +743,7 @@ function unauthorized(message = 'token is required'): Answer {
 }
 
 function notFound(): Answer {
-  return { status: 404, body: { errors: null, message: 'The target couldn\'t be found.', url: 'https://gitea.com/api/swagger' } };
+  return { status: 404, body: { errors: null, message: "The target couldn't be found.", url: 'https://gitea.com/api/swagger' } };
 }
 
 function unprocessable(message: string): Answer {

@@ -133,7 +133,6 @@ export class FakeGitHub extends LocalFakeServer {
     return `${this.baseUrl}/api/v3`;
   }
 
-
   /** What an installation made on the install page sees: n generated repositories or these (see setRepositories). */
   repositoriesOnInstall: number | readonly (Partial<FakeGitHubRepository> & { name: string })[] = 3;
   /** Apps created through the manifest pages, with the manifest GitHub received and the installation made for them. */
@@ -163,10 +162,16 @@ export class FakeGitHub extends LocalFakeServer {
   }
 
   /** n generated repositories (account/repo-00001 …) or the given ones; returns what the installation now sees. */
-  setRepositories(installationId: number, repositories: number | readonly (Partial<FakeGitHubRepository> & { name: string })[]): FakeGitHubRepository[] {
+  setRepositories(
+    installationId: number,
+    repositories: number | readonly (Partial<FakeGitHubRepository> & { name: string })[],
+  ): FakeGitHubRepository[] {
     const installation = this.installations.get(installationId);
     if (!installation) throw new Error(`FakeGitHub: no installation ${installationId}`);
-    const inputs: readonly (Partial<FakeGitHubRepository> & { name: string })[] = typeof repositories === 'number' ? Array.from({ length: repositories }, (_, i) => ({ name: `repo-${String(i + 1).padStart(5, '0')}` })) : repositories;
+    const inputs: readonly (Partial<FakeGitHubRepository> & { name: string })[] =
+      typeof repositories === 'number'
+        ? Array.from({ length: repositories }, (_, i) => ({ name: `repo-${String(i + 1).padStart(5, '0')}` }))
+        : repositories;
     installation.repositories = inputs.map((input) => this.repository(installation.account, input));
     return installation.repositories;
   }
@@ -204,14 +209,24 @@ export class FakeGitHub extends LocalFakeServer {
 
   /** n generated branches (main, branch-0001 …) or the given ones. */
   setBranches(fullName: string, branches: number | readonly (Partial<FakeBranch> & { name: string })[]): FakeBranch[] {
-    const inputs: readonly (Partial<FakeBranch> & { name: string })[] = typeof branches === 'number' ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? 'main' : `branch-${String(i).padStart(4, '0')}` })) : branches;
-    const list = inputs.map((b) => ({ name: b.name, commitSha: b.commitSha ?? sha1(`${fullName}@${b.name}`), protected: b.protected ?? false }));
+    const inputs: readonly (Partial<FakeBranch> & { name: string })[] =
+      typeof branches === 'number'
+        ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? 'main' : `branch-${String(i).padStart(4, '0')}` }))
+        : branches;
+    const list = inputs.map((b) => ({
+      name: b.name,
+      commitSha: b.commitSha ?? sha1(`${fullName}@${b.name}`),
+      protected: b.protected ?? false,
+    }));
     this.branches.set(fullName.toLowerCase(), list);
     return list;
   }
 
   setCompare(fullName: string, base: string, head: string, files: readonly (string | FakeChangedFile)[]): void {
-    this.compares.set(`${fullName.toLowerCase()} ${base}...${head}`, files.map((f) => (typeof f === 'string' ? { filename: f, status: 'modified' } : f)));
+    this.compares.set(
+      `${fullName.toLowerCase()} ${base}...${head}`,
+      files.map((f) => (typeof f === 'string' ? { filename: f, status: 'modified' } : f)),
+    );
   }
 
   /** A one-time code for POST /app-manifests/{code}/conversions that yields the app's credentials. */
@@ -224,7 +239,12 @@ export class FakeGitHub extends LocalFakeServer {
    * The next `times` requests (whose path starts with `options.path`, if given) get this answer instead:
    * 5xx, 429, 403 rate limits (defaults to a rate-limit message), or a 200 with `rawBody` for malformed JSON.
    */
-  failNext(status: number, times = 1, headers: Record<string, string> = {}, options: { path?: string; body?: unknown; rawBody?: string } = {}): void {
+  failNext(
+    status: number,
+    times = 1,
+    headers: Record<string, string> = {},
+    options: { path?: string; body?: unknown; rawBody?: string } = {},
+  ): void {
     this.forced.push({ status, remaining: times, headers, ...options });
   }
 
@@ -293,7 +313,8 @@ export class FakeGitHub extends LocalFakeServer {
       else if (etag) answer = { ...answer, headers: { etag, ...answer.headers } };
     }
     if (answer.status !== 304) this.requestsCharged++;
-    if (apiPath !== undefined) this.requests.push({ method, path: apiPath, query: [...new Set(url.searchParams.keys())], status: answer.status, auth });
+    if (apiPath !== undefined)
+      this.requests.push({ method, path: apiPath, query: [...new Set(url.searchParams.keys())], status: answer.status, auth });
 
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(RATE_LIMIT),
@@ -328,7 +349,8 @@ export class FakeGitHub extends LocalFakeServer {
       } catch {
         return bad('Invalid GitHub App configuration: the manifest is not JSON');
       }
-      if (typeof manifest.name !== 'string' || typeof manifest.redirect_url !== 'string' || !isObject(manifest.hook_attributes)) return bad('Invalid GitHub App configuration');
+      if (typeof manifest.name !== 'string' || typeof manifest.redirect_url !== 'string' || !isObject(manifest.hook_attributes))
+        return bad('Invalid GitHub App configuration');
       const owner = m[1] ? decodeURIComponent(m[1]) : 'acme';
       return html(
         consentPageHtml({
@@ -342,7 +364,10 @@ export class FakeGitHub extends LocalFakeServer {
     }
     if (method === 'POST' && url.pathname === '/settings/apps/new/confirm') {
       const manifest = JSON.parse(form.manifest ?? '{}') as Record<string, unknown>;
-      const slug = String(manifest.name).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      const slug = String(manifest.name)
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '');
       const app = this.addApp({ appId: this.nextAppId++, slug });
       this.createdApps.push({ app, manifest });
       const code = `manifest-${randomBytes(10).toString('hex')}`;
@@ -391,12 +416,18 @@ export class FakeGitHub extends LocalFakeServer {
         : forced.status === 403
           ? 'API rate limit exceeded for installation.'
           : 'Server Error';
-    return { status: forced.status, headers: forced.headers, body: forced.body ?? { message }, ...(forced.rawBody !== undefined ? { rawBody: forced.rawBody } : {}) };
+    return {
+      status: forced.status,
+      headers: forced.headers,
+      body: forced.body ?? { message },
+      ...(forced.rawBody !== undefined ? { rawBody: forced.rawBody } : {}),
+    };
   }
 
   private route(method: string, path: string, query: URLSearchParams, authorization: string, body: string): Answer {
     let m: RegExpExecArray | null;
-    if (method === 'POST' && (m = /^\/app-manifests\/([^/]+)\/conversions$/.exec(path))) return this.convert(decodeURIComponent(m[1] ?? ''));
+    if (method === 'POST' && (m = /^\/app-manifests\/([^/]+)\/conversions$/.exec(path)))
+      return this.convert(decodeURIComponent(m[1] ?? ''));
 
     if (path === '/app' || path.startsWith('/app/')) {
       const jwt = this.verifyJwt(authorization);
@@ -405,24 +436,51 @@ export class FakeGitHub extends LocalFakeServer {
         const app = this.apps.get(jwt.appId);
         return { status: 200, body: { id: jwt.appId, slug: app?.slug, name: app?.slug, html_url: app?.htmlUrl } };
       }
-      if (method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) return this.issueToken(jwt.appId, Number(m[1]), body);
+      if (method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path)))
+        return this.issueToken(jwt.appId, Number(m[1]), body);
       // https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app: another app's installation is a 404.
       if (method === 'GET' && (m = /^\/app\/installations\/(\d+)$/.exec(path))) {
         const id = Number(m[1]);
         const installation = this.installations.get(id);
-        if (!installation || installation.appId !== jwt.appId) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#get-an-installation-for-the-authenticated-app' } };
-        return { status: 200, body: { id, app_id: installation.appId, account: { login: installation.account, id: 9_000 + installation.account.length, type: 'Organization' }, target_type: 'Organization', repository_selection: 'all', permissions: { contents: 'read', metadata: 'read' }, events: ['push'], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', suspended_at: null } };
+        if (!installation || installation.appId !== jwt.appId)
+          return {
+            status: 404,
+            body: {
+              message: 'Not Found',
+              documentation_url: 'https://docs.github.com/rest/apps/apps#get-an-installation-for-the-authenticated-app',
+            },
+          };
+        return {
+          status: 200,
+          body: {
+            id,
+            app_id: installation.appId,
+            account: { login: installation.account, id: 9_000 + installation.account.length, type: 'Organization' },
+            target_type: 'Organization',
+            repository_selection: 'all',
+            permissions: { contents: 'read', metadata: 'read' },
+            events: ['push'],
+            created_at: '2026-01-01T00:00:00Z',
+            updated_at: '2026-01-01T00:00:00Z',
+            suspended_at: null,
+          },
+        };
       }
       return { status: 404, body: { message: 'Not Found' } };
     }
 
     const installationId = this.tokenInstallation(authorization);
-    if (installationId === undefined) return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
+    if (installationId === undefined)
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' } };
     const installation = this.installations.get(installationId);
     if (!installation) return { status: 401, body: { message: 'Bad credentials' } };
 
     if (method === 'GET' && path === '/installation/repositories') {
-      return this.paged(path, query, installation.repositories, (items, total) => ({ total_count: total, repository_selection: 'all', repositories: items }));
+      return this.paged(path, query, installation.repositories, (items, total) => ({
+        total_count: total,
+        repository_selection: 'all',
+        repositories: items,
+      }));
     }
     // Undocumented but real: where GitHub's 301 for a renamed or transferred repository points.
     if (method === 'GET' && (m = /^\/repositories\/(\d+)$/.exec(path))) {
@@ -435,21 +493,41 @@ export class FakeGitHub extends LocalFakeServer {
     const repository = installation.repositories.find((r) => r.full_name.toLowerCase() === fullName.toLowerCase());
     if (!repository) return { status: 404, body: { message: 'Not Found' } };
     if (rest !== '' && installation.forbidden?.has(repository.full_name.toLowerCase())) {
-      return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/branches/branches#list-branches', status: '403' } };
+      return {
+        status: 403,
+        body: {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/branches/branches#list-branches',
+          status: '403',
+        },
+      };
     }
-    const branches = this.branches.get(repository.full_name.toLowerCase()) ?? [{ name: repository.default_branch, commitSha: sha1(repository.full_name), protected: false }];
+    const branches = this.branches.get(repository.full_name.toLowerCase()) ?? [
+      { name: repository.default_branch, commitSha: sha1(repository.full_name), protected: false },
+    ];
 
     if (rest === '') return { status: 200, body: repository };
-    if (rest === '/branches') return this.paged(path, query, branches.map((b) => this.branchJson(repository, b, false)), (items) => items);
+    if (rest === '/branches')
+      return this.paged(
+        path,
+        query,
+        branches.map((b) => this.branchJson(repository, b, false)),
+        (items) => items,
+      );
     if ((m = /^\/branches\/(.+)$/.exec(rest))) {
       const name = decodeURIComponent(m[1] ?? '');
       const branch = branches.find((b) => b.name === name);
-      return branch ? { status: 200, body: this.branchJson(repository, branch, true) } : { status: 404, body: { message: 'Branch not found' } };
+      return branch
+        ? { status: 200, body: this.branchJson(repository, branch, true) }
+        : { status: 404, body: { message: 'Branch not found' } };
     }
     if ((m = /^\/compare\/(.+)$/.exec(rest))) {
       const files = this.compares.get(`${repository.full_name.toLowerCase()} ${decodeURIComponent(m[1] ?? '')}`);
       if (!files) return { status: 404, body: { message: 'Not Found' } };
-      return { status: 200, body: { status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: files.slice(0, COMPARE_FILE_CAP) } };
+      return {
+        status: 200,
+        body: { status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: files.slice(0, COMPARE_FILE_CAP) },
+      };
     }
     return { status: 404, body: { message: 'Not Found' } };
   }
@@ -470,21 +548,39 @@ export class FakeGitHub extends LocalFakeServer {
   private branchJson(repository: FakeGitHubRepository, branch: FakeBranch, full: boolean): unknown {
     const commit = { sha: branch.commitSha, url: `${this.apiUrl}/repos/${repository.full_name}/commits/${branch.commitSha}` };
     return full
-      ? { name: branch.name, commit: { ...commit, commit: { message: 'commit' } }, protected: branch.protected, _links: { html: `${repository.html_url}/tree/${branch.name}` } }
+      ? {
+          name: branch.name,
+          commit: { ...commit, commit: { message: 'commit' } },
+          protected: branch.protected,
+          _links: { html: `${repository.html_url}/tree/${branch.name}` },
+        }
       : { name: branch.name, commit, protected: branch.protected };
   }
 
   private issueToken(appId: number, installationId: number, _body: string): Answer {
     const installation = this.installations.get(installationId);
     if (!installation || installation.appId !== appId) return { status: 404, body: { message: 'Not Found' } };
-    if (installation.suspended) return { status: 403, body: { message: 'This installation has been suspended', documentation_url: 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app', status: '403' } };
+    if (installation.suspended)
+      return {
+        status: 403,
+        body: {
+          message: 'This installation has been suspended',
+          documentation_url: 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app',
+          status: '403',
+        },
+      };
     this.tokenRequests++;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     const expiresAt = Date.now() + this.tokenTtlSeconds * 1000;
     this.tokens.set(token, { installationId, expiresAt });
     return {
       status: 201,
-      body: { token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' }, repository_selection: 'all' },
+      body: {
+        token,
+        expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+        repository_selection: 'all',
+      },
     };
   }
 
@@ -518,7 +614,9 @@ export class FakeGitHub extends LocalFakeServer {
       return { error: "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued." };
     }
     if (typeof exp !== 'number' || exp <= now) {
-      return { error: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires." };
+      return {
+        error: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.",
+      };
     }
     if (exp > now + JWT_MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS || exp - iat > JWT_MAX_LIFETIME_SECONDS) {
       return { error: "'Expiration time' claim ('exp') is too far in the future." };
@@ -528,7 +626,11 @@ export class FakeGitHub extends LocalFakeServer {
 
   private convert(code: string): Answer {
     const entry = this.manifestCodes.get(code);
-    if (!entry || entry.used) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest' } };
+    if (!entry || entry.used)
+      return {
+        status: 404,
+        body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/apps/apps#create-a-github-app-from-a-manifest' },
+      };
     entry.used = true;
     const app = this.apps.get(entry.appId);
     if (!app) return { status: 404, body: { message: 'Not Found' } };

@@ -14,11 +14,41 @@ import { LocalFakeServer } from './local-server.js';
 /** Query parameters GitLab documents per endpoint (docs.gitlab.com/api/projects, branches, repositories, project_webhooks, oauth2). */
 export const GITLAB_DOCUMENTED_QUERY: Readonly<Record<string, readonly string[]>> = {
   'GET /projects': [
-    'archived', 'id_after', 'id_before', 'imported', 'include_hidden', 'include_pending_delete', 'last_activity_after',
-    'last_activity_before', 'membership', 'min_access_level', 'order_by', 'owned', 'repository_checksum_failed',
-    'repository_storage', 'search_namespaces', 'search', 'simple', 'sort', 'starred', 'statistics', 'topic', 'topic_id',
-    'updated_after', 'updated_before', 'visibility', 'wiki_checksum_failed', 'with_custom_attributes', 'with_issues_enabled',
-    'with_merge_requests_enabled', 'with_programming_language', 'marked_for_deletion_on', 'active', 'page', 'per_page', 'pagination',
+    'archived',
+    'id_after',
+    'id_before',
+    'imported',
+    'include_hidden',
+    'include_pending_delete',
+    'last_activity_after',
+    'last_activity_before',
+    'membership',
+    'min_access_level',
+    'order_by',
+    'owned',
+    'repository_checksum_failed',
+    'repository_storage',
+    'search_namespaces',
+    'search',
+    'simple',
+    'sort',
+    'starred',
+    'statistics',
+    'topic',
+    'topic_id',
+    'updated_after',
+    'updated_before',
+    'visibility',
+    'wiki_checksum_failed',
+    'with_custom_attributes',
+    'with_issues_enabled',
+    'with_merge_requests_enabled',
+    'with_programming_language',
+    'marked_for_deletion_on',
+    'active',
+    'page',
+    'per_page',
+    'pagination',
   ],
   'GET /projects/{id}': ['license', 'statistics', 'with_custom_attributes'],
   'GET /projects/{id}/repository/branches': ['search', 'regex', 'page', 'per_page'],
@@ -35,13 +65,54 @@ export const GITLAB_DOCUMENTED_QUERY: Readonly<Record<string, readonly string[]>
 };
 
 const HOOK_ATTRIBUTES = new Set([
-  'url', 'name', 'description', 'token', 'push_events', 'push_events_branch_filter', 'branch_filter_strategy', 'issues_events',
-  'confidential_issues_events', 'merge_requests_events', 'tag_push_events', 'note_events', 'confidential_note_events', 'job_events',
-  'pipeline_events', 'wiki_page_events', 'deployment_events', 'feature_flag_events', 'releases_events', 'emoji_events',
-  'resource_access_token_events', 'enable_ssl_verification', 'custom_webhook_template', 'custom_headers', 'vulnerability_events',
+  'url',
+  'name',
+  'description',
+  'token',
+  'push_events',
+  'push_events_branch_filter',
+  'branch_filter_strategy',
+  'issues_events',
+  'confidential_issues_events',
+  'merge_requests_events',
+  'tag_push_events',
+  'note_events',
+  'confidential_note_events',
+  'job_events',
+  'pipeline_events',
+  'wiki_page_events',
+  'deployment_events',
+  'feature_flag_events',
+  'releases_events',
+  'emoji_events',
+  'resource_access_token_events',
+  'enable_ssl_verification',
+  'custom_webhook_template',
+  'custom_headers',
+  'vulnerability_events',
 ]);
-const KNOWN_SCOPES = new Set(['api', 'read_api', 'read_user', 'read_repository', 'write_repository', 'read_registry', 'write_registry', 'sudo', 'openid', 'profile', 'email']);
-const HOOK_FLAGS = ['push_events', 'tag_push_events', 'merge_requests_events', 'issues_events', 'note_events', 'pipeline_events', 'enable_ssl_verification'] as const;
+const KNOWN_SCOPES = new Set([
+  'api',
+  'read_api',
+  'read_user',
+  'read_repository',
+  'write_repository',
+  'read_registry',
+  'write_registry',
+  'sudo',
+  'openid',
+  'profile',
+  'email',
+]);
+const HOOK_FLAGS = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'issues_events',
+  'note_events',
+  'pipeline_events',
+  'enable_ssl_verification',
+] as const;
 
 export interface GitLabRequest extends RecordedRequest {
   readonly area: 'api' | 'oauth';
@@ -159,7 +230,11 @@ interface ForcedAnswer {
 }
 
 class HttpFailure extends Error {
-  constructor(readonly status: number, readonly body: unknown, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(`HTTP ${status}`);
   }
 }
@@ -203,7 +278,6 @@ export class FakeGitLab extends LocalFakeServer {
 
   /** The gitlabUrl to configure (http://127.0.0.1:PORT). */
 
-
   // ---- OAuth ----
 
   addApplication(app: Application): void {
@@ -220,14 +294,23 @@ export class FakeGitLab extends LocalFakeServer {
     const app = this.applications.get(clientId);
     if (!app) throw new Error(`FakeGitLab: unknown application ${clientId}`);
     const code = token('code');
-    this.codes.set(code, { clientId, userId: options.userId ?? DEFAULT_USER, redirectUri: options.redirectUri ?? app.redirectUri, used: false });
+    this.codes.set(code, {
+      clientId,
+      userId: options.userId ?? DEFAULT_USER,
+      redirectUri: options.redirectUri ?? app.redirectUri,
+      used: false,
+    });
     return code;
   }
 
   /** An access token for the API without the OAuth dance (like a personal access token). */
   issueAccessToken(userId = DEFAULT_USER, ttlSeconds?: number): string {
     const access = token('glpat');
-    this.accessTokens.set(access, { userId, expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000, revoked: false });
+    this.accessTokens.set(access, {
+      userId,
+      expiresAt: ttlSeconds === undefined ? undefined : Date.now() + ttlSeconds * 1000,
+      revoked: false,
+    });
     return access;
   }
 
@@ -251,7 +334,8 @@ export class FakeGitLab extends LocalFakeServer {
   /** Replaces every project. A number generates projects across a group, a subgroup and a user namespace. */
   setProjects(projects: number | readonly (ProjectSeed | string)[]): void {
     this.projects.clear();
-    const seeds: (ProjectSeed | string)[] = typeof projects === 'number' ? Array.from({ length: projects }, (_, i) => generatedProject(i + 1)) : [...projects];
+    const seeds: (ProjectSeed | string)[] =
+      typeof projects === 'number' ? Array.from({ length: projects }, (_, i) => generatedProject(i + 1)) : [...projects];
     for (const seed of seeds) this.addProject(seed);
   }
 
@@ -300,9 +384,15 @@ export class FakeGitLab extends LocalFakeServer {
     const project = this.project(path);
     const seeds: BranchSeed[] =
       typeof branches === 'number'
-        ? Array.from({ length: branches }, (_, i) => ({ name: i === 0 ? project.defaultBranch : `feature/branch-${String(i).padStart(3, '0')}` }))
+        ? Array.from({ length: branches }, (_, i) => ({
+            name: i === 0 ? project.defaultBranch : `feature/branch-${String(i).padStart(3, '0')}`,
+          }))
         : branches.map((b) => (typeof b === 'string' ? { name: b } : b));
-    project.branches = seeds.map((b) => ({ name: b.name, commitSha: b.commitSha ?? sha(`${path}@${b.name}`), protected: b.protected ?? false }));
+    project.branches = seeds.map((b) => ({
+      name: b.name,
+      commitSha: b.commitSha ?? sha(`${path}@${b.name}`),
+      protected: b.protected ?? false,
+    }));
   }
 
   /** What `compare?from&to` answers; `files` are paths (modified) or full diff entries. */
@@ -455,7 +545,8 @@ export class FakeGitLab extends LocalFakeServer {
     if (rawId === undefined) return method === 'GET' ? { template: 'GET /projects', run: (u, p) => this.listProjects(u, p) } : undefined;
     const id = decodeURIComponent(rawId);
     const sub = rest.join('/');
-    if (rest.length === 0 && method === 'GET') return { template: 'GET /projects/{id}', run: (u) => ({ body: this.projectJson(this.visibleProject(u, id), false) }) };
+    if (rest.length === 0 && method === 'GET')
+      return { template: 'GET /projects/{id}', run: (u) => ({ body: this.projectJson(this.visibleProject(u, id), false) }) };
     if (sub === 'repository/branches' && method === 'GET') {
       return { template: 'GET /projects/{id}/repository/branches', run: (u, p) => this.listBranches(u, id, p) };
     }
@@ -463,7 +554,8 @@ export class FakeGitLab extends LocalFakeServer {
       const branch = decodeURIComponent(rest[2] ?? '');
       return { template: 'GET /projects/{id}/repository/branches/{branch}', run: (u) => this.getBranch(u, id, branch) };
     }
-    if (sub === 'repository/compare' && method === 'GET') return { template: 'GET /projects/{id}/repository/compare', run: (u, p) => this.compare(u, id, p) };
+    if (sub === 'repository/compare' && method === 'GET')
+      return { template: 'GET /projects/{id}/repository/compare', run: (u, p) => this.compare(u, id, p) };
     if (sub === 'hooks') {
       if (method === 'GET') return { template: 'GET /projects/{id}/hooks', run: (u, p) => this.listHooks(u, id, p) };
       if (method === 'POST') return { template: 'POST /projects/{id}/hooks', run: (u, _p, b) => this.createHook(u, id, b) };
@@ -471,7 +563,11 @@ export class FakeGitLab extends LocalFakeServer {
     }
     if (rest.length === 2 && rest[0] === 'hooks') {
       const hookId = Number(rest[1]);
-      if (method === 'GET') return { template: 'GET /projects/{id}/hooks/{hook_id}', run: (u) => ({ body: hookJson(this.hook(u, id, hookId).hook, this.visibleProject(u, id)) }) };
+      if (method === 'GET')
+        return {
+          template: 'GET /projects/{id}/hooks/{hook_id}',
+          run: (u) => ({ body: hookJson(this.hook(u, id, hookId).hook, this.visibleProject(u, id)) }),
+        };
       if (method === 'PUT') return { template: 'PUT /projects/{id}/hooks/{hook_id}', run: (u, _p, b) => this.updateHook(u, id, hookId, b) };
       if (method === 'DELETE') return { template: 'DELETE /projects/{id}/hooks/{hook_id}', run: (u) => this.deleteHook(u, id, hookId) };
     }
@@ -491,7 +587,11 @@ export class FakeGitLab extends LocalFakeServer {
       );
     }
     const userId = this.authenticate(match[1]);
-    if (!userId) throw new HttpFailure(401, { error: 'invalid_token', error_description: 'Token was revoked. You have to re-authorize from the user.' });
+    if (!userId)
+      throw new HttpFailure(401, {
+        error: 'invalid_token',
+        error_description: 'Token was revoked. You have to re-authorize from the user.',
+      });
     return userId;
   }
 
@@ -514,7 +614,9 @@ export class FakeGitLab extends LocalFakeServer {
   private listBranches(userId: string, id: string, params: Record<string, string>): Answer {
     const project = this.readableProject(userId, id);
     const branches = [...project.branches].sort((a, b) => a.name.localeCompare(b.name));
-    return this.paginate(`/projects/${encodeURIComponent(project.path)}/repository/branches`, params, branches, (b) => branchJson(b, project));
+    return this.paginate(`/projects/${encodeURIComponent(project.path)}/repository/branches`, params, branches, (b) =>
+      branchJson(b, project),
+    );
   }
 
   private getBranch(userId: string, id: string, name: string): Answer {
@@ -608,7 +710,8 @@ export class FakeGitLab extends LocalFakeServer {
 
   private visibleProject(userId: string, id: string): Project {
     const project = /^\d+$/.test(id) ? [...this.projects.values()].find((p) => p.id === Number(id)) : this.projects.get(id.toLowerCase());
-    if (!project || (!project.members.has(userId) && project.visibility === 'private')) throw new HttpFailure(404, { message: '404 Project Not Found' });
+    if (!project || (!project.members.has(userId) && project.visibility === 'private'))
+      throw new HttpFailure(404, { message: '404 Project Not Found' });
     return project;
   }
 
@@ -693,17 +796,31 @@ export class FakeGitLab extends LocalFakeServer {
       namespace,
     };
     if (simple) return basic;
-    return { ...basic, visibility: project.visibility, archived: false, empty_repo: false, issues_enabled: true, merge_requests_enabled: true };
+    return {
+      ...basic,
+      visibility: project.visibility,
+      archived: false,
+      empty_repo: false,
+      issues_enabled: true,
+      merge_requests_enabled: true,
+    };
   }
 
-  private authorize(url: URL, query: string[], finish: (status: number, headers: Record<string, string>, body: string | undefined) => void, consent: boolean): void {
+  private authorize(
+    url: URL,
+    query: string[],
+    finish: (status: number, headers: Record<string, string>, body: string | undefined) => void,
+    consent: boolean,
+  ): void {
     const allowed = GITLAB_DOCUMENTED_QUERY['GET /oauth/authorize'] ?? [];
     const unknown = query.find((q) => !allowed.includes(q));
     if (unknown) throw new HttpFailure(400, { error: 'invalid_request', error_description: `unknown parameter ${unknown}` });
     const p = url.searchParams;
     const app = this.applications.get(p.get('client_id') ?? '');
-    if (!app) throw new HttpFailure(401, { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client.' });
-    if (p.get('redirect_uri') !== app.redirectUri) throw new HttpFailure(400, { error: 'invalid_redirect_uri', error_description: 'The redirect URI included is not valid.' });
+    if (!app)
+      throw new HttpFailure(401, { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client.' });
+    if (p.get('redirect_uri') !== app.redirectUri)
+      throw new HttpFailure(400, { error: 'invalid_redirect_uri', error_description: 'The redirect URI included is not valid.' });
     if (consent) {
       const page = consentPageHtml({
         title: 'Authorize forgelink to use your account?',
@@ -735,13 +852,18 @@ export class FakeGitLab extends LocalFakeServer {
     if (basic?.[1]) [clientId, clientSecret] = Buffer.from(basic[1], 'base64').toString().split(':');
     const app = clientId ? this.applications.get(clientId) : undefined;
     if (!app || app.clientSecret !== clientSecret) {
-      throw new HttpFailure(401, { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.' });
+      throw new HttpFailure(401, {
+        error: 'invalid_client',
+        error_description:
+          'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+      });
     }
     const invalidGrant = (): HttpFailure => {
       this.invalidGrantCount++;
       return new HttpFailure(400, {
         error: 'invalid_grant',
-        error_description: 'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
+        error_description:
+          'The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.',
       });
     };
     const grantType = str(body.grant_type);
@@ -762,7 +884,10 @@ export class FakeGitLab extends LocalFakeServer {
       this.refreshCount++;
       return this.issuePair(refresh.userId, app.clientId);
     }
-    throw new HttpFailure(400, { error: 'unsupported_grant_type', error_description: 'The authorization grant type is not supported by the authorization server.' });
+    throw new HttpFailure(400, {
+      error: 'unsupported_grant_type',
+      error_description: 'The authorization grant type is not supported by the authorization server.',
+    });
   }
 
   private issuePair(userId: string, clientId: string): unknown {

@@ -20,7 +20,12 @@ export class TrapServer extends LocalFakeServer {
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, body: Buffer.concat(chunks).toString('utf8') });
+    this.requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: { ...req.headers },
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
     res.writeHead(this.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Bad credentials' }));
   }
 

@@ -63,7 +63,10 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: App
 let counter = 0;
 
 /** A new organisation with one member per role (keys from the real identity service). */
-export async function seedOrganization(app: Application, name = 'Acme'): Promise<{ organizationId: string; owner: TestMember; admin: TestMember; member: TestMember; other: TestMember }> {
+export async function seedOrganization(
+  app: Application,
+  name = 'Acme',
+): Promise<{ organizationId: string; owner: TestMember; admin: TestMember; member: TestMember; other: TestMember }> {
   const { id } = await app.identity.createOrganization(`${name} ${++counter}`);
   const add = async (userId: string, role: Role): Promise<TestMember> => {
     const result = await app.identity.addMember({ organizationId: id, userId, role });

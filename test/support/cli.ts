@@ -67,4 +67,7 @@ export function startServer(args: string[], env: Record<string, string>): Promis
 export const commandLines = (stderr: string): string[] =>
   stderr
     .split('\n')
-    .filter((line) => line !== '' && !/^forgelink: (src\/ has changed since dist\/ was built|dist\/ is not built): running src\/ through tsx/.test(line));
+    .filter(
+      (line) =>
+        line !== '' && !/^forgelink: (src\/ has changed since dist\/ was built|dist\/ is not built): running src\/ through tsx/.test(line),
+    );

@@ -68,7 +68,8 @@ export function requestsMissingFromSpec(spec: Spec, requests: readonly RecordedR
     const params = [...(item.parameters ?? []), ...(item[method]?.parameters ?? [])].map((p) => resolveParam(spec, p));
     const queryNames = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
     for (const name of request.query) {
-      if (!queryNames.has(name) && !globalQuery.includes(name)) problems.push(`${request.method} ${match.template}: query parameter "${name}" is not in the spec`);
+      if (!queryNames.has(name) && !globalQuery.includes(name))
+        problems.push(`${request.method} ${match.template}: query parameter "${name}" is not in the spec`);
     }
   }
   return problems;

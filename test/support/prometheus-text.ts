@@ -59,7 +59,8 @@ export function parsePrometheusText(text: string): Scrape {
     const sample = parseSample(line, where);
     const family = familyOf(sample.name, families);
     if (!family) throw new Error(`sample without a TYPE-declared family, ${where}`);
-    if (family.type === 'histogram' && sample.name.endsWith('_bucket') && sample.labels.le === undefined) throw new Error(`bucket without le, ${where}`);
+    if (family.type === 'histogram' && sample.name.endsWith('_bucket') && sample.labels.le === undefined)
+      throw new Error(`bucket without le, ${where}`);
     samples.push(sample);
   });
   const matches = (sample: Sample, name: string, labels: Record<string, string>): boolean =>

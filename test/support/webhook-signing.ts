@@ -10,8 +10,7 @@ export interface DeliveryOptions {
 }
 
 const toBuffer = (body: Buffer | string): Buffer => (typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
-const hexHmac = (body: Buffer | string, secret: string): string =>
-  createHmac('sha256', secret).update(toBuffer(body)).digest('hex');
+const hexHmac = (body: Buffer | string, secret: string): string => createHmac('sha256', secret).update(toBuffer(body)).digest('hex');
 
 /** GitHub: `X-Hub-Signature-256: sha256=<hex>`. */
 export function signGitHub(body: Buffer | string, secret: string, options: DeliveryOptions = {}): WebhookHeaders {

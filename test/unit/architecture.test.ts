@@ -14,8 +14,14 @@ describe('the dependency rule (eslint no-restricted-imports)', () => {
       ['src/modules/git-providers/domain/x.ts', "import { EntitySchema } from '@mikro-orm/core';\nexport const x = EntitySchema;\n"],
       ['src/modules/service-sources/domain/x.ts', "import express from 'express';\nexport const x = express;\n"],
       ['src/shared/x.ts', "import { injectable } from 'inversify';\nexport const x = injectable;\n"],
-      ['src/modules/webhooks/domain/x.ts', "import { OutboxRelay } from '../../../platform/outbox/outbox-relay.js';\nexport const x = OutboxRelay;\n"],
-      ['src/modules/webhooks/domain/y.ts', "import { ReceiveWebhookHandler } from '../application/commands/receive-webhook/receive-webhook.js';\nexport const x = ReceiveWebhookHandler;\n"],
+      [
+        'src/modules/webhooks/domain/x.ts',
+        "import { OutboxRelay } from '../../../platform/outbox/outbox-relay.js';\nexport const x = OutboxRelay;\n",
+      ],
+      [
+        'src/modules/webhooks/domain/y.ts',
+        "import { ReceiveWebhookHandler } from '../application/commands/receive-webhook/receive-webhook.js';\nexport const x = ReceiveWebhookHandler;\n",
+      ],
     ] as const) {
       expect(await problems(file, code), file).toHaveLength(1);
     }
@@ -23,12 +29,17 @@ describe('the dependency rule (eslint no-restricted-imports)', () => {
 
   it('keeps application/ away from infrastructure, http and platform', async () => {
     const file = 'src/modules/git-providers/application/commands/x.ts';
-    expect(await problems(file, "import { ForgeHttp } from '../../infrastructure/forges/shared/forge-http.js';\nexport const x = ForgeHttp;\n")).toHaveLength(1);
-    expect(await problems(file, "import { sendProblem } from '../../../../platform/http/problem.js';\nexport const x = sendProblem;\n")).toHaveLength(1);
+    expect(
+      await problems(file, "import { ForgeHttp } from '../../infrastructure/forges/shared/forge-http.js';\nexport const x = ForgeHttp;\n"),
+    ).toHaveLength(1);
+    expect(
+      await problems(file, "import { sendProblem } from '../../../../platform/http/problem.js';\nexport const x = sendProblem;\n"),
+    ).toHaveLength(1);
   });
 
   it('lets domain/ use domain/ and shared/', async () => {
-    const code = "import { AggregateRoot } from '../../../shared/aggregate-root.js';\nimport { type Actor } from '../../identity/domain/actor.js';\nexport type A = Actor;\nexport const x = AggregateRoot;\n";
+    const code =
+      "import { AggregateRoot } from '../../../shared/aggregate-root.js';\nimport { type Actor } from '../../identity/domain/actor.js';\nexport type A = Actor;\nexport const x = AggregateRoot;\n";
     expect(await problems('src/modules/git-providers/domain/x.ts', code)).toEqual([]);
   });
 });

@@ -19,25 +19,52 @@ export function DeliveriesPage() {
       <h1 id="deliveries-title">Deliveries</h1>
       <button type="button" class="secondary" onClick=${reload}>Refresh</button>
     </div>
-    <${SelectField} label="Provider" value=${providerId} onChange=${(v) => { setProviderId(v); setCursors([null]); }}
-      options=${[{ value: '', label: 'All providers' }, ...(providers?.items ?? []).map((p) => ({ value: p.id, label: p.name }))]} />
+    <${SelectField}
+      label="Provider"
+      value=${providerId}
+      onChange=${(v) => {
+        setProviderId(v);
+        setCursors([null]);
+      }}
+      options=${[{ value: '', label: 'All providers' }, ...(providers?.items ?? []).map((p) => ({ value: p.id, label: p.name }))]}
+    />
     ${error ? html`<p role="alert" class="notice bad">${error}</p>` : null}
     ${!data && !error ? html`<${Loading} what="deliveries" />` : null}
     ${data && data.items.length === 0 ? html`<p class="empty">${cursors.length > 1 ? 'No older deliveries.' : 'No deliveries yet. They appear here when a forge sends a webhook.'}</p>` : null}
-    ${data && data.items.length > 0
-      ? html`<div class="table-wrap"><table>
-          <caption class="sr-only">Webhook deliveries, newest first</caption>
-          <thead><tr><th scope="col">Time</th><th scope="col">Provider</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Reason</th><th scope="col">Deployments</th></tr></thead>
-          <tbody>${data.items.map((d) => html`<tr>
-            <td>${formatTime(d.receivedAt)}</td>
-            <td>${names[d.providerId] ?? d.providerId}</td>
-            <td>${d.event}</td>
-            <td><${Badge} tone=${TONES[d.outcome] ?? 'todo'}>${d.outcome}<//></td>
-            <td>${d.reason ?? '—'}</td>
-            <td>${d.deployments}</td>
-          </tr>`)}</tbody>
-        </table></div>`
-      : null}
+    ${
+      data && data.items.length > 0
+        ? html`<div class="table-wrap">
+            <table>
+              <caption class="sr-only">
+                Webhook deliveries, newest first
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Deployments</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${data.items.map(
+                  (d) =>
+                    html`<tr>
+                      <td>${formatTime(d.receivedAt)}</td>
+                      <td>${names[d.providerId] ?? d.providerId}</td>
+                      <td>${d.event}</td>
+                      <td><${Badge} tone=${TONES[d.outcome] ?? 'todo'}>${d.outcome}<//></td>
+                      <td>${d.reason ?? '—'}</td>
+                      <td>${d.deployments}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+        : null
+    }
     <div class="row">
       ${cursors.length > 1 ? html`<button type="button" class="secondary" onClick=${() => setCursors([null])}>Newest</button>` : null}
       ${data?.nextCursor && data.items.length === PAGE ? html`<button type="button" class="secondary" onClick=${() => setCursors([...cursors, data.nextCursor])}>Older</button>` : null}

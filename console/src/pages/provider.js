@@ -12,7 +12,11 @@ export function ProviderPage({ session, id, callback }) {
     if (provider && callback && callback.provider === id && !flash) setFlash(callbackMessage(callback, provider));
   }, [provider]);
 
-  if (error) return html`<section><p><a href="#/providers">← Git Providers</a></p><p role="alert" class="notice bad">${error}</p></section>`;
+  if (error)
+    return html`<section>
+      <p><a href="#/providers">← Git Providers</a></p>
+      <p role="alert" class="notice bad">${error}</p>
+    </section>`;
   if (!provider) return html`<${Loading} what="the provider" />`;
   const badge = statusBadge(provider);
   const canChange = canManage(session) || provider.isCreator;
@@ -20,7 +24,10 @@ export function ProviderPage({ session, id, callback }) {
     <p><a href="#/providers">← Git Providers</a></p>
     <h1 id="provider-title">${provider.name}</h1>
     ${flash ? html`<p role=${flash.tone === 'bad' ? 'alert' : 'status'} class="notice ${flash.tone}">${flash.text}</p>` : null}
-    <p class="status-line">${FORGE_NAMES[provider.type] ?? provider.type} · <${Badge} tone=${badge.tone}>${badge.label}<//> ${badge.next ? html`<span class="next">${badge.next}</span>` : null}</p>
+    <p class="status-line">
+      ${FORGE_NAMES[provider.type] ?? provider.type} ·
+      <${Badge} tone=${badge.tone}>${badge.label}<//> ${badge.next ? html`<span class="next">${badge.next}</span>` : null}
+    </p>
     <${Details} provider=${provider} />
     <${ForgeSteps} provider=${provider} canChange=${canChange} />
     <div class="panel">
@@ -34,13 +41,46 @@ export function ProviderPage({ session, id, callback }) {
 }
 
 function Details({ provider }) {
-  const rows = [['Created by', provider.createdBy + (provider.isCreator ? ' (you)' : '')], ['Created', formatTime(provider.createdAt)]];
-  const g = provider.github, l = provider.gitlab, b = provider.bitbucket, t = provider.gitea;
-  if (g) rows.push(['GitHub URL', g.githubUrl], ['App ID', g.appId ?? '—'], ['App', g.appSlug ?? '—'], ['Installation ID', g.installationId ?? '—'], ['Private key', g.hasPrivateKey ? 'Stored' : 'Missing'], ['Webhook secret', g.hasWebhookSecret ? 'Stored' : 'Missing']);
-  if (l) rows.push(['GitLab URL', l.gitlabUrl], ['Application ID', l.applicationId], ['Group', l.groupName ?? '—'], ['Authorised', l.hasTokens ? 'Yes' : 'Not yet']);
-  if (b) rows.push(['Username', b.username], ['Workspace', b.workspace], ['Credentials', b.hasCredentials ? `Stored (${b.authMethod === 'api_token' ? 'API token' : 'app password'})` : 'Missing']);
+  const rows = [
+    ['Created by', provider.createdBy + (provider.isCreator ? ' (you)' : '')],
+    ['Created', formatTime(provider.createdAt)],
+  ];
+  const g = provider.github,
+    l = provider.gitlab,
+    b = provider.bitbucket,
+    t = provider.gitea;
+  if (g)
+    rows.push(
+      ['GitHub URL', g.githubUrl],
+      ['App ID', g.appId ?? '—'],
+      ['App', g.appSlug ?? '—'],
+      ['Installation ID', g.installationId ?? '—'],
+      ['Private key', g.hasPrivateKey ? 'Stored' : 'Missing'],
+      ['Webhook secret', g.hasWebhookSecret ? 'Stored' : 'Missing'],
+    );
+  if (l)
+    rows.push(
+      ['GitLab URL', l.gitlabUrl],
+      ['Application ID', l.applicationId],
+      ['Group', l.groupName ?? '—'],
+      ['Authorised', l.hasTokens ? 'Yes' : 'Not yet'],
+    );
+  if (b)
+    rows.push(
+      ['Username', b.username],
+      ['Workspace', b.workspace],
+      ['Credentials', b.hasCredentials ? `Stored (${b.authMethod === 'api_token' ? 'API token' : 'app password'})` : 'Missing'],
+    );
   if (t) rows.push(['Gitea URL', t.giteaUrl], ['Client ID', t.clientId], ['Authorised', t.hasTokens ? 'Yes' : 'Not yet']);
-  return html`<dl class="details">${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${String(v)}</dd></div>`)}</dl>`;
+  return html`<dl class="details">
+    ${rows.map(
+      ([k, v]) =>
+        html`<div>
+          <dt>${k}</dt>
+          <dd>${String(v)}</dd>
+        </div>`,
+    )}
+  </dl>`;
 }
 
 /** What the user must do on the forge, and the link or button that does it. */
@@ -54,11 +94,19 @@ function ForgeSteps({ provider, canChange }) {
     const g = provider.github;
     return html`<div class="panel">
       <h2>On GitHub</h2>
-      <${CopyField} label="Webhook URL" value=${g.webhookUrl} hint="The GitHub App's webhook URL (forgelink sets it itself when it creates the App)." />
-      ${g.installUrl && canChange
-        ? html`<p><a class="button ${provider.status === 'pending_installation' ? '' : 'secondary'}" href=${g.installUrl}>Install GitHub App</a>
-            <span class="hint">Choose the account and repositories; GitHub sends you back here.</span></p>`
-        : null}
+      <${CopyField}
+        label="Webhook URL"
+        value=${g.webhookUrl}
+        hint="The GitHub App's webhook URL (forgelink sets it itself when it creates the App)."
+      />
+      ${
+        g.installUrl && canChange
+          ? html`<p>
+              <a class="button ${provider.status === 'pending_installation' ? '' : 'secondary'}" href=${g.installUrl}>Install GitHub App</a>
+              <span class="hint">Choose the account and repositories; GitHub sends you back here.</span>
+            </p>`
+          : null
+      }
     </div>`;
   }
   if (provider.type === 'gitlab' || provider.type === 'gitea') {
@@ -67,10 +115,16 @@ function ForgeSteps({ provider, canChange }) {
     return html`<div class="panel">
       <h2>On ${forge}</h2>
       <${CopyField} label="Redirect URI" value=${settings.redirectUri} hint=${`The OAuth application's redirect URI on ${forge}.`} />
-      ${canChange
-        ? html`<p><button type="button" onClick=${authorise} disabled=${busy}>Authorise</button>
-            <span class="hint">${settings.hasTokens ? 'Authorised. Authorise again to renew the grant.' : `Opens ${forge}; approve forgelink and you come back here.`}</span></p>`
-        : html`<p class="hint">Owners, admins and the provider’s creator can authorise it.</p>`}
+      ${
+        canChange
+          ? html`<p>
+              <button type="button" onClick=${authorise} disabled=${busy}>Authorise</button>
+              <span class="hint"
+                >${settings.hasTokens ? 'Authorised. Authorise again to renew the grant.' : `Opens ${forge}; approve forgelink and you come back here.`}</span
+              >
+            </p>`
+          : html`<p class="hint">Owners, admins and the provider’s creator can authorise it.</p>`
+      }
       <${Notice} notice=${notice} />
     </div>`;
   }
@@ -80,7 +134,16 @@ function ForgeSteps({ provider, canChange }) {
 function TestConnection({ id }) {
   const [run, busy, notice] = useAction();
   return html`<div class="row">
-    <button type="button" class="secondary" disabled=${busy} onClick=${() => run(() => post(`/git-providers/${id}/test-connection`), (r) => r.message)}>
+    <button
+      type="button"
+      class="secondary"
+      disabled=${busy}
+      onClick=${() =>
+        run(
+          () => post(`/git-providers/${id}/test-connection`),
+          (r) => r.message,
+        )}
+    >
       ${busy ? 'Testing…' : 'Test Connection'}
     </button>
     <${Notice} notice=${notice} />
@@ -92,15 +155,26 @@ function Sharing({ session, provider, onChanged }) {
   const allowed = provider.isCreator;
   const toggle = async (e) => {
     const wanted = e.currentTarget.checked;
-    const done = await run(() => put(`/git-providers/${provider.id}/sharing`, { sharedWithOrganization: wanted }), wanted ? 'Shared with the organisation.' : 'No longer shared.');
+    const done = await run(
+      () => put(`/git-providers/${provider.id}/sharing`, { sharedWithOrganization: wanted }),
+      wanted ? 'Shared with the organisation.' : 'No longer shared.',
+    );
     if (done) onChanged();
   };
   const why = allowed
     ? 'Members of the organisation can use this provider when it is shared; owners and admins always can.'
     : `Only the creator (${provider.createdBy}) can share or unshare this provider${session.userId === provider.createdBy ? '' : '; you are not its creator'}.`;
   return html`<div class="field switch">
-    <input id="share-switch" type="checkbox" role="switch" checked=${provider.sharedWithOrganization} aria-checked=${String(provider.sharedWithOrganization)}
-      disabled=${!allowed || busy} onChange=${toggle} aria-describedby="share-why" />
+    <input
+      id="share-switch"
+      type="checkbox"
+      role="switch"
+      checked=${provider.sharedWithOrganization}
+      aria-checked=${String(provider.sharedWithOrganization)}
+      disabled=${!allowed || busy}
+      onChange=${toggle}
+      aria-describedby="share-why"
+    />
     <label for="share-switch">Share with organisation</label>
     <p class="hint" id="share-why">${why}</p>
     <${Notice} notice=${notice} />
@@ -109,7 +183,13 @@ function Sharing({ session, provider, onChanged }) {
 
 function GitHubUpdate({ provider, onSaved }) {
   const g = provider.github;
-  const [f, setF] = useState({ githubUrl: g.githubUrl, appId: g.appId ? String(g.appId) : '', installationId: g.installationId ? String(g.installationId) : '', privateKey: '', webhookSecret: '' });
+  const [f, setF] = useState({
+    githubUrl: g.githubUrl,
+    appId: g.appId ? String(g.appId) : '',
+    installationId: g.installationId ? String(g.installationId) : '',
+    privateKey: '',
+    webhookSecret: '',
+  });
   const set = (key) => (value) => setF({ ...f, [key]: value });
   const [run, busy, notice] = useAction();
   const submit = async (e) => {
@@ -125,7 +205,10 @@ function GitHubUpdate({ provider, onSaved }) {
   };
   return html`<form class="panel" onSubmit=${submit} aria-labelledby="gh-update-title">
     <h2 id="gh-update-title">App details</h2>
-    <p class="hint">Leave Private Key and Webhook Secret empty to keep the stored ones. Changing the GitHub URL drops the stored key unless you enter it again.</p>
+    <p class="hint">
+      Leave Private Key and Webhook Secret empty to keep the stored ones. Changing the GitHub URL drops the stored key unless you enter it
+      again.
+    </p>
     <${TextField} label="GitHub URL" value=${f.githubUrl} onInput=${set('githubUrl')} required />
     <${TextField} label="App ID" value=${f.appId} onInput=${set('appId')} />
     <${TextField} label="Installation ID" value=${f.installationId} onInput=${set('installationId')} />
@@ -146,12 +229,24 @@ function DeleteProvider({ provider, canChange }) {
   };
   return html`<div class="panel danger-zone">
     <h2>Delete</h2>
-    <p class="hint" id="delete-why">${canChange
-      ? 'Deleting disconnects every service that uses this provider and removes the webhooks forgelink registered.'
-      : 'Only owners, admins and the provider’s creator can delete it.'}</p>
-    <button type="button" class="danger" disabled=${!canChange || busy} aria-describedby="delete-why" onClick=${() => setAsking(true)}>Delete</button>
+    <p class="hint" id="delete-why">
+      ${
+        canChange
+          ? 'Deleting disconnects every service that uses this provider and removes the webhooks forgelink registered.'
+          : 'Only owners, admins and the provider’s creator can delete it.'
+      }
+    </p>
+    <button type="button" class="danger" disabled=${!canChange || busy} aria-describedby="delete-why" onClick=${() => setAsking(true)}>
+      Delete
+    </button>
     <${Notice} notice=${notice} />
-    <${ConfirmDialog} open=${asking} title=${`Delete “${provider.name}”?`}
-      text="Every service connected through it is disconnected. This cannot be undone." confirm="Delete" onConfirm=${remove} onCancel=${() => setAsking(false)} />
+    <${ConfirmDialog}
+      open=${asking}
+      title=${`Delete “${provider.name}”?`}
+      text="Every service connected through it is disconnected. This cannot be undone."
+      confirm="Delete"
+      onConfirm=${remove}
+      onCancel=${() => setAsking(false)}
+    />
   </div>`;
 }

@@ -13,29 +13,53 @@ export function ProvidersPage({ session }) {
   return html`<section aria-labelledby="providers-title">
     <div class="title-row">
       <h1 id="providers-title">Git Providers</h1>
-      <button type="button" onClick=${() => setAdding(!adding)} aria-expanded=${adding} aria-controls="forge-choice" disabled=${!canManage(session)}
-        aria-describedby=${canManage(session) ? undefined : 'add-why'}>Add Git Provider</button>
+      <button
+        type="button"
+        onClick=${() => setAdding(!adding)}
+        aria-expanded=${adding}
+        aria-controls="forge-choice"
+        disabled=${!canManage(session)}
+        aria-describedby=${canManage(session) ? undefined : 'add-why'}
+      >
+        Add Git Provider
+      </button>
     </div>
     ${canManage(session) ? null : html`<p class="hint" id="add-why">Only owners and admins can add providers; you are a ${session.role}.</p>`}
-    ${adding ? html`<${ForgeChoice} />` : null}
-    ${error ? html`<p role="alert" class="notice bad">${error}</p>` : null}
+    ${adding ? html`<${ForgeChoice} />` : null} ${error ? html`<p role="alert" class="notice bad">${error}</p>` : null}
     ${!items && !error ? html`<${Loading} what="providers" />` : null}
     ${items && items.length === 0 ? html`<p class="empty">No providers yet. Add one to connect a forge.</p>` : null}
-    ${items && items.length > 0
-      ? html`<div class="table-wrap"><table>
-          <caption class="sr-only">Git providers you can see</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Shared</th></tr></thead>
-          <tbody>${items.map((p) => {
-            const badge = statusBadge(p);
-            return html`<tr>
-              <th scope="row"><a href=${`#/providers/${p.id}`}>${p.name}</a></th>
-              <td>${FORGE_NAMES[p.type] ?? p.type}</td>
-              <td><${Badge} tone=${badge.tone}>${badge.label}<//>${badge.next ? html`<span class="next">${badge.next}</span>` : null}</td>
-              <td>${p.sharedWithOrganization ? 'Shared with organisation' : 'Private'}</td>
-            </tr>`;
-          })}</tbody>
-        </table></div>`
-      : null}
+    ${
+      items && items.length > 0
+        ? html`<div class="table-wrap">
+            <table>
+              <caption class="sr-only">
+                Git providers you can see
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Shared</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${items.map((p) => {
+                  const badge = statusBadge(p);
+                  return html`<tr>
+                    <th scope="row"><a href=${`#/providers/${p.id}`}>${p.name}</a></th>
+                    <td>${FORGE_NAMES[p.type] ?? p.type}</td>
+                    <td>
+                      <${Badge} tone=${badge.tone}>${badge.label}<//>${badge.next ? html`<span class="next">${badge.next}</span>` : null}
+                    </td>
+                    <td>${p.sharedWithOrganization ? 'Shared with organisation' : 'Private'}</td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>
+          </div>`
+        : null
+    }
   </section>`;
 }
 
@@ -44,17 +68,26 @@ const FORGES = [
   { type: 'github', label: 'GitHub', about: 'A GitHub App (github.com, GHE.com or Enterprise Server)' },
   { type: 'gitlab', label: 'GitLab', about: 'An OAuth application (gitlab.com or self-managed)' },
   { type: 'bitbucket', label: 'Bitbucket', about: 'Bitbucket Cloud with an API token' },
-  { type: 'bitbucket-datacenter', label: 'Bitbucket Data Center', about: 'Not available yet in this version of forgelink', unavailable: true },
+  {
+    type: 'bitbucket-datacenter',
+    label: 'Bitbucket Data Center',
+    about: 'Not available yet in this version of forgelink',
+    unavailable: true,
+  },
   { type: 'gitea', label: 'Gitea', about: 'Gitea or Forgejo with an OAuth2 application' },
 ];
 
 function ForgeChoice() {
   return html`<nav id="forge-choice" class="forge-choice" aria-label="Forge">
-    <ul>${FORGES.map((f) =>
-      f.unavailable
-        ? html`<li class="unavailable"><span class="forge-name">${f.label}</span><span class="about">${f.about}</span></li>`
-        : html`<li><a class="button secondary" href=${`#/providers/new/${f.type}`}>${f.label}</a><span class="about">${f.about}</span></li>`,
-    )}</ul>
+    <ul>
+      ${FORGES.map((f) =>
+        f.unavailable
+          ? html`<li class="unavailable"><span class="forge-name">${f.label}</span><span class="about">${f.about}</span></li>`
+          : html`<li>
+              <a class="button secondary" href=${`#/providers/new/${f.type}`}>${f.label}</a><span class="about">${f.about}</span>
+            </li>`,
+      )}
+    </ul>
   </nav>`;
 }
 
@@ -75,13 +108,27 @@ const openProvider = (id) => {
 
 function GitHubForm() {
   const [mode, setMode] = useState('manifest');
-  const [f, setF] = useState({ name: '', githubUrl: 'https://github.com', organization: '', appId: '', installationId: '', privateKey: '', webhookSecret: '' });
+  const [f, setF] = useState({
+    name: '',
+    githubUrl: 'https://github.com',
+    organization: '',
+    appId: '',
+    installationId: '',
+    privateKey: '',
+    webhookSecret: '',
+  });
   const set = (key) => (value) => setF({ ...f, [key]: value });
   const [run, busy, notice] = useAction();
   const submit = async (e) => {
     e.preventDefault();
     if (mode === 'manifest') {
-      const started = await run(() => post('/git-providers/github/manifest', { name: f.name, githubUrl: f.githubUrl, ...(f.organization ? { organization: f.organization } : {}) }));
+      const started = await run(() =>
+        post('/git-providers/github/manifest', {
+          name: f.name,
+          githubUrl: f.githubUrl,
+          ...(f.organization ? { organization: f.organization } : {}),
+        }),
+      );
       if (started) postManifest(started);
       return;
     }
@@ -98,23 +145,74 @@ function GitHubForm() {
     if (created) openProvider(created.id);
   };
   return html`<form onSubmit=${submit}>
-    <${TextField} label="Name" value=${f.name} onInput=${set('name')} required hint="Also the GitHub App's name when forgelink creates it." />
-    <${TextField} label="GitHub URL" value=${f.githubUrl} onInput=${set('githubUrl')} required hint="The web address: https://github.com, https://<name>.ghe.com or your GitHub Enterprise Server." />
+    <${TextField}
+      label="Name"
+      value=${f.name}
+      onInput=${set('name')}
+      required
+      hint="Also the GitHub App's name when forgelink creates it."
+    />
+    <${TextField}
+      label="GitHub URL"
+      value=${f.githubUrl}
+      onInput=${set('githubUrl')}
+      required
+      hint="The web address: https://github.com, https://<name>.ghe.com or your GitHub Enterprise Server."
+    />
     <fieldset>
       <legend>Setup</legend>
-      <label class="radio"><input type="radio" name="gh-mode" checked=${mode === 'manifest'} onChange=${() => setMode('manifest')} /> Create a new GitHub App (recommended)</label>
-      <label class="radio"><input type="radio" name="gh-mode" checked=${mode === 'manual'} onChange=${() => setMode('manual')} /> Enter an existing App's details</label>
+      <label class="radio"
+        ><input type="radio" name="gh-mode" checked=${mode === 'manifest'} onChange=${() => setMode('manifest')} /> Create a new GitHub App
+        (recommended)</label
+      >
+      <label class="radio"
+        ><input type="radio" name="gh-mode" checked=${mode === 'manual'} onChange=${() => setMode('manual')} /> Enter an existing App's
+        details</label
+      >
     </fieldset>
-    ${mode === 'manifest'
-      ? html`<${TextField} label="Organization" value=${f.organization} onInput=${set('organization')} hint="Optional: create the App under this GitHub organisation instead of your account." />
-          <p class="hint">You will confirm the App on GitHub, come back here, then install it on the repositories it should see.</p>
-          <button type="submit" disabled=${busy}>${busy ? 'Opening GitHub…' : 'Create GitHub App'}</button>`
-      : html`<${TextField} label="App ID" value=${f.appId} onInput=${set('appId')} required type="text" hint="On GitHub: the App's settings, General, App ID." />
-          <${TextField} label="Installation ID" value=${f.installationId} onInput=${set('installationId')} hint="Optional now: the number at the end of the installation's settings URL." />
-          <${TextField} label="Private Key" value=${f.privateKey} onInput=${set('privateKey')} required multiline hint="The .pem file GitHub generated, pasted whole." />
-          <${TextField} label="Webhook Secret" value=${f.webhookSecret} onInput=${set('webhookSecret')} required type="password" hint="The secret entered on GitHub for the App's webhook." />
-          <p class="hint">After saving, enter the Webhook URL shown on the provider's page as the App's webhook URL on GitHub.</p>
-          <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>`}
+    ${
+      mode === 'manifest'
+        ? html`<${TextField}
+              label="Organization"
+              value=${f.organization}
+              onInput=${set('organization')}
+              hint="Optional: create the App under this GitHub organisation instead of your account."
+            />
+            <p class="hint">You will confirm the App on GitHub, come back here, then install it on the repositories it should see.</p>
+            <button type="submit" disabled=${busy}>${busy ? 'Opening GitHub…' : 'Create GitHub App'}</button>`
+        : html`<${TextField}
+              label="App ID"
+              value=${f.appId}
+              onInput=${set('appId')}
+              required
+              type="text"
+              hint="On GitHub: the App's settings, General, App ID."
+            />
+            <${TextField}
+              label="Installation ID"
+              value=${f.installationId}
+              onInput=${set('installationId')}
+              hint="Optional now: the number at the end of the installation's settings URL."
+            />
+            <${TextField}
+              label="Private Key"
+              value=${f.privateKey}
+              onInput=${set('privateKey')}
+              required
+              multiline
+              hint="The .pem file GitHub generated, pasted whole."
+            />
+            <${TextField}
+              label="Webhook Secret"
+              value=${f.webhookSecret}
+              onInput=${set('webhookSecret')}
+              required
+              type="password"
+              hint="The secret entered on GitHub for the App's webhook."
+            />
+            <p class="hint">After saving, enter the Webhook URL shown on the provider's page as the App's webhook URL on GitHub.</p>
+            <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>`
+    }
     <${Notice} notice=${notice} />
   </form>`;
 }
@@ -139,16 +237,39 @@ function GitLabForm({ session }) {
   const [run, busy, notice] = useAction();
   const submit = async (e) => {
     e.preventDefault();
-    const created = await run(() => post('/git-providers/gitlab', { name: f.name, gitlabUrl: f.gitlabUrl, applicationId: f.applicationId, secret: f.secret, ...(f.groupName ? { groupName: f.groupName } : {}) }));
+    const created = await run(() =>
+      post('/git-providers/gitlab', {
+        name: f.name,
+        gitlabUrl: f.gitlabUrl,
+        applicationId: f.applicationId,
+        secret: f.secret,
+        ...(f.groupName ? { groupName: f.groupName } : {}),
+      }),
+    );
     if (created) openProvider(created.id);
   };
   return html`<form onSubmit=${submit}>
     <${TextField} label="Name" value=${f.name} onInput=${set('name')} required />
-    <${TextField} label="GitLab URL" value=${f.gitlabUrl} onInput=${set('gitlabUrl')} required hint="https://gitlab.com or your self-managed GitLab." />
-    <${CopyField} label="Redirect URI" value=${session.redirectUris.gitlab} hint="Enter this as the application's Redirect URI on GitLab (scopes: api, read_user, read_repository)." />
+    <${TextField}
+      label="GitLab URL"
+      value=${f.gitlabUrl}
+      onInput=${set('gitlabUrl')}
+      required
+      hint="https://gitlab.com or your self-managed GitLab."
+    />
+    <${CopyField}
+      label="Redirect URI"
+      value=${session.redirectUris.gitlab}
+      hint="Enter this as the application's Redirect URI on GitLab (scopes: api, read_user, read_repository)."
+    />
     <${TextField} label="Application ID" value=${f.applicationId} onInput=${set('applicationId')} required />
     <${TextField} label="Secret" value=${f.secret} onInput=${set('secret')} required type="password" />
-    <${TextField} label="Group Name" value=${f.groupName} onInput=${set('groupName')} hint="Optional: only list projects under this group path." />
+    <${TextField}
+      label="Group Name"
+      value=${f.groupName}
+      onInput=${set('groupName')}
+      hint="Optional: only list projects under this group path."
+    />
     <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>
     <p class="hint">After saving, choose Authorise to let forgelink use GitLab on your behalf.</p>
     <${Notice} notice=${notice} />
@@ -167,9 +288,23 @@ function BitbucketForm() {
   return html`<form onSubmit=${submit}>
     <${TextField} label="Name" value=${f.name} onInput=${set('name')} required />
     <${TextField} label="Username" value=${f.username} onInput=${set('username')} required />
-    <${TextField} label="Email" value=${f.email} onInput=${set('email')} required type="email" hint="Your Atlassian account email (API tokens authenticate with it)." />
+    <${TextField}
+      label="Email"
+      value=${f.email}
+      onInput=${set('email')}
+      required
+      type="email"
+      hint="Your Atlassian account email (API tokens authenticate with it)."
+    />
     <${TextField} label="Workspace" value=${f.workspace} onInput=${set('workspace')} required />
-    <${TextField} label="API Token" value=${f.apiToken} onInput=${set('apiToken')} required type="password" hint="An Atlassian API token with repository read and webhook scopes." />
+    <${TextField}
+      label="API Token"
+      value=${f.apiToken}
+      onInput=${set('apiToken')}
+      required
+      type="password"
+      hint="An Atlassian API token with repository read and webhook scopes."
+    />
     <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>
     <${Notice} notice=${notice} />
   </form>`;
@@ -186,8 +321,19 @@ function GiteaForm({ session }) {
   };
   return html`<form onSubmit=${submit}>
     <${TextField} label="Name" value=${f.name} onInput=${set('name')} required />
-    <${TextField} label="Gitea URL" value=${f.giteaUrl} onInput=${set('giteaUrl')} required placeholder="https://gitea.example.com" hint="Gitea or Forgejo (e.g. https://codeberg.org)." />
-    <${CopyField} label="Redirect URI" value=${session.redirectUris.gitea} hint="Enter this as the OAuth2 application's Redirect URI on Gitea." />
+    <${TextField}
+      label="Gitea URL"
+      value=${f.giteaUrl}
+      onInput=${set('giteaUrl')}
+      required
+      placeholder="https://gitea.example.com"
+      hint="Gitea or Forgejo (e.g. https://codeberg.org)."
+    />
+    <${CopyField}
+      label="Redirect URI"
+      value=${session.redirectUris.gitea}
+      hint="Enter this as the OAuth2 application's Redirect URI on Gitea."
+    />
     <${TextField} label="Client ID" value=${f.clientId} onInput=${set('clientId')} required />
     <${TextField} label="Client Secret" value=${f.clientSecret} onInput=${set('clientSecret')} required type="password" />
     <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>
@@ -195,4 +341,3 @@ function GiteaForm({ session }) {
     <${Notice} notice=${notice} />
   </form>`;
 }
-

@@ -38,7 +38,8 @@ describe('console sessions: sign-in with an API key, cookie auth, CSRF, fixation
     return { cookie: `forgelink_session=${sessionId}`, sessionId, csrfToken: res.body.csrfToken as string, setCookie: setCookie ?? '' };
   }
 
-  const rows = async (): Promise<{ id_hash: string; user_id: string }[]> => (await t.app.orm.em.getKnex().raw('select id_hash, user_id from console_session')).rows;
+  const rows = async (): Promise<{ id_hash: string; user_id: string }[]> =>
+    (await t.app.orm.em.getKnex().raw('select id_hash, user_id from console_session')).rows;
 
   it('signing in sets an HttpOnly SameSite=Strict cookie holding only a session id; the key is neither returned nor stored', async () => {
     const res = await t.api.post('/v1/session').send({ apiKey: org.owner.apiKey });
@@ -82,33 +83,88 @@ describe('console sessions: sign-in with an API key, cookie auth, CSRF, fixation
     const name = `csrf-${Date.now()}`;
     const body = giteaBody({ name });
     expectProblem(await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).send(body), 403, 'UNAUTHORIZED');
-    expectProblem(await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', 'forged').send(body), 403, 'UNAUTHORIZED');
-    expectProblem(await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', other.csrfToken).send(body), 403, 'UNAUTHORIZED');
+    expectProblem(
+      await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', 'forged').send(body),
+      403,
+      'UNAUTHORIZED',
+    );
+    expectProblem(
+      await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', other.csrfToken).send(body),
+      403,
+      'UNAUTHORIZED',
+    );
     // A page of another origin (another port on the same host is same-site) is refused even with a token.
     for (const site of ['cross-site', 'same-site']) {
-      expectProblem(await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', owner.csrfToken).set('Sec-Fetch-Site', site).send(body), 403, 'UNAUTHORIZED');
+      expectProblem(
+        await t.api
+          .post('/v1/git-providers/gitea')
+          .set('Cookie', owner.cookie)
+          .set('X-CSRF-Token', owner.csrfToken)
+          .set('Sec-Fetch-Site', site)
+          .send(body),
+        403,
+        'UNAUTHORIZED',
+      );
     }
     const list = await t.api.get('/v1/git-providers').set(org.owner.auth);
     expect(list.body.items.map((p: { name: string }) => p.name)).not.toContain(name);
 
-    const created = await t.api.post('/v1/git-providers/gitea').set('Cookie', owner.cookie).set('X-CSRF-Token', owner.csrfToken).set('Sec-Fetch-Site', 'same-origin').send(body);
+    const created = await t.api
+      .post('/v1/git-providers/gitea')
+      .set('Cookie', owner.cookie)
+      .set('X-CSRF-Token', owner.csrfToken)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send(body);
     expect(created.status, created.text).toBe(201);
     expect(created.body.createdBy).toBe(org.owner.userId);
     // Deleting (and every other method but GET/HEAD/OPTIONS) is checked the same way.
     expectProblem(await t.api.delete(`/v1/git-providers/${created.body.id}`).set('Cookie', owner.cookie), 403, 'UNAUTHORIZED');
     expect((await t.api.get(`/v1/git-providers/${created.body.id}`).set(org.owner.auth)).status).toBe(200);
-    expect((await t.api.delete(`/v1/git-providers/${created.body.id}`).set('Cookie', owner.cookie).set('X-CSRF-Token', owner.csrfToken)).status).toBe(204);
+    expect(
+      (await t.api.delete(`/v1/git-providers/${created.body.id}`).set('Cookie', owner.cookie).set('X-CSRF-Token', owner.csrfToken)).status,
+    ).toBe(204);
   });
 
   it('a member cannot do an owner’s actions with a session either: the authorisation rules are the key’s', async () => {
     const member = await signIn(org.member);
     const name = `member-${Date.now()}`;
-    expectProblem(await t.api.post('/v1/git-providers/gitea').set('Cookie', member.cookie).set('X-CSRF-Token', member.csrfToken).send(giteaBody({ name })), 403, 'UNAUTHORIZED');
-    expectProblem(await t.api.post('/v1/members').set('Cookie', member.cookie).set('X-CSRF-Token', member.csrfToken).send({ userId: 'sneaky', role: 'owner' }), 403, 'UNAUTHORIZED');
-    const owned = await t.api.post('/v1/git-providers/gitea').set(org.owner.auth).send(giteaBody({ name: `${name}-owner` }));
+    expectProblem(
+      await t.api
+        .post('/v1/git-providers/gitea')
+        .set('Cookie', member.cookie)
+        .set('X-CSRF-Token', member.csrfToken)
+        .send(giteaBody({ name })),
+      403,
+      'UNAUTHORIZED',
+    );
+    expectProblem(
+      await t.api
+        .post('/v1/members')
+        .set('Cookie', member.cookie)
+        .set('X-CSRF-Token', member.csrfToken)
+        .send({ userId: 'sneaky', role: 'owner' }),
+      403,
+      'UNAUTHORIZED',
+    );
+    const owned = await t.api
+      .post('/v1/git-providers/gitea')
+      .set(org.owner.auth)
+      .send(giteaBody({ name: `${name}-owner` }));
     await t.api.put(`/v1/git-providers/${owned.body.id}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true });
-    expectProblem(await t.api.put(`/v1/git-providers/${owned.body.id}/sharing`).set('Cookie', member.cookie).set('X-CSRF-Token', member.csrfToken).send({ sharedWithOrganization: false }), 403, 'UNAUTHORIZED');
-    expectProblem(await t.api.delete(`/v1/git-providers/${owned.body.id}`).set('Cookie', member.cookie).set('X-CSRF-Token', member.csrfToken), 403, 'UNAUTHORIZED');
+    expectProblem(
+      await t.api
+        .put(`/v1/git-providers/${owned.body.id}/sharing`)
+        .set('Cookie', member.cookie)
+        .set('X-CSRF-Token', member.csrfToken)
+        .send({ sharedWithOrganization: false }),
+      403,
+      'UNAUTHORIZED',
+    );
+    expectProblem(
+      await t.api.delete(`/v1/git-providers/${owned.body.id}`).set('Cookie', member.cookie).set('X-CSRF-Token', member.csrfToken),
+      403,
+      'UNAUTHORIZED',
+    );
     const still = await t.api.get(`/v1/git-providers/${owned.body.id}`).set(org.owner.auth);
     expect(still.body.sharedWithOrganization).toBe(true);
   });
@@ -134,7 +190,11 @@ describe('console sessions: sign-in with an API key, cookie auth, CSRF, fixation
     expectProblem(await t.api.post('/v1/session').send({}), 400, 'VALIDATION_FAILED');
     // A form post (what another site could make the browser send) is not a sign-in.
     expectProblem(await t.api.post('/v1/session').type('form').send({ apiKey: org.owner.apiKey }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.api.post('/v1/session').set('Sec-Fetch-Site', 'cross-site').send({ apiKey: org.owner.apiKey }), 403, 'UNAUTHORIZED');
+    expectProblem(
+      await t.api.post('/v1/session').set('Sec-Fetch-Site', 'cross-site').send({ apiKey: org.owner.apiKey }),
+      403,
+      'UNAUTHORIZED',
+    );
   });
 
   it('bearer keys keep working for scripts, and win over a cookie', async () => {
@@ -142,7 +202,10 @@ describe('console sessions: sign-in with an API key, cookie auth, CSRF, fixation
     const me = await t.api.get('/v1/me').set(org.owner.auth).set('Cookie', member.cookie);
     expect(me.body.userId).toBe(org.owner.userId);
     // No CSRF token is needed with a key (a browser never attaches one by itself).
-    const created = await t.api.post('/v1/git-providers/gitea').set(org.owner.auth).send(giteaBody({ name: `bearer-${Date.now()}` }));
+    const created = await t.api
+      .post('/v1/git-providers/gitea')
+      .set(org.owner.auth)
+      .send(giteaBody({ name: `bearer-${Date.now()}` }));
     expect(created.status, created.text).toBe(201);
     expectProblem(await t.api.get('/v1/me').set('Authorization', 'Bearer wrong').set('Cookie', member.cookie), 401, 'UNAUTHENTICATED');
   });

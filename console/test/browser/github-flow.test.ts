@@ -31,7 +31,8 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     page = await browser.context.newPage();
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await screenshot(page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail')
+      await screenshot(page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
   afterAll(async () => {
     await browser?.close();
@@ -79,7 +80,15 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     await says('“Acme GitHub” is connected and ready.');
     expect(await page.getByText('Ready', { exact: true }).isVisible()).toBe(true);
     const stored = await app.t.api.get(`/v1/git-providers/${providerId}`).set(org.owner.auth);
-    expect(stored.body).toMatchObject({ status: 'ready', github: { appSlug: 'acme-github', installationId: github.createdApps[0]?.installationId, hasPrivateKey: true, hasWebhookSecret: true } });
+    expect(stored.body).toMatchObject({
+      status: 'ready',
+      github: {
+        appSlug: 'acme-github',
+        installationId: github.createdApps[0]?.installationId,
+        hasPrivateKey: true,
+        hasWebhookSecret: true,
+      },
+    });
     await screenshot(page, '07-github-ready');
   });
 
@@ -111,13 +120,25 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
   });
 
   it('Deliveries: a signed push shows up, newest first, with its outcome', async () => {
-    const repo = (await app.t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'repo-04321' }).set(org.owner.auth)).body.items[0] as { id: string };
+    const repo = (await app.t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'repo-04321' }).set(org.owner.auth))
+      .body.items[0] as { id: string };
     const payload = clone(fixtureJson('github', 'push.json'));
     const repository = payload.repository as Record<string, unknown>;
-    Object.assign(repository, { id: Number(repo.id), name: 'repo-04321', full_name: 'acme/repo-04321', owner: { ...(repository.owner as object), login: 'acme', name: 'acme' }, default_branch: 'main' });
+    Object.assign(repository, {
+      id: Number(repo.id),
+      name: 'repo-04321',
+      full_name: 'acme/repo-04321',
+      owner: { ...(repository.owner as object), login: 'acme', name: 'acme' },
+      default_branch: 'main',
+    });
     payload.ref = 'refs/heads/main';
     // The watch path (src/**) matches what the pushed commits changed.
-    payload.commits = (payload.commits as Record<string, unknown>[]).map((c) => ({ ...c, added: [], removed: [], modified: ['src/index.ts'] }));
+    payload.commits = (payload.commits as Record<string, unknown>[]).map((c) => ({
+      ...c,
+      added: [],
+      removed: [],
+      modified: ['src/index.ts'],
+    }));
     payload.head_commit = { ...(payload.head_commit as Record<string, unknown>), added: [], removed: [], modified: ['src/index.ts'] };
     const secret = github.createdApps[0]?.app.webhookSecret ?? '';
     const pushes: [Record<string, unknown>, number][] = [[payload, 202]];
@@ -180,7 +201,11 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     const memberShare = page.getByRole('switch', { name: 'Share with organisation' });
     await expect.poll(() => memberShare.isDisabled()).toBe(true);
     expect(await memberShare.isChecked()).toBe(true);
-    expect(await page.getByText(`Only the creator (${org.owner.userId}) can share or unshare this provider; you are not its creator.`).isVisible()).toBe(true);
+    expect(
+      await page
+        .getByText(`Only the creator (${org.owner.userId}) can share or unshare this provider; you are not its creator.`)
+        .isVisible(),
+    ).toBe(true);
     expect(await button('Delete').isDisabled()).toBe(true);
     expect(await page.getByRole('link', { name: 'Install GitHub App' }).count()).toBe(0);
     await screenshot(page, '11-provider-as-member');
@@ -198,7 +223,12 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
         await send('POST', '/v1/git-providers/github/manifest', { name: 'member app', githubUrl: '${github.url}' }),
       ];
     })()`)) as [number, string][];
-    expect(attempts).toEqual([[403, 'UNAUTHORIZED'], [403, 'UNAUTHORIZED'], [403, 'UNAUTHORIZED'], [403, 'UNAUTHORIZED']]);
+    expect(attempts).toEqual([
+      [403, 'UNAUTHORIZED'],
+      [403, 'UNAUTHORIZED'],
+      [403, 'UNAUTHORIZED'],
+      [403, 'UNAUTHORIZED'],
+    ]);
     const after = await app.t.api.get(`/v1/git-providers/${providerId}`).set(org.owner.auth);
     expect(after.body).toMatchObject({ sharedWithOrganization: true, github: { installationId: github.createdApps[0]?.installationId } });
     expect((await app.t.api.get('/v1/git-providers').set(org.owner.auth)).body.items).toHaveLength(1);

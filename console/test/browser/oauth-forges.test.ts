@@ -38,7 +38,8 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     await signIn(page, app.url, org.owner.apiKey);
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await screenshot(page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail')
+      await screenshot(page, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
   afterAll(async () => {
     await browser?.close();
@@ -93,7 +94,9 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     await page.waitForURL(`${gitea.url}/login/oauth/authorize**`);
     await button('Cancel').click();
     await page.waitForURL(`${app.url}/#/providers/*`);
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('“Codeberg-like” was not connected: access was declined on the forge.');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('“Codeberg-like” was not connected: access was declined on the forge.');
     expect(gitea.tokenExchangeCount).toBe(0);
     await screenshot(page, '17-gitea-declined');
 
@@ -126,7 +129,9 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     await page.getByLabel('Workspace').fill('acme');
     await page.getByLabel('API Token').fill('bb-token');
     await button('Save').click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('A git provider named "Acme Bitbucket" already exists in the organisation');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('A git provider named "Acme Bitbucket" already exists in the organisation');
   });
 
   it('the list shows every provider with its status; readable at a phone’s width', async () => {
@@ -190,6 +195,8 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     expect(cookies).toHaveLength(1);
     expect(cookies[0]?.value).not.toBe(planted);
     expect((await app.t.api.get('/v1/me').set('Cookie', `forgelink_session=${planted}`)).status).toBe(401);
-    expect((await app.t.api.get('/v1/me').set('Cookie', `forgelink_session=${cookies[0]?.value ?? ''}`)).body.userId).toBe(org.admin.userId);
+    expect((await app.t.api.get('/v1/me').set('Cookie', `forgelink_session=${cookies[0]?.value ?? ''}`)).body.userId).toBe(
+      org.admin.userId,
+    );
   });
 });

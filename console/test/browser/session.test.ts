@@ -36,7 +36,9 @@ describe.skipIf(!browserAvailable)('console in Chromium: sign in, sign out', () 
     const cookies = await browser.context.cookies(app.url);
     expect(cookies).toEqual([expect.objectContaining({ name: 'forgelink_session', httpOnly: true, sameSite: 'Strict', path: '/' })]);
     // Evaluated in the page (a string: the test's TypeScript has no DOM types).
-    const stored = String(await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })'));
+    const stored = String(
+      await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })'),
+    );
     expect(stored).not.toContain(org.owner.apiKey);
     expect(stored).not.toContain(cookies[0]?.value);
   });

@@ -11,7 +11,8 @@ import { type Config } from '../../../src/config.js';
 /** Debian's Chromium (apt `chromium`); .ci/run installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const browserAvailable = existsSync(CHROMIUM) || Boolean(process.env.CI);
-if (!browserAvailable) console.warn(`No Chromium at ${CHROMIUM}: skipping the console's browser tests (CI installs it: apt-get install chromium)`);
+if (!browserAvailable)
+  console.warn(`No Chromium at ${CHROMIUM}: skipping the console's browser tests (CI installs it: apt-get install chromium)`);
 
 /** Where the test run leaves a screenshot of each page (git-ignored). */
 export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
@@ -53,7 +54,16 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 860 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   context.setDefaultTimeout(10_000);
   // Anything but loopback is refused before it leaves the browser.

@@ -3,9 +3,21 @@ import { callbackMessage, parseWatchPaths, problemMessage, statusBadge } from '.
 
 describe('console words', () => {
   it('shows a problem as its detail, or each invalid field by its console label — never raw JSON', () => {
-    expect(problemMessage({ code: 'UNAUTHORIZED', detail: 'Only the creator can change sharing' }, 403)).toBe('Only the creator can change sharing');
+    expect(problemMessage({ code: 'UNAUTHORIZED', detail: 'Only the creator can change sharing' }, 403)).toBe(
+      'Only the creator can change sharing',
+    );
     expect(
-      problemMessage({ code: 'VALIDATION_FAILED', detail: 'The request body is invalid: …', errors: [{ path: 'body.appId', message: 'expected a number' }, { path: 'body.githubUrl', message: 'enter the web address' }] }, 400),
+      problemMessage(
+        {
+          code: 'VALIDATION_FAILED',
+          detail: 'The request body is invalid: …',
+          errors: [
+            { path: 'body.appId', message: 'expected a number' },
+            { path: 'body.githubUrl', message: 'enter the web address' },
+          ],
+        },
+        400,
+      ),
     ).toBe('App ID: expected a number. GitHub URL: enter the web address');
     expect(problemMessage(null, 502)).toBe('The request failed (HTTP 502).');
     expect(problemMessage(undefined, 0)).toBe('forgelink did not answer.');
@@ -15,17 +27,29 @@ describe('console words', () => {
     expect(statusBadge({ type: 'gitlab', status: 'ready' })).toEqual({ label: 'Ready', tone: 'ok', next: '' });
     expect(statusBadge({ type: 'github', status: 'pending_installation', github: { appId: 1 } }).label).toBe('Pending installation');
     expect(statusBadge({ type: 'github', status: 'pending_installation', github: {} }).next).toMatch(/Create the GitHub App/);
-    expect(statusBadge({ type: 'gitea', status: 'pending_authorization' }).next).toBe('Authorise forgelink on Gitea to finish the connection.');
+    expect(statusBadge({ type: 'gitea', status: 'pending_authorization' }).next).toBe(
+      'Authorise forgelink on Gitea to finish the connection.',
+    );
     // GitHub has nothing to authorise: after a changed GitHub URL dropped the key, it asks for the key.
-    expect(statusBadge({ type: 'github', status: 'pending_authorization', github: { appId: 1, hasPrivateKey: false } })).toMatchObject({ label: 'App key missing', next: expect.stringMatching(/private key with Update/) });
+    expect(statusBadge({ type: 'github', status: 'pending_authorization', github: { appId: 1, hasPrivateKey: false } })).toMatchObject({
+      label: 'App key missing',
+      next: expect.stringMatching(/private key with Update/),
+    });
     expect(statusBadge({ type: 'gitlab', status: 'needs_reauthorization' })).toMatchObject({ label: 'Authorise again', tone: 'bad' });
   });
 
   it('turns a forge’s redirect back into a sentence', () => {
     expect(callbackMessage({ status: 'ok' }, { name: 'Team GitLab', status: 'ready' }).text).toBe('“Team GitLab” is connected and ready.');
-    expect(callbackMessage({ status: 'ok' }, { name: 'Acme App', status: 'pending_installation' }).text).toMatch(/was created\. Next: install it/);
-    expect(callbackMessage({ status: 'error', reason: 'access_denied' }, { name: 'G', status: 'pending_authorization' })).toEqual({ tone: 'bad', text: '“G” was not connected: access was declined on the forge.' });
-    expect(callbackMessage({ status: 'error', reason: 'something_new' }, undefined).text).toBe('The provider was not connected: something new.');
+    expect(callbackMessage({ status: 'ok' }, { name: 'Acme App', status: 'pending_installation' }).text).toMatch(
+      /was created\. Next: install it/,
+    );
+    expect(callbackMessage({ status: 'error', reason: 'access_denied' }, { name: 'G', status: 'pending_authorization' })).toEqual({
+      tone: 'bad',
+      text: '“G” was not connected: access was declined on the forge.',
+    });
+    expect(callbackMessage({ status: 'error', reason: 'something_new' }, undefined).text).toBe(
+      'The provider was not connected: something new.',
+    );
   });
 
   it('reads watch paths one per line or comma-separated', () => {

@@ -9,7 +9,14 @@ export const EVENT_SUBSCRIPTIONS = Symbol.for('EventSubscriptions');
 
 export const eventSubscriptionsModule = new ContainerModule(({ bind }) => {
   bind(EVENT_SUBSCRIPTIONS)
-    .toDynamicValue((ctx) => new EventSubscriptions(new SqlSubscriptionStore(ctx.get(TOKENS.Knex), ctx.get(TOKENS.Cipher)), ctx.get(TOKENS.UrlGuard), standardWebhookSecrets))
+    .toDynamicValue(
+      (ctx) =>
+        new EventSubscriptions(
+          new SqlSubscriptionStore(ctx.get(TOKENS.Knex), ctx.get(TOKENS.Cipher)),
+          ctx.get(TOKENS.UrlGuard),
+          standardWebhookSecrets,
+        ),
+    )
     .inSingletonScope();
   bind(TOKENS.Routes)
     .toDynamicValue((ctx) => new SubscriptionRoutes(ctx.get(EVENT_SUBSCRIPTIONS)))

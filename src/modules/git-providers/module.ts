@@ -50,7 +50,9 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
   bind<GitProviderRepository>(GIT_PROVIDER_REPOSITORY)
     .toDynamicValue((ctx) => new MikroOrmGitProviderRepository(ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork)))
     .inSingletonScope();
-  bind(FORGE_URL_POLICY).toDynamicValue((ctx) => ctx.get(TOKENS.UrlGuard)).inSingletonScope();
+  bind(FORGE_URL_POLICY)
+    .toDynamicValue((ctx) => ctx.get(TOKENS.UrlGuard))
+    .inSingletonScope();
   bind<StateTokens>(STATE_TOKENS)
     .toDynamicValue((ctx) => new HmacStateTokens(ctx.get<string>(TOKENS.MasterKey), ctx.get(TOKENS.ReadDatabase)))
     .inSingletonScope();
@@ -58,28 +60,72 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => {
       const config = ctx.get<Config>(TOKENS.Config);
       const metrics = ctx.get<Metrics>(TOKENS.Metrics);
-      const connector = new DefaultForgeConnector({ guard: ctx.get(TOKENS.UrlGuard), bitbucketApiUrl: config.bitbucketApiUrl, metrics, ...ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions) });
-      connector.useTokens(new OAuthTokens(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), (provider) => connector.oauth(provider), undefined, metrics));
+      const connector = new DefaultForgeConnector({
+        guard: ctx.get(TOKENS.UrlGuard),
+        bitbucketApiUrl: config.bitbucketApiUrl,
+        metrics,
+        ...ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions),
+      });
+      connector.useTokens(
+        new OAuthTokens(
+          ctx.get(TOKENS.UnitOfWork),
+          ctx.get(GIT_PROVIDER_REPOSITORY),
+          (provider) => connector.oauth(provider),
+          undefined,
+          metrics,
+        ),
+      );
       connector.useRefusals(new CredentialRefusals(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)));
       return connector;
     })
     .inSingletonScope();
   bind(OAUTH_FLOWS)
-    .toDynamicValue((ctx) => new OAuthFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(MEMBER_DIRECTORY)))
+    .toDynamicValue(
+      (ctx) =>
+        new OAuthFlows(
+          ctx.get(TOKENS.UnitOfWork),
+          ctx.get(GIT_PROVIDER_REPOSITORY),
+          ctx.get(FORGE_CONNECTOR),
+          ctx.get(STATE_TOKENS),
+          ctx.get(MEMBER_DIRECTORY),
+        ),
+    )
     .inSingletonScope();
   bind(GITHUB_FLOWS)
-    .toDynamicValue((ctx) => new GitHubAppFlows(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(STATE_TOKENS), ctx.get(TOKENS.PublicUrls), ctx.get(FORGE_URL_POLICY), ctx.get(MEMBER_DIRECTORY)))
+    .toDynamicValue(
+      (ctx) =>
+        new GitHubAppFlows(
+          ctx.get(TOKENS.UnitOfWork),
+          ctx.get(GIT_PROVIDER_REPOSITORY),
+          ctx.get(FORGE_CONNECTOR),
+          ctx.get(STATE_TOKENS),
+          ctx.get(TOKENS.PublicUrls),
+          ctx.get(FORGE_URL_POLICY),
+          ctx.get(MEMBER_DIRECTORY),
+        ),
+    )
     .inSingletonScope();
   bind(GITHUB_APP_LOOKUP)
     .toDynamicValue((ctx) => {
       const logger = ctx.get<Logger>(TOKENS.Logger);
-      return new GitHubAppDirectory(ctx.get(TOKENS.UrlGuard), (detail) => logger.info({ detail }, 'could not read the GitHub App (no installUrl yet)'), ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions).timeoutMs ?? 3_000);
+      return new GitHubAppDirectory(
+        ctx.get(TOKENS.UrlGuard),
+        (detail) => logger.info({ detail }, 'could not read the GitHub App (no installUrl yet)'),
+        ctx.get<Partial<ConnectorOptions>>(TOKENS.ForgeOptions).timeoutMs ?? 3_000,
+      );
     })
     .inSingletonScope();
   bind<RepositoryListCache>(REPOSITORY_LIST_CACHE)
-    .toDynamicValue((ctx) => new InProcessRepositoryListCache(ctx.get(TOKENS.Knex), { maxAgeMs: ctx.get<{ listingMaxAgeMs?: number }>(TOKENS.ForgeOptions).listingMaxAgeMs }))
+    .toDynamicValue(
+      (ctx) =>
+        new InProcessRepositoryListCache(ctx.get(TOKENS.Knex), {
+          maxAgeMs: ctx.get<{ listingMaxAgeMs?: number }>(TOKENS.ForgeOptions).listingMaxAgeMs,
+        }),
+    )
     .inSingletonScope();
-  bind(REPOSITORY_LISTINGS).toDynamicValue((ctx) => ctx.get(REPOSITORY_LIST_CACHE)).inSingletonScope();
+  bind(REPOSITORY_LISTINGS)
+    .toDynamicValue((ctx) => ctx.get(REPOSITORY_LIST_CACHE))
+    .inSingletonScope();
   bind(APP_INSTALLATIONS)
     .toDynamicValue((ctx) => new RecordInstallationHandler(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY)))
     .inSingletonScope();
@@ -110,6 +156,8 @@ export const gitProvidersModule = new ContainerModule(({ bind }) => {
     })
     .inSingletonScope();
   bind(TOKENS.Routes)
-    .toDynamicValue((ctx) => new CallbackRoutes(ctx.get(OAUTH_FLOWS), ctx.get(GITHUB_FLOWS), ctx.get(TOKENS.PublicUrls), ctx.get(TOKENS.Logger)))
+    .toDynamicValue(
+      (ctx) => new CallbackRoutes(ctx.get(OAUTH_FLOWS), ctx.get(GITHUB_FLOWS), ctx.get(TOKENS.PublicUrls), ctx.get(TOKENS.Logger)),
+    )
     .inSingletonScope();
 });

@@ -17,13 +17,21 @@ export const serviceSourcesModule = new ContainerModule(({ bind }) => {
   bind<ServiceSourceRepository>(SERVICE_SOURCE_REPOSITORY)
     .toDynamicValue((ctx) => new MikroOrmServiceSourceRepository(ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork)))
     .inSingletonScope();
-  bind(SOURCE_FORGE).toDynamicValue((ctx) => new ForgeSourceChecks(ctx.get(FORGE_CONNECTOR))).inSingletonScope();
+  bind(SOURCE_FORGE)
+    .toDynamicValue((ctx) => new ForgeSourceChecks(ctx.get(FORGE_CONNECTOR)))
+    .inSingletonScope();
   bind(TOKENS.Routes)
     .toDynamicValue((ctx) => {
       const uow = ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork);
       const sources = ctx.get<ServiceSourceRepository>(SERVICE_SOURCE_REPOSITORY);
       return new SourceRoutes({
-        connect: new ConnectSourceHandler(uow, ctx.get(GIT_PROVIDER_REPOSITORY), sources, ctx.get(SOURCE_FORGE), ctx.get(WEBHOOK_REGISTRAR)),
+        connect: new ConnectSourceHandler(
+          uow,
+          ctx.get(GIT_PROVIDER_REPOSITORY),
+          sources,
+          ctx.get(SOURCE_FORGE),
+          ctx.get(WEBHOOK_REGISTRAR),
+        ),
         disconnect: new DisconnectSourceHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(WEBHOOK_REGISTRAR)),
         status: new ReportStatusHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY)),
         queries: new SourceQueries(ctx.get(TOKENS.ReadDatabase)),

@@ -32,13 +32,37 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
         ),
     )
     .inSingletonScope();
-  bind(REGISTERED_HOOKS).toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS)).inSingletonScope();
-  bind(WEBHOOK_REGISTRAR).toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS)).inSingletonScope();
+  bind(REGISTERED_HOOKS)
+    .toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS))
+    .inSingletonScope();
+  bind(WEBHOOK_REGISTRAR)
+    .toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS))
+    .inSingletonScope();
   bind(TOKENS.Routes)
     .toDynamicValue((ctx) => {
-      const store = new SqlDeliveryStore(new PreparedStatements(ctx.get(TOKENS.Knex)), ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(REPOSITORY_HOOKS));
-      const files = new ForgeChangedFiles(ctx.get(TOKENS.UnitOfWork), ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger));
-      return new WebhookRoutes(new ReceiveWebhookHandler(store, webhookForges, files, ctx.get(APP_INSTALLATIONS), ctx.get(REPOSITORY_LISTINGS), ctx.get(TOKENS.Metrics)), ctx.get(TOKENS.Logger));
+      const store = new SqlDeliveryStore(
+        new PreparedStatements(ctx.get(TOKENS.Knex)),
+        ctx.get(TOKENS.UnitOfWork),
+        ctx.get(GIT_PROVIDER_REPOSITORY),
+        ctx.get(REPOSITORY_HOOKS),
+      );
+      const files = new ForgeChangedFiles(
+        ctx.get(TOKENS.UnitOfWork),
+        ctx.get(GIT_PROVIDER_REPOSITORY),
+        ctx.get(FORGE_CONNECTOR),
+        ctx.get(TOKENS.Logger),
+      );
+      return new WebhookRoutes(
+        new ReceiveWebhookHandler(
+          store,
+          webhookForges,
+          files,
+          ctx.get(APP_INSTALLATIONS),
+          ctx.get(REPOSITORY_LISTINGS),
+          ctx.get(TOKENS.Metrics),
+        ),
+        ctx.get(TOKENS.Logger),
+      );
     })
     .inSingletonScope();
   bind(TOKENS.Routes)

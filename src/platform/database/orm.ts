@@ -25,9 +25,23 @@ export function ormConfig(input: DatabaseInput): Options {
   const log = input.log;
   return defineConfig({
     clientUrl: input.databaseUrl,
-    entities: [OrganizationSchema, MemberSchema, ConsoleSessionSchema, gitProviderSchema(input.cipher), ServiceSourceSchema, OutboxMessageSchema],
+    entities: [
+      OrganizationSchema,
+      MemberSchema,
+      ConsoleSessionSchema,
+      gitProviderSchema(input.cipher),
+      ServiceSourceSchema,
+      OutboxMessageSchema,
+    ],
     extensions: [Migrator],
-    migrations: { migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: {
+      migrationsList,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
     dynamicImportProvider: (id: string) => import(id),
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,

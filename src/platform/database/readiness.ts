@@ -57,7 +57,11 @@ export async function checkReadiness(knex: Knex, cipher: SecretCipher): Promise<
 
 export function databaseProblem(error: unknown): ReadinessProblem {
   const remedy = 'check DATABASE_URL and that PostgreSQL is running';
-  return { check: 'database', detail: `the database does not answer: ${remedy}`, operatorDetail: `the database does not answer (${describe(error)}): ${remedy}` };
+  return {
+    check: 'database',
+    detail: `the database does not answer: ${remedy}`,
+    operatorDetail: `the database does not answer (${describe(error)}): ${remedy}`,
+  };
 }
 
 /**
@@ -79,7 +83,9 @@ export async function ensureKeyCheck(knex: Knex, cipher: SecretCipher): Promise<
   if ((await readKeyCheck(knex)) === undefined) {
     const wrong = keyProblem(cipher, await sampleStoredSecrets(knex));
     if (wrong) throw new NotReadyError(wrong);
-    await knex.raw('insert into key_check (id, value) values (1, ?) on conflict (id) do nothing', [cipher.encrypt(KEY_CHECK_PLAINTEXT, KEY_CHECK_PURPOSE)]);
+    await knex.raw('insert into key_check (id, value) values (1, ?) on conflict (id) do nothing', [
+      cipher.encrypt(KEY_CHECK_PLAINTEXT, KEY_CHECK_PURPOSE),
+    ]);
   }
   const stored = await readKeyCheck(knex);
   const wrong = stored === undefined ? undefined : keyProblem(cipher, [stored]);
@@ -129,7 +135,8 @@ async function sampleStoredSecrets(knex: Knex): Promise<Sample[]> {
   const hooks = (await knex.raw('select secret from repository_hook limit 1')) as { rows: { secret: string }[] };
   if (hooks.rows[0]) samples.push({ ciphertext: hooks.rows[0].secret, purpose: HOOK_SECRET_PURPOSE });
   const subscriptions = (await knex.raw('select id, secret from event_subscription limit 1')) as { rows: { id: string; secret: string }[] };
-  if (subscriptions.rows[0]) samples.push({ ciphertext: subscriptions.rows[0].secret, purpose: subscriptionSecretPurpose(subscriptions.rows[0].id) });
+  if (subscriptions.rows[0])
+    samples.push({ ciphertext: subscriptions.rows[0].secret, purpose: subscriptionSecretPurpose(subscriptions.rows[0].id) });
   return samples;
 }
 
@@ -153,6 +160,7 @@ function keyProblem(cipher: SecretCipher, samples: Sample[]): ReadinessProblem |
 /** A driver error in a few words, without connection strings (which could carry a password). */
 function describe(error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message.split('\n')[0]!.replace(/postgres(ql)?:\/\/\S+/g, '<database url>') : String(error);
+  const message =
+    error instanceof Error ? error.message.split('\n')[0]!.replace(/postgres(ql)?:\/\/\S+/g, '<database url>') : String(error);
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }

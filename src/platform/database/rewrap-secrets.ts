@@ -39,20 +39,31 @@ export async function rewrapSecrets(
     for (const hook of hookRows) {
       if (!cipher.isStale(hook.secret)) continue;
       const rewrapped = cipher.encrypt(cipher.decrypt(hook.secret, HOOK_SECRET_PURPOSE), HOOK_SECRET_PURPOSE);
-      await trx.raw('update repository_hook set secret = ? where provider_id = ? and repository = ?', [rewrapped, hook.provider_id, hook.repository]);
+      await trx.raw('update repository_hook set secret = ? where provider_id = ? and repository = ?', [
+        rewrapped,
+        hook.provider_id,
+        hook.repository,
+      ]);
       hooks++;
     }
     progress(`  ${hooks} of ${hookRows.length} hook secret${hookRows.length === 1 ? '' : 's'} re-encrypted`);
     let subscriptions = 0;
-    const { rows: subscriptionRows } = (await trx.raw('select id, secret from event_subscription for update')) as { rows: { id: string; secret: string }[] };
+    const { rows: subscriptionRows } = (await trx.raw('select id, secret from event_subscription for update')) as {
+      rows: { id: string; secret: string }[];
+    };
     progress(`checking ${subscriptionRows.length} event subscription secret${subscriptionRows.length === 1 ? '' : 's'}`);
     for (const subscription of subscriptionRows) {
       if (!cipher.isStale(subscription.secret)) continue;
       const purpose = subscriptionSecretPurpose(subscription.id);
-      await trx.raw('update event_subscription set secret = ? where id = ?', [cipher.encrypt(cipher.decrypt(subscription.secret, purpose), purpose), subscription.id]);
+      await trx.raw('update event_subscription set secret = ? where id = ?', [
+        cipher.encrypt(cipher.decrypt(subscription.secret, purpose), purpose),
+        subscription.id,
+      ]);
       subscriptions++;
     }
-    progress(`  ${subscriptions} of ${subscriptionRows.length} subscription secret${subscriptionRows.length === 1 ? '' : 's'} re-encrypted`);
+    progress(
+      `  ${subscriptions} of ${subscriptionRows.length} subscription secret${subscriptionRows.length === 1 ? '' : 's'} re-encrypted`,
+    );
     if (await rewrapKeyCheck(trx, cipher)) progress('  master-key check re-encrypted');
     progress('committing');
     return { providers, hooks, subscriptions };

@@ -9,7 +9,10 @@ export interface LockHolder {
 
 export class ServerLockedError extends Error {
   override readonly name = 'ServerLockedError';
-  constructor(readonly holder: LockHolder, dataDir: string) {
+  constructor(
+    readonly holder: LockHolder,
+    dataDir: string,
+  ) {
     super(
       `another forgelink server (pid ${holder.pid}, started ${holder.startedAt}) is using the embedded database in ${dataDir}: ` +
         `stop it first (Ctrl-C in its terminal, or kill -TERM ${holder.pid}), or give this one its own FORGELINK_DATA_DIR or a DATABASE_URL`,
@@ -91,7 +94,9 @@ function lockFor(lockPath: string): ServerLock {
 function readHolder(file: string): LockHolder | undefined {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return Number.isInteger(value.pid) && (value.pid ?? 0) > 0 ? { pid: value.pid!, startedAt: String(value.startedAt ?? 'unknown') } : undefined;
+    return Number.isInteger(value.pid) && (value.pid ?? 0) > 0
+      ? { pid: value.pid!, startedAt: String(value.startedAt ?? 'unknown') }
+      : undefined;
   } catch {
     return undefined;
   }

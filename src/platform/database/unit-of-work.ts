@@ -88,7 +88,9 @@ function translate(error: unknown): unknown {
   }
   if (error instanceof UniqueConstraintViolationException) {
     const constraint = (error as { constraint?: string }).constraint ?? '';
-    const detail = constraint.includes('name') ? 'A git provider with this name already exists in the organisation' : 'The resource already exists';
+    const detail = constraint.includes('name')
+      ? 'A git provider with this name already exists in the organisation'
+      : 'The resource already exists';
     return new FailureError({ code: 'CONFLICT', detail });
   }
   if (error instanceof ConnectionException) {

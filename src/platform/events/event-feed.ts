@@ -21,7 +21,10 @@ const feedQuery = z.object({
   // `after=` (empty) reads from the beginning, like no `after` at all.
   after: z.preprocess((v) => (v === '' ? undefined : v), cursor.optional()),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  type: z.string().regex(/^[a-z-]+(\.[a-z-]+)+$/, 'must be an event type such as deployment.requested').optional(),
+  type: z
+    .string()
+    .regex(/^[a-z-]+(\.[a-z-]+)+$/, 'must be an event type such as deployment.requested')
+    .optional(),
 });
 
 type FeedRow = Omit<OutboxRow, 'attempts'> & { txid: string };
@@ -30,7 +33,10 @@ export class EventFeed {
   constructor(private readonly db: ReadDatabase) {}
 
   /** The organisation's events in a stable commit order; an empty page returns the cursor it was given. */
-  async page(organizationId: string, options: { after?: string; limit: number; type?: string }): Promise<{ items: EventEnvelope[]; nextCursor: string | null }> {
+  async page(
+    organizationId: string,
+    options: { after?: string; limit: number; type?: string },
+  ): Promise<{ items: EventEnvelope[]; nextCursor: string | null }> {
     const [afterTx, afterPos] = options.after ? options.after.split('.') : ['0', '0'];
     const rows = await this.db.query<FeedRow>(
       `select txid::text as txid, position::text as position, id, type, organization_id, aggregate_id, occurred_at, data

@@ -70,9 +70,7 @@ export function parseBrokerUrl(url: string): BrokerAddress {
     throw new NatsPublisherError('EVENT_BROKER_URL is not a valid URL');
   }
   if (parsed.protocol !== 'nats:' && parsed.protocol !== 'tls:') {
-    throw new NatsPublisherError(
-      `EVENT_BROKER_URL must use nats:// or tls://, got ${parsed.protocol.replace(/:$/, '')}://`,
-    );
+    throw new NatsPublisherError(`EVENT_BROKER_URL must use nats:// or tls://, got ${parsed.protocol.replace(/:$/, '')}://`);
   }
   if (parsed.hostname === '') throw new NatsPublisherError('EVENT_BROKER_URL has no host');
   if ((parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search !== '' || parsed.hash !== '') {
@@ -88,10 +86,19 @@ export function parseBrokerUrl(url: string): BrokerAddress {
  * What start-up logs about the broker connection: where, whether TLS, which kind of credentials — never the
  * credentials (a `nats://user:pass@host` URL logs as `nats://host:4222` with `auth: "user+password"`).
  */
-export function natsConnectionSummary(url: string, publisher: Pick<NatsJetStreamPublisher, 'stream' | 'subjectPrefix'>): Record<string, string> {
+export function natsConnectionSummary(
+  url: string,
+  publisher: Pick<NatsJetStreamPublisher, 'stream' | 'subjectPrefix'>,
+): Record<string, string> {
   const address = parseBrokerUrl(url);
   const auth = address.auth.token !== undefined ? 'token' : address.auth.user !== undefined ? 'user+password' : 'none';
-  return { broker: `${address.tls ? 'tls' : 'nats'}://${address.server}`, tls: address.tls ? 'on' : 'off', auth, stream: publisher.stream, subjects: `${publisher.subjectPrefix}.>` };
+  return {
+    broker: `${address.tls ? 'tls' : 'nats'}://${address.server}`,
+    tls: address.tls ? 'on' : 'off',
+    auth,
+    stream: publisher.stream,
+    subjects: `${publisher.subjectPrefix}.>`,
+  };
 }
 
 function natsCode(err: unknown): string {
@@ -198,9 +205,7 @@ export class NatsJetStreamPublisher implements EventPublisher {
       });
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
-      throw new NatsPublisherError(
-        `publishing ${event.type} ${event.id} to ${subject} on ${this.server} failed: ${natsCode(err)}`,
-      );
+      throw new NatsPublisherError(`publishing ${event.type} ${event.id} to ${subject} on ${this.server} failed: ${natsCode(err)}`);
     }
   }
 
@@ -210,7 +215,10 @@ export class NatsJetStreamPublisher implements EventPublisher {
       // Draining waits for the server, which never answers while disconnected: close at once then.
       if (this.connected) {
         const drained = await Promise.race([
-          this.nc.drain().then(() => true, () => false),
+          this.nc.drain().then(
+            () => true,
+            () => false,
+          ),
           new Promise<false>((resolve) => setTimeout(resolve, this.publishTimeoutMs, false).unref()),
         ]);
         if (drained) return;
@@ -247,7 +255,11 @@ async function ensureStream(
       return;
     } catch (err) {
       // Another instance may have created it between our info and add; fall through to the update path.
-      existing = (await jsm.streams.info(stream).catch(() => { throw err; })).config;
+      existing = (
+        await jsm.streams.info(stream).catch(() => {
+          throw err;
+        })
+      ).config;
     }
   }
   if (existing.storage !== StorageType.File) {

@@ -27,7 +27,11 @@ export interface RouteInput<P, Q, B> {
  * A `/v1` route declared once: the schemas here both validate the request (400 VALIDATION_FAILED listing every
  * issue) and describe it in `/openapi.json`. There is no other way to add a `/v1` route, so none goes undocumented.
  */
-export interface RouteSpec<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined> {
+export interface RouteSpec<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+> {
   readonly method: HttpMethod;
   /** Express path below `/v1`, e.g. `/git-providers/:id` (documented as `/v1/git-providers/{id}`). */
   readonly path: string;
@@ -83,7 +87,11 @@ export class ApiRouter {
     private readonly checkResponses = false,
   ) {}
 
-  route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(spec: RouteSpec<P, Q, B>): void {
+  route<
+    P extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+  >(spec: RouteSpec<P, Q, B>): void {
     const template = openApiPath(spec.path);
     this.definitions.push({ kind: this.kind, spec: spec as unknown as RouteDefinition['spec'], template });
     const label: RequestHandler = (_req, res, next) => {
@@ -123,7 +131,10 @@ function checkJsonAnswers(spec: Pick<RouteDefinition['spec'], 'method' | 'respon
     const where = `${spec.method.toUpperCase()} ${template} answered ${res.statusCode}`;
     if (!doc?.schema) throw new Error(`${where} with JSON, but documents no JSON body for that status`);
     const checked = doc.schema.safeParse(JSON.parse(JSON.stringify(body)));
-    if (!checked.success) throw new Error(`${where} with a body that does not match its documented schema: ${checked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+    if (!checked.success)
+      throw new Error(
+        `${where} with a body that does not match its documented schema: ${checked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      );
     return json(body);
   };
 }

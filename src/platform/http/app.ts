@@ -77,7 +77,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (labelled) return labelled;
     const appRoute = (req.route as { path?: unknown } | undefined)?.path;
     if (typeof appRoute === 'string' && req.baseUrl === '') return appRoute;
-    templates ??= definitions.map((d) => ({ method: d.spec.method.toUpperCase(), template: d.template, pattern: templatePattern(d.template) }));
+    templates ??= definitions.map((d) => ({
+      method: d.spec.method.toUpperCase(),
+      template: d.template,
+      pattern: templatePattern(d.template),
+    }));
     const path = req.originalUrl.split('?')[0] ?? '';
     return templates.find((t) => t.method === req.method && t.pattern.test(path))?.template ?? UNMATCHED_ROUTE;
   };
@@ -90,7 +94,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.metrics?.httpRequest(routeLabel(req, res), req.method, res.statusCode, ms / 1000);
-      deps.logger.info({ requestId, method: req.method, path: loggablePath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10, ip: req.ip }, 'request');
+      deps.logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: loggablePath(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          ip: req.ip,
+        },
+        'request',
+      );
     });
     next();
   });
@@ -102,7 +116,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.json(forgelinkVersion());
   });
   app.get('/readyz', async (_req, res) => {
-    const state = await deps.ready().catch((): Readiness => ({ ready: false, check: 'database', detail: 'the readiness check failed', operatorDetail: 'the readiness check failed' }));
+    const state = await deps.ready().catch((): Readiness => ({
+      ready: false,
+      check: 'database',
+      detail: 'the readiness check failed',
+      operatorDetail: 'the readiness check failed',
+    }));
     if (state.ready) {
       res.json({ status: 'ready' });
       return;
@@ -112,7 +131,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res
       .status(503)
       .type('application/problem+json')
-      .send(JSON.stringify({ type: 'https://forgelink.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: state.detail, code: 'UNAVAILABLE', check: state.check }));
+      .send(
+        JSON.stringify({
+          type: 'https://forgelink.dev/problems/unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail: state.detail,
+          code: 'UNAVAILABLE',
+          check: state.check,
+        }),
+      );
   });
 
   let openApi: string | undefined;
@@ -126,7 +154,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   // Public routes first: webhooks need the raw bytes, before any JSON parser touches them.
   const publicRouter = express.Router();
-  for (const contributor of deps.routes.filter((r) => r.kind === 'public')) contributor.register(new ApiRouter(publicRouter, 'public', definitions, deps.checkResponses));
+  for (const contributor of deps.routes.filter((r) => r.kind === 'public'))
+    contributor.register(new ApiRouter(publicRouter, 'public', definitions, deps.checkResponses));
   app.use('/v1', publicRouter);
 
   const api = express.Router();
@@ -140,10 +169,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
         if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Your console session has ended; sign in again' });
         if (!isSafeMethod(req.method)) {
           // Cross-site request forgery: a cookie alone never changes state.
-          if (isForeignRequest(req)) return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
+          if (isForeignRequest(req))
+            return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
           const token = req.headers[CSRF_HEADER];
           if (typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
-            return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+            return sendProblem(res, {
+              code: 'UNAUTHORIZED',
+              detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header`,
+            });
           }
         }
         res.locals.actor = session.actor;
@@ -159,7 +192,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       next(error);
     }
   });
-  for (const contributor of deps.routes.filter((r) => r.kind === 'api')) contributor.register(new ApiRouter(api, 'api', definitions, deps.checkResponses));
+  for (const contributor of deps.routes.filter((r) => r.kind === 'api'))
+    contributor.register(new ApiRouter(api, 'api', definitions, deps.checkResponses));
   app.use('/v1', api);
   if (deps.pages) app.use(deps.pages);
 
@@ -169,28 +203,55 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (res.headersSent) return;
     if (error instanceof FailureError) return sendProblem(res, error.failure);
     if (error instanceof ForgeError) {
-      deps.logger.warn({ requestId: res.locals.requestId, forge: error.forge, kind: error.kind, status: error.status, detail: error.message }, 'forge call failed');
+      deps.logger.warn(
+        { requestId: res.locals.requestId, forge: error.forge, kind: error.kind, status: error.status, detail: error.message },
+        'forge call failed',
+      );
       return sendProblem(res, forgeFailure(error));
     }
     const bodyError = error as { type?: string; status?: number };
-    if (bodyError.type === 'entity.too.large') return sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over the limit' });
+    if (bodyError.type === 'entity.too.large')
+      return sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over the limit' });
     if (bodyError.type === 'entity.parse.failed') {
-      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'The request body is not valid JSON', errors: [{ path: 'body', message: 'not valid JSON' }] });
+      return sendProblem(res, {
+        code: 'VALIDATION_FAILED',
+        detail: 'The request body is not valid JSON',
+        errors: [{ path: 'body', message: 'not valid JSON' }],
+      });
     }
     if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
-      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'Unsupported body encoding', errors: [{ path: 'body', message: 'unsupported encoding' }] });
+      return sendProblem(res, {
+        code: 'VALIDATION_FAILED',
+        detail: 'Unsupported body encoding',
+        errors: [{ path: 'body', message: 'unsupported encoding' }],
+      });
     }
     // Anything else express or a body parser refused as the client's fault (a path that does not decode, e.g. `/%`):
     // a 400, never a 500.
     if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-      return sendProblem(res, { code: 'VALIDATION_FAILED', detail: 'The request could not be read', errors: [{ path: 'request', message: 'malformed' }] });
+      return sendProblem(res, {
+        code: 'VALIDATION_FAILED',
+        detail: 'The request could not be read',
+        errors: [{ path: 'request', message: 'malformed' }],
+      });
     }
     if (isDatabaseDown(error)) {
       deps.logger.error({ requestId: res.locals.requestId, err: error }, 'database unavailable');
       return sendProblem(res, { code: 'UNAVAILABLE', detail: 'A dependency is unavailable; try again shortly', retryAfterSeconds: 5 });
     }
     deps.logger.error({ requestId: res.locals.requestId, err: error, path: loggablePath(req.originalUrl) }, 'unhandled error');
-    res.status(500).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', code: 'INTERNAL' }));
+    res
+      .status(500)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'An unexpected error occurred',
+          code: 'INTERNAL',
+        }),
+      );
   });
 
   return app;
@@ -224,7 +285,9 @@ function mountMetrics(app: Express, metrics: HttpMetrics, token: string | undefi
 
 function isDatabaseDown(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}` : '';
-  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout/i.test(text);
+  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout/i.test(
+    text,
+  );
 }
 
 export function actorOf(res: Response): Actor {

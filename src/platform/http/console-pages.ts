@@ -57,6 +57,13 @@ export function consolePages(dir = consoleDirectory()): Router {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.type('text/javascript').sendFile(file);
   });
-  router.use('/console', express.static(path.join(dir, 'src'), { index: false, fallthrough: true, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') }));
+  router.use(
+    '/console',
+    express.static(path.join(dir, 'src'), {
+      index: false,
+      fallthrough: true,
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
   return router;
 }

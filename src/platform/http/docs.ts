@@ -40,7 +40,8 @@ const INIT = `window.addEventListener('load', function () {
 `;
 
 /** No inline script, nothing from another origin; Swagger UI sets inline styles and uses data: images. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** `GET /docs`: a human-readable reference rendering `/openapi.json` (Swagger UI from the installed package). */
 export function mountApiDocs(app: Express): void {

@@ -60,7 +60,13 @@ export function buildOpenApiDocument(definitions: readonly RouteDefinition[], in
     for (const [status, doc] of Object.entries(spec.responses)) {
       responses[status] = {
         description: doc.description,
-        ...(doc.headers ? { headers: Object.fromEntries(Object.entries(doc.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {}),
+        ...(doc.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(doc.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]),
+              ),
+            }
+          : {}),
         ...(doc.schema ? { content: { 'application/json': { schema: doc.schema } } } : {}),
       };
     }
@@ -70,8 +76,12 @@ export function buildOpenApiDocument(definitions: readonly RouteDefinition[], in
       const [first, ...rest] = codes as [FailureCode, ...FailureCode[]];
       responses[String(status)] = {
         description: `Problem: ${codes.map((c) => `\`${c}\``).join(', ')}`,
-        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'string' } } } } : {}),
-        content: { 'application/problem+json': { schema: problemSchema.extend({ code: z.enum([first, ...rest]), status: z.literal(status) }) } },
+        ...(status === 429 || status === 503
+          ? { headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'string' } } } }
+          : {}),
+        content: {
+          'application/problem+json': { schema: problemSchema.extend({ code: z.enum([first, ...rest]), status: z.literal(status) }) },
+        },
       };
     }
 
@@ -109,7 +119,7 @@ export function buildOpenApiDocument(definitions: readonly RouteDefinition[], in
       description:
         'Connects Git forges (GitHub, GitLab, Bitbucket Cloud and Data Center, Gitea/Forgejo) to a deploy platform. ' +
         'JSON in and out; errors are `application/problem+json` with a stable `code`. Every route under `/v1` takes ' +
-        '`Authorization: Bearer <apiKey>` (or the console\'s session cookie) except `/v1/webhooks/*`, `/v1/callbacks/*` and `/v1/session`.',
+        "`Authorization: Bearer <apiKey>` (or the console's session cookie) except `/v1/webhooks/*`, `/v1/callbacks/*` and `/v1/session`.",
     },
     security: [{ apiKey: [] }, { consoleSession: [] }],
   }) as unknown as Record<string, unknown>;

@@ -36,7 +36,8 @@ const titles: Record<FailureCode, string> = {
 /** RFC 9457 problem details with the contract's stable `code`. */
 export function sendProblem(res: Response, failure: Failure, instance?: string): void {
   const status = statusOf(failure.code);
-  if ('retryAfterSeconds' in failure && failure.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(failure.retryAfterSeconds));
+  if ('retryAfterSeconds' in failure && failure.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(failure.retryAfterSeconds));
   res
     .status(status)
     .type('application/problem+json')

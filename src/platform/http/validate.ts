@@ -11,7 +11,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   const unstorable = pathToUnstorableText(value ?? {});
   if (unstorable) {
     const path = [where, ...unstorable].join('.');
-    throw new FailureError({ code: 'VALIDATION_FAILED', detail: `The request ${where} is invalid: ${path} ${UNSTORABLE_TEXT}`, errors: [{ path, message: UNSTORABLE_TEXT }] });
+    throw new FailureError({
+      code: 'VALIDATION_FAILED',
+      detail: `The request ${where} is invalid: ${path} ${UNSTORABLE_TEXT}`,
+      errors: [{ path, message: UNSTORABLE_TEXT }],
+    });
   }
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
@@ -19,7 +23,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     path: [where, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw new FailureError({ code: 'VALIDATION_FAILED', detail: `The request ${where} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors });
+  throw new FailureError({
+    code: 'VALIDATION_FAILED',
+    detail: `The request ${where} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    errors,
+  });
 }
 
 /**

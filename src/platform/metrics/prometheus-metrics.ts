@@ -30,7 +30,12 @@ export class PrometheusMetrics implements Metrics {
   constructor(readOutbox: () => Promise<OutboxBacklog>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({ name: 'forgelink_http_requests_total', help: 'HTTP requests answered, by route template, method and status', labelNames: ['route', 'method', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'forgelink_http_requests_total',
+      help: 'HTTP requests answered, by route template, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'forgelink_http_request_duration_seconds',
       help: 'Time from a request arriving to its answer being sent, by route template and method',
@@ -38,8 +43,18 @@ export class PrometheusMetrics implements Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.webhookDeliveries = new Counter({ name: 'forgelink_webhook_deliveries_total', help: 'Webhook deliveries answered, by forge and outcome (deployed, ignored, duplicate, rejected)', labelNames: ['forge', 'outcome'], registers });
-    this.eventsPublished = new Counter({ name: 'forgelink_events_published_total', help: 'Events handed to a transport by the outbox relay, by event type and transport', labelNames: ['type', 'transport'], registers });
+    this.webhookDeliveries = new Counter({
+      name: 'forgelink_webhook_deliveries_total',
+      help: 'Webhook deliveries answered, by forge and outcome (deployed, ignored, duplicate, rejected)',
+      labelNames: ['forge', 'outcome'],
+      registers,
+    });
+    this.eventsPublished = new Counter({
+      name: 'forgelink_events_published_total',
+      help: 'Events handed to a transport by the outbox relay, by event type and transport',
+      labelNames: ['type', 'transport'],
+      registers,
+    });
     const backlog = (): Promise<OutboxBacklog | undefined> => this.outboxBacklog(readOutbox);
     new Gauge({
       name: 'forgelink_outbox_pending',
@@ -59,7 +74,12 @@ export class PrometheusMetrics implements Metrics {
         if (value) this.set(value.oldestPendingAgeSeconds);
       },
     });
-    this.forgeRequests = new Counter({ name: 'forgelink_forge_requests_total', help: 'HTTP exchanges with forges (every attempt), by forge and HTTP status (or timeout, connection_error)', labelNames: ['forge', 'status'], registers });
+    this.forgeRequests = new Counter({
+      name: 'forgelink_forge_requests_total',
+      help: 'HTTP exchanges with forges (every attempt), by forge and HTTP status (or timeout, connection_error)',
+      labelNames: ['forge', 'status'],
+      registers,
+    });
     this.forgeDuration = new Histogram({
       name: 'forgelink_forge_request_duration_seconds',
       help: 'Duration of one HTTP exchange with a forge, by forge',
@@ -67,8 +87,18 @@ export class PrometheusMetrics implements Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.forgeRateLimit = new Gauge({ name: 'forgelink_forge_rate_limit_remaining', help: 'Requests left in the forge’s rate-limit window for a provider’s credentials, as the forge last reported', labelNames: ['forge', 'provider_id'], registers });
-    this.oauthRefreshes = new Counter({ name: 'forgelink_oauth_refreshes_total', help: 'OAuth access-token refreshes, by forge and result (ok, revoked, failed)', labelNames: ['forge', 'result'], registers });
+    this.forgeRateLimit = new Gauge({
+      name: 'forgelink_forge_rate_limit_remaining',
+      help: 'Requests left in the forge’s rate-limit window for a provider’s credentials, as the forge last reported',
+      labelNames: ['forge', 'provider_id'],
+      registers,
+    });
+    this.oauthRefreshes = new Counter({
+      name: 'forgelink_oauth_refreshes_total',
+      help: 'OAuth access-token refreshes, by forge and result (ok, revoked, failed)',
+      labelNames: ['forge', 'result'],
+      registers,
+    });
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {

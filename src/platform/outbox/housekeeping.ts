@@ -53,7 +53,8 @@ export class Housekeeping {
     );
     const deliveries = await this.count(`delete from webhook_delivery where received_at < ?`, [cutoff]);
     const states = await this.count(`delete from consumed_state where expires_at < ?`, [now]);
-    if (events + deliveries + states > 0) this.logger.info({ events, deliveries, states, retentionDays: this.retentionDays }, 'pruned history');
+    if (events + deliveries + states > 0)
+      this.logger.info({ events, deliveries, states, retentionDays: this.retentionDays }, 'pruned history');
     return { events, deliveries, states };
   }
 

@@ -173,19 +173,23 @@ export class OutboxRelay {
             const attempts = row.attempts + 1;
             const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempts - 1));
             const message = error instanceof Error ? error.message : String(error);
-            await trx.raw(`update outbox set attempts = ?, last_error = ?, next_attempt_at = now() + (? * interval '1 millisecond') where position = ?`, [
-              attempts,
-              message.slice(0, 500),
-              delay,
-              row.position,
-            ]);
-            this.logger.warn({ eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message }, 'publishing an event failed; will retry');
+            await trx.raw(
+              `update outbox set attempts = ?, last_error = ?, next_attempt_at = now() + (? * interval '1 millisecond') where position = ?`,
+              [attempts, message.slice(0, 500), delay, row.position],
+            );
+            this.logger.warn(
+              { eventId: row.id, type: row.type, attempts, retryInMs: delay, error: message },
+              'publishing an event failed; will retry',
+            );
           }
         }
         // One statement marks the round's published rows, before the next claim: that claim must see them published
         // to release their successors, and must not claim them again (this transaction holds their locks).
         if (done.length > 0) {
-          await trx.raw('update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = any(?::bigint[])', [done]);
+          await trx.raw(
+            'update outbox set published_at = now(), attempts = attempts + 1, last_error = null where position = any(?::bigint[])',
+            [done],
+          );
           published += done.length;
         }
         if (done.length === 0) break;
@@ -195,7 +199,9 @@ export class OutboxRelay {
   }
 }
 
-export function toEnvelope(row: Pick<OutboxRow, 'id' | 'type' | 'occurred_at' | 'organization_id' | 'aggregate_id' | 'data'>): EventEnvelope {
+export function toEnvelope(
+  row: Pick<OutboxRow, 'id' | 'type' | 'occurred_at' | 'organization_id' | 'aggregate_id' | 'data'>,
+): EventEnvelope {
   return {
     id: row.id,
     type: row.type,

@@ -14,6 +14,13 @@ export const outboxRecordset = (placeholder: string): string =>
 /** The events as one jsonb parameter for outboxRecordset. */
 export function outboxRecords(events: readonly DomainEvent[]): string {
   return JSON.stringify(
-    events.map((e) => ({ id: e.id, type: e.type, organization_id: e.organizationId, aggregate_id: e.aggregateId, occurred_at: e.occurredAt.toISOString(), data: e.data })),
+    events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      organization_id: e.organizationId,
+      aggregate_id: e.aggregateId,
+      occurred_at: e.occurredAt.toISOString(),
+      data: e.data,
+    })),
   );
 }

@@ -24,12 +24,23 @@ describe('a body that is not JSON (real app, real PostgreSQL)', () => {
     const before = await events();
 
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const res = await t.api.patch(`/v1/git-providers/${id}/github`).set(org.owner.auth).set('Content-Type', type).send('{"name":"renamed"}');
+      const res = await t.api
+        .patch(`/v1/git-providers/${id}/github`)
+        .set(org.owner.auth)
+        .set('Content-Type', type)
+        .send('{"name":"renamed"}');
       expect(res.status, `${type}: ${res.text}`).toBe(400);
       expect(res.type).toBe('application/problem+json');
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body', message: expect.stringContaining('application/json') }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'body', message: expect.stringContaining('application/json') }],
+      });
     }
-    const members = await t.api.post('/v1/members').set(org.owner.auth).set('Content-Type', 'text/plain').send('{"userId":"x","role":"member"}');
+    const members = await t.api
+      .post('/v1/members')
+      .set(org.owner.auth)
+      .set('Content-Type', 'text/plain')
+      .send('{"userId":"x","role":"member"}');
     expect(members.status, members.text).toBe(400);
 
     const after = await t.api.get(`/v1/git-providers/${id}`).set(org.owner.auth);
@@ -39,7 +50,11 @@ describe('a body that is not JSON (real app, real PostgreSQL)', () => {
   });
 
   it('still takes JSON with a charset, and a bodiless request on a route without a body', async () => {
-    const created = await t.api.post('/v1/git-providers/github').set(org.owner.auth).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(githubBody()));
+    const created = await t.api
+      .post('/v1/git-providers/github')
+      .set(org.owner.auth)
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(githubBody()));
     expect(created.status, created.text).toBe(201);
     const tested = await t.api.delete(`/v1/git-providers/${created.body.id}`).set(org.owner.auth).set('Content-Type', 'text/plain');
     expect(tested.status, tested.text).toBe(204);

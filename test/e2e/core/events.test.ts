@@ -23,16 +23,22 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     t = await startTestApp();
     org = await seedOrganization(t.app, 'Events');
     const steps: [string, () => Promise<{ status: number; text: string }>][] = [
-      ['create github', async () => {
-        const res = await t.api.post('/v1/git-providers/github').set(org.owner.auth).send(githubBody());
-        github = res.body.id as string;
-        return res;
-      }],
-      ['create gitea', async () => {
-        const res = await t.api.post('/v1/git-providers/gitea').set(org.admin.auth).send(giteaBody());
-        gitea = res.body.id as string;
-        return res;
-      }],
+      [
+        'create github',
+        async () => {
+          const res = await t.api.post('/v1/git-providers/github').set(org.owner.auth).send(githubBody());
+          github = res.body.id as string;
+          return res;
+        },
+      ],
+      [
+        'create gitea',
+        async () => {
+          const res = await t.api.post('/v1/git-providers/gitea').set(org.admin.auth).send(giteaBody());
+          gitea = res.body.id as string;
+          return res;
+        },
+      ],
       ['update', () => t.api.patch(`/v1/git-providers/${github}/github`).set(org.owner.auth).send({ appId: 42 })],
       ['share', () => t.api.put(`/v1/git-providers/${github}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true })],
       ['unshare', () => t.api.put(`/v1/git-providers/${github}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: false })],
@@ -59,8 +65,11 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     ]);
     for (const e of all) {
       expect(e).toEqual({
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: e.type, occurredAt: expect.stringMatching(/Z$/),
-        organizationId: org.organizationId, aggregateId: e.aggregateId,
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        type: e.type,
+        occurredAt: expect.stringMatching(/Z$/),
+        organizationId: org.organizationId,
+        aggregateId: e.aggregateId,
         data: { providerId: e.aggregateId, providerType: e.aggregateId === github ? 'github' : 'gitea' },
       });
     }
@@ -90,7 +99,9 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     expect(await page({ after: after ?? '', limit: 500 })).toEqual({ items: [], nextCursor: after });
 
     // A new event shows up after that cursor, alone.
-    expect((await t.api.put(`/v1/git-providers/${github}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true })).status).toBe(200);
+    expect((await t.api.put(`/v1/git-providers/${github}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true })).status).toBe(
+      200,
+    );
     const deadline = Date.now() + 15_000;
     let next = await page({ after: after ?? '' });
     while (next.items.length === 0 && Date.now() < deadline) {
@@ -112,12 +123,24 @@ describe('GET /v1/events (real app, real PostgreSQL)', () => {
     expect(removed.items.map((e) => e.aggregateId)).toEqual([gitea]);
     expect(removed.nextCursor).toMatch(/^\d+\.\d+$/);
     // Continuing a filtered feed from its cursor finds nothing more of that type.
-    expect(await page({ type: 'git-provider.removed', after: removed.nextCursor ?? '' })).toEqual({ items: [], nextCursor: removed.nextCursor });
+    expect(await page({ type: 'git-provider.removed', after: removed.nextCursor ?? '' })).toEqual({
+      items: [],
+      nextCursor: removed.nextCursor,
+    });
     expect((await page({ type: 'deployment.requested' })).items).toEqual([]);
   });
 
   it('bad limit, after or type → 400 VALIDATION_FAILED', async () => {
-    for (const query of [{ limit: 0 }, { limit: 501 }, { limit: 'ten' }, { limit: 1.5 }, { after: 'abc' }, { after: '12' }, { after: '1.2.3' }, { type: 'DROP TABLE' }]) {
+    for (const query of [
+      { limit: 0 },
+      { limit: 501 },
+      { limit: 'ten' },
+      { limit: 1.5 },
+      { after: 'abc' },
+      { after: '12' },
+      { after: '1.2.3' },
+      { type: 'DROP TABLE' },
+    ]) {
       const res = await t.api.get('/v1/events').query(query).set(org.member.auth);
       expectProblem(res, 400, 'VALIDATION_FAILED');
       expect((res.body.errors as { path: string }[])[0]?.path).toMatch(/^query\./);

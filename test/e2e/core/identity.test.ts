@@ -45,7 +45,14 @@ describe('identity API (real app, real PostgreSQL)', () => {
     expect(added.status, added.text).toBe(201);
     const memberAuth = { Authorization: `Bearer ${added.body.apiKey as string}` };
     expect((await t.api.get('/v1/me').set(memberAuth)).body.role).toBe('member');
-    expectProblem(await t.api.post('/v1/git-providers/gitea').set(memberAuth).send({ name: 'x', giteaUrl: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's' }), 403, 'UNAUTHORIZED');
+    expectProblem(
+      await t.api
+        .post('/v1/git-providers/gitea')
+        .set(memberAuth)
+        .send({ name: 'x', giteaUrl: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 's' }),
+      403,
+      'UNAUTHORIZED',
+    );
   });
 
   it('POST /v1/members by a member → 403, a duplicate → 409, a bad body → 400', async () => {

@@ -34,12 +34,23 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
       providers[kind] = res.body.id as string;
     }
     // Shared in A, so even A's plain members see it: sharing must not leak across organisations.
-    expect((await t.api.put(`/v1/git-providers/${providers.bitbucket}/sharing`).set(a.owner.auth).send({ sharedWithOrganization: true })).status).toBe(200);
-    for (const [type, id] of [['application', appService], ['compose', composeService]] as const) {
-      const res = await t.api.put(`/v1/services/${type}/${id}/source`).set(a.owner.auth).send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' });
+    expect(
+      (await t.api.put(`/v1/git-providers/${providers.bitbucket}/sharing`).set(a.owner.auth).send({ sharedWithOrganization: true })).status,
+    ).toBe(200);
+    for (const [type, id] of [
+      ['application', appService],
+      ['compose', composeService],
+    ] as const) {
+      const res = await t.api
+        .put(`/v1/services/${type}/${id}/source`)
+        .set(a.owner.auth)
+        .send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' });
       expect(res.status, res.text).toBe(200);
     }
-    const own = await t.api.post('/v1/git-providers/bitbucket').set(b.owner.auth).send(bitbucketBody({ email: 'b@example.com', apiToken: 'token-of-b', workspace: 'bravo' }));
+    const own = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(b.owner.auth)
+      .send(bitbucketBody({ email: 'b@example.com', apiToken: 'token-of-b', workspace: 'bravo' }));
     expect(own.status, own.text).toBe(201);
     bProvider = own.body.id as string;
   });
@@ -81,34 +92,63 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
   });
 
   it("service ids are scoped per organisation: B never sees A's source, and B's use of the same id is B's own", async () => {
-    for (const [type, id] of [['application', appService], ['compose', composeService]] as const) {
+    for (const [type, id] of [
+      ['application', appService],
+      ['compose', composeService],
+    ] as const) {
       for (const who of [b.owner, b.member]) {
         expectProblem(await t.api.get(`/v1/services/${type}/${id}/source`).set(who.auth), 404, 'NOT_FOUND');
         expectProblem(await t.api.delete(`/v1/services/${type}/${id}/source`).set(who.auth), 404, 'NOT_FOUND');
         expectProblem(await t.api.put(`/v1/services/${type}/${id}/status`).set(who.auth).send({ status: 'error' }), 404, 'NOT_FOUND');
         // With A's provider (invisible to B): the provider is what is not found, never the service.
-        const withA = await t.api.put(`/v1/services/${type}/${id}/source`).set(who.auth).send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' });
+        const withA = await t.api
+          .put(`/v1/services/${type}/${id}/source`)
+          .set(who.auth)
+          .send({ providerId: providers.bitbucket, repository: 'acme/api', branch: 'main' });
         expectProblem(withA, 404, 'NOT_FOUND');
         expect(withA.body.detail).not.toMatch(/service/i);
       }
       // With B's own, ready provider the same id is simply B's service: same answer as for an id nobody uses.
-      const mine = await t.api.put(`/v1/services/${type}/${id}/source`).set(b.owner.auth).send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
-      const fresh = await t.api.put(`/v1/services/${type}/unused-${randomUUID()}/source`).set(b.owner.auth).send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
+      const mine = await t.api
+        .put(`/v1/services/${type}/${id}/source`)
+        .set(b.owner.auth)
+        .send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
+      const fresh = await t.api
+        .put(`/v1/services/${type}/unused-${randomUUID()}/source`)
+        .set(b.owner.auth)
+        .send({ providerId: bProvider, repository: 'bravo/api', branch: 'main' });
       expect(mine.status, mine.text).toBe(200);
       expect(fresh.status, fresh.text).toBe(200);
-      expect(mine.body).toMatchObject({ organizationId: b.organizationId, providerId: bProvider, repository: 'bravo/api', version: fresh.body.version });
+      expect(mine.body).toMatchObject({
+        organizationId: b.organizationId,
+        providerId: bProvider,
+        repository: 'bravo/api',
+        version: fresh.body.version,
+      });
       expect(JSON.stringify(mine.body)).not.toContain(a.organizationId);
 
       // A's source is untouched, and A can keep changing it.
       const still = await t.api.get(`/v1/services/${type}/${id}/source`).set(a.member.auth);
       expect(still.status).toBe(200);
-      expect(still.body).toMatchObject({ organizationId: a.organizationId, sourceType: 'git', providerId: providers.bitbucket, repository: 'acme/api', status: 'idle' });
+      expect(still.body).toMatchObject({
+        organizationId: a.organizationId,
+        sourceType: 'git',
+        providerId: providers.bitbucket,
+        repository: 'acme/api',
+        status: 'idle',
+      });
       const status = await t.api.put(`/v1/services/${type}/${id}/status`).set(a.owner.auth).send({ status: 'running' });
       expect(status.status, status.text).toBe(200);
-      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(b.owner.auth)).body).toMatchObject({ organizationId: b.organizationId, status: 'idle' });
+      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(b.owner.auth)).body).toMatchObject({
+        organizationId: b.organizationId,
+        status: 'idle',
+      });
       // B disconnecting its own service leaves A's connected.
       expect((await t.api.delete(`/v1/services/${type}/${id}/source`).set(b.owner.auth)).status).toBe(200);
-      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(a.owner.auth)).body).toMatchObject({ sourceType: 'git', status: 'running' });
+      expect((await t.api.get(`/v1/services/${type}/${id}/source`).set(a.owner.auth)).body).toMatchObject({
+        sourceType: 'git',
+        status: 'running',
+      });
     }
   });
 
@@ -124,7 +164,10 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
     const secret = fake.hooks('acme/api')[0]?.secret;
     expect(secret).toBeTruthy();
     const payload = '{}';
-    const delivered = await t.api.post(`/v1/webhooks/${providers.bitbucket}`).set(signBitbucket(payload, secret ?? '', { event: 'repo:fork' })).send(payload);
+    const delivered = await t.api
+      .post(`/v1/webhooks/${providers.bitbucket}`)
+      .set(signBitbucket(payload, secret ?? '', { event: 'repo:fork' }))
+      .send(payload);
     expect(delivered.status, delivered.text).toBe(200);
     const aDeliveries = await t.api.get('/v1/webhook-deliveries').query({ providerId: providers.bitbucket }).set(a.owner.auth);
     expect((aDeliveries.body.items as { deliveryId: string }[]).map((d) => d.deliveryId)).toEqual([delivered.body.deliveryId]);
@@ -140,7 +183,8 @@ describe('tenant isolation (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(bEvents.filter((e) => e.type.startsWith('git-provider.')).map((e) => e.aggregateId)).toEqual([bProvider]);
     expect(bEvents.every((e) => e.organizationId === b.organizationId)).toBe(true);
     // B's own use of the same service ids shows up as B's events, naming B's provider only.
-    for (const e of bEvents.filter((e) => e.type.startsWith('service-source.'))) expect(e.data.providerId === bProvider || e.data.providerId === null).toBe(true);
+    for (const e of bEvents.filter((e) => e.type.startsWith('service-source.')))
+      expect(e.data.providerId === bProvider || e.data.providerId === null).toBe(true);
     const text = JSON.stringify(bEvents);
     for (const id of [...Object.values(providers), a.organizationId]) expect(text).not.toContain(id);
   });

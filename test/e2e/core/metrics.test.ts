@@ -32,11 +32,15 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   let database: Awaited<ReturnType<typeof ownDatabase>>;
 
   const scrape = async (): Promise<Scrape> => {
-    const res = await t.api.get('/metrics').expect(200).expect('content-type', /^text\/plain; version=0\.0\.4/);
+    const res = await t.api
+      .get('/metrics')
+      .expect(200)
+      .expect('content-type', /^text\/plain; version=0\.0\.4/);
     return parsePrometheusText(res.text);
   };
   /** How much a counter (or a histogram's _count) grew between two scrapes; 0 when the series never appeared. */
-  const grew = (before: Scrape, after: Scrape, name: string, labels: Record<string, string>): number => (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0);
+  const grew = (before: Scrape, after: Scrape, name: string, labels: Record<string, string>): number =>
+    (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0);
   const sum = (s: Scrape, name: string, labels: Record<string, string>): number => s.all(name, labels).reduce((a, x) => a + x.value, 0);
 
   beforeAll(async () => {
@@ -62,7 +66,8 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
     for (const [name, { type, labels }] of Object.entries(CONTRACT)) {
       expect(s.families.get(name)?.type, name).toBe(type);
       expect(s.families.get(name)?.help, name).not.toBe('');
-      for (const sample of s.all(type === 'histogram' ? `${name}_count` : name)) expect(Object.keys(sample.labels).sort(), name).toEqual([...labels].sort());
+      for (const sample of s.all(type === 'histogram' ? `${name}_count` : name))
+        expect(Object.keys(sample.labels).sort(), name).toEqual([...labels].sort());
     }
     expect(s.families.get('process_cpu_user_seconds_total')?.type).toBe('counter');
     expect(s.families.get('process_resident_memory_bytes')?.type).toBe('gauge');
@@ -73,7 +78,9 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
     // Events of earlier tests still on their way through the relay would otherwise count in this window.
     await t.app.relay.drain();
     const before = await scrape();
-    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
+    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [
+      { owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp },
+    ]);
     const service = serviceId('metrics');
     await connect(t, auth, service, { providerId, repository: 'binkkatal/sample_app', branch: 'master' });
 
@@ -89,18 +96,31 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
     await t.app.relay.drain();
 
     const after = await scrape();
-    const deliveries = (outcome: string, forge = 'github'): number => grew(before, after, 'forgelink_webhook_deliveries_total', { forge, outcome });
-    expect([deliveries('deployed'), deliveries('duplicate'), deliveries('ignored'), deliveries('rejected'), deliveries('rejected', 'unknown')]).toEqual([1, 1, 1, 1, 1]);
+    const deliveries = (outcome: string, forge = 'github'): number =>
+      grew(before, after, 'forgelink_webhook_deliveries_total', { forge, outcome });
+    expect([
+      deliveries('deployed'),
+      deliveries('duplicate'),
+      deliveries('ignored'),
+      deliveries('rejected'),
+      deliveries('rejected', 'unknown'),
+    ]).toEqual([1, 1, 1, 1, 1]);
 
     const published = (type: string): number => grew(before, after, 'forgelink_events_published_total', { type, transport: 'in-process' });
-    expect([published('git-provider.created'), published('service-source.connected'), published('deployment.requested')]).toEqual([1, 1, 1]);
+    expect([published('git-provider.created'), published('service-source.connected'), published('deployment.requested')]).toEqual([
+      1, 1, 1,
+    ]);
 
     // Connecting checked the repository and branch at the fake GitHub: every exchange counted and timed, by forge.
-    const calls = sum(after, 'forgelink_forge_requests_total', { forge: 'github' }) - sum(before, 'forgelink_forge_requests_total', { forge: 'github' });
+    const calls =
+      sum(after, 'forgelink_forge_requests_total', { forge: 'github' }) -
+      sum(before, 'forgelink_forge_requests_total', { forge: 'github' });
     expect(grew(before, after, 'forgelink_forge_requests_total', { forge: 'github', status: '200' })).toBeGreaterThan(0);
     expect(grew(before, after, 'forgelink_forge_request_duration_seconds_count', { forge: 'github' })).toBe(calls);
     // The budget GitHub reported on its last answer for this provider's installation.
-    expect(after.value('forgelink_forge_rate_limit_remaining', { forge: 'github', provider_id: providerId })).toBe(5_000 - github.requestsCharged);
+    expect(after.value('forgelink_forge_rate_limit_remaining', { forge: 'github', provider_id: providerId })).toBe(
+      5_000 - github.requestsCharged,
+    );
 
     // Labels are closed sets: nothing of the tenant's (repository, organisation, service, secret) is in the scrape.
     const text = (await t.api.get('/metrics')).text;
@@ -118,15 +138,18 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
     await t.api.get('/healthz').expect(200);
     const after = await scrape();
 
-    const requests = (route: string, method: string, status: string): number => grew(before, after, 'forgelink_http_requests_total', { route, method, status });
+    const requests = (route: string, method: string, status: string): number =>
+      grew(before, after, 'forgelink_http_requests_total', { route, method, status });
     expect(requests('/v1/git-providers/{id}', 'GET', '404')).toBe(1);
     expect(requests('/v1/git-providers/{id}', 'GET', '401')).toBe(1);
     expect(requests('unmatched', 'GET', '404')).toBe(2);
     expect(requests('/healthz', 'GET', '200')).toBe(1);
-    expect(grew(before, after, 'forgelink_http_request_duration_seconds_count', { route: '/v1/git-providers/{id}', method: 'GET' })).toBe(2);
-    expect(after.value('forgelink_http_request_duration_seconds_bucket', { route: '/v1/git-providers/{id}', method: 'GET', le: '+Inf' })).toBe(
-      after.value('forgelink_http_request_duration_seconds_count', { route: '/v1/git-providers/{id}', method: 'GET' }),
+    expect(grew(before, after, 'forgelink_http_request_duration_seconds_count', { route: '/v1/git-providers/{id}', method: 'GET' })).toBe(
+      2,
     );
+    expect(
+      after.value('forgelink_http_request_duration_seconds_bucket', { route: '/v1/git-providers/{id}', method: 'GET', le: '+Inf' }),
+    ).toBe(after.value('forgelink_http_request_duration_seconds_count', { route: '/v1/git-providers/{id}', method: 'GET' }));
     const routes = new Set(after.all('forgelink_http_requests_total').map((s) => s.labels.route));
     for (const route of routes) expect(route === 'unmatched' || !/[0-9a-f]{8}-[0-9a-f]{4}-/.test(route ?? ''), route).toBe(true);
     expect([...routes].join(' ')).not.toContain('nope-');
@@ -135,7 +158,10 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   it('counts OAuth refreshes by result: ok after an expired token, revoked after the forge withdrew the grant', async () => {
     const clientId = `metrics-${randomUUID()}`;
     gitlab.addApplication({ clientId, clientSecret: `secret-${clientId}`, redirectUri: 'http://forgelink.test/v1/callbacks/gitlab' });
-    const created = await t.api.post('/v1/git-providers/gitlab').set(auth).send({ name: `GitLab ${clientId}`, gitlabUrl: gitlab.url, applicationId: clientId, secret: `secret-${clientId}` });
+    const created = await t.api
+      .post('/v1/git-providers/gitlab')
+      .set(auth)
+      .send({ name: `GitLab ${clientId}`, gitlabUrl: gitlab.url, applicationId: clientId, secret: `secret-${clientId}` });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const providerId = created.body.id as string;
     await authorize(t, 'gitlab', created.body.authorizeUrl as string, providerId);

@@ -49,7 +49,10 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
 
   beforeAll(async () => {
     t = await startTestApp({}, { startRelay: false });
-    const res = await t.api.get('/openapi.json').expect(200).expect('content-type', /application\/json/);
+    const res = await t.api
+      .get('/openapi.json')
+      .expect(200)
+      .expect('content-type', /application\/json/);
     doc = res.body as Document;
   });
   afterAll(() => t?.close());
@@ -80,10 +83,16 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
         const forgeFacing = path.startsWith('/v1/webhooks/') || path.startsWith('/v1/callbacks/');
         if (forgeFacing || path === '/v1/session') {
           expect(op.security, `${method} ${path}`).toEqual([]);
-          if (forgeFacing) expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum ?? [], `${method} ${path}`).not.toContain('UNAUTHENTICATED');
+          if (forgeFacing)
+            expect(
+              op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum ?? [],
+              `${method} ${path}`,
+            ).not.toContain('UNAUTHENTICATED');
         } else {
           expect(op.security, `${method} ${path}`).toBeUndefined();
-          expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum, `${method} ${path}`).toContain('UNAUTHENTICATED');
+          expect(op.responses['401']?.content?.['application/problem+json']?.schema.properties?.code?.enum, `${method} ${path}`).toContain(
+            'UNAUTHENTICATED',
+          );
         }
       }
     }
@@ -94,8 +103,13 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        expect(Object.keys(op.responses).some((s) => /^[23]\d\d$/.test(s)), `${method} ${path} has a success answer`).toBe(true);
-        expect(op.responses['503']?.content?.['application/problem+json']?.schema.properties?.code?.enum, `${method} ${path}`).toContain('UNAVAILABLE');
+        expect(
+          Object.keys(op.responses).some((s) => /^[23]\d\d$/.test(s)),
+          `${method} ${path} has a success answer`,
+        ).toBe(true);
+        expect(op.responses['503']?.content?.['application/problem+json']?.schema.properties?.code?.enum, `${method} ${path}`).toContain(
+          'UNAVAILABLE',
+        );
       }
     }
     const webhook = doc.paths['/v1/webhooks/{providerId}']?.post;
@@ -103,14 +117,19 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
     expect(Object.keys(webhook?.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
     const branches = doc.paths['/v1/git-providers/{id}/branches']?.get;
     expect(branches?.responses['502']?.content?.['application/problem+json']?.schema.properties?.code?.enum).toEqual(['FORGE_ERROR']);
-    expect(branches?.responses['429']?.content?.['application/problem+json']?.schema.properties?.code?.enum).toEqual(['FORGE_RATE_LIMITED']);
+    expect(branches?.responses['429']?.content?.['application/problem+json']?.schema.properties?.code?.enum).toEqual([
+      'FORGE_RATE_LIMITED',
+    ]);
     const sharing = doc.paths['/v1/git-providers/{id}/sharing']?.put;
     expect(sharing?.responses['403']?.content?.['application/problem+json']?.schema.properties?.code?.enum).toEqual(['UNAUTHORIZED']);
   });
 
   it('documents a request exactly as its zod schema validates it', async () => {
     const create = doc.paths['/v1/git-providers/github']?.post;
-    const schema = create?.requestBody?.content['application/json']?.schema as { required: string[]; properties: Record<string, { default?: unknown; exclusiveMinimum?: number }> };
+    const schema = create?.requestBody?.content['application/json']?.schema as {
+      required: string[];
+      properties: Record<string, { default?: unknown; exclusiveMinimum?: number }>;
+    };
     expect(schema.required.sort()).toEqual(['appId', 'name', 'privateKey', 'webhookSecret']);
     expect(schema.properties.githubUrl?.default).toBe('https://github.com');
     expect(schema.properties.appId?.exclusiveMinimum).toBe(0);
@@ -118,14 +137,27 @@ describe('OpenAPI 3.1 description (/openapi.json)', () => {
     const { organizationId } = await t.app.identity.createOrganization(`openapi ${Date.now()}`).then((o) => ({ organizationId: o.id }));
     const added = await t.app.identity.addMember({ organizationId, userId: 'openapi-owner', role: 'owner' });
     if (!added.ok) throw new Error(added.error.detail);
-    const refused = await t.api.post('/v1/git-providers/github').set('Authorization', `Bearer ${added.value.apiKey}`).send({ name: 'x' }).expect(400);
-    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.appId', 'body.privateKey', 'body.webhookSecret']);
+    const refused = await t.api
+      .post('/v1/git-providers/github')
+      .set('Authorization', `Bearer ${added.value.apiKey}`)
+      .send({ name: 'x' })
+      .expect(400);
+    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body.appId',
+      'body.privateKey',
+      'body.webhookSecret',
+    ]);
 
     const branches = doc.paths['/v1/git-providers/{id}/branches']?.get;
     expect(branches?.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true }), expect.objectContaining({ name: 'repository', in: 'query', required: true })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'id', in: 'path', required: true }),
+        expect.objectContaining({ name: 'repository', in: 'query', required: true }),
+      ]),
     );
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['GitProviderSummary', 'ServiceSource', 'EventEnvelope', 'WebhookDelivery']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['GitProviderSummary', 'ServiceSource', 'EventEnvelope', 'WebhookDelivery']),
+    );
   });
 });
 
@@ -149,19 +181,27 @@ describe('API reference page (/docs)', () => {
   afterAll(() => t?.close());
 
   it('serves Swagger UI from forgelink itself: no other origin, no inline script, a strict CSP', async () => {
-    const page = await t.api.get('/docs').expect(200).expect('content-type', /text\/html/);
+    const page = await t.api
+      .get('/docs')
+      .expect(200)
+      .expect('content-type', /text\/html/);
     const csp = page.headers['content-security-policy'] as string;
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("default-src 'none'");
     const urls = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
-    expect(urls).toEqual(expect.arrayContaining(['docs/assets/swagger-ui-bundle.js', 'docs/assets/swagger-ui.css', 'docs/init.js', 'openapi.json']));
+    expect(urls).toEqual(
+      expect.arrayContaining(['docs/assets/swagger-ui-bundle.js', 'docs/assets/swagger-ui.css', 'docs/init.js', 'openapi.json']),
+    );
     for (const url of urls) expect(url, 'relative, same origin').not.toMatch(/^(https?:)?\/\//);
     expect(page.text).not.toMatch(/<script>(?!<\/script>)/);
     for (const url of urls.filter((u) => u.startsWith('docs/'))) {
       const asset = await t.api.get(`/${url}`).expect(200);
       expect(Number(asset.headers['content-length'] ?? asset.text?.length ?? 0)).toBeGreaterThan(0);
     }
-    const init = await t.api.get('/docs/init.js').expect(200).expect('content-type', /javascript/);
+    const init = await t.api
+      .get('/docs/init.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     expect(init.text).toContain("url: 'openapi.json'");
     expect(init.text).toContain('validatorUrl: null');
   });
@@ -191,7 +231,11 @@ describe('the console session routes, declared through routes.route()', () => {
     const read = await t.api.get('/v1/session').set('Cookie', cookie).expect(200);
     expect(read.body).toMatchObject({ userId: 'session-owner', organizationId: org.id, role: 'owner' });
     await t.api.delete('/v1/session').set('Cookie', cookie).expect(403);
-    await t.api.delete('/v1/session').set('Cookie', cookie).set('x-csrf-token', read.body.csrfToken as string).expect(204);
+    await t.api
+      .delete('/v1/session')
+      .set('Cookie', cookie)
+      .set('x-csrf-token', read.body.csrfToken as string)
+      .expect(204);
     await t.api.get('/v1/session').set('Cookie', cookie).expect(401);
   });
 });

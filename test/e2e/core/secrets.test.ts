@@ -36,7 +36,9 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
   };
   const ids: Record<string, string> = {};
   /** The private key's body lines: any one of them in a text is a leak, whatever the escaping of newlines. */
-  const pemLines = privateKeyPem().split('\n').filter((line) => line.length >= 40 && !line.startsWith('-----'));
+  const pemLines = privateKeyPem()
+    .split('\n')
+    .filter((line) => line.length >= 40 && !line.startsWith('-----'));
   let hookSecret = '';
 
   const keep = (res: Response): Response => {
@@ -77,19 +79,33 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
     ids.github = await create('github', githubBody({ webhookSecret: s.webhookSecret, clientSecret: s.githubClientSecret }));
     ids.gitlab = await create('gitlab', gitlabBody({ secret: s.gitlabSecret }));
     ids.bitbucket = await create('bitbucket', bitbucketBody({ email: EMAIL, apiToken: s.apiToken }));
-    ids.legacy = await create('bitbucket', bitbucketBody({ name: uniqueName('legacy'), email: undefined, apiToken: undefined, appPassword: s.appPassword }));
+    ids.legacy = await create(
+      'bitbucket',
+      bitbucketBody({ name: uniqueName('legacy'), email: undefined, apiToken: undefined, appPassword: s.appPassword }),
+    );
     ids.gitea = await create('gitea', giteaBody({ clientSecret: s.giteaClientSecret }));
 
     for (const id of Object.values(ids)) {
       keep(await t.api.put(`/v1/git-providers/${id}/sharing`).set(owner).send({ sharedWithOrganization: true }));
-      for (const who of [org.owner, org.admin, org.member]) expect(keep(await t.api.get(`/v1/git-providers/${id}`).set(who.auth)).status).toBe(200);
+      for (const who of [org.owner, org.admin, org.member])
+        expect(keep(await t.api.get(`/v1/git-providers/${id}`).set(who.auth)).status).toBe(200);
     }
     for (const type of ['', 'github', 'gitlab', 'bitbucket', 'gitea']) {
-      const res = keep(await t.api.get('/v1/git-providers').query(type ? { type } : {}).set(org.member.auth));
+      const res = keep(
+        await t.api
+          .get('/v1/git-providers')
+          .query(type ? { type } : {})
+          .set(org.member.auth),
+      );
       expect(res.status).toBe(200);
     }
     const patched = [
-      keep(await t.api.patch(`/v1/git-providers/${ids.github}/github`).set(owner).send({ webhookSecret: s.newWebhookSecret, privateKey: privateKeyPem(), expectedVersion: 2 })),
+      keep(
+        await t.api
+          .patch(`/v1/git-providers/${ids.github}/github`)
+          .set(owner)
+          .send({ webhookSecret: s.newWebhookSecret, privateKey: privateKeyPem(), expectedVersion: 2 }),
+      ),
       keep(await t.api.patch(`/v1/git-providers/${ids.gitlab}/gitlab`).set(owner).send({ secret: s.newGitlabSecret })),
       keep(await t.api.patch(`/v1/git-providers/${ids.bitbucket}/bitbucket`).set(owner).send({ apiToken: s.newApiToken })),
     ];
@@ -97,22 +113,113 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
     expect(patched[0]?.body.github).toMatchObject({ hasPrivateKey: true, hasWebhookSecret: true, hasClientSecret: true });
     expect(patched[2]?.body.bitbucket).toMatchObject({ hasCredentials: true, authMethod: 'api_token' });
     // Back to the token the fake knows, for the forge calls below.
-    expect(keep(await t.api.patch(`/v1/git-providers/${ids.bitbucket}/bitbucket`).set(owner).send({ apiToken: s.apiToken })).status).toBe(200);
-    for (const res of responses) expect(res).not.toMatch(/"(privateKey|webhookSecret|clientSecret|secret|apiToken|appPassword|accessToken|refreshToken)"/);
+    expect(keep(await t.api.patch(`/v1/git-providers/${ids.bitbucket}/bitbucket`).set(owner).send({ apiToken: s.apiToken })).status).toBe(
+      200,
+    );
+    for (const res of responses)
+      expect(res).not.toMatch(/"(privateKey|webhookSecret|clientSecret|secret|apiToken|appPassword|accessToken|refreshToken)"/);
   });
 
   it('error responses carry no secret either', async () => {
     const owner = org.owner.auth;
-    expectProblem(keep(await t.api.patch(`/v1/git-providers/${ids.gitea}/gitea`).set(owner).send({ clientSecret: s.staleGiteaSecret, expectedVersion: 1 })), 409, 'CONFLICT');
-    expectProblem(keep(await t.api.patch(`/v1/git-providers/${ids.gitea}/gitlab`).set(owner).send({ secret: s.rejectedSecret })), 404, 'NOT_FOUND');
-    expectProblem(keep(await t.api.post('/v1/git-providers/gitea').set(owner).send(giteaBody({ name: (await t.api.get(`/v1/git-providers/${ids.gitea}`).set(owner)).body.name as string, clientSecret: s.rejectedSecret }))), 409, 'CONFLICT');
-    expectProblem(keep(await t.api.post('/v1/git-providers/github').set(org.member.auth).send(githubBody({ webhookSecret: s.rejectedSecret }))), 403, 'UNAUTHORIZED');
-    expectProblem(keep(await t.api.post('/v1/git-providers/bitbucket').set(owner).send(bitbucketBody({ apiToken: s.rejectedSecret, appPassword: s.rejectedSecret }))), 400, 'VALIDATION_FAILED');
-    expectProblem(keep(await t.api.post('/v1/git-providers/gitea').set(owner).send(giteaBody({ giteaUrl: `http://jdoe:${s.rejectedSecret}@127.0.0.1:9`, clientSecret: s.rejectedSecret }))), 400, 'VALIDATION_FAILED');
-    expectProblem(keep(await t.api.post('/v1/git-providers/github').set(owner).send(githubBody({ privateKey: `-----BEGIN PRIVATE KEY-----\n${s.rejectedSecret}`, appId: s.rejectedSecret }))), 400, 'VALIDATION_FAILED');
-    expectProblem(keep(await t.api.post('/v1/git-providers/gitlab').set(owner).set('Content-Type', 'application/json').send(`{"secret": "${s.rejectedSecret}", `)), 400, 'VALIDATION_FAILED');
-    expectProblem(keep(await t.api.post('/v1/git-providers/gitlab').set(owner).send(gitlabBody({ secret: `${s.rejectedSecret}${'x'.repeat(1_100_000)}` }))), 413, 'PAYLOAD_TOO_LARGE');
-    expectProblem(keep(await t.api.patch(`/v1/git-providers/${ids.gitlab}/gitlab`).set(`Authorization`, `Bearer ${s.rejectedSecret}`).send({ secret: s.rejectedSecret })), 401, 'UNAUTHENTICATED');
+    expectProblem(
+      keep(
+        await t.api.patch(`/v1/git-providers/${ids.gitea}/gitea`).set(owner).send({ clientSecret: s.staleGiteaSecret, expectedVersion: 1 }),
+      ),
+      409,
+      'CONFLICT',
+    );
+    expectProblem(
+      keep(await t.api.patch(`/v1/git-providers/${ids.gitea}/gitlab`).set(owner).send({ secret: s.rejectedSecret })),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/gitea')
+          .set(owner)
+          .send(
+            giteaBody({
+              name: (await t.api.get(`/v1/git-providers/${ids.gitea}`).set(owner)).body.name as string,
+              clientSecret: s.rejectedSecret,
+            }),
+          ),
+      ),
+      409,
+      'CONFLICT',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/github')
+          .set(org.member.auth)
+          .send(githubBody({ webhookSecret: s.rejectedSecret })),
+      ),
+      403,
+      'UNAUTHORIZED',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/bitbucket')
+          .set(owner)
+          .send(bitbucketBody({ apiToken: s.rejectedSecret, appPassword: s.rejectedSecret })),
+      ),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/gitea')
+          .set(owner)
+          .send(giteaBody({ giteaUrl: `http://jdoe:${s.rejectedSecret}@127.0.0.1:9`, clientSecret: s.rejectedSecret })),
+      ),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/github')
+          .set(owner)
+          .send(githubBody({ privateKey: `-----BEGIN PRIVATE KEY-----\n${s.rejectedSecret}`, appId: s.rejectedSecret })),
+      ),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/gitlab')
+          .set(owner)
+          .set('Content-Type', 'application/json')
+          .send(`{"secret": "${s.rejectedSecret}", `),
+      ),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .post('/v1/git-providers/gitlab')
+          .set(owner)
+          .send(gitlabBody({ secret: `${s.rejectedSecret}${'x'.repeat(1_100_000)}` })),
+      ),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
+    expectProblem(
+      keep(
+        await t.api
+          .patch(`/v1/git-providers/${ids.gitlab}/gitlab`)
+          .set(`Authorization`, `Bearer ${s.rejectedSecret}`)
+          .send({ secret: s.rejectedSecret }),
+      ),
+      401,
+      'UNAUTHENTICATED',
+    );
     // Forge-facing calls, failing and succeeding: credentials go to the forge only.
     expectProblem(keep(await t.api.post(`/v1/git-providers/${ids.gitlab}/test-connection`).set(owner)), 422, 'PROVIDER_NOT_READY');
     const legacy = keep(await t.api.post(`/v1/git-providers/${ids.legacy}/test-connection`).set(owner));
@@ -121,11 +228,18 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
     expect(github.status, github.text).toBeGreaterThanOrEqual(400);
     const ok = keep(await t.api.post(`/v1/git-providers/${ids.bitbucket}/test-connection`).set(owner));
     expect(ok.body).toEqual({ ok: true, repositoryCount: 1, message: 'Found 1 repositories' });
-    expect(keep(await t.api.get(`/v1/git-providers/${ids.bitbucket}/branches`).query({ repository: 'acme/api' }).set(owner)).status).toBe(200);
+    expect(keep(await t.api.get(`/v1/git-providers/${ids.bitbucket}/branches`).query({ repository: 'acme/api' }).set(owner)).status).toBe(
+      200,
+    );
   });
 
   it('connecting a source stores the generated hook secret encrypted, and shows it nowhere', async () => {
-    const res = keep(await t.api.put(`/v1/services/application/secrets-${randomUUID()}/source`).set(org.owner.auth).send({ providerId: ids.bitbucket, repository: 'acme/api', branch: 'main' }));
+    const res = keep(
+      await t.api
+        .put(`/v1/services/application/secrets-${randomUUID()}/source`)
+        .set(org.owner.auth)
+        .send({ providerId: ids.bitbucket, repository: 'acme/api', branch: 'main' }),
+    );
     expect(res.status, res.text).toBe(200);
     expect(res.body.webhook).toMatchObject({ registered: true });
     hookSecret = fake.hooks('acme/api')[0]?.secret ?? '';
@@ -141,14 +255,24 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
     const client = new pg.Client({ connectionString: inject('databaseUrl') });
     await client.connect();
     try {
-      const tables = (await client.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")).rows.map((r) => r.table_name);
-      expect(tables).toEqual(expect.arrayContaining(['git_provider', 'repository_hook', 'outbox', 'service_source', 'member', 'webhook_delivery']));
+      const tables = (
+        await client.query<{ table_name: string }>(
+          "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'",
+        )
+      ).rows.map((r) => r.table_name);
+      expect(tables).toEqual(
+        expect.arrayContaining(['git_provider', 'repository_hook', 'outbox', 'service_source', 'member', 'webhook_delivery']),
+      );
       for (const table of tables) {
         const rows = (await client.query(`select * from "${table}"`)).rows;
         expectClean(`table ${table}`, JSON.stringify(rows));
       }
 
-      const providers = (await client.query<{ id: string; secrets: string }>('select id, secrets from git_provider where organization_id = $1', [org.organizationId])).rows;
+      const providers = (
+        await client.query<{ id: string; secrets: string }>('select id, secrets from git_provider where organization_id = $1', [
+          org.organizationId,
+        ])
+      ).rows;
       const byId = new Map(providers.map((p) => [p.id, JSON.parse(p.secrets) as Record<string, string>]));
       const expected: Record<string, string[]> = {
         github: ['clientSecret', 'privateKey', 'webhookSecret'],
@@ -161,7 +285,8 @@ describe('secrets never leak (real app, real PostgreSQL, fake Bitbucket)', () =>
         expect(Object.keys(stored ?? {}).sort(), kind).toEqual(names);
         for (const value of Object.values(stored ?? {})) expect(value).toMatch(CIPHERTEXT);
       }
-      const hooks = (await client.query<{ secret: string }>('select secret from repository_hook where provider_id = $1', [ids.bitbucket])).rows;
+      const hooks = (await client.query<{ secret: string }>('select secret from repository_hook where provider_id = $1', [ids.bitbucket]))
+        .rows;
       expect(hooks).toHaveLength(1);
       expect(hooks[0]?.secret).toMatch(CIPHERTEXT);
     } finally {

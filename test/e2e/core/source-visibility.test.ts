@@ -24,7 +24,10 @@ describe('a source of a provider the caller cannot see (real app, real PostgreSQ
     fake.setRepositories('acme', [{ slug: 'api' }]);
     t = await startTestApp({ bitbucketApiUrl: fake.apiUrl });
     org = await seedOrganization(t.app, 'Visibility');
-    const created = await t.api.post('/v1/git-providers/bitbucket').set(org.admin.auth).send(bitbucketBody({ email: 'a@example.com', apiToken: 'token-of-a', workspace: 'acme' }));
+    const created = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(org.admin.auth)
+      .send(bitbucketBody({ email: 'a@example.com', apiToken: 'token-of-a', workspace: 'acme' }));
     expect(created.status, created.text).toBe(201);
     providerId = created.body.id as string;
     const connected = await t.api.put(`${path}/source`).set(org.admin.auth).send({ providerId, repository: 'acme/api', branch: 'main' });
@@ -53,7 +56,9 @@ describe('a source of a provider the caller cannot see (real app, real PostgreSQ
 
   it('the owner (and the creator) still see it; once the provider is shared, so does the member', async () => {
     expect((await t.api.get(`${path}/source`).set(org.owner.auth)).status).toBe(200);
-    expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: true })).status).toBe(200);
+    expect(
+      (await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: true })).status,
+    ).toBe(200);
     const seen = await t.api.get(`${path}/source`).set(org.member.auth);
     expect(seen.status, seen.text).toBe(200);
     expect(seen.body.providerId).toBe(providerId);
@@ -62,7 +67,9 @@ describe('a source of a provider the caller cannot see (real app, real PostgreSQ
   });
 
   it('a disconnected source belongs to the organisation: every member reads it', async () => {
-    expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: false })).status).toBe(200);
+    expect(
+      (await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: false })).status,
+    ).toBe(200);
     expect((await t.api.delete(`${path}/source`).set(org.admin.auth)).status).toBe(200);
     const seen = await t.api.get(`${path}/source`).set(org.member.auth);
     expect(seen.status, seen.text).toBe(200);

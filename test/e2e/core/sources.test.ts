@@ -12,9 +12,21 @@ const serviceId = (label: string): string => `${label}-${randomUUID()}`;
 
 /** The contract's answer after a disconnect (and for every later GET). */
 const cleared = (org: Org, serviceType: 'application' | 'compose', id: string) => ({
-  serviceType, serviceId: id, organizationId: org.organizationId, sourceType: 'none',
-  providerId: null, providerType: null, repository: null, repositoryId: null, owner: null, branch: null, triggerType: null, watchPaths: null,
-  autoDeploy: false, buildPath: '/', composePath: null,
+  serviceType,
+  serviceId: id,
+  organizationId: org.organizationId,
+  sourceType: 'none',
+  providerId: null,
+  providerType: null,
+  repository: null,
+  repositoryId: null,
+  owner: null,
+  branch: null,
+  triggerType: null,
+  watchPaths: null,
+  autoDeploy: false,
+  buildPath: '/',
+  composePath: null,
   status: serviceType === 'compose' ? 'idle' : expect.any(String),
   webhook: expect.objectContaining({ registered: false }),
   version: expect.any(Number),
@@ -27,7 +39,10 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
   let providerId: string;
 
   const createProvider = async (who: Org['owner'], extra: Record<string, unknown> = {}): Promise<string> => {
-    const res = await t.api.post('/v1/git-providers/bitbucket').set(who.auth).send(bitbucketBody({ email: EMAIL, apiToken: TOKEN, workspace: 'acme', ...extra }));
+    const res = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(who.auth)
+      .send(bitbucketBody({ email: EMAIL, apiToken: TOKEN, workspace: 'acme', ...extra }));
     expect(res.status, res.text).toBe(201);
     return res.body.id as string;
   };
@@ -55,8 +70,14 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(res.body.total).toBe(3);
     expect((res.body.items as { fullName: string }[]).map((r) => r.fullName).sort()).toEqual(['acme/api', 'acme/stack', 'acme/web']);
     expect(res.body.items[0]).toEqual({
-      id: expect.any(String), fullName: expect.any(String), owner: 'acme', name: expect.any(String), defaultBranch: 'main',
-      private: true, htmlUrl: expect.stringMatching(/^https:\/\//), cloneUrl: expect.stringMatching(/^https:\/\//),
+      id: expect.any(String),
+      fullName: expect.any(String),
+      owner: 'acme',
+      name: expect.any(String),
+      defaultBranch: 'main',
+      private: true,
+      htmlUrl: expect.stringMatching(/^https:\/\//),
+      cloneUrl: expect.stringMatching(/^https:\/\//),
     });
     const paged = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ page: 2, perPage: 2 }).set(org.owner.auth);
     expect(paged.body).toMatchObject({ total: 3, items: [expect.any(Object)] });
@@ -65,7 +86,11 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expect(branches.body.total).toBe(2);
     expect((branches.body.items as { name: string }[]).map((b) => b.name).sort()).toEqual(['develop', 'main']);
     expect(branches.body.items[0]).toMatchObject({ name: expect.any(String), commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) });
-    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/nope' }).set(org.owner.auth), 404, 'NOT_FOUND');
+    expectProblem(
+      await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/nope' }).set(org.owner.auth),
+      404,
+      'NOT_FOUND',
+    );
     expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).set(org.owner.auth), 400, 'VALIDATION_FAILED');
     const tested = await t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(org.owner.auth);
     expect(tested.body).toEqual({ ok: true, repositoryCount: 3, message: 'Found 3 repositories' });
@@ -75,13 +100,28 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
 
   it('connects an application: 200 Source, registers one push+tag hook with a secret, and GET returns the same', async () => {
     const id = serviceId('app');
-    const res = await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth)
+    const res = await t.api
+      .put(`/v1/services/application/${id}/source`)
+      .set(org.owner.auth)
       .send({ providerId, repository: 'acme/api', branch: 'develop', watchPaths: ['src/**', 'package.json'], buildPath: '/apps/api' });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({
-      serviceType: 'application', serviceId: id, organizationId: org.organizationId, sourceType: 'git',
-      providerId, providerType: 'bitbucket', repository: 'acme/api', repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/), owner: 'acme', branch: 'develop', triggerType: 'push',
-      watchPaths: ['src/**', 'package.json'], autoDeploy: true, buildPath: '/apps/api', composePath: null, status: 'idle',
+      serviceType: 'application',
+      serviceId: id,
+      organizationId: org.organizationId,
+      sourceType: 'git',
+      providerId,
+      providerType: 'bitbucket',
+      repository: 'acme/api',
+      repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/),
+      owner: 'acme',
+      branch: 'develop',
+      triggerType: 'push',
+      watchPaths: ['src/**', 'package.json'],
+      autoDeploy: true,
+      buildPath: '/apps/api',
+      composePath: null,
+      status: 'idle',
       webhook: expect.objectContaining({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}` }),
       version: expect.any(Number),
     });
@@ -99,57 +139,148 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
 
   it('connects a compose with a composePath, then a tag source without a branch; a second source on the same repository reuses the hook', async () => {
     const compose = serviceId('compose');
-    const res = await t.api.put(`/v1/services/compose/${compose}/source`).set(org.admin.auth)
+    const res = await t.api
+      .put(`/v1/services/compose/${compose}/source`)
+      .set(org.admin.auth)
       .send({ providerId, repository: 'acme/stack', branch: 'main', composePath: 'deploy/compose.yml', autoDeploy: false });
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ serviceType: 'compose', sourceType: 'git', composePath: 'deploy/compose.yml', autoDeploy: false, status: 'idle', repository: 'acme/stack' });
+    expect(res.body).toMatchObject({
+      serviceType: 'compose',
+      sourceType: 'git',
+      composePath: 'deploy/compose.yml',
+      autoDeploy: false,
+      status: 'idle',
+      repository: 'acme/stack',
+    });
 
     const tag = serviceId('tagged');
-    const tagged = await t.api.put(`/v1/services/application/${tag}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/stack', triggerType: 'tag' });
+    const tagged = await t.api
+      .put(`/v1/services/application/${tag}/source`)
+      .set(org.owner.auth)
+      .send({ providerId, repository: 'acme/stack', triggerType: 'tag' });
     expect(tagged.status, tagged.text).toBe(200);
     expect(tagged.body).toMatchObject({ triggerType: 'tag', branch: null, repository: 'acme/stack' });
     expect(fake.hooks('acme/stack').filter((h) => h.url.endsWith(providerId))).toHaveLength(1);
 
     // composePath belongs to compose services only.
-    expectProblem(await t.api.put(`/v1/services/application/${serviceId('x')}/source`).set(org.owner.auth)
-      .send({ providerId, repository: 'acme/stack', branch: 'main', composePath: 'a.yml' }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${serviceId('x')}/source`)
+        .set(org.owner.auth)
+        .send({ providerId, repository: 'acme/stack', branch: 'main', composePath: 'a.yml' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('a repository or branch missing on the forge is 422, and nothing is stored', async () => {
     const id = serviceId('missing');
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/nope', branch: 'main' }), 422, 'PROVIDER_NOT_READY');
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api', branch: 'no-such-branch' }), 422, 'PROVIDER_NOT_READY');
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${id}/source`)
+        .set(org.owner.auth)
+        .send({ providerId, repository: 'acme/nope', branch: 'main' }),
+      422,
+      'PROVIDER_NOT_READY',
+    );
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${id}/source`)
+        .set(org.owner.auth)
+        .send({ providerId, repository: 'acme/api', branch: 'no-such-branch' }),
+      422,
+      'PROVIDER_NOT_READY',
+    );
     expectProblem(await t.api.get(`/v1/services/application/${id}/source`).set(org.owner.auth), 404, 'NOT_FOUND');
     expect(fake.hooks('acme/web')).toHaveLength(0);
   });
 
   it('a provider that is not ready is 422; one the caller cannot see is 404; bad bodies are 400', async () => {
     const gitlab = await t.api.post('/v1/git-providers/gitlab').set(org.owner.auth).send(gitlabBody());
-    expectProblem(await t.api.put(`/v1/services/application/${serviceId('gl')}/source`).set(org.owner.auth)
-      .send({ providerId: gitlab.body.id as string, repository: 'acme/api', branch: 'main' }), 422, 'PROVIDER_NOT_READY');
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${serviceId('gl')}/source`)
+        .set(org.owner.auth)
+        .send({ providerId: gitlab.body.id as string, repository: 'acme/api', branch: 'main' }),
+      422,
+      'PROVIDER_NOT_READY',
+    );
 
     const hidden = await createProvider(org.admin, { name: uniqueName('Hidden') });
     const id = serviceId('hidden');
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.member.auth).send({ providerId: hidden, repository: 'acme/api', branch: 'main' }), 404, 'NOT_FOUND');
-    expect((await t.api.put(`/v1/git-providers/${hidden}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: true })).status).toBe(200);
-    const shared = await t.api.put(`/v1/services/application/${id}/source`).set(org.member.auth).send({ providerId: hidden, repository: 'acme/api', branch: 'main' });
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${id}/source`)
+        .set(org.member.auth)
+        .send({ providerId: hidden, repository: 'acme/api', branch: 'main' }),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await t.api.put(`/v1/git-providers/${hidden}/sharing`).set(org.admin.auth).send({ sharedWithOrganization: true })).status).toBe(
+      200,
+    );
+    const shared = await t.api
+      .put(`/v1/services/application/${id}/source`)
+      .set(org.member.auth)
+      .send({ providerId: hidden, repository: 'acme/api', branch: 'main' });
     expect(shared.status, shared.text).toBe(200);
 
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId: 'nope', repository: 'acme/api', branch: 'main' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.api.put(`/v1/services/widget/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api', branch: 'main' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).set('Content-Type', 'application/json').send('{"providerId":'), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${id}/source`)
+        .set(org.owner.auth)
+        .send({ providerId: 'nope', repository: 'acme/api', branch: 'main' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await t.api.put(`/v1/services/widget/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api', branch: 'main' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await t.api
+        .put(`/v1/services/application/${id}/source`)
+        .set(org.owner.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"providerId":'),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('PUT status reports the deployer status; unknown services are 404, bad statuses 400', async () => {
     const id = serviceId('status');
-    expect((await t.api.put(`/v1/services/compose/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/api', branch: 'main' })).status).toBe(200);
+    expect(
+      (
+        await t.api
+          .put(`/v1/services/compose/${id}/source`)
+          .set(org.owner.auth)
+          .send({ providerId, repository: 'acme/api', branch: 'main' })
+      ).status,
+    ).toBe(200);
     const running = await t.api.put(`/v1/services/compose/${id}/status`).set(org.owner.auth).send({ status: 'running' });
     expect(running.status, running.text).toBe(200);
     expect(running.body).toMatchObject({ serviceId: id, status: 'running', sourceType: 'git' });
     expect((await t.api.get(`/v1/services/compose/${id}/source`).set(org.owner.auth)).body.status).toBe('running');
-    expectProblem(await t.api.put(`/v1/services/compose/${id}/status`).set(org.owner.auth).send({ status: 'exploded' }), 400, 'VALIDATION_FAILED');
-    expectProblem(await t.api.put(`/v1/services/compose/${serviceId('none')}/status`).set(org.owner.auth).send({ status: 'done' }), 404, 'NOT_FOUND');
+    expectProblem(
+      await t.api.put(`/v1/services/compose/${id}/status`).set(org.owner.auth).send({ status: 'exploded' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await t.api
+        .put(`/v1/services/compose/${serviceId('none')}/status`)
+        .set(org.owner.auth)
+        .send({ status: 'done' }),
+      404,
+      'NOT_FOUND',
+    );
 
     // Disconnecting a compose puts it back to idle.
     const gone = await t.api.delete(`/v1/services/compose/${id}/source`).set(org.owner.auth);
@@ -160,7 +291,14 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
   it('DELETE answers the cleared shape, a later GET answers the same 200, the last source of a repository releases its hook', async () => {
     const id = serviceId('disconnect');
     fake.setBranches('acme/web', [{ name: 'main' }]);
-    expect((await t.api.put(`/v1/services/application/${id}/source`).set(org.owner.auth).send({ providerId, repository: 'acme/web', branch: 'main', watchPaths: ['x/**'] })).status).toBe(200);
+    expect(
+      (
+        await t.api
+          .put(`/v1/services/application/${id}/source`)
+          .set(org.owner.auth)
+          .send({ providerId, repository: 'acme/web', branch: 'main', watchPaths: ['x/**'] })
+      ).status,
+    ).toBe(200);
     expect(fake.hooks('acme/web')).toHaveLength(1);
 
     const res = await t.api.delete(`/v1/services/application/${id}/source`).set(org.owner.auth);
@@ -177,10 +315,20 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     expectProblem(await t.api.delete(`/v1/services/application/${serviceId('never')}/source`).set(org.owner.auth), 404, 'NOT_FOUND');
     expectProblem(await t.api.get(`/v1/services/application/${serviceId('never')}/source`).set(org.owner.auth), 404, 'NOT_FOUND');
 
-    const events = await feedUntil(t, org.owner.auth, (all) => all.some((e) => e.type === 'service-source.disconnected' && e.aggregateId === id));
+    const events = await feedUntil(t, org.owner.auth, (all) =>
+      all.some((e) => e.type === 'service-source.disconnected' && e.aggregateId === id),
+    );
     const mine = events.filter((e) => e.aggregateId === id);
     expect(mine.map((e) => e.type)).toEqual(['service-source.connected', 'service-source.disconnected']);
-    for (const e of mine) expect(e.data).toEqual({ serviceType: 'application', serviceId: id, providerId, repository: 'acme/web', repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/), branch: 'main' });
+    for (const e of mine)
+      expect(e.data).toEqual({
+        serviceType: 'application',
+        serviceId: id,
+        providerId,
+        repository: 'acme/web',
+        repositoryId: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/),
+        branch: 'main',
+      });
   });
 
   it('removing a provider disconnects every source using it, in one go, and the feed shows it', async () => {
@@ -188,8 +336,22 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
     const doomed = await createProvider(own.admin);
     const app = serviceId('rm-app');
     const compose = serviceId('rm-compose');
-    expect((await t.api.put(`/v1/services/application/${app}/source`).set(own.owner.auth).send({ providerId: doomed, repository: 'acme/api', branch: 'main' })).status).toBe(200);
-    expect((await t.api.put(`/v1/services/compose/${compose}/source`).set(own.owner.auth).send({ providerId: doomed, repository: 'acme/stack', branch: 'main' })).status).toBe(200);
+    expect(
+      (
+        await t.api
+          .put(`/v1/services/application/${app}/source`)
+          .set(own.owner.auth)
+          .send({ providerId: doomed, repository: 'acme/api', branch: 'main' })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await t.api
+          .put(`/v1/services/compose/${compose}/source`)
+          .set(own.owner.auth)
+          .send({ providerId: doomed, repository: 'acme/stack', branch: 'main' })
+      ).status,
+    ).toBe(200);
     expect((await t.api.put(`/v1/services/compose/${compose}/status`).set(own.owner.auth).send({ status: 'running' })).status).toBe(200);
     expect(fake.hooks('acme/stack').some((h) => h.url.endsWith(doomed))).toBe(true);
 

@@ -38,15 +38,34 @@ export function githubBody(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 export function gitlabBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: uniqueName('GitLab'), gitlabUrl: GITLAB_URL, applicationId: 'app-0123456789', secret: secretString('glsec'), ...overrides };
+  return {
+    name: uniqueName('GitLab'),
+    gitlabUrl: GITLAB_URL,
+    applicationId: 'app-0123456789',
+    secret: secretString('glsec'),
+    ...overrides,
+  };
 }
 
 export function bitbucketBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: uniqueName('Bitbucket'), username: 'jdoe', email: 'jdoe@example.com', workspace: 'acme', apiToken: secretString('ATATT'), ...overrides };
+  return {
+    name: uniqueName('Bitbucket'),
+    username: 'jdoe',
+    email: 'jdoe@example.com',
+    workspace: 'acme',
+    apiToken: secretString('ATATT'),
+    ...overrides,
+  };
 }
 
 export function giteaBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: uniqueName('Gitea'), giteaUrl: GITEA_URL, clientId: 'gitea-client-0123', clientSecret: secretString('gtcs'), ...overrides };
+  return {
+    name: uniqueName('Gitea'),
+    giteaUrl: GITEA_URL,
+    clientId: 'gitea-client-0123',
+    clientSecret: secretString('gtcs'),
+    ...overrides,
+  };
 }
 
 export const bodyFor = { github: githubBody, gitlab: gitlabBody, bitbucket: bitbucketBody, gitea: giteaBody } as const;
@@ -72,12 +91,20 @@ export function expectProblem(res: Response, status: number, code: string): void
 export type { EventEnvelope as Envelope } from '../../../src/platform/events/event-publisher.js';
 
 /** Reads the whole event feed (small pages) until `done` holds; events appear once their transaction is below every running one. */
-export async function feedUntil(t: TestApp, auth: Record<string, string>, done: (events: Envelope[]) => boolean, deadlineMs = 15_000): Promise<Envelope[]> {
+export async function feedUntil(
+  t: TestApp,
+  auth: Record<string, string>,
+  done: (events: Envelope[]) => boolean,
+  deadlineMs = 15_000,
+): Promise<Envelope[]> {
   const until = Date.now() + deadlineMs;
   const events: Envelope[] = [];
   let after: string | null = null;
   for (;;) {
-    const res = await t.api.get('/v1/events').query({ limit: 100, ...(after ? { after } : {}) }).set(auth);
+    const res = await t.api
+      .get('/v1/events')
+      .query({ limit: 100, ...(after ? { after } : {}) })
+      .set(auth);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const page = res.body as { items: Envelope[]; nextCursor: string | null };
     events.push(...page.items);

@@ -10,7 +10,10 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
   let providerId: string;
 
   const create = async (apiToken: string) => {
-    const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme', apiToken });
+    const res = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(owner.auth)
+      .send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme', apiToken });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return (res.body as { id: string }).id;
   };
@@ -46,7 +49,10 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect(all.body.total).toBe(250);
     const names = (all.body.items as { fullName: string }[]).map((r) => r.fullName);
     expect(new Set(names).size).toBe(250);
-    const searched = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'repo-002', page: 1, perPage: 4 }).set(owner.auth);
+    const searched = await t.api
+      .get(`/v1/git-providers/${providerId}/repositories`)
+      .query({ search: 'repo-002', page: 1, perPage: 4 })
+      .set(owner.auth);
     expect(searched.body.total).toBe(names.filter((n) => n.includes('repo-002')).length);
     expect(searched.body.items).toHaveLength(4);
 
@@ -54,7 +60,11 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect(branches.status, JSON.stringify(branches.body)).toBe(200);
     expect(branches.body.total).toBe(120);
     expect(new Set((branches.body.items as { name: string }[]).map((b) => b.name)).size).toBe(120);
-    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/missing' }).set(owner.auth), 404, 'NOT_FOUND');
+    expectProblem(
+      await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/missing' }).set(owner.auth),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('maps 429 with Retry-After and a persistent 5xx naming Bitbucket', async () => {
@@ -76,14 +86,19 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
     expect(problem.detail).toContain('Bitbucket');
     expect(problem.detail).toMatch(/credentials/i);
     expect((await summary(t, owner.auth, id)).status).toBe('needs_reauthorization');
-    expect((await t.api.patch(`/v1/git-providers/${id}/bitbucket`).set(owner.auth).send({ apiToken: 'ATATT-good-token' })).status).toBe(200);
+    expect((await t.api.patch(`/v1/git-providers/${id}/bitbucket`).set(owner.auth).send({ apiToken: 'ATATT-good-token' })).status).toBe(
+      200,
+    );
     expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).status).toBe(200);
     expect((await summary(t, owner.auth, id)).status).toBe('ready');
   });
 
   it('a 403 for a missing scope explains what to do and flags needs_reauthorization until a call works again', async () => {
     fake.addApiToken('scoped@acme.test', 'ATATT-webhooks-only', ['read:webhook:bitbucket']);
-    const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'scoped@acme.test', workspace: 'acme', apiToken: 'ATATT-webhooks-only' });
+    const res = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(owner.auth)
+      .send({ name: unique('bitbucket'), username: 'dev', email: 'scoped@acme.test', workspace: 'acme', apiToken: 'ATATT-webhooks-only' });
     const id = (res.body as { id: string }).id;
     const problem = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
     // Bitbucket's own words, then what to do.
@@ -97,7 +112,10 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
   });
 
   it('a workspace Bitbucket does not know is 422 naming the workspace, not a 404 that reads as "no such provider"', async () => {
-    const res = await t.api.post('/v1/git-providers/bitbucket').set(owner.auth).send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme-typo', apiToken: 'ATATT-good-token' });
+    const res = await t.api
+      .post('/v1/git-providers/bitbucket')
+      .set(owner.auth)
+      .send({ name: unique('bitbucket'), username: 'dev', email: 'dev@acme.test', workspace: 'acme-typo', apiToken: 'ATATT-good-token' });
     const id = (res.body as { id: string }).id;
     const problem = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
     expect(problem.detail).toContain('acme-typo');
@@ -106,12 +124,21 @@ describe('e2e Bitbucket Cloud: API token, listing, errors', () => {
   });
 
   it('connecting a source checks the repository and branch on Bitbucket', async () => {
-    const put = (repository: string, branch: string) => t.api.put(`/v1/services/application/${unique('svc')}/source`).set(owner.auth).send({ providerId, repository, branch });
+    const put = (repository: string, branch: string) =>
+      t.api
+        .put(`/v1/services/application/${unique('svc')}/source`)
+        .set(owner.auth)
+        .send({ providerId, repository, branch });
     expectProblem(await put('acme/missing', 'main'), 422, 'PROVIDER_NOT_READY');
     expectProblem(await put('acme/repo-00001', 'nope'), 422, 'PROVIDER_NOT_READY');
     const ok = await put('acme/repo-00001', 'branch-00007');
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect(ok.body).toMatchObject({ providerType: 'bitbucket', repository: 'acme/repo-00001', branch: 'branch-00007', webhook: { registered: true } });
+    expect(ok.body).toMatchObject({
+      providerType: 'bitbucket',
+      repository: 'acme/repo-00001',
+      branch: 'branch-00007',
+      webhook: { registered: true },
+    });
   });
 
   it('never wrote the API token to the logs', () => {

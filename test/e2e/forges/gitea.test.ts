@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitea } from '../../fakes/gitea-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
-import { approveOnForge, type Auth, authorize, callback, expectProblem, PUBLIC_URL, stateIssuedAgo, summary, tamper, unique } from './support.js';
+import {
+  approveOnForge,
+  type Auth,
+  authorize,
+  callback,
+  expectProblem,
+  PUBLIC_URL,
+  stateIssuedAgo,
+  summary,
+  tamper,
+  unique,
+} from './support.js';
 
 const REDIRECT_URI = `${PUBLIC_URL}/v1/callbacks/gitea`;
 
@@ -16,7 +27,10 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
   const create = async (): Promise<{ id: string; authorizeUrl: string }> => {
     const clientId = `gitea-app-${++client}`;
     fake.addApplication({ clientId, clientSecret: `secret-${clientId}`, redirectUri: REDIRECT_URI });
-    const res = await t.api.post('/v1/git-providers/gitea').set(owner.auth).send({ name: unique('forgejo'), giteaUrl: fake.url, clientId, clientSecret: `secret-${clientId}` });
+    const res = await t.api
+      .post('/v1/git-providers/gitea')
+      .set(owner.auth)
+      .send({ name: unique('forgejo'), giteaUrl: fake.url, clientId, clientSecret: `secret-${clientId}` });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string; authorizeUrl: string };
   };
@@ -39,13 +53,19 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
   it('authorises through /login/oauth/authorize and becomes ready', async () => {
     const created = await create();
     providerId = created.id;
-    expect(await summary(t, owner.auth, providerId)).toMatchObject({ status: 'pending_authorization', gitea: { giteaUrl: fake.url, redirectUri: REDIRECT_URI, hasClientSecret: true, hasTokens: false } });
+    expect(await summary(t, owner.auth, providerId)).toMatchObject({
+      status: 'pending_authorization',
+      gitea: { giteaUrl: fake.url, redirectUri: REDIRECT_URI, hasClientSecret: true, hasTokens: false },
+    });
     const url = new URL(created.authorizeUrl);
     expect(`${url.origin}${url.pathname}`).toBe(`${fake.url}/login/oauth/authorize`);
     const exchanges = fake.tokenExchangeCount;
     await authorize(t, 'gitea', created.authorizeUrl, providerId);
     expect(fake.tokenExchangeCount).toBe(exchanges + 1);
-    expect(await summary(t, owner.auth, providerId)).toMatchObject({ status: 'ready', gitea: { hasTokens: true, tokenExpiresAt: expect.any(String) } });
+    expect(await summary(t, owner.auth, providerId)).toMatchObject({
+      status: 'ready',
+      gitea: { hasTokens: true, tokenExpiresAt: expect.any(String) },
+    });
   });
 
   it('test-connection counts all 150 repositories although the server caps pages at 50', async () => {
@@ -60,7 +80,10 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     const items = all.body.items as { fullName: string }[];
     expect(all.body.total).toBe(150);
     expect(new Set(items.map((r) => r.fullName)).size).toBe(150);
-    const searched = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'acme/repo-1', perPage: 3, page: 2 }).set(owner.auth);
+    const searched = await t.api
+      .get(`/v1/git-providers/${providerId}/repositories`)
+      .query({ search: 'acme/repo-1', perPage: 3, page: 2 })
+      .set(owner.auth);
     const matching = items.map((r) => r.fullName).filter((n) => n.includes('acme/repo-1'));
     expect(searched.body.total).toBe(matching.length);
     expect((searched.body.items as { fullName: string }[]).map((r) => r.fullName)).toEqual(matching.slice(3, 6));
@@ -69,7 +92,11 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     expect(branches.status, JSON.stringify(branches.body)).toBe(200);
     expect(branches.body.total).toBe(120);
     expect(new Set((branches.body.items as { name: string }[]).map((b) => b.name)).size).toBe(120);
-    expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'alice/missing' }).set(owner.auth), 404, 'NOT_FOUND');
+    expectProblem(
+      await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'alice/missing' }).set(owner.auth),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('refuses forged, expired and GitLab states on the Gitea callback without a token request', async () => {
@@ -78,7 +105,11 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     const exchanges = fake.tokenExchangeCount;
     const claims = { providerId: created.id, userId: owner.userId, organizationId };
     expectProblem(await callback(t, 'gitea', { code, state: tamper(state) }), 400, 'INVALID_STATE');
-    expectProblem(await callback(t, 'gitea', { code, state: stateIssuedAgo({ ...claims, purpose: 'gitea' }, 11 * 60_000) }), 400, 'INVALID_STATE');
+    expectProblem(
+      await callback(t, 'gitea', { code, state: stateIssuedAgo({ ...claims, purpose: 'gitea' }, 11 * 60_000) }),
+      400,
+      'INVALID_STATE',
+    );
     expectProblem(await callback(t, 'gitea', { code, state: stateIssuedAgo({ ...claims, purpose: 'gitlab' }, 0) }), 400, 'INVALID_STATE');
     expectProblem(await callback(t, 'gitlab', { code, state }), 400, 'INVALID_STATE');
     expect(fake.tokenExchangeCount).toBe(exchanges);
@@ -96,7 +127,9 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
     fake.tokenLifetimeSeconds = 3600;
     fake.expireAccessTokens();
     const before = fake.refreshCount;
-    const answers = await Promise.all(Array.from({ length: 12 }, () => t.api.get(`/v1/git-providers/${created.id}/repositories`).set(owner.auth)));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => t.api.get(`/v1/git-providers/${created.id}/repositories`).set(owner.auth)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     expect(fake.refreshCount - before).toBe(1);
     expect((await summary(t, owner.auth, created.id)).status).toBe('ready');
@@ -105,7 +138,10 @@ describe('e2e Gitea/Forgejo: OAuth2, listing past MAX_RESPONSE_ITEMS, states, er
   it('a revoked grant answers 422 and needs_reauthorization; authorising again makes it ready', async () => {
     const clientId = `gitea-app-${++client}`;
     fake.addApplication({ clientId, clientSecret: `secret-${clientId}`, redirectUri: REDIRECT_URI });
-    const res = await t.api.post('/v1/git-providers/gitea').set(owner.auth).send({ name: unique('forgejo'), giteaUrl: fake.url, clientId, clientSecret: `secret-${clientId}` });
+    const res = await t.api
+      .post('/v1/git-providers/gitea')
+      .set(owner.auth)
+      .send({ name: unique('forgejo'), giteaUrl: fake.url, clientId, clientSecret: `secret-${clientId}` });
     const created = res.body as { id: string; authorizeUrl: string };
     await authorize(t, 'gitea', created.authorizeUrl, created.id);
     expect((await t.api.post(`/v1/git-providers/${created.id}/test-connection`).set(owner.auth)).status).toBe(200);

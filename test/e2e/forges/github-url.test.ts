@@ -8,7 +8,13 @@ describe('githubUrl: the web address, not the API address', () => {
   let t: TestApp;
   let auth: Auth;
   const github = new FakeGitHub();
-  const API_ADDRESSES = ['https://ghe.example.com/api/v3', 'https://ghe.example.com/api/v3/', 'https://GHE.example.com/API/V3', 'https://api.github.com', 'https://api.ghe.example.com'];
+  const API_ADDRESSES = [
+    'https://ghe.example.com/api/v3',
+    'https://ghe.example.com/api/v3/',
+    'https://GHE.example.com/API/V3',
+    'https://api.github.com',
+    'https://api.ghe.example.com',
+  ];
 
   beforeAll(async () => {
     await github.start();
@@ -34,11 +40,28 @@ describe('githubUrl: the web address, not the API address', () => {
     const app = github.addApp({ appId: 77_001 });
     const before = (await t.api.get('/v1/git-providers').set(auth)).body.items.length as number;
     for (const githubUrl of API_ADDRESSES) {
-      expectWebAddressAsked(await t.api.post('/v1/git-providers/github').set(auth).send({ name: `ghe ${githubUrl}`, githubUrl, appId: 77_001, privateKey: app.privateKey, webhookSecret: 'whs' }));
-      expectWebAddressAsked(await t.api.post('/v1/git-providers/github/manifest').set(auth).send({ name: `ghe manifest ${githubUrl}`, githubUrl }));
+      expectWebAddressAsked(
+        await t.api
+          .post('/v1/git-providers/github')
+          .set(auth)
+          .send({ name: `ghe ${githubUrl}`, githubUrl, appId: 77_001, privateKey: app.privateKey, webhookSecret: 'whs' }),
+      );
+      expectWebAddressAsked(
+        await t.api
+          .post('/v1/git-providers/github/manifest')
+          .set(auth)
+          .send({ name: `ghe manifest ${githubUrl}`, githubUrl }),
+      );
     }
     expectWebAddressAsked(
-      await t.api.post('/v1/git-providers/github').set(auth).send({ name: 'ghe internal', githubUrl: 'https://ghe.example.com', internalUrl: 'https://ghe.internal/api/v3', appId: 77_001, privateKey: app.privateKey, webhookSecret: 'whs' }),
+      await t.api.post('/v1/git-providers/github').set(auth).send({
+        name: 'ghe internal',
+        githubUrl: 'https://ghe.example.com',
+        internalUrl: 'https://ghe.internal/api/v3',
+        appId: 77_001,
+        privateKey: app.privateKey,
+        webhookSecret: 'whs',
+      }),
       'internalUrl',
     );
     expect((await t.api.get('/v1/git-providers').set(auth)).body.items).toHaveLength(before);
@@ -53,7 +76,9 @@ describe('githubUrl: the web address, not the API address', () => {
       return { ...body, github };
     };
     const before = await read();
-    expectWebAddressAsked(await t.api.patch(`/v1/git-providers/${providerId}/github`).set(auth).send({ githubUrl: 'https://ghe.example.com/api/v3' }));
+    expectWebAddressAsked(
+      await t.api.patch(`/v1/git-providers/${providerId}/github`).set(auth).send({ githubUrl: 'https://ghe.example.com/api/v3' }),
+    );
     expect(await read()).toEqual(before);
     // The fake's own address is a web address: forgelink appends /api/v3 to it (and the fake answers there).
     expect((await t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(auth)).status).toBe(200);

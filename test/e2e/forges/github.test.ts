@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub, type FakeGitHubApp } from '../../fakes/github-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
-import { type Auth, DASHBOARD_URL, expectDashboard, expectProblem, PUBLIC_URL, stateIssuedAgo, strangerKey, summary, tamper, unique } from './support.js';
+import {
+  type Auth,
+  DASHBOARD_URL,
+  expectDashboard,
+  expectProblem,
+  PUBLIC_URL,
+  stateIssuedAgo,
+  strangerKey,
+  summary,
+  tamper,
+  unique,
+} from './support.js';
 
 describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', () => {
   const fake = new FakeGitHub();
@@ -22,10 +33,14 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const org = await seedOrganization(t.app, 'GitHub e2e');
     owner = org.owner;
     organizationId = org.organizationId;
-    const created = await t.api
-      .post('/v1/git-providers/github')
-      .set(owner.auth)
-      .send({ name: 'GHES', githubUrl: fake.url, appId: app.appId, installationId, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
+    const created = await t.api.post('/v1/git-providers/github').set(owner.auth).send({
+      name: 'GHES',
+      githubUrl: fake.url,
+      appId: app.appId,
+      installationId,
+      privateKey: app.privateKey,
+      webhookSecret: app.webhookSecret,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     providerId = (created.body as { id: string }).id;
   });
@@ -37,7 +52,18 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
 
   it('creates a ready provider whose summary carries no secret', async () => {
     const s = await summary(t, owner.auth, providerId);
-    expect(s).toMatchObject({ type: 'github', status: 'ready', github: { githubUrl: fake.url, appId: app.appId, installationId, hasPrivateKey: true, hasWebhookSecret: true, webhookUrl: `${PUBLIC_URL}/v1/webhooks/${providerId}` } });
+    expect(s).toMatchObject({
+      type: 'github',
+      status: 'ready',
+      github: {
+        githubUrl: fake.url,
+        appId: app.appId,
+        installationId,
+        hasPrivateKey: true,
+        hasWebhookSecret: true,
+        webhookUrl: `${PUBLIC_URL}/v1/webhooks/${providerId}`,
+      },
+    });
     const text = JSON.stringify(s);
     expect(text).not.toContain(app.webhookSecret);
     expect(text).not.toContain('PRIVATE KEY');
@@ -57,10 +83,19 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const created = await t.api
       .post('/v1/git-providers/github')
       .set(owner.auth)
-      .send({ name: unique('tokens'), githubUrl: fake.url, appId: app.appId, installationId: 31_338, privateKey: app.privateKey, webhookSecret: 'whs' });
+      .send({
+        name: unique('tokens'),
+        githubUrl: fake.url,
+        appId: app.appId,
+        installationId: 31_338,
+        privateKey: app.privateKey,
+        webhookSecret: 'whs',
+      });
     const id = (created.body as { id: string }).id;
     const before = fake.tokenRequests;
-    const answers = await Promise.all(Array.from({ length: 10 }, () => t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)),
+    );
     expect(answers.map((a) => a.body.repositoryCount)).toEqual(Array(10).fill(120));
     expect(fake.tokenRequests - before).toBe(1);
     expect((await t.api.get(`/v1/git-providers/${id}/repositories`).set(owner.auth)).body.total).toBe(120);
@@ -70,11 +105,33 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
   it('lists repositories: all pages by default, then search, page and perPage with the filtered total', async () => {
     const all = await t.api.get(`/v1/git-providers/${providerId}/repositories`).set(owner.auth);
     expect(all.status).toBe(200);
-    const items = (all.body as { items: { fullName: string; id: string | number; defaultBranch: string; private: boolean; owner: string; name: string; htmlUrl: string; cloneUrl: string }[]; total: number }).items;
+    const items = (
+      all.body as {
+        items: {
+          fullName: string;
+          id: string | number;
+          defaultBranch: string;
+          private: boolean;
+          owner: string;
+          name: string;
+          htmlUrl: string;
+          cloneUrl: string;
+        }[];
+        total: number;
+      }
+    ).items;
     expect(all.body.total).toBe(250);
     expect(items).toHaveLength(250);
     expect(new Set(items.map((r) => r.fullName)).size).toBe(250);
-    expect(items[0]).toMatchObject({ fullName: 'acme/repo-00001', owner: 'acme', name: 'repo-00001', defaultBranch: 'main', private: true, htmlUrl: `${fake.url}/acme/repo-00001`, cloneUrl: `${fake.url}/acme/repo-00001.git` });
+    expect(items[0]).toMatchObject({
+      fullName: 'acme/repo-00001',
+      owner: 'acme',
+      name: 'repo-00001',
+      defaultBranch: 'main',
+      private: true,
+      htmlUrl: `${fake.url}/acme/repo-00001`,
+      cloneUrl: `${fake.url}/acme/repo-00001.git`,
+    });
 
     const searched = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'REPO-0012' }).set(owner.auth);
     const expected = items.map((r) => r.fullName).filter((n) => n.includes('repo-0012'));
@@ -100,7 +157,10 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expect(branches).toHaveLength(120);
     expect(new Set(branches.map((b) => b.name)).size).toBe(120);
     expect(branches[0]).toMatchObject({ name: 'main', commitSha: expect.stringMatching(/^[0-9a-f]{40}$/) });
-    const paged = await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/repo-00001', search: 'branch-01', perPage: 5, page: 2 }).set(owner.auth);
+    const paged = await t.api
+      .get(`/v1/git-providers/${providerId}/branches`)
+      .query({ repository: 'acme/repo-00001', search: 'branch-01', perPage: 5, page: 2 })
+      .set(owner.auth);
     expect(paged.body.total).toBe(branches.filter((b) => b.name.includes('branch-01')).length);
     expect(paged.body.items).toHaveLength(5);
 
@@ -116,7 +176,7 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expect(problem.detail).toContain('GitHub');
   });
 
-  it('maps GitHub\'s primary rate limit (403, x-ratelimit-remaining: 0) to 429 with Retry-After until the reset', async () => {
+  it("maps GitHub's primary rate limit (403, x-ratelimit-remaining: 0) to 429 with Retry-After until the reset", async () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
     fake.failNext(403, 1, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, { path: '/installation/repositories' });
     const res = await t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(owner.auth);
@@ -153,7 +213,14 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const created = await t.api
       .post('/v1/git-providers/github')
       .set(owner.auth)
-      .send({ name: unique('rotated-key'), githubUrl: fake.url, appId: app.appId, installationId, privateKey: strangerKey(), webhookSecret: 'whs' });
+      .send({
+        name: unique('rotated-key'),
+        githubUrl: fake.url,
+        appId: app.appId,
+        installationId,
+        privateKey: strangerKey(),
+        webhookSecret: 'whs',
+      });
     expect(created.status).toBe(201);
     const id = (created.body as { id: string }).id;
     const res = await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth);
@@ -174,7 +241,14 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const created = await t.api
       .post('/v1/git-providers/github')
       .set(owner.auth)
-      .send({ name: unique('uninstalled'), githubUrl: fake.url, appId: app.appId, installationId: 999_001, privateKey: app.privateKey, webhookSecret: 'whs' });
+      .send({
+        name: unique('uninstalled'),
+        githubUrl: fake.url,
+        appId: app.appId,
+        installationId: 999_001,
+        privateKey: app.privateKey,
+        webhookSecret: 'whs',
+      });
     const id = (created.body as { id: string }).id;
     const test = expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
     expect(test.detail).toContain('999001');
@@ -182,7 +256,10 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     expectProblem(await t.api.get(`/v1/git-providers/${id}/repositories`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
     const fixed = await t.api.patch(`/v1/git-providers/${id}/github`).set(owner.auth).send({ installationId });
     expect(fixed.status).toBe(200);
-    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({ ok: true, repositoryCount: 250 });
+    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({
+      ok: true,
+      repositoryCount: 250,
+    });
     expect((await summary(t, owner.auth, id)).status).toBe('ready');
   });
 
@@ -194,7 +271,14 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
     const serviceId = unique('svc');
     const ok = await put(serviceId, 'acme/repo-00001', 'branch-0042');
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect(ok.body).toMatchObject({ sourceType: 'git', providerId, providerType: 'github', repository: 'acme/repo-00001', branch: 'branch-0042', organizationId });
+    expect(ok.body).toMatchObject({
+      sourceType: 'git',
+      providerId,
+      providerType: 'github',
+      repository: 'acme/repo-00001',
+      branch: 'branch-0042',
+      organizationId,
+    });
   });
 
   it('never wrote a private key, webhook secret or installation token to the logs', () => {
@@ -210,7 +294,12 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
       const name = unique('manifest');
       const started = await t.api.post('/v1/git-providers/github/manifest').set(owner.auth).send({ name, githubUrl: fake.url });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
-      const { providerId: id, postUrl, manifest, state } = started.body as { providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string };
+      const {
+        providerId: id,
+        postUrl,
+        manifest,
+        state,
+      } = started.body as { providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string };
       expect(manifest).toMatchObject({
         hook_attributes: { url: `${PUBLIC_URL}/v1/webhooks/${id}`, active: true },
         redirect_url: `${PUBLIC_URL}/v1/callbacks/github/manifest`,
@@ -232,9 +321,20 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
       fake.addManifestCode('manifest-code-1', created.appId);
       const conversions = () => fake.requests.filter((r) => r.path.startsWith('/app-manifests/')).length;
       const before = conversions();
-      expectProblem(await t.api.get('/v1/callbacks/github/manifest').query({ code: 'manifest-code-1', state: tamper(state) }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(
+        await t.api
+          .get('/v1/callbacks/github/manifest')
+          .query({ code: 'manifest-code-1', state: tamper(state) })
+          .redirects(0),
+        400,
+        'INVALID_STATE',
+      );
       const expired = stateIssuedAgo({ purpose: 'github-manifest', providerId: id, userId: owner.userId, organizationId }, 11 * 60_000);
-      expectProblem(await t.api.get('/v1/callbacks/github/manifest').query({ code: 'manifest-code-1', state: expired }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(
+        await t.api.get('/v1/callbacks/github/manifest').query({ code: 'manifest-code-1', state: expired }).redirects(0),
+        400,
+        'INVALID_STATE',
+      );
       expect(conversions()).toBe(before);
 
       // What GitHub does after the user confirms: redirect_url?code&state.
@@ -247,7 +347,10 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
       expect(conversions()).toBe(before + 1);
 
       const pending = await summary(t, owner.auth, id);
-      expect(pending).toMatchObject({ status: 'pending_installation', github: { appId: created.appId, appSlug: 'forgelink-acme', hasPrivateKey: true, hasWebhookSecret: true } });
+      expect(pending).toMatchObject({
+        status: 'pending_installation',
+        github: { appId: created.appId, appSlug: 'forgelink-acme', hasPrivateKey: true, hasWebhookSecret: true },
+      });
       expect(JSON.stringify(pending)).not.toContain(created.webhookSecret);
       const installUrl = new URL(pending.github?.installUrl ?? '');
       expect(`${installUrl.origin}${installUrl.pathname}`).toBe(`${created.htmlUrl}/installations/new`);
@@ -256,18 +359,39 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
       expectProblem(await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth), 422, 'PROVIDER_NOT_READY');
 
       // The manifest state cannot stand in for the install state, nor can a tampered one.
-      expectProblem(await t.api.get('/v1/callbacks/github/install').query({ installation_id: 777, setup_action: 'install', state }).redirects(0), 400, 'INVALID_STATE');
-      expectProblem(await t.api.get('/v1/callbacks/github/install').query({ installation_id: 777, setup_action: 'install', state: tamper(installState) }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(
+        await t.api.get('/v1/callbacks/github/install').query({ installation_id: 777, setup_action: 'install', state }).redirects(0),
+        400,
+        'INVALID_STATE',
+      );
+      expectProblem(
+        await t.api
+          .get('/v1/callbacks/github/install')
+          .query({ installation_id: 777, setup_action: 'install', state: tamper(installState) })
+          .redirects(0),
+        400,
+        'INVALID_STATE',
+      );
       expect((await summary(t, owner.auth, id)).github?.installationId).toBeUndefined();
 
       fake.addInstallation(created.appId, 777, 'acme-two');
       fake.setRepositories(777, 3);
-      const installed = await t.api.get('/v1/callbacks/github/install').query({ installation_id: 777, setup_action: 'install', state: installState }).redirects(0);
+      const installed = await t.api
+        .get('/v1/callbacks/github/install')
+        .query({ installation_id: 777, setup_action: 'install', state: installState })
+        .redirects(0);
       expect(installed.status, JSON.stringify(installed.body)).toBe(302);
       expect(installed.headers.location).toContain(DASHBOARD_URL);
       expectDashboard(installed.headers.location, id, 'ok');
       expect(await summary(t, owner.auth, id)).toMatchObject({ status: 'ready', github: { installationId: 777, appId: created.appId } });
-      expectProblem(await t.api.get('/v1/callbacks/github/install').query({ installation_id: 778, setup_action: 'install', state: installState }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(
+        await t.api
+          .get('/v1/callbacks/github/install')
+          .query({ installation_id: 778, setup_action: 'install', state: installState })
+          .redirects(0),
+        400,
+        'INVALID_STATE',
+      );
 
       const test = await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth);
       expect(test.status, JSON.stringify(test.body)).toBe(200);
@@ -295,7 +419,16 @@ describe('e2e GitHub: Apps set up by hand (installUrl from GET /app) and same-ho
     const app = fake.addApp({ appId: 4_700, slug: 'acme-deployer' });
     fake.addInstallation(app.appId, 47_001, 'acme');
     fake.setRepositories(47_001, 3);
-    const created = await t.api.post('/v1/git-providers/github').set(owner.auth).send({ name: unique('by-hand'), githubUrl: fake.url, appId: app.appId, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
+    const created = await t.api
+      .post('/v1/git-providers/github')
+      .set(owner.auth)
+      .send({
+        name: unique('by-hand'),
+        githubUrl: fake.url,
+        appId: app.appId,
+        privateKey: app.privateKey,
+        webhookSecret: app.webhookSecret,
+      });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.id as string;
     expect(created.body).toMatchObject({ status: 'pending_installation', github: { appSlug: 'acme-deployer' } });
@@ -303,9 +436,14 @@ describe('e2e GitHub: Apps set up by hand (installUrl from GET /app) and same-ho
     expect(installUrl.pathname).toMatch(/\/acme-deployer\/installations\/new$/);
     expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/app')).toBe(true);
 
-    const install = await t.api.get('/v1/callbacks/github/install').query({ installation_id: 47_001, setup_action: 'install', state: installUrl.searchParams.get('state') });
+    const install = await t.api
+      .get('/v1/callbacks/github/install')
+      .query({ installation_id: 47_001, setup_action: 'install', state: installUrl.searchParams.get('state') });
     expect(install.status, JSON.stringify(install.body)).toBe(302);
-    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({ ok: true, repositoryCount: 3 });
+    expect((await t.api.post(`/v1/git-providers/${id}/test-connection`).set(owner.auth)).body).toMatchObject({
+      ok: true,
+      repositoryCount: 3,
+    });
 
     const moved = await t.api.patch(`/v1/git-providers/${id}/github`).set(owner.auth).send({ appId: 4_799 });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
@@ -315,7 +453,10 @@ describe('e2e GitHub: Apps set up by hand (installUrl from GET /app) and same-ho
 
   it('GHES on the same host: the manifest flow sends the browser to the public URL and converts the code on the internal one', async () => {
     // github.internal is refused by the SSRF guard by name: accepted only because forgelink never calls it.
-    const started = await t.api.post('/v1/git-providers/github/manifest').set(owner.auth).send({ name: unique('ghes'), githubUrl: 'https://github.internal', internalUrl: fake.url });
+    const started = await t.api
+      .post('/v1/git-providers/github/manifest')
+      .set(owner.auth)
+      .send({ name: unique('ghes'), githubUrl: 'https://github.internal', internalUrl: fake.url });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     const post = new URL(started.body.postUrl as string);
     expect(`${post.origin}${post.pathname}`).toBe('https://github.internal/settings/apps/new');

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
-import { approveOnForge, type Auth, authorize, callback, expectDashboard, expectProblem, PUBLIC_URL, stateIssuedAgo, summary, tamper, unique } from './support.js';
+import {
+  approveOnForge,
+  type Auth,
+  authorize,
+  callback,
+  expectDashboard,
+  expectProblem,
+  PUBLIC_URL,
+  stateIssuedAgo,
+  summary,
+  tamper,
+  unique,
+} from './support.js';
 
 const REDIRECT_URI = `${PUBLIC_URL}/v1/callbacks/gitlab`;
 
@@ -54,7 +66,9 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       const created = await create(fake, { gitlabUrl: 'https://gitlab.internal', internalUrl: fake.url });
       const authorizeUrl = new URL(created.authorizeUrl);
       expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe('https://gitlab.internal/oauth/authorize');
-      expect(await summary(t, owner.auth, created.id)).toMatchObject({ gitlab: { gitlabUrl: 'https://gitlab.internal', internalUrl: fake.url } });
+      expect(await summary(t, owner.auth, created.id)).toMatchObject({
+        gitlab: { gitlabUrl: 'https://gitlab.internal', internalUrl: fake.url },
+      });
 
       const exchanges = fake.tokenExchangeCount;
       const code = fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI });
@@ -67,7 +81,10 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       const dropped = await t.api.patch(`/v1/git-providers/${created.id}/gitlab`).set(owner.auth).send({ internalUrl: null });
       expectProblem(dropped, 400, 'VALIDATION_FAILED');
       expect(dropped.body.errors[0].path).toBe('body.gitlabUrl');
-      const refused = await t.api.post('/v1/git-providers/gitlab').set(owner.auth).send({ name: unique('gitlab'), gitlabUrl: 'https://gitlab.internal', applicationId: 'x', secret: 'y' });
+      const refused = await t.api
+        .post('/v1/git-providers/gitlab')
+        .set(owner.auth)
+        .send({ name: unique('gitlab'), gitlabUrl: 'https://gitlab.internal', applicationId: 'x', secret: 'y' });
       expectProblem(refused, 400, 'VALIDATION_FAILED');
     });
   });
@@ -79,7 +96,10 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       const created = await create(fake);
       providerId = created.id;
       const pending = await summary(t, owner.auth, providerId);
-      expect(pending).toMatchObject({ status: 'pending_authorization', gitlab: { gitlabUrl: fake.url, redirectUri: REDIRECT_URI, hasSecret: true, hasTokens: false } });
+      expect(pending).toMatchObject({
+        status: 'pending_authorization',
+        gitlab: { gitlabUrl: fake.url, redirectUri: REDIRECT_URI, hasSecret: true, hasTokens: false },
+      });
       const url = new URL(created.authorizeUrl);
       expect(`${url.origin}${url.pathname}`).toBe(`${fake.url}/oauth/authorize`);
       expect(url.searchParams.get('redirect_uri')).toBe(REDIRECT_URI);
@@ -105,10 +125,15 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       const items = all.body.items as { fullName: string; owner: string; name: string }[];
       expect(all.body.total).toBe(250);
       expect(new Set(items.map((r) => r.fullName)).size).toBe(250);
-      expect(items.map((r) => r.fullName)).toEqual(expect.arrayContaining(['acme/platform/svc-00001', 'user1/repo-00002', 'acme/app-00003']));
+      expect(items.map((r) => r.fullName)).toEqual(
+        expect.arrayContaining(['acme/platform/svc-00001', 'user1/repo-00002', 'acme/app-00003']),
+      );
       expect(items.find((r) => r.fullName === 'acme/platform/svc-00001')).toMatchObject({ name: 'svc-00001', owner: 'acme/platform' });
 
-      const searched = await t.api.get(`/v1/git-providers/${providerId}/repositories`).query({ search: 'platform/svc-001' }).set(owner.auth);
+      const searched = await t.api
+        .get(`/v1/git-providers/${providerId}/repositories`)
+        .query({ search: 'platform/svc-001' })
+        .set(owner.auth);
       const expected = items.filter((r) => r.fullName.includes('platform/svc-001')).map((r) => r.fullName);
       expect(expected.length).toBeGreaterThan(0);
       expect(searched.body.total).toBe(expected.length);
@@ -120,13 +145,20 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
     });
 
     it('lists 120 branches of a subgroup project by its path; an unknown repository is 404', async () => {
-      const res = await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/platform/svc-00001' }).set(owner.auth);
+      const res = await t.api
+        .get(`/v1/git-providers/${providerId}/branches`)
+        .query({ repository: 'acme/platform/svc-00001' })
+        .set(owner.auth);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.total).toBe(120);
       const names = (res.body.items as { name: string; commitSha: string }[]).map((b) => b.name);
       expect(new Set(names).size).toBe(120);
       expect(names).toEqual(expect.arrayContaining(['main', 'feature/branch-001', 'feature/branch-119']));
-      expectProblem(await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/platform/nope' }).set(owner.auth), 404, 'NOT_FOUND');
+      expectProblem(
+        await t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository: 'acme/platform/nope' }).set(owner.auth),
+        404,
+        'NOT_FOUND',
+      );
     });
 
     it('groupName narrows the listing to the group and its subgroups', async () => {
@@ -172,11 +204,15 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
         t.api.get(`/v1/git-providers/${providerId}/authorize-url`).set(member.auth),
       ];
       for (const res of await Promise.all(calls())) expectProblem(res, 404, 'NOT_FOUND');
-      expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: true })).status).toBe(200);
+      expect(
+        (await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: true })).status,
+      ).toBe(200);
       const [test, repos] = await Promise.all(calls().slice(0, 2));
       expect(test?.status).toBe(200);
       expect(repos?.body.total).toBe(250);
-      expect((await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: false })).status).toBe(200);
+      expect(
+        (await t.api.put(`/v1/git-providers/${providerId}/sharing`).set(owner.auth).send({ sharedWithOrganization: false })).status,
+      ).toBe(200);
     });
 
     it('connecting a service source checks the subgroup repository and branch on GitLab', async () => {
@@ -187,7 +223,14 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expect(fake.hooks('acme/platform/svc-00001')).toHaveLength(0);
       const ok = await put(unique('svc'), 'acme/platform/svc-00001', 'feature/branch-007');
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-      expect(ok.body).toMatchObject({ sourceType: 'git', providerType: 'gitlab', repository: 'acme/platform/svc-00001', branch: 'feature/branch-007', organizationId, webhook: { registered: true } });
+      expect(ok.body).toMatchObject({
+        sourceType: 'git',
+        providerType: 'gitlab',
+        repository: 'acme/platform/svc-00001',
+        branch: 'feature/branch-007',
+        organizationId,
+        webhook: { registered: true },
+      });
       expect(fake.hooks('acme/platform/svc-00001')).toHaveLength(1);
     });
   });
@@ -205,7 +248,14 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expectProblem(await callback(t, 'gitea', { code, state }), 400, 'INVALID_STATE');
       expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ code }).redirects(0), 400, 'INVALID_STATE');
       expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied' }).redirects(0), 400, 'INVALID_STATE');
-      expectProblem(await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied', state: tamper(state) }).redirects(0), 400, 'INVALID_STATE');
+      expectProblem(
+        await t.api
+          .get('/v1/callbacks/gitlab')
+          .query({ error: 'access_denied', state: tamper(state) })
+          .redirects(0),
+        400,
+        'INVALID_STATE',
+      );
       expect(fake.tokenExchangeCount).toBe(exchanges);
       expect(await summary(t, owner.auth, created.id)).toMatchObject({ status: 'pending_authorization', gitlab: { hasTokens: false } });
 
@@ -222,7 +272,11 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       expectProblem(await callback(t, 'gitlab', { code: second, state: fresh }), 400, 'INVALID_STATE');
       const original = await callback(t, 'gitlab', { code: second, state });
       expect(original.status).toBe(302);
-      expectProblem(await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }), 400, 'INVALID_STATE');
+      expectProblem(
+        await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }),
+        400,
+        'INVALID_STATE',
+      );
       expect(fake.tokenExchangeCount).toBe(exchanges + 2);
     });
   });
@@ -232,10 +286,17 @@ describe('e2e GitLab: OAuth, listing, states, token refresh, errors', () => {
       const created = await create(fake);
       const state = new URL(created.authorizeUrl).searchParams.get('state') ?? '';
       const exchanges = fake.tokenExchangeCount;
-      const denied = await t.api.get('/v1/callbacks/gitlab').query({ error: 'access_denied', error_description: 'The resource owner denied the request.', state }).redirects(0);
+      const denied = await t.api
+        .get('/v1/callbacks/gitlab')
+        .query({ error: 'access_denied', error_description: 'The resource owner denied the request.', state })
+        .redirects(0);
       expect(denied.status).toBe(302);
       expectDashboard(denied.headers.location, created.id, 'error');
-      expectProblem(await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }), 400, 'INVALID_STATE');
+      expectProblem(
+        await callback(t, 'gitlab', { code: fake.issueCode(created.clientId, { redirectUri: REDIRECT_URI }), state }),
+        400,
+        'INVALID_STATE',
+      );
       expect(fake.tokenExchangeCount).toBe(exchanges);
       expect((await summary(t, owner.auth, created.id)).status).toBe('pending_authorization');
     });

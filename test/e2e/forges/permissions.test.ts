@@ -30,8 +30,10 @@ describe('403s on every forge: one resource vs the whole provider', () => {
     await Promise.all([github.stop(), gitlab.stop(), gitea.stop(), bitbucket.stop()]);
   });
 
-  const status = async (providerId: string): Promise<string> => (await t.api.get(`/v1/git-providers/${providerId}`).set(auth)).body.status as string;
-  const branches = (providerId: string, repository: string) => t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository }).set(auth);
+  const status = async (providerId: string): Promise<string> =>
+    (await t.api.get(`/v1/git-providers/${providerId}`).set(auth)).body.status as string;
+  const branches = (providerId: string, repository: string) =>
+    t.api.get(`/v1/git-providers/${providerId}/branches`).query({ repository }).set(auth);
   const testConnection = (providerId: string) => t.api.post(`/v1/git-providers/${providerId}/test-connection`).set(auth);
   const expectProblem = (res: { status: number; body: Record<string, unknown> }, httpStatus: number, code: string): string => {
     expect(res.status, JSON.stringify(res.body)).toBe(httpStatus);
@@ -39,7 +41,7 @@ describe('403s on every forge: one resource vs the whole provider', () => {
     return res.body.detail as string;
   };
 
-  it('GitLab: a Guest project\'s branches are 422 FORGE_FORBIDDEN naming the project; the provider stays ready and keeps answering', async () => {
+  it("GitLab: a Guest project's branches are 422 FORGE_FORBIDDEN naming the project; the provider stays ready and keeps answering", async () => {
     gitlab.addProject({ path: 'acme/guest-only', accessLevel: 10, defaultBranch: 'main' });
     gitlab.addProject({ path: 'acme/app', defaultBranch: 'main' });
     const { providerId } = await gitlabProvider(t, auth, gitlab);
@@ -57,20 +59,28 @@ describe('403s on every forge: one resource vs the whole provider', () => {
 
     // Connecting a service to it fails alone, with the same answer, and stores nothing.
     const id = serviceId('gl-guest');
-    const refused = await t.api.put(`/v1/services/application/${id}/source`).set(auth).send({ providerId, repository: 'acme/guest-only', branch: 'main' });
+    const refused = await t.api
+      .put(`/v1/services/application/${id}/source`)
+      .set(auth)
+      .send({ providerId, repository: 'acme/guest-only', branch: 'main' });
     expect(expectProblem(refused, 422, 'FORGE_FORBIDDEN')).toContain('project acme/guest-only');
     expect((await t.api.get(`/v1/services/application/${id}/source`).set(auth)).status).toBe(404);
     expect(await status(providerId)).toBe('ready');
   });
 
-  it('GitLab: insufficient_scope refuses the grant as a whole: PROVIDER_NOT_READY with GitLab\'s words and the remedy; the provider is flagged', async () => {
+  it("GitLab: insufficient_scope refuses the grant as a whole: PROVIDER_NOT_READY with GitLab's words and the remedy; the provider is flagged", async () => {
     gitlab.addProject({ path: 'acme/scoped', defaultBranch: 'main' });
     const { providerId } = await gitlabProvider(t, auth, gitlab);
-    gitlab.failNext(403, 1, { 'www-authenticate': 'Bearer realm="", error="insufficient_scope"' }, JSON.stringify({
-      error: 'insufficient_scope',
-      error_description: 'The request requires higher privileges than provided by the access token.',
-      scope: 'api read_api',
-    }));
+    gitlab.failNext(
+      403,
+      1,
+      { 'www-authenticate': 'Bearer realm="", error="insufficient_scope"' },
+      JSON.stringify({
+        error: 'insufficient_scope',
+        error_description: 'The request requires higher privileges than provided by the access token.',
+        scope: 'api read_api',
+      }),
+    );
     const detail = expectProblem(await branches(providerId, 'acme/scoped'), 422, 'PROVIDER_NOT_READY');
     expect(detail).toContain('The request requires higher privileges than provided by the access token.');
     expect(detail).toContain('authorize-url');
@@ -103,13 +113,18 @@ describe('403s on every forge: one resource vs the whole provider', () => {
     expect(await status(providerId)).toBe('ready');
     expect((await branches(providerId, 'acme/open')).status).toBe(200);
 
-    const refused = await t.api.put(`/v1/services/application/${serviceId('gh-secret')}/source`).set(auth).send({ providerId, repository: 'acme/secret', branch: 'main' });
+    const refused = await t.api
+      .put(`/v1/services/application/${serviceId('gh-secret')}/source`)
+      .set(auth)
+      .send({ providerId, repository: 'acme/secret', branch: 'main' });
     expect(expectProblem(refused, 422, 'FORGE_FORBIDDEN')).toContain('repository acme/secret');
-    expect(await connect(t, auth, serviceId('gh-open'), { providerId, repository: 'acme/open', branch: 'main' })).toMatchObject({ sourceType: 'git' });
+    expect(await connect(t, auth, serviceId('gh-open'), { providerId, repository: 'acme/open', branch: 'main' })).toMatchObject({
+      sourceType: 'git',
+    });
     expect(await status(providerId)).toBe('ready');
   });
 
-  it('Gitea: hook registration refused on one repository connects with registered: false and Gitea\'s reason; a missing token scope flags the provider', async () => {
+  it("Gitea: hook registration refused on one repository connects with registered: false and Gitea's reason; a missing token scope flags the provider", async () => {
     gitea.setRepositories([
       { owner: 'acme', name: 'locked', defaultBranch: 'main', admin: false },
       { owner: 'acme', name: 'mine', defaultBranch: 'main' },
@@ -120,7 +135,18 @@ describe('403s on every forge: one resource vs the whole provider', () => {
     expect((source.webhook as { error: string }).error).toContain('Must have admin rights on the repository');
     expect(await status(providerId)).toBe('ready');
 
-    gitea.failNext(403, 1, {}, { path: '/user/repos', body: JSON.stringify({ message: 'token does not have at least one of required scope(s): [read:repository]', url: `${gitea.url}/api/swagger` }) });
+    gitea.failNext(
+      403,
+      1,
+      {},
+      {
+        path: '/user/repos',
+        body: JSON.stringify({
+          message: 'token does not have at least one of required scope(s): [read:repository]',
+          url: `${gitea.url}/api/swagger`,
+        }),
+      },
+    );
     const detail = expectProblem(await testConnection(providerId), 422, 'PROVIDER_NOT_READY');
     expect(detail).toContain('token does not have at least one of required scope(s)');
     expect(detail).toContain('authorize-url');
@@ -128,7 +154,10 @@ describe('403s on every forge: one resource vs the whole provider', () => {
   });
 
   it('Bitbucket: a repository the token may not administer connects with registered: false and the provider stays ready; a missing scope at hook registration flags it', async () => {
-    bitbucket.setRepositories('acme', [{ slug: 'readonly', mainbranch: 'main' }, { slug: 'admin', mainbranch: 'main' }]);
+    bitbucket.setRepositories('acme', [
+      { slug: 'readonly', mainbranch: 'main' },
+      { slug: 'admin', mainbranch: 'main' },
+    ]);
     bitbucket.makeReadOnly('acme/readonly');
     const { providerId } = await bitbucketProvider(t, auth, bitbucket, 'acme');
     const source = await connect(t, auth, serviceId('bb-readonly'), { providerId, repository: 'acme/readonly', branch: 'main' });
@@ -138,7 +167,11 @@ describe('403s on every forge: one resource vs the whole provider', () => {
 
     // A token without the webhook scopes: every repository's hook is refused, so the credentials are what is wrong.
     const scoped = await bitbucketProvider(t, auth, bitbucket, 'acme', ['read:repository:bitbucket', 'read:webhook:bitbucket']);
-    const unscoped = await connect(t, auth, serviceId('bb-noscope'), { providerId: scoped.providerId, repository: 'acme/admin', branch: 'main' });
+    const unscoped = await connect(t, auth, serviceId('bb-noscope'), {
+      providerId: scoped.providerId,
+      repository: 'acme/admin',
+      branch: 'main',
+    });
     expect(unscoped).toMatchObject({ webhook: { registered: false } });
     expect((unscoped.webhook as { error: string }).error).toContain('lack one or more required privilege scopes');
     expect(await status(scoped.providerId)).toBe('needs_reauthorization');

@@ -42,7 +42,14 @@ describe('picker cache: GET /v1/git-providers/{id}/repositories', () => {
     const res = await t.api
       .post('/v1/git-providers/github')
       .set(owner)
-      .send({ name: unique('picker'), githubUrl: fake.url, appId: app.appId, installationId: installation, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
+      .send({
+        name: unique('picker'),
+        githubUrl: fake.url,
+        appId: app.appId,
+        installationId: installation,
+        privateKey: app.privateKey,
+        webhookSecret: app.webhookSecret,
+      });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return { id: res.body.id as string, installation };
   }

@@ -47,15 +47,30 @@ describe('e2e SSRF guard on self-hosted forge URLs (create and PATCH)', () => {
 
   it.each(REFUSED)('refuses %s at create for every forge and creates nothing', async (url) => {
     const name = unique('ssrf');
-    refused(await t.api.post('/v1/git-providers/gitlab').set(admin).send({ name, gitlabUrl: url, applicationId: 'app', secret: 's' }), 'gitlabUrl');
-    refused(await t.api.post('/v1/git-providers/gitea').set(admin).send({ name, giteaUrl: url, clientId: 'c', clientSecret: 's' }), 'giteaUrl');
-    refused(await t.api.post('/v1/git-providers/github').set(admin).send({ name, githubUrl: url, appId: 1, installationId: 2, privateKey, webhookSecret: 'w' }), 'githubUrl');
+    refused(
+      await t.api.post('/v1/git-providers/gitlab').set(admin).send({ name, gitlabUrl: url, applicationId: 'app', secret: 's' }),
+      'gitlabUrl',
+    );
+    refused(
+      await t.api.post('/v1/git-providers/gitea').set(admin).send({ name, giteaUrl: url, clientId: 'c', clientSecret: 's' }),
+      'giteaUrl',
+    );
+    refused(
+      await t.api
+        .post('/v1/git-providers/github')
+        .set(admin)
+        .send({ name, githubUrl: url, appId: 1, installationId: 2, privateKey, webhookSecret: 'w' }),
+      'githubUrl',
+    );
     refused(await t.api.post('/v1/git-providers/github/manifest').set(admin).send({ name, githubUrl: url }), 'githubUrl');
     expect(await names()).not.toContain(name);
   });
 
   it('refuses a PATCH to a private address and leaves the provider unchanged', async () => {
-    const created = await t.api.post('/v1/git-providers/gitlab').set(admin).send({ name: unique('gitlab'), gitlabUrl: 'http://127.0.0.1:9', applicationId: 'app', secret: 's' });
+    const created = await t.api
+      .post('/v1/git-providers/gitlab')
+      .set(admin)
+      .send({ name: unique('gitlab'), gitlabUrl: 'http://127.0.0.1:9', applicationId: 'app', secret: 's' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = (created.body as { id: string }).id;
     const before = await summary(t, admin, id);
@@ -66,9 +81,18 @@ describe('e2e SSRF guard on self-hosted forge URLs (create and PATCH)', () => {
     expect(after.version).toBe(before.version);
     expect(after).toMatchObject({ gitlab: { gitlabUrl: 'http://127.0.0.1:9' } });
 
-    const gitea = await t.api.post('/v1/git-providers/gitea').set(admin).send({ name: unique('gitea'), giteaUrl: 'http://localhost:9', clientId: 'c', clientSecret: 's' });
+    const gitea = await t.api
+      .post('/v1/git-providers/gitea')
+      .set(admin)
+      .send({ name: unique('gitea'), giteaUrl: 'http://localhost:9', clientId: 'c', clientSecret: 's' });
     expect(gitea.status, JSON.stringify(gitea.body)).toBe(201);
-    refused(await t.api.patch(`/v1/git-providers/${(gitea.body as { id: string }).id}/gitea`).set(admin).send({ giteaUrl: 'https://[::1]' }), 'giteaUrl');
+    refused(
+      await t.api
+        .patch(`/v1/git-providers/${(gitea.body as { id: string }).id}/gitea`)
+        .set(admin)
+        .send({ giteaUrl: 'https://[::1]' }),
+      'giteaUrl',
+    );
   });
 });
 
@@ -86,10 +110,16 @@ describe('e2e default forge URLs (github.com, gitlab.com) need no DNS lookup to 
 
   // Only creations that make no forge call: a hand-made GitHub App would be looked up on api.github.com.
   it('creates GitHub manifest and GitLab providers with their default URLs', async () => {
-    const manifest = await t.api.post('/v1/git-providers/github/manifest').set(admin).send({ name: unique('gh-manifest') });
+    const manifest = await t.api
+      .post('/v1/git-providers/github/manifest')
+      .set(admin)
+      .send({ name: unique('gh-manifest') });
     expect(manifest.status, JSON.stringify(manifest.body)).toBe(201);
     expect(manifest.body.postUrl).toMatch(/^https:\/\/github\.com\/settings\/apps\/new\?state=/);
-    const gitlab = await t.api.post('/v1/git-providers/gitlab').set(admin).send({ name: unique('gl-default'), applicationId: 'app', secret: 'gl-secret' });
+    const gitlab = await t.api
+      .post('/v1/git-providers/gitlab')
+      .set(admin)
+      .send({ name: unique('gl-default'), applicationId: 'app', secret: 'gl-secret' });
     expect(gitlab.status, JSON.stringify(gitlab.body)).toBe(201);
     expect(gitlab.body.authorizeUrl).toMatch(/^https:\/\/gitlab\.com\/oauth\/authorize\?/);
   });

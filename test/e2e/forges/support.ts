@@ -48,7 +48,16 @@ export interface Summary {
   type: string;
   status: string;
   version: number;
-  github?: { githubUrl: string; appId: number | null; appSlug?: string; installationId?: number; installUrl?: string; webhookUrl: string; hasPrivateKey: boolean; hasWebhookSecret: boolean };
+  github?: {
+    githubUrl: string;
+    appId: number | null;
+    appSlug?: string;
+    installationId?: number;
+    installUrl?: string;
+    webhookUrl: string;
+    hasPrivateKey: boolean;
+    hasWebhookSecret: boolean;
+  };
   gitlab?: { redirectUri: string; hasTokens: boolean; tokenExpiresAt?: string };
   gitea?: { redirectUri: string; hasTokens: boolean; tokenExpiresAt?: string };
   bitbucket?: { hasCredentials: boolean; authMethod: string };
@@ -69,7 +78,11 @@ export async function summary(t: TestApp, auth: Auth, providerId: string): Promi
   return res.body as Summary;
 }
 
-export function expectProblem(res: { status: number; body: unknown; headers: Record<string, string> }, status: number, code: string): Problem {
+export function expectProblem(
+  res: { status: number; body: unknown; headers: Record<string, string> },
+  status: number,
+  code: string,
+): Problem {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   const body = res.body as Problem;

@@ -41,7 +41,9 @@ describe.skipIf(!existsSync(NATS_SERVER))('the app logs its NATS connection at s
   beforeAll(async () => {
     port = await freePort();
     storeDir = await mkdtemp(join(tmpdir(), 'fl-nats-auth-'));
-    server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '--user', 'alice', '--pass', PASSWORD], { stdio: 'ignore' });
+    server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '--user', 'alice', '--pass', PASSWORD], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100 && !(await tcpReachable('127.0.0.1', port, 200)); i++) await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {
@@ -59,7 +61,14 @@ describe.skipIf(!existsSync(NATS_SERVER))('the app logs its NATS connection at s
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((entry) => entry.msg === 'connected to NATS JetStream');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ level: 30, broker: `nats://127.0.0.1:${port}`, tls: 'off', auth: 'user+password', stream: 'FORGELINK', subjects: 'forgelink.>' });
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        broker: `nats://127.0.0.1:${port}`,
+        tls: 'off',
+        auth: 'user+password',
+        stream: 'FORGELINK',
+        subjects: 'forgelink.>',
+      });
       expect(t.logs()).not.toContain(PASSWORD);
     } finally {
       await t.close();

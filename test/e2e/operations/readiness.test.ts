@@ -42,7 +42,11 @@ async function sql(databaseUrl: string, text: string, values: unknown[] = []): P
 }
 
 /** The real app in-process on a database, relay off (nothing to publish), answering over supertest. */
-async function appOn(databaseUrl: string, masterKey: string, oldKeys: string[] = []): Promise<{ app: Application; api: ReturnType<typeof supertest>; logs: () => string }> {
+async function appOn(
+  databaseUrl: string,
+  masterKey: string,
+  oldKeys: string[] = [],
+): Promise<{ app: Application; api: ReturnType<typeof supertest>; logs: () => string }> {
   const lines: string[] = [];
   const sink: DestinationStream = { write: (chunk: string) => void lines.push(chunk) };
   const logger = createLogger('info', sink);
@@ -51,7 +55,13 @@ async function appOn(databaseUrl: string, masterKey: string, oldKeys: string[] =
   return { app, api: supertest(app.http), logs: () => lines.join('') };
 }
 
-const env = (databaseUrl: string, masterKey: string, extra: Record<string, string> = {}): Record<string, string> => ({ DATABASE_URL: databaseUrl, FORGELINK_MASTER_KEY: masterKey, PORT: '0', LOG_LEVEL: 'warn', ...extra });
+const env = (databaseUrl: string, masterKey: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  DATABASE_URL: databaseUrl,
+  FORGELINK_MASTER_KEY: masterKey,
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  ...extra,
+});
 
 afterAll(async () => {
   const client = admin();
@@ -87,7 +97,8 @@ describe('/readyz', () => {
           status: 503,
           code: 'UNAVAILABLE',
           check: 'migrations',
-          detail: 'the database has no forgelink schema (no migration applied): run `forgelink migrate` (`npm start` migrates before serving)',
+          detail:
+            'the database has no forgelink schema (no migration applied): run `forgelink migrate` (`npm start` migrates before serving)',
         });
       }
       expect(t.logs().match(/not ready: /g)).toHaveLength(1);
@@ -107,7 +118,10 @@ describe('/readyz', () => {
       const res = await t.api.get('/readyz');
       expect(res.status).toBe(503);
       const missing = migrationsList.slice(1).map((m) => m.name);
-      expect(res.body).toMatchObject({ check: 'migrations', detail: `${missing.length} of ${migrationsList.length} migrations are not applied (${missing.join(', ')}): run \`forgelink migrate\` (\`npm start\` migrates before serving)` });
+      expect(res.body).toMatchObject({
+        check: 'migrations',
+        detail: `${missing.length} of ${migrationsList.length} migrations are not applied (${missing.join(', ')}): run \`forgelink migrate\` (\`npm start\` migrates before serving)`,
+      });
     } finally {
       await t.app.close();
     }
@@ -119,7 +133,12 @@ describe('/readyz', () => {
     try {
       const res = await t.api.get('/readyz');
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ code: 'UNAVAILABLE', check: 'masterKey', detail: 'FORGELINK_MASTER_KEY does not decrypt the stored secrets: set the key this database was set up with, or list it in FORGELINK_MASTER_KEYS_OLD during a rotation' });
+      expect(res.body).toMatchObject({
+        code: 'UNAVAILABLE',
+        check: 'masterKey',
+        detail:
+          'FORGELINK_MASTER_KEY does not decrypt the stored secrets: set the key this database was set up with, or list it in FORGELINK_MASTER_KEYS_OLD during a rotation',
+      });
       expect(JSON.stringify(res.body)).not.toContain(new SecretCipher(wrongKey).currentKeyId);
       // The operator's log line carries the key ids that tell which key is which.
       expect(t.logs()).toContain(`the configured key has id ${new SecretCipher(wrongKey).currentKeyId}`);
@@ -140,7 +159,9 @@ describe('start-up names the problem in one line and says what to run', () => {
     const databaseUrl = await freshDatabase();
     const run = await forgelink(['serve'], env(databaseUrl, generateMasterKey()));
     expect(run.code).toBe(1);
-    expect(commandLines(run.stderr)).toEqual(['forgelink: the database has no forgelink schema (no migration applied): run `forgelink migrate` (`npm start` migrates before serving)']);
+    expect(commandLines(run.stderr)).toEqual([
+      'forgelink: the database has no forgelink schema (no migration applied): run `forgelink migrate` (`npm start` migrates before serving)',
+    ]);
     expect(run.stdout).toBe('');
   });
 
@@ -160,118 +181,147 @@ describe('start-up names the problem in one line and says what to run', () => {
     expect(run.code).toBe(1);
     const lines = commandLines(run.stderr);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^forgelink: the database does not answer \(.*ECONNREFUSED.*\): check DATABASE_URL and that PostgreSQL is running$/);
+    expect(lines[0]).toMatch(
+      /^forgelink: the database does not answer \(.*ECONNREFUSED.*\): check DATABASE_URL and that PostgreSQL is running$/,
+    );
     expect(run.stderr).not.toContain('hunter2secret');
   });
 
-  it('migrate prints progress on stderr and the applied names on stdout, stores the key check, and serve then starts ready', async () => {
-    const databaseUrl = await freshDatabase();
-    const masterKey = generateMasterKey();
-    const run = await forgelink(['migrate'], env(databaseUrl, masterKey));
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ applied: migrationsList.map((m) => m.name) });
-    const names = migrationsList.map((m) => m.name);
-    expect(commandLines(run.stderr)).toEqual([
-      `forgelink: applying ${names.length} migrations in one transaction`,
-      ...names.flatMap((name) => [`forgelink:   ${name} …`, expect.stringMatching(new RegExp(`^forgelink:   ${name} done \\(\\d+ ms\\)$`))]),
-      `forgelink: applied ${names.length} migrations`,
-    ]);
-    const check = await sql(databaseUrl, 'select value from key_check');
-    expect(check.rows).toHaveLength(1);
-    expect(check.rows[0].value).toMatch(new RegExp(`^v1\\.${new SecretCipher(masterKey).currentKeyId}\\.`));
+  it(
+    'migrate prints progress on stderr and the applied names on stdout, stores the key check, and serve then starts ready',
+    async () => {
+      const databaseUrl = await freshDatabase();
+      const masterKey = generateMasterKey();
+      const run = await forgelink(['migrate'], env(databaseUrl, masterKey));
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ applied: migrationsList.map((m) => m.name) });
+      const names = migrationsList.map((m) => m.name);
+      expect(commandLines(run.stderr)).toEqual([
+        `forgelink: applying ${names.length} migrations in one transaction`,
+        ...names.flatMap((name) => [
+          `forgelink:   ${name} …`,
+          expect.stringMatching(new RegExp(`^forgelink:   ${name} done \\(\\d+ ms\\)$`)),
+        ]),
+        `forgelink: applied ${names.length} migrations`,
+      ]);
+      const check = await sql(databaseUrl, 'select value from key_check');
+      expect(check.rows).toHaveLength(1);
+      expect(check.rows[0].value).toMatch(new RegExp(`^v1\\.${new SecretCipher(masterKey).currentKeyId}\\.`));
 
-    const again = await forgelink(['migrate'], env(databaseUrl, masterKey));
-    expect(JSON.parse(again.stdout)).toEqual({ applied: [] });
-    expect(commandLines(again.stderr)).toEqual(['forgelink: database schema is up to date']);
+      const again = await forgelink(['migrate'], env(databaseUrl, masterKey));
+      expect(JSON.parse(again.stdout)).toEqual({ applied: [] });
+      expect(commandLines(again.stderr)).toEqual(['forgelink: database schema is up to date']);
 
-    const server = await startServer(['serve'], env(databaseUrl, masterKey));
-    try {
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-    } finally {
-      server.child.kill('SIGTERM');
-    }
-    expect(await server.exited).toBe(0);
-  }, SPAWNS_SEVERAL);
+      const server = await startServer(['serve'], env(databaseUrl, masterKey));
+      try {
+        expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      expect(await server.exited).toBe(0);
+    },
+    SPAWNS_SEVERAL,
+  );
 
-  it('a database with secrets but no key check (written before it existed): a wrong key is refused and not recorded; the right one is', async () => {
-    const databaseUrl = await freshDatabase();
-    const rightKey = generateMasterKey();
-    expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
-    const cipher = new SecretCipher(rightKey);
-    const org = await sql(databaseUrl, `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Old', now()) returning id`);
-    await sql(
-      databaseUrl,
-      `insert into git_provider (id, organization_id, created_by, name, type, status, settings, secrets, created_at, updated_at, version)
+  it(
+    'a database with secrets but no key check (written before it existed): a wrong key is refused and not recorded; the right one is',
+    async () => {
+      const databaseUrl = await freshDatabase();
+      const rightKey = generateMasterKey();
+      expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
+      const cipher = new SecretCipher(rightKey);
+      const org = await sql(
+        databaseUrl,
+        `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Old', now()) returning id`,
+      );
+      await sql(
+        databaseUrl,
+        `insert into git_provider (id, organization_id, created_by, name, type, status, settings, secrets, created_at, updated_at, version)
        values (gen_random_uuid(), $1, 'alice', 'old', 'bitbucket', 'ready', '{}', $2, now(), now(), 1)`,
-      [org.rows[0].id, JSON.stringify({ apiToken: cipher.encrypt('tok', 'apiToken') })],
-    ).catch(async (error: Error) => {
-      throw new Error(`seeding git_provider failed (columns changed?): ${error.message}`);
-    });
-    await sql(databaseUrl, 'delete from key_check');
+        [org.rows[0].id, JSON.stringify({ apiToken: cipher.encrypt('tok', 'apiToken') })],
+      ).catch(async (error: Error) => {
+        throw new Error(`seeding git_provider failed (columns changed?): ${error.message}`);
+      });
+      await sql(databaseUrl, 'delete from key_check');
 
-    const wrong = await forgelink(['migrate'], env(databaseUrl, generateMasterKey()));
-    expect(wrong.code).toBe(1);
-    expect(commandLines(wrong.stderr).at(-1)).toMatch(/^forgelink: FORGELINK_MASTER_KEY does not decrypt the stored secrets \(written with key id /);
-    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
+      const wrong = await forgelink(['migrate'], env(databaseUrl, generateMasterKey()));
+      expect(wrong.code).toBe(1);
+      expect(commandLines(wrong.stderr).at(-1)).toMatch(
+        /^forgelink: FORGELINK_MASTER_KEY does not decrypt the stored secrets \(written with key id /,
+      );
+      expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
 
-    const serve = await startServer(['serve'], env(databaseUrl, rightKey));
-    try {
-      expect((await fetch(`${serve.url}/readyz`)).status).toBe(200);
-    } finally {
-      serve.child.kill('SIGTERM');
-    }
-    expect(await serve.exited).toBe(0);
-    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
-  }, SPAWNS_SEVERAL);
+      const serve = await startServer(['serve'], env(databaseUrl, rightKey));
+      try {
+        expect((await fetch(`${serve.url}/readyz`)).status).toBe(200);
+      } finally {
+        serve.child.kill('SIGTERM');
+      }
+      expect(await serve.exited).toBe(0);
+      expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
+    },
+    SPAWNS_SEVERAL,
+  );
 
-  it('a database whose only secret is an event subscription\'s: the key is proved on it before the key check is written', async () => {
-    const databaseUrl = await freshDatabase();
-    const rightKey = generateMasterKey();
-    expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
-    const org = await sql(databaseUrl, `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subs', now()) returning id`);
-    const id = '01a22b00-0000-7000-8000-000000000001';
-    await sql(
-      databaseUrl,
-      `insert into event_subscription (id, organization_id, url, secret, created_by, created_at, cursor_txid, cursor_position)
+  it(
+    "a database whose only secret is an event subscription's: the key is proved on it before the key check is written",
+    async () => {
+      const databaseUrl = await freshDatabase();
+      const rightKey = generateMasterKey();
+      expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
+      const org = await sql(
+        databaseUrl,
+        `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subs', now()) returning id`,
+      );
+      const id = '01a22b00-0000-7000-8000-000000000001';
+      await sql(
+        databaseUrl,
+        `insert into event_subscription (id, organization_id, url, secret, created_by, created_at, cursor_txid, cursor_position)
        values ($1, $2, 'https://deployer.example/hook', $3, 'alice', now(), '0'::xid8, 0)`,
-      [id, org.rows[0].id, new SecretCipher(rightKey).encrypt('whsec', subscriptionSecretPurpose(id))],
-    );
-    await sql(databaseUrl, 'delete from key_check');
-    const wrong = await forgelink(['migrate'], env(databaseUrl, generateMasterKey()));
-    expect(wrong.code).toBe(1);
-    expect(commandLines(wrong.stderr).at(-1)).toMatch(/^forgelink: FORGELINK_MASTER_KEY does not decrypt the stored secrets/);
-    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
-    expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
-    expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
-  }, SPAWNS_SEVERAL);
+        [id, org.rows[0].id, new SecretCipher(rightKey).encrypt('whsec', subscriptionSecretPurpose(id))],
+      );
+      await sql(databaseUrl, 'delete from key_check');
+      const wrong = await forgelink(['migrate'], env(databaseUrl, generateMasterKey()));
+      expect(wrong.code).toBe(1);
+      expect(commandLines(wrong.stderr).at(-1)).toMatch(/^forgelink: FORGELINK_MASTER_KEY does not decrypt the stored secrets/);
+      expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
+      expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
+      expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
+    },
+    SPAWNS_SEVERAL,
+  );
 
-  it('a key rotation: serve needs the old key listed until `secrets rewrap` (which reports progress) re-encrypts the key check too', async () => {
-    const databaseUrl = await freshDatabase();
-    const oldKey = generateMasterKey();
-    const newKey = generateMasterKey();
-    expect((await forgelink(['migrate'], env(databaseUrl, oldKey))).code).toBe(0);
+  it(
+    'a key rotation: serve needs the old key listed until `secrets rewrap` (which reports progress) re-encrypts the key check too',
+    async () => {
+      const databaseUrl = await freshDatabase();
+      const oldKey = generateMasterKey();
+      const newKey = generateMasterKey();
+      expect((await forgelink(['migrate'], env(databaseUrl, oldKey))).code).toBe(0);
 
-    expect((await forgelink(['serve'], env(databaseUrl, newKey))).code).toBe(1);
-    const rewrap = await forgelink(['secrets', 'rewrap'], env(databaseUrl, newKey, { FORGELINK_MASTER_KEYS_OLD: oldKey }));
-    expect(rewrap.code, rewrap.stderr).toBe(0);
-    expect(JSON.parse(rewrap.stdout)).toEqual({ providers: 0, hooks: 0, subscriptions: 0 });
-    expect(commandLines(rewrap.stderr)).toEqual([
-      `forgelink: re-encrypting under key ${new SecretCipher(newKey).currentKeyId}: checking 0 providers`,
-      'forgelink:   0 of 0 providers re-encrypted',
-      'forgelink: checking 0 repository hook secrets',
-      'forgelink:   0 of 0 hook secrets re-encrypted',
-      'forgelink: checking 0 event subscription secrets',
-      'forgelink:   0 of 0 subscription secrets re-encrypted',
-      'forgelink:   master-key check re-encrypted',
-      'forgelink: committing',
-    ]);
+      expect((await forgelink(['serve'], env(databaseUrl, newKey))).code).toBe(1);
+      const rewrap = await forgelink(['secrets', 'rewrap'], env(databaseUrl, newKey, { FORGELINK_MASTER_KEYS_OLD: oldKey }));
+      expect(rewrap.code, rewrap.stderr).toBe(0);
+      expect(JSON.parse(rewrap.stdout)).toEqual({ providers: 0, hooks: 0, subscriptions: 0 });
+      expect(commandLines(rewrap.stderr)).toEqual([
+        `forgelink: re-encrypting under key ${new SecretCipher(newKey).currentKeyId}: checking 0 providers`,
+        'forgelink:   0 of 0 providers re-encrypted',
+        'forgelink: checking 0 repository hook secrets',
+        'forgelink:   0 of 0 hook secrets re-encrypted',
+        'forgelink: checking 0 event subscription secrets',
+        'forgelink:   0 of 0 subscription secrets re-encrypted',
+        'forgelink:   master-key check re-encrypted',
+        'forgelink: committing',
+      ]);
 
-    const server = await startServer(['serve'], env(databaseUrl, newKey));
-    try {
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-    } finally {
-      server.child.kill('SIGTERM');
-    }
-    expect(await server.exited).toBe(0);
-  }, SPAWNS_SEVERAL);
+      const server = await startServer(['serve'], env(databaseUrl, newKey));
+      try {
+        expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      expect(await server.exited).toBe(0);
+    },
+    SPAWNS_SEVERAL,
+  );
 });

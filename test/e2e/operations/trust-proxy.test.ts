@@ -48,14 +48,24 @@ describe('TRUST_PROXY', () => {
   });
 
   it('an invalid value refuses start-up, naming the variable', async () => {
-    const run = await forgelink(['serve'], { TRUST_PROXY: 'proxy.internal', DATABASE_URL: 'postgres://127.0.0.1:9/x', FORGELINK_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const run = await forgelink(['serve'], {
+      TRUST_PROXY: 'proxy.internal',
+      DATABASE_URL: 'postgres://127.0.0.1:9/x',
+      FORGELINK_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     expect(run.code).toBe(1);
     expect(commandLines(run.stderr).join('\n')).toMatch(/TRUST_PROXY: "proxy.internal" is not a hop count/);
   });
 
   it('a FORGE_URL_ALLOWLIST entry with a scheme refuses start-up, naming the variable', async () => {
-    const run = await forgelink(['serve'], { FORGE_URL_ALLOWLIST: 'http://127.0.0.1', DATABASE_URL: 'postgres://127.0.0.1:9/x', FORGELINK_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const run = await forgelink(['serve'], {
+      FORGE_URL_ALLOWLIST: 'http://127.0.0.1',
+      DATABASE_URL: 'postgres://127.0.0.1:9/x',
+      FORGELINK_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     expect(run.code).toBe(1);
-    expect(commandLines(run.stderr).join('\n')).toMatch(/FORGE_URL_ALLOWLIST: "http:\/\/127\.0\.0\.1" is not a host or host:port \(write the host without the scheme: 127\.0\.0\.1\)/);
+    expect(commandLines(run.stderr).join('\n')).toMatch(
+      /FORGE_URL_ALLOWLIST: "http:\/\/127\.0\.0\.1" is not a host or host:port \(write the host without the scheme: 127\.0\.0\.1\)/,
+    );
   });
 });

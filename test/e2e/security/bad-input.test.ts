@@ -11,13 +11,49 @@ const MARK = `leak${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
 /** Strings a hostile caller sends (finding 6 and 7 of the hostile review, and their kind). */
 const STRINGS = [
-  '\u0000', 'a\u0000b', '\uD800', '%00', '%', '..', '../..', ' ', '', 'x'.repeat(5_000), '9'.repeat(400), '1e309', '-1', '0',
-  '1.99999999999999999999', '18446744073709551616.9223372036854775808', 'NaN', 'abc', 'https://', 'https://[fe80::1%25lo]', 'https://[fe80::1%lo]',
-  `https://oauth2:${MARK}@gitlab.example.com:99999`, `https://oauth2:${MARK}@gitlab.example.com`, `http://127.0.0.1:9/x?token=${MARK}`,
-  'https://h.example.com:99999', 'javascript:alert(1)', 'file:///etc/passwd', "'; drop table organization; --", '{{7*7}}', '\u202e', '𝕏',
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  '%00',
+  '%',
+  '..',
+  '../..',
+  ' ',
+  '',
+  'x'.repeat(5_000),
+  '9'.repeat(400),
+  '1e309',
+  '-1',
+  '0',
+  '1.99999999999999999999',
+  '18446744073709551616.9223372036854775808',
+  'NaN',
+  'abc',
+  'https://',
+  'https://[fe80::1%25lo]',
+  'https://[fe80::1%lo]',
+  `https://oauth2:${MARK}@gitlab.example.com:99999`,
+  `https://oauth2:${MARK}@gitlab.example.com`,
+  `http://127.0.0.1:9/x?token=${MARK}`,
+  'https://h.example.com:99999',
+  'javascript:alert(1)',
+  'file:///etc/passwd',
+  "'; drop table organization; --",
+  '{{7*7}}',
+  '\u202e',
+  '𝕏',
 ];
 /** The strings as they travel in a URL: percent-encoded, plus raw bytes no encoder would produce (`%`, `%00`, a lone surrogate's UTF-8). */
-const URL_STRINGS = [...STRINGS.filter((v) => !/[\uD800-\uDFFF]/.test(v)).map(encodeURIComponent), '%', '%zz', '%00', '%ED%A0%80', '%C0%AF', '..%2F..', '%2e%2e'];
+const URL_STRINGS = [
+  ...STRINGS.filter((v) => !/[\uD800-\uDFFF]/.test(v)).map(encodeURIComponent),
+  '%',
+  '%zz',
+  '%00',
+  '%ED%A0%80',
+  '%C0%AF',
+  '..%2F..',
+  '%2e%2e',
+];
 /** Values of other JSON types, for bodies. */
 const OTHERS: unknown[] = [null, true, 1e308, -1, 0.5, Number.MAX_SAFE_INTEGER + 2, [], {}, [null], { $gt: '' }];
 
@@ -34,7 +70,12 @@ function baseBodies(providerId: string): Record<string, () => Record<string, unk
     'PATCH /v1/git-providers/:id/bitbucket': () => ({}),
     'PATCH /v1/git-providers/:id/gitea': () => ({}),
     'PUT /v1/git-providers/:id/sharing': () => ({ sharedWithOrganization: true }),
-    'PUT /v1/services/:serviceType/:serviceId/source': () => ({ providerId, repository: 'acme/api', branch: 'main', watchPaths: ['src/**'] }),
+    'PUT /v1/services/:serviceType/:serviceId/source': () => ({
+      providerId,
+      repository: 'acme/api',
+      branch: 'main',
+      watchPaths: ['src/**'],
+    }),
     'PUT /v1/services/:serviceType/:serviceId/status': () => ({ status: 'running' }),
     'POST /v1/members': () => ({ userId: `u-${randomUUID()}`, role: 'member' }),
     'POST /v1/session': () => ({ apiKey: 'not-a-key' }),
@@ -44,12 +85,66 @@ function baseBodies(providerId: string): Record<string, () => Record<string, unk
 
 /** Field names of every request body forgelink knows; routes without a base body get each of them. */
 const ALL_FIELDS = [
-  'name', 'githubUrl', 'gitlabUrl', 'giteaUrl', 'internalUrl', 'appId', 'installationId', 'privateKey', 'webhookSecret', 'clientId', 'clientSecret',
-  'applicationId', 'secret', 'redirectUri', 'groupName', 'username', 'email', 'workspace', 'apiToken', 'appPassword', 'expectedVersion',
-  'sharedWithOrganization', 'providerId', 'repository', 'branch', 'triggerType', 'watchPaths', 'autoDeploy', 'buildPath', 'composePath', 'previews',
-  'status', 'commitSha', 'targetUrl', 'description', 'ref', 'userId', 'role', 'organization', 'url', 'types', 'apiKey',
+  'name',
+  'githubUrl',
+  'gitlabUrl',
+  'giteaUrl',
+  'internalUrl',
+  'appId',
+  'installationId',
+  'privateKey',
+  'webhookSecret',
+  'clientId',
+  'clientSecret',
+  'applicationId',
+  'secret',
+  'redirectUri',
+  'groupName',
+  'username',
+  'email',
+  'workspace',
+  'apiToken',
+  'appPassword',
+  'expectedVersion',
+  'sharedWithOrganization',
+  'providerId',
+  'repository',
+  'branch',
+  'triggerType',
+  'watchPaths',
+  'autoDeploy',
+  'buildPath',
+  'composePath',
+  'previews',
+  'status',
+  'commitSha',
+  'targetUrl',
+  'description',
+  'ref',
+  'userId',
+  'role',
+  'organization',
+  'url',
+  'types',
+  'apiKey',
 ];
-const QUERY_KEYS = ['type', 'after', 'limit', 'search', 'page', 'perPage', 'refresh', 'repository', 'providerId', 'code', 'state', 'error', 'error_description', 'installation_id', 'setup_action'];
+const QUERY_KEYS = [
+  'type',
+  'after',
+  'limit',
+  'search',
+  'page',
+  'perPage',
+  'refresh',
+  'repository',
+  'providerId',
+  'code',
+  'state',
+  'error',
+  'error_description',
+  'installation_id',
+  'setup_action',
+];
 
 interface Route {
   readonly method: string;
@@ -59,11 +154,16 @@ interface Route {
 /** Every route the express app serves (top level and mounted routers), read from the app itself. */
 function routesOf(app: Express): Route[] {
   const routes: Route[] = [];
-  type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; match?: (path: string) => boolean };
+  type Layer = {
+    route?: { path: string | string[]; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+    match?: (path: string) => boolean;
+  };
   const add = (prefix: string, layer: Layer): void => {
     if (!layer.route) return;
     for (const path of [layer.route.path].flat()) {
-      for (const method of Object.keys(layer.route.methods)) routes.push({ method: method === '_all' ? 'post' : method, path: `${prefix}${path}` });
+      for (const method of Object.keys(layer.route.methods))
+        routes.push({ method: method === '_all' ? 'post' : method, path: `${prefix}${path}` });
     }
   };
   for (const layer of (app as unknown as { router: { stack: Layer[] } }).router.stack) {
@@ -71,7 +171,11 @@ function routesOf(app: Express): Route[] {
     else if (layer.handle?.stack) {
       for (const inner of layer.handle.stack) {
         if (!inner.route) continue;
-        const sample = [inner.route.path].flat()[0]?.replace(/:\w+/g, 'x').replace(/\{\*\w+\}/g, 'x') ?? '';
+        const sample =
+          [inner.route.path]
+            .flat()[0]
+            ?.replace(/:\w+/g, 'x')
+            .replace(/\{\*\w+\}/g, 'x') ?? '';
         const prefix = ['/v1', ''].find((p) => layer.match?.(`${p}${sample}`)) ?? '';
         add(prefix, inner);
       }
@@ -83,9 +187,11 @@ function routesOf(app: Express): Route[] {
 /** Runs tasks with at most `limit` in flight (the machine is shared; thousands of requests go out). */
 async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 /**
@@ -129,33 +235,47 @@ describe('bad input never answers 500, and URL credentials never reach the logs 
     if (raw !== undefined) req = req.set('content-type', 'application/json').send(raw);
     else if (body !== undefined) req = req.send(body as object);
     const res = await req;
-    if (res.status >= 500 && res.status !== 502 && res.status !== 503) failures.push(`${res.status} ${method.toUpperCase()} ${url} ${raw ?? JSON.stringify(body)?.slice(0, 200)}`);
+    if (res.status >= 500 && res.status !== 502 && res.status !== 503)
+      failures.push(`${res.status} ${method.toUpperCase()} ${url} ${raw ?? JSON.stringify(body)?.slice(0, 200)}`);
   }
 
   it('finds the routes to fuzz (the enumeration itself works)', () => {
     const names = routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
-    for (const expected of ['PATCH /v1/git-providers/:id/github', 'GET /v1/git-providers/:id/branches', 'PUT /v1/services/:serviceType/:serviceId/source', 'GET /v1/events', 'POST /v1/webhooks/:providerId', 'GET /v1/callbacks/github/install']) {
+    for (const expected of [
+      'PATCH /v1/git-providers/:id/github',
+      'GET /v1/git-providers/:id/branches',
+      'PUT /v1/services/:serviceType/:serviceId/source',
+      'GET /v1/events',
+      'POST /v1/webhooks/:providerId',
+      'GET /v1/callbacks/github/install',
+    ]) {
       expect(names).toContain(expected);
     }
   });
 
   it('path parameters: never 500', async () => {
     const cases = routes.flatMap((route) =>
-      [...route.path.matchAll(/:(\w+)|\{\*(\w+)\}/g)].flatMap((m) => URL_STRINGS.map((value) => ({ route, url: concrete(route.path, { [m[1] ?? m[2] ?? '']: value }) }))),
+      [...route.path.matchAll(/:(\w+)|\{\*(\w+)\}/g)].flatMap((m) =>
+        URL_STRINGS.map((value) => ({ route, url: concrete(route.path, { [m[1] ?? m[2] ?? '']: value }) })),
+      ),
     );
     expect(cases.length).toBeGreaterThan(100);
-    await inBatches(cases, 6, ({ route, url }) => send(route.method, url, route.method === 'get' || route.method === 'delete' ? undefined : {}));
+    await inBatches(cases, 6, ({ route, url }) =>
+      send(route.method, url, route.method === 'get' || route.method === 'delete' ? undefined : {}),
+    );
     expect(failures).toEqual([]);
   }, 300_000);
 
   it('query parameters (each alone, and repeated): never 500', async () => {
     // Query strings of GET/DELETE routes (what reads them); every route still gets the repeated-key form.
     const cases = routes.flatMap((route) =>
-      (route.method === 'get' || route.method === 'delete' ? QUERY_KEYS : []).flatMap((key) => URL_STRINGS.map((value) => ({ route, url: `${concrete(route.path)}?${key}=${value}` }))).concat(
-        QUERY_KEYS.map((key) => ({ route, url: `${concrete(route.path)}?${key}=1&${key}=2` })),
-      ),
+      (route.method === 'get' || route.method === 'delete' ? QUERY_KEYS : [])
+        .flatMap((key) => URL_STRINGS.map((value) => ({ route, url: `${concrete(route.path)}?${key}=${value}` })))
+        .concat(QUERY_KEYS.map((key) => ({ route, url: `${concrete(route.path)}?${key}=1&${key}=2` }))),
     );
-    await inBatches(cases, 6, ({ route, url }) => send(route.method, url, route.method === 'get' || route.method === 'delete' ? undefined : {}));
+    await inBatches(cases, 6, ({ route, url }) =>
+      send(route.method, url, route.method === 'get' || route.method === 'delete' ? undefined : {}),
+    );
     expect(failures).toEqual([]);
   }, 300_000);
 
@@ -166,11 +286,27 @@ describe('bad input never answers 500, and URL credentials never reach the logs 
       const key = `${route.method.toUpperCase()} ${route.path}`;
       const base = bases[key] ?? (() => ({}));
       const fields = bases[key] ? Object.keys(base()).concat(['expectedVersion', 'internalUrl', 'name']) : ALL_FIELDS;
-      return [...new Set(fields)].flatMap((field) => [...STRINGS, ...OTHERS].map((value) => ({ route, body: () => ({ ...base(), [field]: value }) })));
+      return [...new Set(fields)].flatMap((field) =>
+        [...STRINGS, ...OTHERS].map((value) => ({ route, body: () => ({ ...base(), [field]: value }) })),
+      );
     });
     await inBatches(cases, 6, ({ route, body }) => send(route.method, concrete(route.path), body()));
-    const raws = ['{', '[]', '"x"', '1', 'null', '{"a":"\\u0000"}', `{"name":"a\\u0000b"}`, '{"__proto__":{"x":1}}', '['.repeat(5_000) + ']'.repeat(5_000)];
-    await inBatches(withBody.flatMap((route) => raws.map((raw) => ({ route, raw }))), 6, ({ route, raw }) => send(route.method, concrete(route.path), undefined, raw));
+    const raws = [
+      '{',
+      '[]',
+      '"x"',
+      '1',
+      'null',
+      '{"a":"\\u0000"}',
+      `{"name":"a\\u0000b"}`,
+      '{"__proto__":{"x":1}}',
+      '['.repeat(5_000) + ']'.repeat(5_000),
+    ];
+    await inBatches(
+      withBody.flatMap((route) => raws.map((raw) => ({ route, raw }))),
+      6,
+      ({ route, raw }) => send(route.method, concrete(route.path), undefined, raw),
+    );
     expect(failures).toEqual([]);
   }, 600_000);
 
@@ -187,9 +323,14 @@ describe('bad input never answers 500, and URL credentials never reach the logs 
       ['post', '/v1/members', { userId: 'a\u0000b', role: 'member' }],
     ];
     for (const [method, url, body] of cases) {
-      const res = await (t.api as unknown as Record<string, (u: string) => import('supertest').Test>)[method]!(url).set(org.owner.auth).send(body);
+      const res = await (t.api as unknown as Record<string, (u: string) => import('supertest').Test>)[method]!(url)
+        .set(org.owner.auth)
+        .send(body);
       expect(res.status, `${url} ${JSON.stringify(body).slice(0, 120)}: ${res.text}`).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ path: expect.any(String), message: expect.any(String) })] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [expect.objectContaining({ path: expect.any(String), message: expect.any(String) })],
+      });
       expect(res.text).not.toContain(MARK);
     }
     const feed = await t.api.get('/v1/events').query({ after: '1.99999999999999999999' }).set(org.owner.auth);

@@ -27,10 +27,15 @@ describe('GitHub install callback trusts the forge, not the browser (real app, f
   async function waiting(): Promise<{ id: string; installationId: number }> {
     const app = github.addApp({ appId: ++appIds });
     github.addInstallation(app.appId, appIds * 10);
-    const res = await t.api.post('/v1/git-providers/github').set(org.owner.auth).send({ name: uniqueName('gh'), githubUrl: github.url, appId: app.appId, privateKey: app.privateKey, webhookSecret: 'whsec' });
+    const res = await t.api
+      .post('/v1/git-providers/github')
+      .set(org.owner.auth)
+      .send({ name: uniqueName('gh'), githubUrl: github.url, appId: app.appId, privateKey: app.privateKey, webhookSecret: 'whsec' });
     expect(res.status, res.text).toBe(201);
     expect(res.body.status).toBe('pending_installation');
-    expect((await t.api.put(`/v1/git-providers/${res.body.id}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true })).status).toBe(200);
+    expect(
+      (await t.api.put(`/v1/git-providers/${res.body.id}/sharing`).set(org.owner.auth).send({ sharedWithOrganization: true })).status,
+    ).toBe(200);
     return { id: res.body.id as string, installationId: appIds * 10 };
   }
 
@@ -40,7 +45,8 @@ describe('GitHub install callback trusts the forge, not the browser (real app, f
     return new URL(res.body.github.installUrl as string).searchParams.get('state') ?? '';
   }
 
-  const install = (installationId: number, state: string) => t.api.get('/v1/callbacks/github/install').query({ installation_id: installationId, setup_action: 'install', state }).redirects(0);
+  const install = (installationId: number, state: string) =>
+    t.api.get('/v1/callbacks/github/install').query({ installation_id: installationId, setup_action: 'install', state }).redirects(0);
 
   async function unchanged(id: string): Promise<void> {
     const res = await t.api.get(`/v1/git-providers/${id}`).set(org.owner.auth);

@@ -62,7 +62,16 @@ describe('credentials never follow a new address (real app, fake forges, an atta
     const res = await t.api
       .post('/v1/git-providers/github')
       .set(org.owner.auth)
-      .send({ name: uniqueName('gh'), githubUrl: github.url, appId: app.appId, installationId: appIds * 10, privateKey: app.privateKey, webhookSecret: app.webhookSecret, clientId: app.clientId, clientSecret });
+      .send({
+        name: uniqueName('gh'),
+        githubUrl: github.url,
+        appId: app.appId,
+        installationId: appIds * 10,
+        privateKey: app.privateKey,
+        webhookSecret: app.webhookSecret,
+        clientId: app.clientId,
+        clientSecret,
+      });
     expect(res.status, res.text).toBe(201);
     expect(res.body.status).toBe('ready');
     return { id: res.body.id as string, privateKey: app.privateKey, clientSecret, webhookSecret: app.webhookSecret };
@@ -71,12 +80,21 @@ describe('credentials never follow a new address (real app, fake forges, an atta
   for (const field of ['githubUrl', 'internalUrl'] as const) {
     it(`GitHub ${field} → attacker: the key and client secret are dropped, no JWT reaches the new host, the webhook secret stays`, async () => {
       const provider = await readyGitHub();
-      const res = await t.api.patch(`/v1/git-providers/${provider.id}/github`).set(org.admin.auth).send({ [field]: trap.url });
+      const res = await t.api
+        .patch(`/v1/git-providers/${provider.id}/github`)
+        .set(org.admin.auth)
+        .send({ [field]: trap.url });
       expect(res.status, res.text).toBe(200);
-      expect(res.body).toMatchObject({ status: 'pending_authorization', github: { hasPrivateKey: false, hasClientSecret: false, hasWebhookSecret: true } });
+      expect(res.body).toMatchObject({
+        status: 'pending_authorization',
+        github: { hasPrivateKey: false, hasClientSecret: false, hasWebhookSecret: true },
+      });
       expect(res.body.github.installUrl).toBeUndefined();
       for (const path of ['test-connection', 'repositories', 'branches?repository=acme/repo-00001']) {
-        const call = path === 'test-connection' ? t.api.post(`/v1/git-providers/${provider.id}/${path}`) : t.api.get(`/v1/git-providers/${provider.id}/${path}`);
+        const call =
+          path === 'test-connection'
+            ? t.api.post(`/v1/git-providers/${provider.id}/${path}`)
+            : t.api.get(`/v1/git-providers/${provider.id}/${path}`);
         const answer = await call.set(org.admin.auth);
         expect(answer.status, answer.text).toBe(422);
       }
@@ -88,7 +106,10 @@ describe('credentials never follow a new address (real app, fake forges, an atta
   it('GitHub: a key supplied again with the new address is the only one the new host sees (GET /app)', async () => {
     const provider = await readyGitHub();
     const fresh = strangerKey();
-    const res = await t.api.patch(`/v1/git-providers/${provider.id}/github`).set(org.admin.auth).send({ githubUrl: trap.url, privateKey: fresh });
+    const res = await t.api
+      .patch(`/v1/git-providers/${provider.id}/github`)
+      .set(org.admin.auth)
+      .send({ githubUrl: trap.url, privateKey: fresh });
     expect(res.status, res.text).toBe(200);
     expect(res.body.github).toMatchObject({ hasPrivateKey: true, hasClientSecret: false, hasWebhookSecret: true });
     expect(trap.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /api/v3/app']);
@@ -105,8 +126,20 @@ describe('credentials never follow a new address (real app, fake forges, an atta
   });
 
   const oauth = [
-    { type: 'gitlab' as const, urlField: 'gitlabUrl', secretField: 'secret', fake: () => gitlab, create: (url: string, clientId: string, secret: string) => ({ gitlabUrl: url, applicationId: clientId, secret }) },
-    { type: 'gitea' as const, urlField: 'giteaUrl', secretField: 'clientSecret', fake: () => gitea, create: (url: string, clientId: string, secret: string) => ({ giteaUrl: url, clientId, clientSecret: secret }) },
+    {
+      type: 'gitlab' as const,
+      urlField: 'gitlabUrl',
+      secretField: 'secret',
+      fake: () => gitlab,
+      create: (url: string, clientId: string, secret: string) => ({ gitlabUrl: url, applicationId: clientId, secret }),
+    },
+    {
+      type: 'gitea' as const,
+      urlField: 'giteaUrl',
+      secretField: 'clientSecret',
+      fake: () => gitea,
+      create: (url: string, clientId: string, secret: string) => ({ giteaUrl: url, clientId, clientSecret: secret }),
+    },
   ];
   let clients = 0;
   for (const forge of oauth) {
@@ -115,7 +148,10 @@ describe('credentials never follow a new address (real app, fake forges, an atta
         const clientId = `${forge.type}-client-${++clients}`;
         const clientSecret = `${forge.type}-secret-${clients}-never-elsewhere`;
         forge.fake().addApplication({ clientId, clientSecret, redirectUri: `${PUBLIC_URL}/v1/callbacks/${forge.type}` });
-        const created = await t.api.post(`/v1/git-providers/${forge.type}`).set(org.owner.auth).send({ name: uniqueName(forge.type), ...forge.create(forge.fake().url, clientId, clientSecret) });
+        const created = await t.api
+          .post(`/v1/git-providers/${forge.type}`)
+          .set(org.owner.auth)
+          .send({ name: uniqueName(forge.type), ...forge.create(forge.fake().url, clientId, clientSecret) });
         expect(created.status, created.text).toBe(201);
         const id = created.body.id as string;
         await authorize(t, forge.type, created.body.authorizeUrl as string, id);
@@ -123,10 +159,16 @@ describe('credentials never follow a new address (real app, fake forges, an atta
         const stored = [clientSecret, ...forge.fake().issuedTokens()];
         expect(stored.length).toBeGreaterThan(2);
 
-        const res = await t.api.patch(`/v1/git-providers/${id}/${forge.type}`).set(org.admin.auth).send({ [field]: trap.url });
+        const res = await t.api
+          .patch(`/v1/git-providers/${id}/${forge.type}`)
+          .set(org.admin.auth)
+          .send({ [field]: trap.url });
         expect(res.status, res.text).toBe(200);
         expect(res.body.status).toBe('pending_authorization');
-        expect(res.body[forge.type]).toMatchObject({ hasTokens: false, [forge.type === 'gitlab' ? 'hasSecret' : 'hasClientSecret']: false });
+        expect(res.body[forge.type]).toMatchObject({
+          hasTokens: false,
+          [forge.type === 'gitlab' ? 'hasSecret' : 'hasClientSecret']: false,
+        });
 
         const listing = await t.api.get(`/v1/git-providers/${id}/repositories`).set(org.owner.auth);
         expect(listing.status, listing.text).toBe(422);
@@ -139,7 +181,10 @@ describe('credentials never follow a new address (real app, fake forges, an atta
         expect(trap.requests).toEqual([]);
 
         // The secret supplied again goes to the new host; nothing stored for the old one ever does.
-        const resupplied = await t.api.patch(`/v1/git-providers/${id}/${forge.type}`).set(org.admin.auth).send({ [forge.secretField]: 'typed-again-for-the-new-host' });
+        const resupplied = await t.api
+          .patch(`/v1/git-providers/${id}/${forge.type}`)
+          .set(org.admin.auth)
+          .send({ [forge.secretField]: 'typed-again-for-the-new-host' });
         expect(resupplied.status, resupplied.text).toBe(200);
         const third = await t.api.get(`/v1/git-providers/${id}/authorize-url`).set(org.owner.auth);
         const state3 = new URL(third.body.authorizeUrl as string).searchParams.get('state') ?? '';

@@ -3,7 +3,18 @@ import { FakeGitHub } from '../../fakes/github-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureJson } from '../../unit/webhooks/fixtures.js';
-import { type Auth, FIXTURE_IDS, connect, deliver, deploymentEvents, deliveries, githubProvider, json, newDeliveryId, serviceId } from '../webhooks/support.js';
+import {
+  type Auth,
+  FIXTURE_IDS,
+  connect,
+  deliver,
+  deploymentEvents,
+  deliveries,
+  githubProvider,
+  json,
+  newDeliveryId,
+  serviceId,
+} from '../webhooks/support.js';
 
 /** Finding 4: a captured delivery replayed under a new delivery id deploys nothing (byte-identical body per provider). */
 describe('webhook replay under a new delivery id (real app, real PostgreSQL)', () => {
@@ -61,7 +72,7 @@ describe('webhook replay under a new delivery id (real app, real PostgreSQL)', (
     expect(await deploymentEvents(t, auth, (e) => e.data.serviceId === service)).toHaveLength(1);
   });
 
-  it('the same bytes to another provider are that provider\'s first delivery; a changed byte is a new delivery', async () => {
+  it("the same bytes to another provider are that provider's first delivery; a changed byte is a new delivery", async () => {
     const one = await githubProvider(t, auth, github, repositories);
     const two = await githubProvider(t, auth, github, repositories);
     const body = uniquePush();

@@ -66,9 +66,18 @@ export class Receiver extends LocalFakeServer {
       this.badSignatures.push(`${endpoint}: ${(error as Error).message}`);
       return void res.writeHead(400).end();
     }
-    if (req.headers['webhook-id'] !== envelope.id) this.badSignatures.push(`${endpoint}: webhook-id ${String(req.headers['webhook-id'])} is not the event id ${envelope.id}`);
+    if (req.headers['webhook-id'] !== envelope.id)
+      this.badSignatures.push(`${endpoint}: webhook-id ${String(req.headers['webhook-id'])} is not the event id ${envelope.id}`);
     const answer = this.answer(endpoint, envelope.id);
-    this.requests.push({ endpoint, id: envelope.id, type: envelope.type, organizationId: envelope.organizationId, aggregateId: envelope.aggregateId, answer, at: Date.now() });
+    this.requests.push({
+      endpoint,
+      id: envelope.id,
+      type: envelope.type,
+      organizationId: envelope.organizationId,
+      aggregateId: envelope.aggregateId,
+      answer,
+      at: Date.now(),
+    });
     if (answer === 'hang') {
       this.held.push(res);
       return;

@@ -83,7 +83,10 @@ describe('event subscriptions across forgelink restarts (separate processes, one
     const org = await seedOrganization(t.app, 'Two instances');
     const endpoints = ['pair-a', 'pair-b', 'pair-c'];
     for (const endpoint of endpoints) {
-      const res = await t.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint(endpoint) });
+      const res = await t.api
+        .post('/v1/event-subscriptions')
+        .set(org.owner.auth)
+        .send({ url: receiver.endpoint(endpoint) });
       expect(res.status, res.text).toBe(201);
       receiver.secrets.set(endpoint, res.body.secret as string);
     }
@@ -91,8 +94,19 @@ describe('event subscriptions across forgelink restarts (separate processes, one
     const pair = await Promise.all([startOn(db.url), startOn(db.url)]);
     try {
       await makeEvents(t, org.owner, 6);
-      const events = (await until('the feed to show every event', () => feed(t, org.member), (items) => items.length >= 18)).map((e) => e.id);
-      await until('every endpoint to catch up', () => endpoints.map((e) => receiver.accepted(e).length), (counts) => counts.every((n) => n >= events.length), 30_000);
+      const events = (
+        await until(
+          'the feed to show every event',
+          () => feed(t, org.member),
+          (items) => items.length >= 18,
+        )
+      ).map((e) => e.id);
+      await until(
+        'every endpoint to catch up',
+        () => endpoints.map((e) => receiver.accepted(e).length),
+        (counts) => counts.every((n) => n >= events.length),
+        30_000,
+      );
       const owed = (await feed(t, org.member)).map((e) => e.id);
       for (const endpoint of endpoints) expect(receiver.accepted(endpoint), endpoint).toEqual(owed);
       expect(receiver.badSignatures).toEqual([]);
@@ -104,17 +118,30 @@ describe('event subscriptions across forgelink restarts (separate processes, one
 
   it('`forgelink serve` stopped with SIGTERM mid-stream hands over at once: the next instance continues where it stopped, nothing lost or repeated', async () => {
     const org = await seedOrganization(t.app, 'Graceful');
-    const res = await t.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint('graceful') });
+    const res = await t.api
+      .post('/v1/event-subscriptions')
+      .set(org.owner.auth)
+      .send({ url: receiver.endpoint('graceful') });
     expect(res.status, res.text).toBe(201);
     receiver.secrets.set('graceful', res.body.secret as string);
     await makeEvents(t, org.owner, 8);
     // The feed shows a commit once every older transaction has ended (a relay batch may still be open).
-    const events = (await until('the feed to show every event', () => feed(t, org.member), (items) => items.length >= 24)).map((e) => e.id);
+    const events = (
+      await until(
+        'the feed to show every event',
+        () => feed(t, org.member),
+        (items) => items.length >= 24,
+      )
+    ).map((e) => e.id);
 
     receiver.delayMs = 40;
     const first = await launch(['bin/forgelink.js', 'serve'], env(), /listening on/);
     children.push(first);
-    await until('the first instance to be mid-stream', () => receiver.accepted('graceful').length, (n) => n >= 6);
+    await until(
+      'the first instance to be mid-stream',
+      () => receiver.accepted('graceful').length,
+      (n) => n >= 6,
+    );
     await stop(first, 'SIGTERM');
     const beforeRestart = receiver.accepted('graceful').length;
     expect(beforeRestart, 'stopped mid-stream').toBeLessThan(events.length);
@@ -122,7 +149,12 @@ describe('event subscriptions across forgelink restarts (separate processes, one
     const started = Date.now();
     const second = await launch(['bin/forgelink.js', 'serve'], env(), /listening on/);
     children.push(second);
-    await until('the second instance to finish the stream', () => receiver.accepted('graceful'), (ids) => ids.length >= events.length, 30_000);
+    await until(
+      'the second instance to finish the stream',
+      () => receiver.accepted('graceful'),
+      (ids) => ids.length >= events.length,
+      30_000,
+    );
     // A clean stop releases the claim: no wait for a lease to expire (30 s by default).
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(receiver.accepted('graceful')).toEqual((await feed(t, org.member)).map((e) => e.id));
@@ -133,12 +165,21 @@ describe('event subscriptions across forgelink restarts (separate processes, one
 
   it('an instance killed (SIGKILL) during a POST: after its lease expires another instance redelivers that event and the rest, in order', async () => {
     const org = await seedOrganization(t.app, 'Crash');
-    const res = await t.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint('crash') });
+    const res = await t.api
+      .post('/v1/event-subscriptions')
+      .set(org.owner.auth)
+      .send({ url: receiver.endpoint('crash') });
     expect(res.status, res.text).toBe(201);
     receiver.secrets.set('crash', res.body.secret as string);
     await makeEvents(t, org.owner, 5);
     // The feed shows a commit once every older transaction has ended (a relay batch may still be open).
-    const events = (await until('the feed to show every event', () => feed(t, org.member), (items) => items.length >= 15)).map((e) => e.id);
+    const events = (
+      await until(
+        'the feed to show every event',
+        () => feed(t, org.member),
+        (items) => items.length >= 15,
+      )
+    ).map((e) => e.id);
 
     // The 7th event's POST never gets an answer: the instance is killed while it waits.
     const seventh = events[6]!;
@@ -152,19 +193,31 @@ describe('event subscriptions across forgelink restarts (separate processes, one
     };
     const doomed = await launch(['--import', 'tsx', 'test/e2e/subscriptions/instance.ts'], env(), /ready/);
     children.push(doomed);
-    await until('the POST of the 7th event', () => hung, (h) => h);
+    await until(
+      'the POST of the 7th event',
+      () => hung,
+      (h) => h,
+    );
     await stop(doomed, 'SIGKILL');
     expect(receiver.accepted('crash')).toEqual(events.slice(0, 6));
     // The dead instance's claim is still there: nobody may deliver this subscription before it expires.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    const { rows } = await client.query<{ lease_expires_at: Date | null }>('select lease_expires_at from event_subscription where id = $1', [res.body.id]);
+    const { rows } = await client.query<{ lease_expires_at: Date | null }>(
+      'select lease_expires_at from event_subscription where id = $1',
+      [res.body.id],
+    );
     await client.end();
     const leaseExpiresAt = rows[0]?.lease_expires_at;
     expect(leaseExpiresAt, 'a lease left behind by the crash').toBeInstanceOf(Date);
 
     t.app.subscriptions.start();
-    await until('the takeover to finish the stream', () => receiver.accepted('crash'), (ids) => ids.length >= events.length, 30_000);
+    await until(
+      'the takeover to finish the stream',
+      () => receiver.accepted('crash'),
+      (ids) => ids.length >= events.length,
+      30_000,
+    );
     const owed = (await feed(t, org.member)).map((e) => e.id);
     expect(inOrderAtLeastOnce(receiver.accepted('crash'), owed)).toEqual({ ok: true });
     expect(receiver.accepted('crash')).toEqual(owed);

@@ -36,7 +36,10 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
   const apps: TestApp[] = [];
 
   const subscribe = async (org: Org, endpoint: string, extra: Record<string, unknown> = {}, app: TestApp = t): Promise<Created> => {
-    const res = await app.api.post('/v1/event-subscriptions').set(org.owner.auth).send({ url: receiver.endpoint(endpoint), ...extra });
+    const res = await app.api
+      .post('/v1/event-subscriptions')
+      .set(org.owner.auth)
+      .send({ url: receiver.endpoint(endpoint), ...extra });
     expect(res.status, res.text).toBe(201);
     receiver.secrets.set(endpoint, (res.body as Created).secret);
     return res.body as Created;
@@ -55,7 +58,9 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
       expected: await Promise.all(wanted.map(async ([org, , keep]) => (await feed(t, org.member)).filter(keep).map((e) => e.id))),
       got: wanted.map(([, endpoint]) => receiver.accepted(endpoint).length),
     });
-    const done = await until('every endpoint to catch up', read, ({ expected, got }) => expected.every((ids, i) => ids.length >= wanted[i]![3] && got[i]! >= ids.length));
+    const done = await until('every endpoint to catch up', read, ({ expected, got }) =>
+      expected.every((ids, i) => ids.length >= wanted[i]![3] && got[i]! >= ids.length),
+    );
     return done.expected;
   };
   const rowCount = async (): Promise<number> => {
@@ -86,7 +91,10 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
   describe('the API', () => {
     it('creates a subscription: 201 with a whsec_ secret shown once, every type by default', async () => {
       const before = new Date();
-      const res = await t.api.post('/v1/event-subscriptions').set(acme.owner.auth).send({ url: receiver.endpoint('api-shape'), description: 'staging deployer' });
+      const res = await t.api
+        .post('/v1/event-subscriptions')
+        .set(acme.owner.auth)
+        .send({ url: receiver.endpoint('api-shape'), description: 'staging deployer' });
       expect(res.status, res.text).toBe(201);
       const body = res.body as Created;
       expect(Object.keys(body).sort()).toEqual(['createdAt', 'description', 'id', 'secret', 'types', 'url']);
@@ -99,7 +107,14 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
       expect(Date.parse(body.createdAt)).toBeGreaterThanOrEqual(before.getTime() - 1_000);
 
       const listed = (await list(acme)).find((s) => s.id === body.id);
-      expect(listed).toEqual({ id: body.id, url: body.url, types: [...EVENT_TYPES], description: 'staging deployer', createdAt: body.createdAt, failing: false });
+      expect(listed).toEqual({
+        id: body.id,
+        url: body.url,
+        types: [...EVENT_TYPES],
+        description: 'staging deployer',
+        createdAt: body.createdAt,
+        failing: false,
+      });
       expect(JSON.stringify(await list(acme))).not.toContain(body.secret.slice(6));
       expect(t.logs()).not.toContain(body.secret.slice(6));
       const deleted = await t.api.delete(`/v1/event-subscriptions/${body.id}`).set(acme.admin.auth);
@@ -108,7 +123,10 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
     });
 
     it('keeps only the named types, deduplicated, in the contract’s order', async () => {
-      const res = await t.api.post('/v1/event-subscriptions').set(acme.admin.auth).send({ url: receiver.endpoint('api-types'), types: ['git-provider.removed', 'deployment.requested', 'git-provider.removed'] });
+      const res = await t.api
+        .post('/v1/event-subscriptions')
+        .set(acme.admin.auth)
+        .send({ url: receiver.endpoint('api-types'), types: ['git-provider.removed', 'deployment.requested', 'git-provider.removed'] });
       expect(res.status, res.text).toBe(201);
       expect(res.body.types).toEqual(['deployment.requested', 'git-provider.removed']);
       expect((await t.api.delete(`/v1/event-subscriptions/${res.body.id as string}`).set(acme.owner.auth)).status).toBe(204);
@@ -117,7 +135,14 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
     it('refuses members (403) on every route, before validating, with nothing stored or removed', async () => {
       const kept = await subscribe(acme, 'api-kept');
       const rows = await rowCount();
-      expectProblem(await t.api.post('/v1/event-subscriptions').set(acme.member.auth).send({ url: receiver.endpoint('member') }), 403, 'UNAUTHORIZED');
+      expectProblem(
+        await t.api
+          .post('/v1/event-subscriptions')
+          .set(acme.member.auth)
+          .send({ url: receiver.endpoint('member') }),
+        403,
+        'UNAUTHORIZED',
+      );
       expectProblem(await t.api.post('/v1/event-subscriptions').set(acme.member.auth).send({ url: 'not a url' }), 403, 'UNAUTHORIZED');
       expectProblem(await t.api.get('/v1/event-subscriptions').set(acme.member.auth), 403, 'UNAUTHORIZED');
       expectProblem(await t.api.delete(`/v1/event-subscriptions/${kept.id}`).set(acme.member.auth), 403, 'UNAUTHORIZED');
@@ -139,7 +164,10 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
     it('validates the body: 400 VALIDATION_FAILED naming the field, nothing stored', async () => {
       const rows = await rowCount();
       const bad = async (body: unknown, path: string): Promise<void> => {
-        const res = await t.api.post('/v1/event-subscriptions').set(acme.owner.auth).send(body as object);
+        const res = await t.api
+          .post('/v1/event-subscriptions')
+          .set(acme.owner.auth)
+          .send(body as object);
         expectProblem(res, 400, 'VALIDATION_FAILED');
         expect((res.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
       };
@@ -157,7 +185,14 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
       apps.push(strict);
       await strict.app.subscriptions.stop();
       const rows = await rowCount();
-      for (const url of [receiver.endpoint('ssrf'), 'https://127.0.0.1/hooks', 'https://localhost/hooks', 'https://10.1.2.3/hooks', 'http://example.com/hooks', 'https://user:pw@example.com/hooks']) {
+      for (const url of [
+        receiver.endpoint('ssrf'),
+        'https://127.0.0.1/hooks',
+        'https://localhost/hooks',
+        'https://10.1.2.3/hooks',
+        'http://example.com/hooks',
+        'https://user:pw@example.com/hooks',
+      ]) {
         const res = await strict.api.post('/v1/event-subscriptions').set(acme.owner.auth).send({ url });
         expectProblem(res, 400, 'VALIDATION_FAILED');
         expect((res.body as { errors: { path: string }[] }).errors[0]?.path, url).toBe('body.url');
@@ -218,12 +253,23 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
         // The healthy subscription and the in-process bus get everything while the flaky one keeps failing.
         const events = (await caughtUp([[initech, 'steady', () => true, 9]]))[0]!;
         expect(receiver.accepted('steady')).toEqual(events);
-        await until('the bus', () => onBus, (ids) => events.every((id) => ids.includes(id)));
-        await until('five failed attempts', () => failures.length, (n) => n >= 5);
+        await until(
+          'the bus',
+          () => onBus,
+          (ids) => events.every((id) => ids.includes(id)),
+        );
+        await until(
+          'five failed attempts',
+          () => failures.length,
+          (n) => n >= 5,
+        );
         const flaky = (await list(initech)).find((s) => s.url.endsWith('/flaky'))!;
         expect(flaky.failing).toBe(true);
         expect(flaky.lastDeliveryAt).toBeDefined();
-        expect(flaky.lastStatus === 503 || (flaky.lastStatus === undefined && /no answer within/.test(flaky.lastError ?? '')), JSON.stringify(flaky)).toBe(true);
+        expect(
+          flaky.lastStatus === 503 || (flaky.lastStatus === undefined && /no answer within/.test(flaky.lastError ?? '')),
+          JSON.stringify(flaky),
+        ).toBe(true);
         expect(receiver.accepted('flaky')).toEqual([]);
         // Exponential backoff: the gaps between attempts grow (50, 100, 200 ms … plus the 1 s timeout of each hang).
         const gaps = failures.slice(1).map((f, i) => f.at - failures[i]!.at);
@@ -234,7 +280,11 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
         const [owed] = await caughtUp([[initech, 'flaky', () => true, events.length]]);
         expect(inOrderAtLeastOnce(receiver.accepted('flaky'), owed!)).toEqual({ ok: true });
         expect(receiver.accepted('flaky')[0]).toBe(events[0]);
-        await until('the failure state to clear', () => list(initech), (items) => items.some((s) => s.url.endsWith('/flaky') && !s.failing && s.lastStatus === 204));
+        await until(
+          'the failure state to clear',
+          () => list(initech),
+          (items) => items.some((s) => s.url.endsWith('/flaky') && !s.failing && s.lastStatus === 204),
+        );
         expect(receiver.badSignatures).toEqual([]);
       } finally {
         off();
@@ -250,7 +300,11 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
       apps.push(strict);
       try {
         await makeEvents(t, acme.owner, 1);
-        const state = await until('the refusal to be recorded', () => list(acme), (items) => items.some((s) => s.url.endsWith('/allowlist-changed') && s.failing));
+        const state = await until(
+          'the refusal to be recorded',
+          () => list(acme),
+          (items) => items.some((s) => s.url.endsWith('/allowlist-changed') && s.failing),
+        );
         const refused = state.find((s) => s.url.endsWith('/allowlist-changed'))!;
         expect(refused.lastError).toMatch(/SSRF guard: url .*FORGE_URL_ALLOWLIST/);
         expect(refused.lastStatus).toBeUndefined();
@@ -260,7 +314,11 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
         t.app.subscriptions.start();
       }
       // Allowed again: the backlog arrives.
-      await until('delivery once allowed again', () => receiver.accepted('allowlist-changed'), (ids) => ids.length >= 3);
+      await until(
+        'delivery once allowed again',
+        () => receiver.accepted('allowlist-changed'),
+        (ids) => ids.length >= 3,
+      );
     });
 
     it('stores the secret encrypted: neither the secret nor its key bytes appear in the database or the logs', async () => {
@@ -268,7 +326,9 @@ describe('event subscriptions: signed HTTP delivery from the outbox (real app, r
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
       try {
-        const { rows } = await client.query<{ row: string }>('select row_to_json(s)::text as row from event_subscription s where id = $1', [created.id]);
+        const { rows } = await client.query<{ row: string }>('select row_to_json(s)::text as row from event_subscription s where id = $1', [
+          created.id,
+        ]);
         expect(rows).toHaveLength(1);
         const text = rows[0]!.row;
         expect(text).not.toContain(created.secret.slice(6));

@@ -56,7 +56,10 @@ export async function feed(t: TestApp, member: TestMember, after?: string): Prom
   const all: FeedEvent[] = [];
   let cursor = after;
   for (;;) {
-    const res = await t.api.get('/v1/events').query({ limit: 500, ...(cursor ? { after: cursor } : {}) }).set(member.auth);
+    const res = await t.api
+      .get('/v1/events')
+      .query({ limit: 500, ...(cursor ? { after: cursor } : {}) })
+      .set(member.auth);
     expect(res.status, res.text).toBe(200);
     const page = res.body as { items: FeedEvent[]; nextCursor: string | null };
     all.push(...page.items);

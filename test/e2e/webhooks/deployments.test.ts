@@ -7,8 +7,22 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { anotherDelivery, signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { clone, fixtureBytes, fixtureJson, octokitExamples } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, type EventEnvelope, FIXTURE_IDS, type SourceInput, bitbucketProvider, connect, deliver, deliveries, deploymentEvents, githubProvider,
-  gitlabProvider, giteaProvider, json, newDeliveryId, serviceId,
+  type Auth,
+  Db,
+  type EventEnvelope,
+  FIXTURE_IDS,
+  type SourceInput,
+  bitbucketProvider,
+  connect,
+  deliver,
+  deliveries,
+  deploymentEvents,
+  githubProvider,
+  gitlabProvider,
+  giteaProvider,
+  json,
+  newDeliveryId,
+  serviceId,
 } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -19,7 +33,16 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** The envelope shape of the contract, and the `deployment.requested` data naming this push. */
 function expectDeployment(
   event: EventEnvelope | undefined,
-  expected: { organizationId: string; serviceId: string; providerId: string; providerType: string; repository: string; ref: { type: string; name: string }; sha: string; deliveryId: string },
+  expected: {
+    organizationId: string;
+    serviceId: string;
+    providerId: string;
+    providerType: string;
+    repository: string;
+    ref: { type: string; name: string };
+    sha: string;
+    deliveryId: string;
+  },
 ): void {
   expect(event).toBeDefined();
   const e = event as EventEnvelope;
@@ -83,7 +106,11 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
         { owner: 'Codertocat', name: 'Hello-World', branches: ['master'], id: FIXTURE_IDS.githubHelloWorld },
       ]));
       const source = await connect(t, org.auth, main, { providerId, repository: 'binkkatal/sample_app', branch: 'master' });
-      expect(source.webhook).toMatchObject({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}`, managedBy: 'github-app' });
+      expect(source.webhook).toMatchObject({
+        registered: true,
+        url: `http://forgelink.test/v1/webhooks/${providerId}`,
+        managedBy: 'github-app',
+      });
       await connect(t, org.auth, tagged, { providerId, repository: 'Codertocat/Hello-World', triggerType: 'tag' });
       await connect(t, org.auth, watched, { providerId, repository: 'binkkatal/sample_app', branch: 'develop', watchPaths: ['docs/**'] });
     });
@@ -99,8 +126,14 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       const [event, ...more] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expect(more).toEqual([]);
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: main, providerId, providerType: 'github', repository: 'binkkatal/sample_app',
-        ref: { type: 'branch', name: 'master' }, sha: payload.after as string, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: main,
+        providerId,
+        providerType: 'github',
+        repository: 'binkkatal/sample_app',
+        ref: { type: 'branch', name: 'master' },
+        sha: payload.after as string,
+        deliveryId: delivery,
       });
       expect((event?.data.commit as Json).message).toBe('test a push event');
 
@@ -109,7 +142,10 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(again.body).toMatchObject({ deliveryId: delivery, duplicate: true });
       expect(await db.eventsFor(delivery)).toBe(1);
       expect(await deploymentEvents(t, org.auth, byDelivery(delivery))).toHaveLength(1);
-      const outcomes = (await deliveries(t, org.auth, providerId)).filter((d) => d.deliveryId === delivery).map((d) => d.outcome).sort();
+      const outcomes = (await deliveries(t, org.auth, providerId))
+        .filter((d) => d.deliveryId === delivery)
+        .map((d) => d.outcome)
+        .sort();
       expect(outcomes).toEqual(['deployed', 'duplicate']);
     });
 
@@ -125,8 +161,14 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
       const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: tagged, providerId, providerType: 'github', repository: 'Codertocat/Hello-World',
-        ref: { type: 'tag', name: 'simple-tag' }, sha: commitSha, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: tagged,
+        providerId,
+        providerType: 'github',
+        repository: 'Codertocat/Hello-World',
+        ref: { type: 'tag', name: 'simple-tag' },
+        sha: commitSha,
+        deliveryId: delivery,
       });
     });
 
@@ -161,7 +203,13 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       }
       const listed = await deliveries(t, org.auth, providerId);
       for (const { delivery, reason } of sent) {
-        expect(listed.find((d) => d.deliveryId === delivery)).toMatchObject({ providerId, event: 'push', outcome: 'ignored', reason, deployments: 0 });
+        expect(listed.find((d) => d.deliveryId === delivery)).toMatchObject({
+          providerId,
+          event: 'push',
+          outcome: 'ignored',
+          reason,
+          deployments: 0,
+        });
       }
     });
 
@@ -225,8 +273,14 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
       const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: main, providerId, providerType: 'gitlab', repository: 'mike/diaspora',
-        ref: { type: 'branch', name: 'master' }, sha: payload.checkout_sha as string, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: main,
+        providerId,
+        providerType: 'gitlab',
+        repository: 'mike/diaspora',
+        ref: { type: 'branch', name: 'master' },
+        sha: payload.checkout_sha as string,
+        deliveryId: delivery,
       });
       expect((event?.data.commit as Json).message).toBe('fixed readme');
 
@@ -256,8 +310,14 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: tagged, providerId, providerType: 'gitlab', repository: 'jsmith/example',
-        ref: { type: 'tag', name: 'v1.0.0' }, sha: commitSha, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: tagged,
+        providerId,
+        providerType: 'gitlab',
+        repository: 'jsmith/example',
+        ref: { type: 'tag', name: 'v1.0.0' },
+        sha: commitSha,
+        deliveryId: delivery,
       });
     });
 
@@ -272,7 +332,9 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.body).toEqual({ deliveryId: skipped, deployments: 0, reason: 'watch_paths_not_matched' });
       expect(gitlab.apiRequests().some((r) => r.template === 'GET /projects/{id}/repository/compare')).toBe(true);
 
-      gitlab.setCompare('mike/diaspora', payload.before as string, payload.after as string, { files: ['app/models/user.rb', 'docs/setup.md'] });
+      gitlab.setCompare('mike/diaspora', payload.before as string, payload.after as string, {
+        files: ['app/models/user.rb', 'docs/setup.md'],
+      });
       const deployed = newDeliveryId();
       const next = anotherDelivery(body);
       const again = await deliver(t, providerId, next, signGitLab(next, token, { delivery: deployed }));
@@ -307,7 +369,10 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       const commits = skip.commits as Json[];
       (commits[commits.length - 1] as Json).message = 'fixed readme [skip deploy]';
       const sent: [string, string][] = [];
-      for (const [payload, reason] of [[deletion, 'branch_deleted'], [skip, 'skip_marker: [skip deploy]']] as const) {
+      for (const [payload, reason] of [
+        [deletion, 'branch_deleted'],
+        [skip, 'skip_marker: [skip deploy]'],
+      ] as const) {
         const body = json(payload);
         const delivery = newDeliveryId();
         const res = await deliver(t, providerId, body, signGitLab(body, token, { delivery }));
@@ -316,7 +381,8 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
         sent.push([delivery, reason]);
       }
       const listed = await deliveries(t, org.auth, providerId);
-      for (const [delivery, reason] of sent) expect(listed.find((d) => d.deliveryId === delivery)).toMatchObject({ outcome: 'ignored', reason, event: 'Push Hook' });
+      for (const [delivery, reason] of sent)
+        expect(listed.find((d) => d.deliveryId === delivery)).toMatchObject({ outcome: 'ignored', reason, event: 'Push Hook' });
     });
   });
 
@@ -350,14 +416,25 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
       const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: main, providerId, providerType: 'gitea', repository: 'example/example',
-        ref: { type: 'branch', name: 'master' }, sha: payload.after as string, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: main,
+        providerId,
+        providerType: 'gitea',
+        repository: 'example/example',
+        ref: { type: 'branch', name: 'master' },
+        sha: payload.after as string,
+        deliveryId: delivery,
       });
       const again = await deliver(t, providerId, body, signGitea(body, secret, { delivery }));
       expect(again.body).toMatchObject({ deliveryId: delivery, duplicate: true });
       expect(await db.eventsFor(delivery)).toBe(1);
       const listed = await deliveries(t, org.auth, providerId);
-      expect(listed.filter((d) => d.deliveryId === delivery).map((d) => d.outcome).sort()).toEqual(['deployed', 'duplicate']);
+      expect(
+        listed
+          .filter((d) => d.deliveryId === delivery)
+          .map((d) => d.outcome)
+          .sort(),
+      ).toEqual(['deployed', 'duplicate']);
     });
 
     it('create/delete events are authentic but deploy nothing', async () => {
@@ -413,8 +490,14 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
       const [event] = await deploymentEvents(t, org.auth, byDelivery(delivery));
       expectDeployment(event, {
-        organizationId: org.organizationId, serviceId: onBranch, providerId, providerType: 'bitbucket', repository: 'team_name/repo_name',
-        ref: { type: 'branch', name: 'name-of-branch' }, sha: ((change.new as Json).target as Json).hash as string, deliveryId: delivery,
+        organizationId: org.organizationId,
+        serviceId: onBranch,
+        providerId,
+        providerType: 'bitbucket',
+        repository: 'team_name/repo_name',
+        ref: { type: 'branch', name: 'name-of-branch' },
+        sha: ((change.new as Json).target as Json).hash as string,
+        deliveryId: delivery,
       });
       const retry = await deliver(t, providerId, body, signBitbucket(body, secret, { delivery, attempt: 2 }));
       expect(retry.body).toMatchObject({ deliveryId: delivery, duplicate: true });
@@ -472,7 +555,11 @@ describe('webhooks → deployment.requested, end to end per forge', () => {
       const skipped = await deliver(t, providerId, next, signBitbucket(next, secret, { delivery: none }));
       expect(skipped.body).toEqual({ deliveryId: none, deployments: 0, reason: 'watch_paths_not_matched' });
       const listed = await deliveries(t, org.auth, providerId);
-      expect(listed.find((d) => d.deliveryId === none)).toMatchObject({ outcome: 'ignored', reason: 'watch_paths_not_matched', event: 'repo:push' });
+      expect(listed.find((d) => d.deliveryId === none)).toMatchObject({
+        outcome: 'ignored',
+        reason: 'watch_paths_not_matched',
+        event: 'repo:push',
+      });
       expect(listed.find((d) => d.deliveryId === delivery)).toMatchObject({ outcome: 'deployed', deployments: 1 });
     });
 

@@ -8,8 +8,19 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { clone, fixtureJson, octokitExamples } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, bitbucketProvider, connect, deliver, deliveries, deploymentEvents, githubProvider, gitlabProvider, giteaProvider, json,
-  newDeliveryId, serviceId,
+  type Auth,
+  Db,
+  bitbucketProvider,
+  connect,
+  deliver,
+  deliveries,
+  deploymentEvents,
+  githubProvider,
+  gitlabProvider,
+  giteaProvider,
+  json,
+  newDeliveryId,
+  serviceId,
 } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -112,7 +123,12 @@ describe('repository identity: renames, transfers and spellings on every forge',
     const { providerId } = await gitlabProvider(t, auth, gitlab);
     const id = serviceId('gl-rename');
     const connected = await connect(t, auth, id, { providerId, repository: 'grp/sub/deep-project', branch: 'main' });
-    expect(connected).toMatchObject({ repository: 'grp/sub/deep-project', repositoryId: '103', owner: 'grp/sub', webhook: { registered: true } });
+    expect(connected).toMatchObject({
+      repository: 'grp/sub/deep-project',
+      repositoryId: '103',
+      owner: 'grp/sub',
+      webhook: { registered: true },
+    });
     const token = gitlab.hooks('grp/sub/deep-project').find((h) => h.url === webhookUrl(providerId))?.token ?? '';
     expect(token).not.toBe('');
 
@@ -123,9 +139,17 @@ describe('repository identity: renames, transfers and spellings on every forge',
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
     expect(await eventOf(delivery)).toMatchObject({ serviceId: id, repository: 'grp/sub/deep-project-renamed', repositoryId: '103' });
-    expect((await deliveries(t, auth, providerId)).find((d) => d.deliveryId === delivery)).toMatchObject({ outcome: 'deployed', deployments: 1 });
+    expect((await deliveries(t, auth, providerId)).find((d) => d.deliveryId === delivery)).toMatchObject({
+      outcome: 'deployed',
+      deployments: 1,
+    });
 
-    expect(await source(id)).toMatchObject({ repository: 'grp/sub/deep-project-renamed', repositoryId: '103', owner: 'grp/sub', webhook: { registered: true } });
+    expect(await source(id)).toMatchObject({
+      repository: 'grp/sub/deep-project-renamed',
+      repositoryId: '103',
+      owner: 'grp/sub',
+      webhook: { registered: true },
+    });
     expect(await db.hookRows(providerId)).toEqual(['grp/sub/deep-project-renamed']);
 
     // The hook is removed where it now lives (the stored name followed the forge).
@@ -144,7 +168,9 @@ describe('repository identity: renames, transfers and spellings on every forge',
     gitea.setBranches('example/other', [{ name: 'master' }]);
     const { providerId } = await giteaProvider(t, auth, gitea);
     const id = serviceId('gt-transfer');
-    expect(await connect(t, auth, id, { providerId, repository: 'example/example', branch: 'master' })).toMatchObject({ repositoryId: '7001' });
+    expect(await connect(t, auth, id, { providerId, repository: 'example/example', branch: 'master' })).toMatchObject({
+      repositoryId: '7001',
+    });
     const secret = gitea.hooksOf('example/example').find((h) => h.url === webhookUrl(providerId))?.secret ?? '';
     expect(secret).not.toBe('');
 
@@ -171,7 +197,9 @@ describe('repository identity: renames, transfers and spellings on every forge',
     bitbucket.setRepositories('team_name', [{ slug: 'old_name', uuid, mainbranch: 'name-of-branch' }]);
     const { providerId } = await bitbucketProvider(t, auth, bitbucket, 'team_name');
     const id = serviceId('bb-rename');
-    expect(await connect(t, auth, id, { providerId, repository: 'team_name/old_name', branch: 'name-of-branch' })).toMatchObject({ repositoryId: uuid });
+    expect(await connect(t, auth, id, { providerId, repository: 'team_name/old_name', branch: 'name-of-branch' })).toMatchObject({
+      repositoryId: uuid,
+    });
     const secret = bitbucket.hooks('team_name/old_name').find((h) => h.url === webhookUrl(providerId))?.secret ?? '';
     expect(secret).not.toBe('');
 
@@ -187,10 +215,15 @@ describe('repository identity: renames, transfers and spellings on every forge',
   });
 
   it('GitHub: a renamed repository keeps deploying through the App hook, matched by repository id whatever the case of the name', async () => {
-    const { providerId, webhookSecret, installationId } = await githubProvider(t, auth, github, [{ owner: 'octo-org', name: 'Shop', branches: ['master'], id: 5150 }]);
+    const { providerId, webhookSecret, installationId } = await githubProvider(t, auth, github, [
+      { owner: 'octo-org', name: 'Shop', branches: ['master'], id: 5150 },
+    ]);
     const id = serviceId('gh-rename');
     // Connected with another spelling: the forge's own is stored.
-    expect(await connect(t, auth, id, { providerId, repository: 'OCTO-ORG/shop', branch: 'master' })).toMatchObject({ repository: 'octo-org/Shop', repositoryId: '5150' });
+    expect(await connect(t, auth, id, { providerId, repository: 'OCTO-ORG/shop', branch: 'master' })).toMatchObject({
+      repository: 'octo-org/Shop',
+      repositoryId: '5150',
+    });
 
     github.renameRepository(installationId, 'octo-org/Shop', 'octo-org/storefront');
     const delivery = newDeliveryId();
@@ -214,8 +247,16 @@ describe('repository identity: renames, transfers and spellings on every forge',
     const { providerId } = await giteaProvider(t, auth, gitea);
     const first = serviceId('gt-case-a');
     const second = serviceId('gt-case-b');
-    expect(await connect(t, auth, first, { providerId, repository: 'Acme/Web-App', branch: 'main' })).toMatchObject({ repository: 'Acme/Web-App', repositoryId: '8101', webhook: { registered: true } });
-    expect(await connect(t, auth, second, { providerId, repository: 'acme/web-app', branch: 'main' })).toMatchObject({ repository: 'Acme/Web-App', repositoryId: '8101', webhook: { registered: true } });
+    expect(await connect(t, auth, first, { providerId, repository: 'Acme/Web-App', branch: 'main' })).toMatchObject({
+      repository: 'Acme/Web-App',
+      repositoryId: '8101',
+      webhook: { registered: true },
+    });
+    expect(await connect(t, auth, second, { providerId, repository: 'acme/web-app', branch: 'main' })).toMatchObject({
+      repository: 'Acme/Web-App',
+      repositoryId: '8101',
+      webhook: { registered: true },
+    });
     const mine = () => gitea.hooksOf('Acme/Web-App').filter((h) => h.url === webhookUrl(providerId));
     expect(mine()).toHaveLength(1);
     expect(await db.hookRows(providerId)).toEqual(['Acme/Web-App']);
@@ -237,7 +278,10 @@ describe('repository identity: renames, transfers and spellings on every forge',
     gitlab.addProject({ path: 'Team-A/Service', id: 2201, defaultBranch: 'main' });
     const { providerId } = await gitlabProvider(t, auth, gitlab);
     const id = serviceId('gl-transfer');
-    expect(await connect(t, auth, id, { providerId, repository: 'team-a/service', triggerType: 'tag' })).toMatchObject({ repository: 'Team-A/Service', repositoryId: '2201' });
+    expect(await connect(t, auth, id, { providerId, repository: 'team-a/service', triggerType: 'tag' })).toMatchObject({
+      repository: 'Team-A/Service',
+      repositoryId: '2201',
+    });
     const token = gitlab.hooks('Team-A/Service').find((h) => h.url === webhookUrl(providerId))?.token ?? '';
 
     gitlab.renameProject('Team-A/Service', 'platform/core/service');
@@ -252,8 +296,10 @@ describe('repository identity: renames, transfers and spellings on every forge',
     expect(await source(id)).toMatchObject({ repository: 'platform/core/service', owner: 'platform/core' });
   });
 
-  it('GitHub: a repository transferred to another organisation of the installation keeps deploying; Bitbucket: a case variant connects to the forge\'s spelling', async () => {
-    const { providerId, webhookSecret, installationId } = await githubProvider(t, auth, github, [{ owner: 'old-org', name: 'billing', branches: ['master'], id: 9090 }]);
+  it("GitHub: a repository transferred to another organisation of the installation keeps deploying; Bitbucket: a case variant connects to the forge's spelling", async () => {
+    const { providerId, webhookSecret, installationId } = await githubProvider(t, auth, github, [
+      { owner: 'old-org', name: 'billing', branches: ['master'], id: 9090 },
+    ]);
     const id = serviceId('gh-transfer');
     await connect(t, auth, id, { providerId, repository: 'old-org/billing', branch: 'master' });
     github.renameRepository(installationId, 'old-org/billing', 'new-org/billing');
@@ -265,7 +311,9 @@ describe('repository identity: renames, transfers and spellings on every forge',
     const uuid = '{7b9c3e1a-0f43-4d8e-b7a2-6a1c2d3e4f50}';
     bitbucket.setRepositories('CaseWs', [{ slug: 'mixed-case', uuid, mainbranch: 'main' }]);
     const bb = await bitbucketProvider(t, auth, bitbucket, 'CaseWs');
-    expect(await connect(t, auth, serviceId('bb-case'), { providerId: bb.providerId, repository: 'CaseWs/MIXED-CASE', branch: 'main' })).toMatchObject({ repository: 'CaseWs/mixed-case', repositoryId: uuid });
+    expect(
+      await connect(t, auth, serviceId('bb-case'), { providerId: bb.providerId, repository: 'CaseWs/MIXED-CASE', branch: 'main' }),
+    ).toMatchObject({ repository: 'CaseWs/mixed-case', repositoryId: uuid });
   });
 
   it('sources and hooks stored before ids were recorded match by name (any case) and take the id from their first delivery', async () => {
@@ -285,7 +333,10 @@ describe('repository identity: renames, transfers and spellings on every forge',
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(await eventOf(delivery)).toMatchObject({ repository: 'Legacy/App', repositoryId: '4711' });
     expect(await source(id)).toMatchObject({ repository: 'Legacy/App', repositoryId: '4711' });
-    const { rows } = await sql.query<{ repository: string; repository_id: string }>('select repository, repository_id from repository_hook where provider_id = $1', [providerId]);
+    const { rows } = await sql.query<{ repository: string; repository_id: string }>(
+      'select repository, repository_id from repository_hook where provider_id = $1',
+      [providerId],
+    );
     expect(rows).toEqual([{ repository: 'Legacy/App', repository_id: '4711' }]);
 
     // From now on the id holds: the project renamed still deploys.
@@ -322,21 +373,34 @@ describe('GitHub form-encoded deliveries (application/x-www-form-urlencoded, the
   });
 
   it('verifies the signature over the form bytes, then reads the payload field: 202 and the event, as for JSON', async () => {
-    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'Codertocat', name: 'Hello-World', branches: ['master'], id: 186853002 }]);
+    const { providerId, webhookSecret } = await githubProvider(t, auth, github, [
+      { owner: 'Codertocat', name: 'Hello-World', branches: ['master'], id: 186853002 },
+    ]);
     const id = serviceId('gh-form');
     await connect(t, auth, id, { providerId, repository: 'Codertocat/Hello-World', branch: 'master' });
     const payload = githubPush(186853002, 'Codertocat/Hello-World');
     const form = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
     const delivery = newDeliveryId();
-    const res = await t.api.post(`/v1/webhooks/${providerId}`).set(formHeaders(form, webhookSecret, delivery)).send(form);
+    const res = await t.api
+      .post(`/v1/webhooks/${providerId}`)
+      .set(formHeaders(form, webhookSecret, delivery))
+      .send(form);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body).toEqual({ deliveryId: delivery, deployments: 1 });
     const [event] = await deploymentEvents(t, auth, (e) => e.data.deliveryId === delivery);
-    expect(event?.data).toMatchObject({ serviceId: id, repository: 'Codertocat/Hello-World', repositoryId: '186853002', commit: { sha: payload.after } });
+    expect(event?.data).toMatchObject({
+      serviceId: id,
+      repository: 'Codertocat/Hello-World',
+      repositoryId: '186853002',
+      commit: { sha: payload.after },
+    });
 
     // The same form again is a duplicate; a form signed over its JSON (not the bytes sent) is refused.
-    const again = await t.api.post(`/v1/webhooks/${providerId}`).set(formHeaders(form, webhookSecret, delivery)).send(form);
+    const again = await t.api
+      .post(`/v1/webhooks/${providerId}`)
+      .set(formHeaders(form, webhookSecret, delivery))
+      .send(form);
     expect(again.body).toMatchObject({ duplicate: true, deployments: 0 });
     const forged = newDeliveryId();
     const wrong = await t.api
@@ -351,7 +415,10 @@ describe('GitHub form-encoded deliveries (application/x-www-form-urlencoded, the
     const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'acme', name: 'api', branches: ['main'] }]);
     for (const form of ['other=1', `payload=${encodeURIComponent('{not json')}`]) {
       const delivery = newDeliveryId();
-      const res = await t.api.post(`/v1/webhooks/${providerId}`).set(formHeaders(form, webhookSecret, delivery)).send(form);
+      const res = await t.api
+        .post(`/v1/webhooks/${providerId}`)
+        .set(formHeaders(form, webhookSecret, delivery))
+        .send(form);
       expect(res.status, form).toBe(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(await db.deliveryRows(providerId, delivery)).toEqual([]);

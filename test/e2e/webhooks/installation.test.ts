@@ -21,7 +21,10 @@ describe('GitHub App installation events', () => {
   });
 
   const createProvider = async (appId: number, webhookSecret: string): Promise<string> => {
-    const res = await t.api.post('/v1/git-providers/github').set(auth).send({ name: `gh-${randomBytes(3).toString('hex')}`, githubUrl: 'http://127.0.0.1:9', appId, privateKey, webhookSecret });
+    const res = await t.api
+      .post('/v1/git-providers/github')
+      .set(auth)
+      .send({ name: `gh-${randomBytes(3).toString('hex')}`, githubUrl: 'http://127.0.0.1:9', appId, privateKey, webhookSecret });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.status).toBe('pending_installation');
     return res.body.id as string;
@@ -35,7 +38,7 @@ describe('GitHub App installation events', () => {
   const summary = async (id: string): Promise<Record<string, unknown> & { github: Record<string, unknown> }> =>
     (await t.api.get(`/v1/git-providers/${id}`).set(auth)).body as Record<string, unknown> & { github: Record<string, unknown> };
 
-  it('records the installation of the provider\'s app, and its removal sends the provider back to pending_installation', async () => {
+  it("records the installation of the provider's app, and its removal sends the provider back to pending_installation", async () => {
     const appId = 70_000 + Math.floor(Math.random() * 10_000);
     const secret = 'whs-installation';
     const id = await createProvider(appId, secret);
@@ -58,7 +61,11 @@ describe('GitHub App installation events', () => {
     const after = await summary(id);
     expect(after.status).toBe('pending_installation');
     expect(after.github).not.toHaveProperty('installationId');
-    expect((await deliveries(t, auth, id)).find((d) => d.deliveryId === delivery)).toMatchObject({ outcome: 'ignored', reason: 'installation_recorded', event: 'installation' });
+    expect((await deliveries(t, auth, id)).find((d) => d.deliveryId === delivery)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'installation_recorded',
+      event: 'installation',
+    });
 
     // The feed shows a commit once no older transaction is still running (docs/api.md): other test files' open
     // transactions can hold it back for a moment, so read until both events are there.

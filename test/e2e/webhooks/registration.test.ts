@@ -6,7 +6,16 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { signBitbucket, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, FIXTURE_IDS, bitbucketProvider, connect, deliver, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
+  type Auth,
+  Db,
+  FIXTURE_IDS,
+  bitbucketProvider,
+  connect,
+  deliver,
+  gitlabProvider,
+  giteaProvider,
+  newDeliveryId,
+  serviceId,
 } from './support.js';
 
 const webhookUrl = (providerId: string): string => `http://forgelink.test/v1/webhooks/${providerId}`;
@@ -54,7 +63,9 @@ describe('repository hook registration against the fake forges', () => {
   it('GitLab: three services (connected at once) share ONE hook; it goes only when the last source disconnects', async () => {
     const { providerId } = await gitlabProvider(t, auth, gitlab);
     const services = [serviceId('gl-a'), serviceId('gl-b'), serviceId('gl-c')];
-    const sources = await Promise.all(services.map((id) => connect(t, auth, id, { providerId, repository: 'mike/diaspora', branch: 'master' })));
+    const sources = await Promise.all(
+      services.map((id) => connect(t, auth, id, { providerId, repository: 'mike/diaspora', branch: 'master' })),
+    );
     for (const source of sources) expect(source.webhook).toMatchObject({ registered: true, url: webhookUrl(providerId) });
 
     const hooks = gitlab.hooks('mike/diaspora').filter((h) => h.url === webhookUrl(providerId));
@@ -99,10 +110,16 @@ describe('repository hook registration against the fake forges', () => {
       const seen = gitlab.requests.length;
       const joined = connect(t, auth, joining, { providerId, repository: 'acme/platform/api', branch: 'main' });
       const deadline = Date.now() + 10_000;
-      while (!gitlab.requests.slice(seen).some((r) => r.template === 'GET /projects/{id}/repository/branches/{branch}') && Date.now() < deadline) {
+      while (
+        !gitlab.requests.slice(seen).some((r) => r.template === 'GET /projects/{id}/repository/branches/{branch}') &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 5));
       }
-      const left = t.api.delete(`/v1/services/application/${leaving}/source`).set(auth).then((r) => r);
+      const left = t.api
+        .delete(`/v1/services/application/${leaving}/source`)
+        .set(auth)
+        .then((r) => r);
       const [source, disconnected] = await Promise.all([joined, left]);
       expect(disconnected.status).toBe(200);
       expect(source.webhook).toMatchObject({ registered: true });
@@ -132,7 +149,7 @@ describe('repository hook registration against the fake forges', () => {
     expect(await db.hookRows(providerId)).toEqual(['acme/platform/api']);
   });
 
-  it('a delivery signed with another hook\'s secret (another provider, another repository) is 401', async () => {
+  it("a delivery signed with another hook's secret (another provider, another repository) is 401", async () => {
     const a = await gitlabProvider(t, auth, gitlab);
     const b = await gitlabProvider(t, auth, gitlab);
     await connect(t, auth, serviceId('gl-sa'), { providerId: a.providerId, repository: 'mike/diaspora', branch: 'master' });
@@ -237,8 +254,15 @@ describe('repository hook registration against the fake forges', () => {
     });
 
     it('a Bitbucket API token without the webhook scopes', async () => {
-      const { providerId } = await bitbucketProvider(t, auth, bitbucket, 'team_name', ['read:repository:bitbucket', 'read:webhook:bitbucket']);
-      const source = await connect(t, auth, serviceId('bb-noscope'), { providerId, repository: 'team_name/repo_name', branch: 'name-of-branch' });
+      const { providerId } = await bitbucketProvider(t, auth, bitbucket, 'team_name', [
+        'read:repository:bitbucket',
+        'read:webhook:bitbucket',
+      ]);
+      const source = await connect(t, auth, serviceId('bb-noscope'), {
+        providerId,
+        repository: 'team_name/repo_name',
+        branch: 'name-of-branch',
+      });
       expect(source).toMatchObject({ sourceType: 'git', webhook: { registered: false } });
       expect(bitbucket.hooks('team_name/repo_name').filter((h) => h.url === webhookUrl(providerId))).toEqual([]);
     });

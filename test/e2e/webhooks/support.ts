@@ -35,13 +35,28 @@ export async function githubProvider(
   github.addInstallation(appId, installationId, repositories[0]?.owner ?? 'acme');
   github.setRepositories(
     installationId,
-    repositories.map((r) => ({ name: r.name, owner: { login: r.owner, id: 1, type: 'Organization' as const }, ...(r.id === undefined ? {} : { id: r.id }) })),
+    repositories.map((r) => ({
+      name: r.name,
+      owner: { login: r.owner, id: 1, type: 'Organization' as const },
+      ...(r.id === undefined ? {} : { id: r.id }),
+    })),
   );
-  for (const r of repositories) github.setBranches(`${r.owner}/${r.name}`, r.branches.map((name) => ({ name })));
+  for (const r of repositories)
+    github.setBranches(
+      `${r.owner}/${r.name}`,
+      r.branches.map((name) => ({ name })),
+    );
   const res = await t.api
     .post('/v1/git-providers/github')
     .set(auth)
-    .send({ name: `GitHub ${uniq()}`, githubUrl: github.url, appId, installationId, privateKey: app.privateKey, webhookSecret: app.webhookSecret });
+    .send({
+      name: `GitHub ${uniq()}`,
+      githubUrl: github.url,
+      appId,
+      installationId,
+      privateKey: app.privateKey,
+      webhookSecret: app.webhookSecret,
+    });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   expect(res.body.status).toBe('ready');
   return { providerId: res.body.id as string, webhookSecret: app.webhookSecret, installationId };
@@ -117,7 +132,13 @@ export interface SourceInput {
 }
 
 /** PUT …/source, expecting 200; returns the Source. */
-export async function connect(t: TestApp, auth: Auth, serviceId: string, input: SourceInput, serviceType = 'application'): Promise<Record<string, unknown>> {
+export async function connect(
+  t: TestApp,
+  auth: Auth,
+  serviceId: string,
+  input: SourceInput,
+  serviceType = 'application',
+): Promise<Record<string, unknown>> {
   const res = await t.api.put(`/v1/services/${serviceType}/${serviceId}/source`).set(auth).send(input);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as Record<string, unknown>;
@@ -160,13 +181,22 @@ export const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value
  * Every `deployment.requested` of the caller's organisation matching `where`, polled through GET /v1/events until
  * at least `atLeast` are there (the feed shows a commit once no older transaction is still running).
  */
-export async function deploymentEvents(t: TestApp, auth: Auth, where: (e: EventEnvelope) => boolean, atLeast = 1, timeoutMs = 20_000): Promise<EventEnvelope[]> {
+export async function deploymentEvents(
+  t: TestApp,
+  auth: Auth,
+  where: (e: EventEnvelope) => boolean,
+  atLeast = 1,
+  timeoutMs = 20_000,
+): Promise<EventEnvelope[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const all: EventEnvelope[] = [];
     let after: string | undefined;
     for (;;) {
-      const res = await t.api.get('/v1/events').set(auth).query({ type: 'deployment.requested', limit: 500, ...(after ? { after } : {}) });
+      const res = await t.api
+        .get('/v1/events')
+        .set(auth)
+        .query({ type: 'deployment.requested', limit: 500, ...(after ? { after } : {}) });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const items = res.body.items as EventEnvelope[];
       all.push(...items);
@@ -199,12 +229,17 @@ export class Db {
 
   /** Outbox rows (any type) that name this delivery id, in the provider's organisation. */
   async eventsFor(deliveryId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`select count(*)::text as n from outbox where data->>'deliveryId' = $1`, [deliveryId]);
+    const { rows } = await this.pool.query<{ n: string }>(`select count(*)::text as n from outbox where data->>'deliveryId' = $1`, [
+      deliveryId,
+    ]);
     return Number(rows[0]?.n ?? 0);
   }
 
   async hookRows(providerId: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ repository: string }>('select repository from repository_hook where provider_id = $1 order by repository', [providerId]);
+    const { rows } = await this.pool.query<{ repository: string }>(
+      'select repository from repository_hook where provider_id = $1 order by repository',
+      [providerId],
+    );
     return rows.map((r) => r.repository);
   }
 

@@ -63,7 +63,13 @@ async function stopServer(server: ServerProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-async function call(base: string, method: string, route: string, apiKey: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  base: string,
+  method: string,
+  route: string,
+  apiKey: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${base}${route}`, {
     method,
     headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -102,11 +108,20 @@ describe('two app processes on one database', () => {
     github.setRepositories(4_242_420, [{ name: 'sample_app', id: 63933911 }]);
     github.setBranches('binkkatal/sample_app', [{ name: 'master' }]);
     const provider = await call(a.url, 'POST', '/v1/git-providers/github', key, {
-      name: 'GitHub (two processes)', githubUrl: github.url, appId: app.appId, installationId: 4_242_420, privateKey: app.privateKey, webhookSecret: app.webhookSecret,
+      name: 'GitHub (two processes)',
+      githubUrl: github.url,
+      appId: app.appId,
+      installationId: 4_242_420,
+      privateKey: app.privateKey,
+      webhookSecret: app.webhookSecret,
     });
     expect(provider.status, JSON.stringify(provider.body)).toBe(201);
     const providerId = provider.body.id as string;
-    const source = await call(b.url, 'PUT', '/v1/services/application/two-proc-web/source', key, { providerId, repository: 'binkkatal/sample_app', branch: 'master' });
+    const source = await call(b.url, 'PUT', '/v1/services/application/two-proc-web/source', key, {
+      providerId,
+      repository: 'binkkatal/sample_app',
+      branch: 'master',
+    });
     expect(source.status, JSON.stringify(source.body)).toBe(200);
 
     const body = fixtureBytes('github', 'push.json');

@@ -5,10 +5,28 @@ import { FakeGitHub } from '../../fakes/github-server.js';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
 import { FakeGitea } from '../../fakes/gitea-server.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
-import { anotherDelivery, goJsonBody, signBitbucket, signGitHub, signGitLab, signGitea, type WebhookHeaders } from '../../support/webhook-signing.js';
+import {
+  anotherDelivery,
+  goJsonBody,
+  signBitbucket,
+  signGitHub,
+  signGitLab,
+  signGitea,
+  type WebhookHeaders,
+} from '../../support/webhook-signing.js';
 import { fixtureBytes, fixtureJson } from '../../unit/webhooks/fixtures.js';
 import {
-  type Auth, Db, FIXTURE_IDS, bitbucketProvider, connect, deliver, githubProvider, gitlabProvider, giteaProvider, newDeliveryId, serviceId,
+  type Auth,
+  Db,
+  FIXTURE_IDS,
+  bitbucketProvider,
+  connect,
+  deliver,
+  githubProvider,
+  gitlabProvider,
+  giteaProvider,
+  newDeliveryId,
+  serviceId,
 } from './support.js';
 
 type Forge = 'github' | 'gitlab' | 'gitea' | 'bitbucket';
@@ -61,10 +79,15 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     db = new Db();
     auth = (await seedOrganization(t.app, 'Verification')).owner.auth;
 
-    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
+    const gh = await githubProvider(t, auth, github, [
+      { owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp },
+    ]);
     await connect(t, auth, serviceId('v-gh'), { providerId: gh.providerId, repository: 'binkkatal/sample_app', branch: 'master' });
     forges.github = {
-      providerId: gh.providerId, secret: gh.webhookSecret, body: fixtureBytes('github', 'push.json'), authHeader: 'x-hub-signature-256',
+      providerId: gh.providerId,
+      secret: gh.webhookSecret,
+      body: fixtureBytes('github', 'push.json'),
+      authHeader: 'x-hub-signature-256',
       sign: (body, secret, delivery) => signGitHub(body, secret, { delivery }),
     };
 
@@ -72,7 +95,10 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const gl = await gitlabProvider(t, auth, gitlab);
     await connect(t, auth, serviceId('v-gl'), { providerId: gl.providerId, repository: 'mike/diaspora', branch: 'master' });
     forges.gitlab = {
-      providerId: gl.providerId, secret: gitlab.hooks('mike/diaspora')[0]?.token ?? '', body: fixtureBytes('gitlab', 'push-event.json'), authHeader: 'x-gitlab-token',
+      providerId: gl.providerId,
+      secret: gitlab.hooks('mike/diaspora')[0]?.token ?? '',
+      body: fixtureBytes('gitlab', 'push-event.json'),
+      authHeader: 'x-gitlab-token',
       sign: (body, secret, delivery) => signGitLab(body, secret, { delivery }),
     };
 
@@ -81,7 +107,10 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const gt = await giteaProvider(t, auth, gitea);
     await connect(t, auth, serviceId('v-gt'), { providerId: gt.providerId, repository: 'example/example', branch: 'master' });
     forges.gitea = {
-      providerId: gt.providerId, secret: gitea.hooksOf('example/example')[0]?.secret ?? '', body: fixtureBytes('gitea', 'push-event.json'), authHeader: 'x-gitea-signature',
+      providerId: gt.providerId,
+      secret: gitea.hooksOf('example/example')[0]?.secret ?? '',
+      body: fixtureBytes('gitea', 'push-event.json'),
+      authHeader: 'x-gitea-signature',
       sign: (body, secret, delivery) => signGitea(body, secret, { delivery }),
     };
 
@@ -90,7 +119,10 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const bb = await bitbucketProvider(t, auth, bitbucket, 'team_name');
     await connect(t, auth, serviceId('v-bb'), { providerId: bb.providerId, repository: 'team_name/repo_name', branch: 'name-of-branch' });
     forges.bitbucket = {
-      providerId: bb.providerId, secret: bitbucket.hooks('team_name/repo_name')[0]?.secret ?? '', body: fixtureBytes('bitbucket', 'repo-push.json'), authHeader: 'x-hub-signature',
+      providerId: bb.providerId,
+      secret: bitbucket.hooks('team_name/repo_name')[0]?.secret ?? '',
+      body: fixtureBytes('bitbucket', 'repo-push.json'),
+      authHeader: 'x-hub-signature',
       sign: (body, secret, delivery) => signBitbucket(body, secret, { delivery }),
     };
     for (const forge of Object.values(forges)) expect(forge.secret.length).toBeGreaterThan(10);
@@ -194,7 +226,9 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
   });
 
   it('GitHub: after the webhook secret is changed (PATCH), the old secret is 401 and the new one verifies', async () => {
-    const gh = await githubProvider(t, auth, github, [{ owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp }]);
+    const gh = await githubProvider(t, auth, github, [
+      { owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp },
+    ]);
     const body = anotherDelivery(forges.github.body);
     expect((await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret))).status).toBe(200);
     const rotated = 'rotated-webhook-secret-0123456789';

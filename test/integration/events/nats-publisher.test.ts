@@ -44,7 +44,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-
 describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 127.0.0.1:4222)', () => {
   let admin: NatsConnection;
   let publisher: NatsJetStreamPublisher;
@@ -172,7 +171,9 @@ describe.skipIf(!natsAvailable)('NatsJetStreamPublisher (real NATS JetStream on 
       await exited;
       const event = anEvent();
       await expect(p.publish(event)).rejects.toThrow(
-        new RegExp(`^publishing deployment\\.requested ${event.id} to forgelink\\.deployment\\.requested on 127\\.0\\.0\\.1:${port} failed: `),
+        new RegExp(
+          `^publishing deployment\\.requested ${event.id} to forgelink\\.deployment\\.requested on 127\\.0\\.0\\.1:${port} failed: `,
+        ),
       );
       await p.close();
       await expect(p.publish(anEvent())).rejects.toThrow(/NATS publisher is closed/);

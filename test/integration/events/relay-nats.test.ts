@@ -22,7 +22,6 @@ const CRASH_AFTER = 23;
 
 const quietLogger = { warn: () => undefined, error: () => undefined };
 
-
 /** Publishes through `inner` until `limit` events went out, then hangs like a process frozen mid-batch. */
 class CrashingPublisher implements EventPublisher {
   readonly name = 'crashing';
@@ -31,7 +30,10 @@ class CrashingPublisher implements EventPublisher {
   private signalHung!: () => void;
   private release?: (error: Error) => void;
 
-  constructor(private readonly inner: EventPublisher, private readonly limit: number) {
+  constructor(
+    private readonly inner: EventPublisher,
+    private readonly limit: number,
+  ) {
     this.hung = new Promise((resolve) => (this.signalHung = resolve));
   }
 
@@ -182,7 +184,10 @@ describe.skipIf(!natsAvailable)('OutboxRelay → NATS JetStream: a relay killed 
     expect(messages.map((m) => m.headers?.get('Nats-Msg-Id'))).toEqual(ids);
     for (const m of messages) expect(m.subject).toBe(`${PREFIX}.${jc.decode(m.data).type}`);
     for (const [aggregateId, expected] of committed) {
-      const inStream = messages.map((m) => jc.decode(m.data)).filter((e) => e.aggregateId === aggregateId).map((e) => e.id);
+      const inStream = messages
+        .map((m) => jc.decode(m.data))
+        .filter((e) => e.aggregateId === aggregateId)
+        .map((e) => e.id);
       expect(inStream).toEqual(expected);
     }
   }, 60_000);

@@ -5,7 +5,11 @@ import {
   createBitbucketApi,
   type BitbucketAuth,
 } from '../../../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
-import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import {
+  ConditionalCache,
+  ForgeHttp,
+  PAGE_CONCURRENCY,
+} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
@@ -16,8 +20,15 @@ const HOOK_URL = 'https://forgelink.example.com/v1/webhooks/0198c0de-0000-7000-8
 
 const fake = new FakeBitbucket();
 
-function bitbucket(options: { auth?: BitbucketAuth; workspace?: string; apiUrl?: string; guard?: UrlGuard; cache?: ConditionalCache } = {}) {
-  const http = new ForgeHttp({ forge: 'bitbucket', guard: options.guard ?? new UrlGuard(['127.0.0.1']), cache: options.cache, retryBaseMs: 1 });
+function bitbucket(
+  options: { auth?: BitbucketAuth; workspace?: string; apiUrl?: string; guard?: UrlGuard; cache?: ConditionalCache } = {},
+) {
+  const http = new ForgeHttp({
+    forge: 'bitbucket',
+    guard: options.guard ?? new UrlGuard(['127.0.0.1']),
+    cache: options.cache,
+    retryBaseMs: 1,
+  });
   return createBitbucketApi(http, {
     apiUrl: options.apiUrl ?? fake.apiUrl,
     workspace: options.workspace ?? 'acme',
@@ -27,7 +38,10 @@ function bitbucket(options: { auth?: BitbucketAuth; workspace?: string; apiUrl?:
 }
 
 async function failure(promise: Promise<unknown>): Promise<ForgeError> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ForgeError);
   return error as ForgeError;
 }
@@ -89,7 +103,7 @@ describe('Bitbucket Cloud: listing repositories', () => {
     expect(fake.maxConcurrent).toBe(1);
   });
 
-  it('maps a repository to the port shape (slug as name, uuid as id, clone URL without the caller\'s user name)', async () => {
+  it("maps a repository to the port shape (slug as name, uuid as id, clone URL without the caller's user name)", async () => {
     const repos = await bitbucket().listRepositories();
     const web = repos.find((r) => r.fullName === 'acme/web');
     expect(web).toMatchObject({
@@ -171,7 +185,7 @@ describe('Bitbucket Cloud: authentication', () => {
     expect(error.status).toBe(401);
   });
 
-  it('reports a token without webhook scopes as a refusal of the credentials (a missing scope), with Bitbucket\'s words and the remedy', async () => {
+  it("reports a token without webhook scopes as a refusal of the credentials (a missing scope), with Bitbucket's words and the remedy", async () => {
     const reader = bitbucket({ auth: { method: 'api_token', email: 'reader@example.com', apiToken: 'read-only' } });
     expect(await reader.listRepositories()).toHaveLength(3);
     const error = await failure(reader.ensureHook('acme/web', HOOK_URL, 'secret'));
@@ -223,7 +237,11 @@ describe('Bitbucket Cloud: branches', () => {
   });
 
   it('reads one branch, including names with a slash, and answers null when absent', async () => {
-    fake.setBranches('acme/web', [{ name: 'main', hash: 'a'.repeat(40) }, { name: 'feature/login', hash: 'b'.repeat(40) }, { name: 'feature', hash: 'c'.repeat(40) }]);
+    fake.setBranches('acme/web', [
+      { name: 'main', hash: 'a'.repeat(40) },
+      { name: 'feature/login', hash: 'b'.repeat(40) },
+      { name: 'feature', hash: 'c'.repeat(40) },
+    ]);
     const api = bitbucket();
     expect(await api.getBranch('acme/web', 'main')).toEqual({ name: 'main', commitSha: 'a'.repeat(40) });
     expect(await api.getBranch('acme/web', 'feature/login')).toEqual({ name: 'feature/login', commitSha: 'b'.repeat(40) });
@@ -257,7 +275,9 @@ describe('Bitbucket Cloud: changed files', () => {
 
     expect(changed.complete).toBe(true);
     expect(changed.files).toHaveLength(1_234);
-    expect(changed.files).toEqual(expect.arrayContaining(['src/file-0.ts', 'src/file-1229.ts', 'old/name.ts', 'new/name.ts', 'gone.ts', 'docker-compose.yml']));
+    expect(changed.files).toEqual(
+      expect.arrayContaining(['src/file-0.ts', 'src/file-1229.ts', 'old/name.ts', 'new/name.ts', 'gone.ts', 'docker-compose.yml']),
+    );
     // Bitbucket's spec is "<changed commit>..<commit compared against>", the reverse of git diff.
     expect(fake.requests[0]?.path).toBe(`/repositories/acme/api/diffstat/${head}..${base}`);
     expect(fake.requests).toHaveLength(3);
@@ -299,7 +319,9 @@ describe('Bitbucket Cloud: webhooks', () => {
     const result = await bitbucket({ workspace: 'dupes' }).ensureHook('dupes/app', HOOK_URL, 'fresh');
 
     expect(result).toEqual({ id: kept.uuid, reused: true });
-    expect(fake.hooks('dupes/app')).toEqual([expect.objectContaining({ uuid: kept.uuid, active: true, events: ['repo:push'], secret: 'fresh' })]);
+    expect(fake.hooks('dupes/app')).toEqual([
+      expect.objectContaining({ uuid: kept.uuid, active: true, events: ['repo:push'], secret: 'fresh' }),
+    ]);
   });
 
   it('removes every hook with the URL and tolerates missing hooks and repositories', async () => {
@@ -343,7 +365,16 @@ describe('Bitbucket Cloud: requests match the official OpenAPI description', () 
     // /repositories/{ws} → "workspace", /repositories/{ws}/{slug} → "repository", else the resource segment
     const resource = (path: string): string => path.split('/')[4] ?? (path.split('/').length === 3 ? 'workspace' : 'repository');
     const operations = new Set(fake.requests.map((r) => `${r.method} ${resource(r.path)}`));
-    expect([...operations].sort()).toEqual(['DELETE hooks', 'GET diffstat', 'GET hooks', 'GET refs', 'GET repository', 'GET workspace', 'POST hooks', 'PUT hooks']);
+    expect([...operations].sort()).toEqual([
+      'DELETE hooks',
+      'GET diffstat',
+      'GET hooks',
+      'GET refs',
+      'GET repository',
+      'GET workspace',
+      'POST hooks',
+      'PUT hooks',
+    ]);
     expect(requestsMissingFromSpec(specs.bitbucket(), fake.requests, ['page', 'pagelen'])).toEqual([]);
   });
 });

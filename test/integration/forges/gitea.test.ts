@@ -1,6 +1,10 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { ForgeError, type ForgeApi, type ForgeHooks } from '../../../src/modules/git-providers/application/ports/forge.js';
-import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import {
+  ConditionalCache,
+  ForgeHttp,
+  PAGE_CONCURRENCY,
+} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
 import { createGiteaApi } from '../../../src/modules/git-providers/infrastructure/forges/gitea/index.js';
 import { FakeGitea, type FakeGiteaOptions, type GiteaFlavor } from '../../fakes/gitea-server.js';
@@ -381,7 +385,7 @@ describe.each(['gitea', 'forgejo'] as const)('Gitea adapter against a %s server'
       recorded.push(...fake.apiRequests());
     });
 
-    it('reports a refusal of that repository (not of the credentials) without admin rights on it, with Gitea\'s reason', async () => {
+    it("reports a refusal of that repository (not of the credentials) without admin rights on it, with Gitea's reason", async () => {
       const { fake, api } = await server();
       fake.setRepositories([{ owner: 'acme', name: 'shared', admin: false }]);
 

@@ -32,11 +32,16 @@ describe('GitHub App adapter against a fake GitHub', () => {
   const deps: GitHubDeps = { guard: new UrlGuard(['127.0.0.1']), retryBaseMs: 1, retries: 2, timeoutMs: 5_000 };
 
   /** A fresh installation, so each test starts without a cached installation token. */
-  const installation = (repositories: number | { name: string }[] = 0): { installationId: number; api: () => ReturnType<typeof createGitHubApi> } => {
+  const installation = (
+    repositories: number | { name: string }[] = 0,
+  ): { installationId: number; api: () => ReturnType<typeof createGitHubApi> } => {
     const installationId = nextInstallationId++;
     fake.addInstallation(APP_ID, installationId);
     fake.setRepositories(installationId, repositories);
-    return { installationId, api: () => createGitHubApi(deps, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId }) };
+    return {
+      installationId,
+      api: () => createGitHubApi(deps, { githubUrl: fake.url, appId: APP_ID, privateKey: app.privateKey, installationId }),
+    };
   };
 
   const rejection = async (promise: Promise<unknown>): Promise<ForgeError> => {
@@ -151,10 +156,21 @@ describe('GitHub App adapter against a fake GitHub', () => {
 
     it('changedFiles lists the compare files (renames count twice) and flags the 300-file cap', async () => {
       const { api } = installation([{ name: 'mono' }]);
-      fake.setCompare('acme/mono', 'b1', 'h1', ['api/a.ts', { filename: 'web/new.ts', previous_filename: 'api/old.ts', status: 'renamed' }]);
-      fake.setCompare('acme/mono', 'b2', 'h2', Array.from({ length: 420 }, (_, i) => `f/${i}.txt`));
+      fake.setCompare('acme/mono', 'b1', 'h1', [
+        'api/a.ts',
+        { filename: 'web/new.ts', previous_filename: 'api/old.ts', status: 'renamed' },
+      ]);
+      fake.setCompare(
+        'acme/mono',
+        'b2',
+        'h2',
+        Array.from({ length: 420 }, (_, i) => `f/${i}.txt`),
+      );
       const client = api();
-      expect(await client.changedFiles('acme/mono', 'b1', 'h1')).toEqual({ files: ['api/a.ts', 'web/new.ts', 'api/old.ts'], complete: true });
+      expect(await client.changedFiles('acme/mono', 'b1', 'h1')).toEqual({
+        files: ['api/a.ts', 'web/new.ts', 'api/old.ts'],
+        complete: true,
+      });
       const capped = await client.changedFiles('acme/mono', 'b2', 'h2');
       expect(capped.files).toHaveLength(300);
       expect(capped.complete).toBe(false);
@@ -291,7 +307,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(120);
     });
 
-    it('a 403 to the installation\'s listing refuses the credentials as a whole (forbidden), with GitHub\'s words', async () => {
+    it("a 403 to the installation's listing refuses the credentials as a whole (forbidden), with GitHub's words", async () => {
       const { api } = installation(1);
       fake.failNext(403, 1, {}, { path: '/installation/repositories', body: { message: 'Resource not accessible by integration' } });
       const error = await rejection(api().listRepositories());
@@ -307,7 +323,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(error.message).toContain('Resource not accessible by integration');
     });
 
-    it('a suspended installation: the token request\'s 403 refuses the credentials, saying so and how to lift it', async () => {
+    it("a suspended installation: the token request's 403 refuses the credentials, saying so and how to lift it", async () => {
       const { api } = installation(1);
       fake.failNext(403, 1, {}, { path: '/app/installations/', body: { message: 'This installation has been suspended' } });
       const error = await rejection(api().listRepositories());
@@ -405,10 +421,15 @@ describe('GitHub App adapter against a fake GitHub', () => {
       const { api } = installation([{ name: 'linked' }]);
       const client = api();
       await client.getRepository('acme/linked');
-      fake.failNext(200, 1, { link: '<http://127.0.0.1:1/api/v3/repos/acme/linked/branches?page=2>; rel="next"' }, {
-        path: '/repos/acme/linked/branches',
-        body: [{ name: 'main', commit: { sha: 'b'.repeat(40) }, protected: false }],
-      });
+      fake.failNext(
+        200,
+        1,
+        { link: '<http://127.0.0.1:1/api/v3/repos/acme/linked/branches?page=2>; rel="next"' },
+        {
+          path: '/repos/acme/linked/branches',
+          body: [{ name: 'main', commit: { sha: 'b'.repeat(40) }, protected: false }],
+        },
+      );
       expect((await rejection(client.listBranches('acme/linked'))).kind).toBe('blocked_url');
     });
   });
@@ -464,7 +485,9 @@ describe('GitHub App adapter against a fake GitHub', () => {
       expect(manifestPostUrl('https://github.com/')).toBe('https://github.com/settings/apps/new');
       expect(manifestPostUrl('https://github.com', 'acme corp')).toBe('https://github.com/organizations/acme%20corp/settings/apps/new');
       expect(manifestPostUrl('https://ghe.acme.io', undefined, 's/1')).toBe('https://ghe.acme.io/settings/apps/new?state=s%2F1');
-      expect(installUrl('https://github.com/apps/forgelink-acme/', 'a.b+c')).toBe('https://github.com/apps/forgelink-acme/installations/new?state=a.b%2Bc');
+      expect(installUrl('https://github.com/apps/forgelink-acme/', 'a.b+c')).toBe(
+        'https://github.com/apps/forgelink-acme/installations/new?state=a.b%2Bc',
+      );
     });
   });
 
@@ -480,7 +503,12 @@ describe('GitHub App adapter against a fake GitHub', () => {
 
     it('follows the 301 GitHub sends for a renamed repository', async () => {
       const [renamed] = other.setRepositories(51, [{ name: 'new-name' }]);
-      other.failNext(301, 1, { location: `${other.apiUrl}/repositories/${renamed?.id}` }, { path: '/repos/acme/old-name', body: { message: 'Moved Permanently' } });
+      other.failNext(
+        301,
+        1,
+        { location: `${other.apiUrl}/repositories/${renamed?.id}` },
+        { path: '/repos/acme/old-name', body: { message: 'Moved Permanently' } },
+      );
       const api = createGitHubApi(deps, { githubUrl: other.url, appId: 5151, privateKey: otherKey, installationId: 51 });
       expect((await api.getRepository('acme/old-name'))?.fullName).toBe('acme/new-name');
     });
@@ -502,7 +530,15 @@ describe('GitHub App adapter against a fake GitHub', () => {
   });
 
   it('every request the adapter sent exists in the official GitHub spec', () => {
-    const operations = new Set(fake.requests.map((r) => `${r.method} ${r.path.replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{o}/{r}').replace(/\/\d+\//, '/{id}/').replace(/\/(branches|compare|app-manifests)\/[^/]+/, '/$1/{x}')}`));
+    const operations = new Set(
+      fake.requests.map(
+        (r) =>
+          `${r.method} ${r.path
+            .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{o}/{r}')
+            .replace(/\/\d+\//, '/{id}/')
+            .replace(/\/(branches|compare|app-manifests)\/[^/]+/, '/$1/{x}')}`,
+      ),
+    );
     for (const operation of [
       'POST /app/installations/{id}/access_tokens',
       'GET /installation/repositories',

@@ -14,13 +14,18 @@ const http = (g: UrlGuard = guard) => new ForgeHttp({ forge: 'gitlab', guard: g,
 let oauth: OAuthClient;
 
 async function forgeError(promise: Promise<unknown>): Promise<ForgeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ForgeError);
   return error as ForgeError;
 }
 
-const exchange = (code: string) => oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri });
-const refresh = (refreshToken: string) => oauth.refresh({ refreshToken, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri });
+const exchange = (code: string) =>
+  oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri });
+const refresh = (refreshToken: string) =>
+  oauth.refresh({ refreshToken, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri });
 const tokenRequests = () => fake.requests.filter((r) => r.template === 'POST /oauth/token');
 
 beforeAll(async () => {
@@ -40,7 +45,13 @@ beforeEach(() => {
 
 describe('GitLab OAuth', () => {
   it('builds the authorize URL with the scopes forgelink needs, on self-hosted paths too', () => {
-    const url = new URL(createGitLabOAuth(http(), 'https://git.example.com/gitlab/').authorizeUrl({ clientId: 'cid', redirectUri: app.redirectUri, state: 's t&1' }));
+    const url = new URL(
+      createGitLabOAuth(http(), 'https://git.example.com/gitlab/').authorizeUrl({
+        clientId: 'cid',
+        redirectUri: app.redirectUri,
+        state: 's t&1',
+      }),
+    );
     expect(url.origin + url.pathname).toBe('https://git.example.com/gitlab/oauth/authorize');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: 'cid',
@@ -126,19 +137,29 @@ describe('GitLab OAuth', () => {
 
   it('reports a wrong client secret as unauthorized, not as a lost grant', async () => {
     const code = fake.issueCode(app.clientId);
-    const error = await forgeError(oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: 'wrong', redirectUri: app.redirectUri }));
+    const error = await forgeError(
+      oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: 'wrong', redirectUri: app.redirectUri }),
+    );
     expect(error).toMatchObject({ kind: 'unauthorized', status: 401 });
   });
 
   it('refuses a code exchanged with another redirect URI', async () => {
     const code = fake.issueCode(app.clientId);
-    const error = await forgeError(oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: 'https://evil.example.com/cb' }));
+    const error = await forgeError(
+      oauth.exchangeCode({ code, clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: 'https://evil.example.com/cb' }),
+    );
     expect(error.kind).toBe('invalid_grant');
   });
 
   it('does not reach a token endpoint the SSRF guard refuses', async () => {
     const blocked = createGitLabOAuth(http(new UrlGuard([])), fake.url);
-    expect((await forgeError(blocked.refresh({ refreshToken: 'r', clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri }))).kind).toBe('blocked_url');
+    expect(
+      (
+        await forgeError(
+          blocked.refresh({ refreshToken: 'r', clientId: app.clientId, clientSecret: app.clientSecret, redirectUri: app.redirectUri }),
+        )
+      ).kind,
+    ).toBe('blocked_url');
     expect(fake.requests).toHaveLength(0);
   });
 });
@@ -154,7 +175,8 @@ describe('GitLab token expiry arithmetic', () => {
       }),
       'http://127.0.0.1:9',
     );
-  const run = (body: unknown) => answering(body).refresh({ refreshToken: 'r', clientId: 'c', clientSecret: 's', redirectUri: 'https://x.example.com' });
+  const run = (body: unknown) =>
+    answering(body).refresh({ refreshToken: 'r', clientId: 'c', clientSecret: 's', redirectUri: 'https://x.example.com' });
 
   it('counts from created_at when GitLab sends it', async () => {
     const createdAt = Math.floor(Date.now() / 1000) - 120;

@@ -11,7 +11,12 @@ let accessToken = '';
 let tokenCalls = 0;
 
 function api(options: { groupName?: string; guard?: UrlGuard; cache?: ConditionalCache } = {}) {
-  const http = new ForgeHttp({ forge: 'gitlab', guard: options.guard ?? guard, cache: options.cache ?? new ConditionalCache(), retryBaseMs: 1 });
+  const http = new ForgeHttp({
+    forge: 'gitlab',
+    guard: options.guard ?? guard,
+    cache: options.cache ?? new ConditionalCache(),
+    retryBaseMs: 1,
+  });
   return createGitLabApi(http, {
     gitlabUrl: fake.url,
     groupName: options.groupName,
@@ -24,7 +29,10 @@ function api(options: { groupName?: string; guard?: UrlGuard; cache?: Conditiona
 }
 
 async function forgeError(promise: Promise<unknown>): Promise<ForgeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ForgeError);
   return error as ForgeError;
 }
@@ -153,7 +161,10 @@ describe('GitLab branches and repositories', () => {
   });
 
   it('lists 120 branches of a subgroup project across pages, addressing it by its encoded path', async () => {
-    fake.setBranches('acme/platform/svc', [...Array.from({ length: 119 }, (_, i) => `feature/b-${String(i).padStart(3, '0')}`), { name: 'main', protected: true }]);
+    fake.setBranches('acme/platform/svc', [
+      ...Array.from({ length: 119 }, (_, i) => `feature/b-${String(i).padStart(3, '0')}`),
+      { name: 'main', protected: true },
+    ]);
 
     const branches = await api().listBranches('acme/platform/svc');
 
@@ -179,7 +190,10 @@ describe('GitLab branches and repositories', () => {
   });
 
   it('reads one repository with its visibility and answers null when it is not visible', async () => {
-    fake.setProjects([{ path: 'acme/site', visibility: 'public' }, { path: 'them/secret', member: false }]);
+    fake.setProjects([
+      { path: 'acme/site', visibility: 'public' },
+      { path: 'them/secret', member: false },
+    ]);
     expect(await api().getRepository('acme/site')).toMatchObject({ fullName: 'acme/site', owner: 'acme', private: false });
     expect(await api().getRepository('them/secret')).toBeNull();
     expect(await api().getRepository('acme/missing')).toBeNull();
@@ -187,7 +201,11 @@ describe('GitLab branches and repositories', () => {
 
   it('lists changed files from compare, with both paths of a rename', async () => {
     fake.setCompare('acme/platform/svc', 'aaa', 'bbb', {
-      files: ['src/index.ts', { old_path: 'old/name.ts', new_path: 'new/name.ts', renamed_file: true }, { old_path: 'gone.txt', new_path: 'gone.txt', deleted_file: true }],
+      files: [
+        'src/index.ts',
+        { old_path: 'old/name.ts', new_path: 'new/name.ts', renamed_file: true },
+        { old_path: 'gone.txt', new_path: 'gone.txt', deleted_file: true },
+      ],
     });
     const changed = await api().changedFiles('acme/platform/svc', 'aaa', 'bbb');
     expect(changed.complete).toBe(true);
@@ -351,7 +369,9 @@ describe('GitLab request hygiene', () => {
   });
 
   it('has a strict fake: undocumented query parameters are refused', async () => {
-    const response = await fetch(`${fake.url}/api/v4/projects?membership=true&pagelen=100`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const response = await fetch(`${fake.url}/api/v4/projects?membership=true&pagelen=100`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect(response.status).toBe(400);
     expect(undocumentedGitLabRequests(fake.requests)).toEqual(['GET /projects: query parameter "pagelen" is not documented']);
   });

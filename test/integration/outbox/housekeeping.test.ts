@@ -21,19 +21,17 @@ describe('Housekeeping', () => {
   });
 
   const event = (publishedDaysAgo: number | null): Promise<unknown> =>
-    sql(db, `insert into outbox (id, type, organization_id, aggregate_id, occurred_at, data, published_at) values (?, 'git-provider.created', ?, 'agg', now(), '{}', ?)`, [
-      randomUUID(),
-      randomUUID(),
-      publishedDaysAgo === null ? null : new Date(Date.now() - publishedDaysAgo * DAY),
-    ]);
+    sql(
+      db,
+      `insert into outbox (id, type, organization_id, aggregate_id, occurred_at, data, published_at) values (?, 'git-provider.created', ?, 'agg', now(), '{}', ?)`,
+      [randomUUID(), randomUUID(), publishedDaysAgo === null ? null : new Date(Date.now() - publishedDaysAgo * DAY)],
+    );
   const delivery = (daysAgo: number): Promise<unknown> =>
-    sql(db, `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, received_at, outcome, deployments) values (?, ?, ?, ?, ?, 'ignored', 0)`, [
-      randomUUID(),
-      randomUUID(),
-      randomUUID(),
-      randomUUID(),
-      new Date(Date.now() - daysAgo * DAY),
-    ]);
+    sql(
+      db,
+      `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, received_at, outcome, deployments) values (?, ?, ?, ?, ?, 'ignored', 0)`,
+      [randomUUID(), randomUUID(), randomUUID(), randomUUID(), new Date(Date.now() - daysAgo * DAY)],
+    );
 
   it('deletes published events and deliveries older than the retention, never an unpublished event', async () => {
     await event(40);
@@ -42,7 +40,10 @@ describe('Housekeeping', () => {
     await sql(db, `update outbox set occurred_at = now() - interval '100 days' where published_at is null`);
     await delivery(45);
     await delivery(1);
-    await sql(db, `insert into consumed_state (nonce, expires_at) values ('old', now() - interval '1 hour'), ('fresh', now() + interval '5 minutes')`);
+    await sql(
+      db,
+      `insert into consumed_state (nonce, expires_at) values ('old', now() - interval '1 hour'), ('fresh', now() + interval '5 minutes')`,
+    );
 
     const result = await new Housekeeping(db.orm.em.getKnex(), 30, { info: () => undefined, warn: () => undefined }).prune();
     expect(result).toEqual({ events: 1, deliveries: 1, states: 1 });
@@ -57,14 +58,17 @@ describe('Housekeeping', () => {
   });
 
   it('keeps an old published event that an event subscription of its organisation has not received yet', async () => {
-    const [org] = await sql<{ id: string }>(db, `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subscribed', now()) returning id`);
+    const [org] = await sql<{ id: string }>(
+      db,
+      `insert into organization (id, name, created_at) values (gen_random_uuid(), 'Subscribed', now()) returning id`,
+    );
     const organizationId = org!.id;
     const insert = async (label: string): Promise<void> => {
-      await sql(db, `insert into outbox (id, type, organization_id, aggregate_id, occurred_at, data, published_at) values (?, 'git-provider.created', ?, ?, now(), '{}', now() - interval '40 days')`, [
-        randomUUID(),
-        organizationId,
-        label,
-      ]);
+      await sql(
+        db,
+        `insert into outbox (id, type, organization_id, aggregate_id, occurred_at, data, published_at) values (?, 'git-provider.created', ?, ?, now(), '{}', now() - interval '40 days')`,
+        [randomUUID(), organizationId, label],
+      );
     };
     await insert('delivered');
     // The subscription's cursor stands right after the first event: the second is still owed to it.
@@ -77,13 +81,17 @@ describe('Housekeeping', () => {
     await insert('owed');
 
     await new Housekeeping(db.orm.em.getKnex(), 30, { info: () => undefined, warn: () => undefined }).prune();
-    const left = await sql<{ aggregate_id: string }>(db, 'select aggregate_id from outbox where organization_id = ? order by position', [organizationId]);
+    const left = await sql<{ aggregate_id: string }>(db, 'select aggregate_id from outbox where organization_id = ? order by position', [
+      organizationId,
+    ]);
     expect(left.map((r) => r.aggregate_id)).toEqual(['owed']);
   });
 
   it('a retention of 0 keeps everything: start() never prunes', async () => {
     const calls: string[] = [];
-    const knex = { raw: async (text: string) => (calls.push(text), { rowCount: 0 }) } as unknown as ConstructorParameters<typeof Housekeeping>[0];
+    const knex = { raw: async (text: string) => (calls.push(text), { rowCount: 0 }) } as unknown as ConstructorParameters<
+      typeof Housekeeping
+    >[0];
     const quiet = { info: () => undefined, warn: () => undefined };
     const keeper = new Housekeeping(knex, 0, quiet, 10);
     keeper.start();

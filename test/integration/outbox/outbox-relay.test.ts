@@ -79,7 +79,11 @@ describe('OutboxRelay', () => {
   }
 
   const stateOf = (aggregateId: string): Promise<OutboxState[]> =>
-    sql<OutboxState>(db, 'select id, type, published_at::text, attempts, last_error from outbox where aggregate_id = ? order by txid, position', [aggregateId]);
+    sql<OutboxState>(
+      db,
+      'select id, type, published_at::text, attempts, last_error from outbox where aggregate_id = ? order by txid, position',
+      [aggregateId],
+    );
 
   it('delivers each committed event once, as the contract envelope, to an in-process bus subscriber', async () => {
     const bus = new InProcessEventBus();
@@ -123,7 +127,9 @@ describe('OutboxRelay', () => {
     expect(first.published).toBeGreaterThan(0);
     expect(first.published).toBeLessThan(types.length);
     const afterFirst = await stateOf(provider.id);
-    expect(afterFirst.filter((r) => r.published_at !== null)).toHaveLength(publisher.published.filter((e) => e.aggregateId === provider.id).length);
+    expect(afterFirst.filter((r) => r.published_at !== null)).toHaveLength(
+      publisher.published.filter((e) => e.aggregateId === provider.id).length,
+    );
     await relay.drain();
     expect(publisher.published.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
   });
@@ -144,7 +150,7 @@ describe('OutboxRelay', () => {
     }
   });
 
-  it('retries a subscriber that failed, recording attempts and last_error, and holds back the aggregate\'s later events meanwhile', async () => {
+  it("retries a subscriber that failed, recording attempts and last_error, and holds back the aggregate's later events meanwhile", async () => {
     const bus = new InProcessEventBus();
     const logger = quietLogger();
     // Long backoff: the failed event stays due only when the test makes it due.
@@ -242,7 +248,11 @@ describe('OutboxRelay', () => {
     for (const { provider, types } of histories) {
       expect(order.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
     }
-    const pending = await sql<{ n: string }>(db, 'select count(*)::text as n from outbox where published_at is null and aggregate_id = any(?)', [[...ours]]);
+    const pending = await sql<{ n: string }>(
+      db,
+      'select count(*)::text as n from outbox where published_at is null and aggregate_id = any(?)',
+      [[...ours]],
+    );
     expect(pending[0]?.n).toBe('0');
   });
 
@@ -267,8 +277,10 @@ describe('OutboxRelay', () => {
     // One claim and one mark for all twelve; the second claim finds nothing and ends the batch.
     expect(claims).toHaveLength(2);
     expect(marks).toHaveLength(1);
-    for (const { provider, types } of histories) expect(mine.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
-    for (const { provider } of histories) expect((await stateOf(provider.id)).every((r) => r.published_at !== null && r.attempts === 1)).toBe(true);
+    for (const { provider, types } of histories)
+      expect(mine.filter((e) => e.aggregateId === provider.id).map((e) => e.type)).toEqual(types);
+    for (const { provider } of histories)
+      expect((await stateOf(provider.id)).every((r) => r.published_at !== null && r.attempts === 1)).toBe(true);
   });
 
   it('start() publishes in the background and kick() publishes a fresh commit without waiting for the poll', async () => {
@@ -280,7 +292,8 @@ describe('OutboxRelay', () => {
       const { provider } = await providerWithHistory(1);
       relay.kick();
       const deadline = Date.now() + 10_000;
-      while (!publisher.published.some((e) => e.aggregateId === provider.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while (!publisher.published.some((e) => e.aggregateId === provider.id) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       expect(publisher.published.filter((e) => e.aggregateId === provider.id)).toHaveLength(1);
     } finally {
       await relay.stop();

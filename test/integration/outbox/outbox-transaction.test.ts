@@ -35,7 +35,11 @@ describe('outbox rows commit with the state they describe', () => {
   });
 
   const outboxOf = (aggregateId: string): Promise<OutboxRow[]> =>
-    sql<OutboxRow>(db, 'select id, type, organization_id, aggregate_id, occurred_at, data, txid::text as txid, published_at, attempts from outbox where aggregate_id = ? order by position', [aggregateId]);
+    sql<OutboxRow>(
+      db,
+      'select id, type, organization_id, aggregate_id, occurred_at, data, txid::text as txid, published_at, attempts from outbox where aggregate_id = ? order by position',
+      [aggregateId],
+    );
   const providerRows = async (id: string): Promise<number> => (await sql(db, 'select 1 from git_provider where id = ?', [id])).length;
 
   it('a unit of work that saves and then throws leaves neither the row nor its outbox rows', async () => {
@@ -80,21 +84,58 @@ describe('outbox rows commit with the state they describe', () => {
       await db.providers.save(provider);
       await db.uow.run(async () => {
         await sources.save(source);
-        source.connect({ providerId: provider.id, providerType: 'github', repository: 'acme/shop', repositoryId: '1', branch: 'main', triggerType: 'push', watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null }, { registered: false, url: null });
+        source.connect(
+          {
+            providerId: provider.id,
+            providerType: 'github',
+            repository: 'acme/shop',
+            repositoryId: '1',
+            branch: 'main',
+            triggerType: 'push',
+            watchPaths: null,
+            autoDeploy: true,
+            buildPath: '/',
+            composePath: null,
+          },
+          { registered: false, url: null },
+        );
       });
     });
 
     expect(await providerRows(provider.id)).toBe(1);
     expect(provider.peekDomainEvents()).toEqual([]);
     const rows = await outboxOf(provider.id);
-    expect(rows.map((r) => ({ id: r.id, type: r.type, organizationId: r.organization_id, aggregateId: r.aggregate_id, occurredAt: new Date(r.occurred_at), data: r.data }))).toEqual(
-      recorded.map((e) => ({ id: e.id, type: e.type, organizationId: e.organizationId, aggregateId: e.aggregateId, occurredAt: e.occurredAt, data: e.data })),
+    expect(
+      rows.map((r) => ({
+        id: r.id,
+        type: r.type,
+        organizationId: r.organization_id,
+        aggregateId: r.aggregate_id,
+        occurredAt: new Date(r.occurred_at),
+        data: r.data,
+      })),
+    ).toEqual(
+      recorded.map((e) => ({
+        id: e.id,
+        type: e.type,
+        organizationId: e.organizationId,
+        aggregateId: e.aggregateId,
+        occurredAt: e.occurredAt,
+        data: e.data,
+      })),
     );
     for (const row of rows) expect(row).toMatchObject({ published_at: null, attempts: 0 });
 
     const sourceRows = await outboxOf(source.serviceId);
     expect(sourceRows.map((r) => r.type)).toEqual(['service-source.connected']);
-    expect(sourceRows[0]?.data).toEqual({ serviceType: 'application', serviceId: source.serviceId, providerId: provider.id, repository: 'acme/shop', repositoryId: '1', branch: 'main' });
+    expect(sourceRows[0]?.data).toEqual({
+      serviceType: 'application',
+      serviceId: source.serviceId,
+      providerId: provider.id,
+      repository: 'acme/shop',
+      repositoryId: '1',
+      branch: 'main',
+    });
     // One transaction: every row carries the same transaction id.
     expect(new Set([...rows, ...sourceRows].map((r) => r.txid)).size).toBe(1);
   });

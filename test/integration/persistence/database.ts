@@ -14,7 +14,11 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -25,7 +29,10 @@ export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow
 }
 
 /** A brand-new empty database on the test server; `drop()` removes it (forcing out leftover connections). */
-export async function createScratchDatabase(adminDatabaseUrl: string, label: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  adminDatabaseUrl: string,
+  label: string,
+): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `forgelink_${label}_${Date.now()}_${randomBytes(3).toString('hex')}`;
   await adminQuery(adminDatabaseUrl, `create database ${name}`);
   return {
@@ -46,7 +53,11 @@ export interface Persistence {
 }
 
 /** The real ORM + unit of work + repositories, as the application composes them. */
-export async function openPersistence(databaseUrl: string, cipher: SecretCipher, options: { migrate?: boolean } = {}): Promise<Persistence> {
+export async function openPersistence(
+  databaseUrl: string,
+  cipher: SecretCipher,
+  options: { migrate?: boolean } = {},
+): Promise<Persistence> {
   const orm = await openDatabase({ databaseUrl, cipher, poolMax: 4 });
   if (options.migrate) await migrate(orm);
   const uow = new MikroOrmUnitOfWork(orm);

@@ -50,12 +50,37 @@ describe('MikroOrmGitProviderRepository', () => {
     const member = anActor('member', organizationId);
     return [
       ['github pending authorisation', () => aGitHubProvider().createdBy(owner).build()],
-      ['github installed (GHES, org)', () => aGitHubProvider().createdBy(owner).withSettings({ githubUrl: 'https://ghes.example.com', organization: 'acme' }).installed(99).build()],
-      ['gitlab authorised, shared, member creator', () => aGitLabProvider().createdBy(member).sharedWithOrganization().authorized().withSettings({ groupName: 'platform/team', tokenExpiresAt: '2026-05-01T12:00:00.000Z' }).build()],
+      [
+        'github installed (GHES, org)',
+        () =>
+          aGitHubProvider()
+            .createdBy(owner)
+            .withSettings({ githubUrl: 'https://ghes.example.com', organization: 'acme' })
+            .installed(99)
+            .build(),
+      ],
+      [
+        'gitlab authorised, shared, member creator',
+        () =>
+          aGitLabProvider()
+            .createdBy(member)
+            .sharedWithOrganization()
+            .authorized()
+            .withSettings({ groupName: 'platform/team', tokenExpiresAt: '2026-05-01T12:00:00.000Z' })
+            .build(),
+      ],
       ['gitea pending authorisation', () => aGiteaProvider().createdBy(owner).build()],
       ['gitea authorised', () => aGiteaProvider().createdBy(owner).authorized().build()],
       ['bitbucket api token', () => aBitbucketProvider().createdBy(owner).build()],
-      ['bitbucket app password', () => aBitbucketProvider().createdBy(owner).withSettings({ authMethod: 'app_password', email: undefined }).withSecrets({ apiToken: undefined, appPassword: aSecret('app') }).build()],
+      [
+        'bitbucket app password',
+        () =>
+          aBitbucketProvider()
+            .createdBy(owner)
+            .withSettings({ authMethod: 'app_password', email: undefined })
+            .withSecrets({ apiToken: undefined, appPassword: aSecret('app') })
+            .build(),
+      ],
     ];
   };
 
@@ -80,7 +105,12 @@ describe('MikroOrmGitProviderRepository', () => {
       version: 1,
     });
     expect(loaded.settings).toEqual(JSON.parse(JSON.stringify(provider.settings)));
-    expect(Object.keys(loaded.secrets).sort()).toEqual(Object.entries(provider.secrets).filter(([, s]) => s).map(([n]) => n).sort());
+    expect(Object.keys(loaded.secrets).sort()).toEqual(
+      Object.entries(provider.secrets)
+        .filter(([, s]) => s)
+        .map(([n]) => n)
+        .sort(),
+    );
     expect(revealAll(loaded)).toEqual(Object.fromEntries(Object.entries(revealAll(provider)).filter(([, v]) => v !== '')));
     expect(loaded.peekDomainEvents()).toEqual([]);
   });
@@ -219,7 +249,7 @@ describe('optimistic locking', () => {
   it('two units of work change the same provider: the second commit fails with CONFLICT and changes nothing', async () => {
     const owner = anActor('owner', organizationId);
     const provider = aGitHubProvider().createdBy(owner).named('original').build();
-        await db.uow.run(() => db.providers.save(provider));
+    await db.uow.run(() => db.providers.save(provider));
 
     let bothLoaded!: () => void;
     const loadedCount = { n: 0 };

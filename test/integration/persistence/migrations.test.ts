@@ -5,7 +5,21 @@ import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { createScratchDatabase } from './database.js';
 
-const TABLES = ['console_session', 'consumed_state', 'event_subscription', 'git_provider', 'key_check', 'member', 'mikro_orm_migrations', 'organization', 'outbox', 'repository_hook', 'repository_listing', 'service_source', 'webhook_delivery'];
+const TABLES = [
+  'console_session',
+  'consumed_state',
+  'event_subscription',
+  'git_provider',
+  'key_check',
+  'member',
+  'mikro_orm_migrations',
+  'organization',
+  'outbox',
+  'repository_hook',
+  'repository_listing',
+  'service_source',
+  'webhook_delivery',
+];
 const INDEXES = [
   'git_provider_name_unique',
   'git_provider_org_type',
@@ -52,10 +66,14 @@ describe('migrations from an empty database', () => {
       expect([...ALL].sort()).toEqual(ALL);
       expect(await migrate(orm)).toEqual(ALL);
 
-      const tables = await client.query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
+      const tables = await client.query<{ table_name: string }>(
+        `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+      );
       expect(tables.rows.map((r) => r.table_name)).toEqual(TABLES);
 
-      const indexes = await client.query<{ indexname: string; indexdef: string }>(`select indexname, indexdef from pg_indexes where schemaname = 'public'`);
+      const indexes = await client.query<{ indexname: string; indexdef: string }>(
+        `select indexname, indexdef from pg_indexes where schemaname = 'public'`,
+      );
       const byName = new Map(indexes.rows.map((r) => [r.indexname, r.indexdef]));
       for (const name of INDEXES) expect(byName.has(name), name).toBe(true);
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
@@ -64,7 +82,9 @@ describe('migrations from an empty database', () => {
       // Service ids are scoped per organisation: the organisation leads the primary key.
       expect(byName.get('service_source_pkey')).toMatch(/\(organization_id, service_type, service_id\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);
-      expect(byName.get('service_source_match_id')).toMatch(/\(provider_id, repository_id, trigger_type, branch\) WHERE \(source_type = 'git'::text\)/);
+      expect(byName.get('service_source_match_id')).toMatch(
+        /\(provider_id, repository_id, trigger_type, branch\) WHERE \(source_type = 'git'::text\)/,
+      );
       expect(byName.get('repository_hook_by_id')).toMatch(/UNIQUE.*\(provider_id, repository_id\) WHERE \(repository_id IS NOT NULL\)/);
 
       const applied = await client.query<{ name: string }>('select name from mikro_orm_migrations');
@@ -83,6 +103,10 @@ describe('migrations from an empty database', () => {
     );
     const txid = outbox.rows.find((c) => c.column_name === 'txid');
     expect(txid?.column_default).toBe('pg_current_xact_id()');
-    await expect(client.query(`insert into member (organization_id, user_id, role, api_key_hash, created_at, key_rotated_at) values (gen_random_uuid(), 'u', 'member', 'h', now(), now())`)).rejects.toThrow(/foreign key/);
+    await expect(
+      client.query(
+        `insert into member (organization_id, user_id, role, api_key_hash, created_at, key_rotated_at) values (gen_random_uuid(), 'u', 'member', 'h', now(), now())`,
+      ),
+    ).rejects.toThrow(/foreign key/);
   });
 });

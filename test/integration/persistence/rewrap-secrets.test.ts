@@ -31,10 +31,11 @@ describe('secrets rewrap (finishing a master-key rotation)', () => {
     const provider = aGitLabProvider().createdBy(anActor('owner', organizationId)).authorized().build();
     await withA.uow.run(() => withA.providers.save(provider));
     const hookSecret = 'hook-secret-0123456789';
-    await sql(withA, `insert into repository_hook (provider_id, repository, hook_id, url, secret, created_at) values (?, 'acme/api', '7', 'http://x/v1/webhooks/1', ?, now())`, [
-      provider.id,
-      new SecretCipher(keyA).encrypt(hookSecret, HOOK_SECRET_PURPOSE),
-    ]);
+    await sql(
+      withA,
+      `insert into repository_hook (provider_id, repository, hook_id, url, secret, created_at) values (?, 'acme/api', '7', 'http://x/v1/webhooks/1', ?, now())`,
+      [provider.id, new SecretCipher(keyA).encrypt(hookSecret, HOOK_SECRET_PURPOSE)],
+    );
     const subscriptionId = '0192f0c4-8a2b-7c3d-9e4f-0123456789ab';
     const signingSecret = 'whsec_c2lnbmluZy1zZWNyZXQtZm9yLXRoZS1yZXdyYXAtdGVzdA==';
     await sql(

@@ -35,15 +35,37 @@ describe('MikroOrmServiceSourceRepository', () => {
   it('round-trips a connected compose (watch paths, webhook, subgroup owner) and a disconnect clears the stored Git fields', async () => {
     const source = aComposeSource()
       .inOrganization(organizationId)
-      .connectedTo({ providerId, providerType: 'gitlab', repository: 'acme/platform/stack', watchPaths: ['deploy/**', '!docs/**'], composePath: 'deploy/compose.yml' })
+      .connectedTo({
+        providerId,
+        providerType: 'gitlab',
+        repository: 'acme/platform/stack',
+        watchPaths: ['deploy/**', '!docs/**'],
+        composePath: 'deploy/compose.yml',
+      })
       .withStatus('running')
       .build();
     await db.uow.run(() => sources.save(source));
     const loaded = await load(source);
     const pick = (s: ServiceSource): Record<string, unknown> => ({
-      serviceType: s.serviceType, serviceId: s.serviceId, organizationId: s.organizationId, sourceType: s.sourceType, providerId: s.providerId, providerType: s.providerType,
-      repository: s.repository, repositoryId: s.repositoryId, owner: s.owner, branch: s.branch, triggerType: s.triggerType, watchPaths: s.watchPaths, autoDeploy: s.autoDeploy, buildPath: s.buildPath,
-      composePath: s.composePath, status: s.status, webhook: s.webhook, createdAt: s.createdAt, updatedAt: s.updatedAt,
+      serviceType: s.serviceType,
+      serviceId: s.serviceId,
+      organizationId: s.organizationId,
+      sourceType: s.sourceType,
+      providerId: s.providerId,
+      providerType: s.providerType,
+      repository: s.repository,
+      repositoryId: s.repositoryId,
+      owner: s.owner,
+      branch: s.branch,
+      triggerType: s.triggerType,
+      watchPaths: s.watchPaths,
+      autoDeploy: s.autoDeploy,
+      buildPath: s.buildPath,
+      composePath: s.composePath,
+      status: s.status,
+      webhook: s.webhook,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
     });
     expect(pick(loaded)).toEqual(pick(source));
     expect(loaded.owner).toBe('acme/platform');
@@ -56,10 +78,26 @@ describe('MikroOrmServiceSourceRepository', () => {
       s.disconnect();
       await sources.save(s);
     });
-    const [row] = await sql<Record<string, unknown>>(db, 'select * from service_source where service_type = ? and service_id = ?', ['compose', source.serviceId]);
+    const [row] = await sql<Record<string, unknown>>(db, 'select * from service_source where service_type = ? and service_id = ?', [
+      'compose',
+      source.serviceId,
+    ]);
     expect(row).toMatchObject({
-      source_type: 'none', provider_id: null, provider_type: null, repository: null, repository_id: null, owner: null, branch: null, trigger_type: null, watch_paths: null,
-      auto_deploy: false, build_path: '/', compose_path: null, status: 'idle', webhook: { registered: false, url: null }, version: 2,
+      source_type: 'none',
+      provider_id: null,
+      provider_type: null,
+      repository: null,
+      repository_id: null,
+      owner: null,
+      branch: null,
+      trigger_type: null,
+      watch_paths: null,
+      auto_deploy: false,
+      build_path: '/',
+      compose_path: null,
+      status: 'idle',
+      webhook: { registered: false, url: null },
+      version: 2,
     });
     expect((await db.uow.run(() => sources.findConnectedToProvider(providerId))).map((s) => s.serviceId)).not.toContain(source.serviceId);
     const events = await sql<{ type: string }>(db, 'select type from outbox where aggregate_id = ? order by position', [source.serviceId]);

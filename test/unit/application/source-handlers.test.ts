@@ -3,10 +3,20 @@ import { type Failure } from '../../../src/shared/failure.js';
 import { type RepositoryRef } from '../../../src/shared/repository-identity.js';
 import { err, ok, type Result } from '../../../src/shared/result.js';
 import { type GitProvider } from '../../../src/modules/git-providers/domain/git-provider.js';
-import { RemoveProviderHandler, type RegisteredHooks } from '../../../src/modules/git-providers/application/commands/remove-provider/remove-provider.js';
-import { ConnectSourceHandler, type ConnectSource } from '../../../src/modules/service-sources/application/commands/connect-source/connect-source.js';
+import {
+  RemoveProviderHandler,
+  type RegisteredHooks,
+} from '../../../src/modules/git-providers/application/commands/remove-provider/remove-provider.js';
+import {
+  ConnectSourceHandler,
+  type ConnectSource,
+} from '../../../src/modules/service-sources/application/commands/connect-source/connect-source.js';
 import { DisconnectSourceHandler } from '../../../src/modules/service-sources/application/commands/disconnect-source/disconnect-source.js';
-import { type ForgeRepositoryRef, type SourceForge, type WebhookRegistrar } from '../../../src/modules/service-sources/application/ports/source-forge.js';
+import {
+  type ForgeRepositoryRef,
+  type SourceForge,
+  type WebhookRegistrar,
+} from '../../../src/modules/service-sources/application/ports/source-forge.js';
 import { type WebhookRegistration } from '../../../src/modules/service-sources/domain/service-source.js';
 import { anOrganization } from '../../builders/actors.js';
 import { aBitbucketProvider } from '../../builders/git-providers.js';
@@ -14,7 +24,10 @@ import { InMemoryProviders, InMemorySources, InMemoryUnitOfWork } from '../../fa
 
 /** A forge that knows some repository/branch pairs (names in its own spelling, any case accepted) and their ids. */
 class KnownTargets implements SourceForge {
-  constructor(private readonly known: Set<string>, private readonly ids: Record<string, string>) {}
+  constructor(
+    private readonly known: Set<string>,
+    private readonly ids: Record<string, string>,
+  ) {}
   async resolveTarget(_provider: GitProvider, repository: string, branch: string | null): Promise<Result<ForgeRepositoryRef, Failure>> {
     const fullName = Object.keys(this.ids).find((name) => name.toLowerCase() === repository.toLowerCase());
     const id = fullName ? this.ids[fullName] : undefined;
@@ -33,13 +46,16 @@ class HookLedger implements WebhookRegistrar, RegisteredHooks {
     return { registered: true, url: `https://forgelink.test/v1/webhooks/${provider.id}`, managedBy: 'forgelink' };
   }
   async releaseIfUnused(providerId: string, repository: RepositoryRef): Promise<void> {
-    if ((await this.sources.usersOf(providerId, repository)).length === 0 && repository.id) this.hooks.delete(`${providerId}#${repository.id}`);
+    if ((await this.sources.usersOf(providerId, repository)).length === 0 && repository.id)
+      this.hooks.delete(`${providerId}#${repository.id}`);
   }
   names(): string[] {
     return [...this.hooks.values()];
   }
   async repositoriesWithHooks(providerId: string): Promise<string[]> {
-    return this.names().filter((h) => h.startsWith(`${providerId}/`)).map((h) => h.slice(providerId.length + 1));
+    return this.names()
+      .filter((h) => h.startsWith(`${providerId}/`))
+      .map((h) => h.slice(providerId.length + 1));
   }
   async removeFromForge(provider: GitProvider, repositories: readonly string[]): Promise<void> {
     for (const r of repositories) {
@@ -60,8 +76,17 @@ describe('service-source handlers (in-memory ports)', () => {
   let provider: GitProvider;
 
   const command = (serviceId: string, overrides: Partial<ConnectSource> = {}): ConnectSource => ({
-    serviceType: 'application', serviceId, providerId: provider.id, repository: 'acme/api', branch: 'main', triggerType: 'push',
-    watchPaths: null, autoDeploy: true, buildPath: '/', composePath: null, ...overrides,
+    serviceType: 'application',
+    serviceId,
+    providerId: provider.id,
+    repository: 'acme/api',
+    branch: 'main',
+    triggerType: 'push',
+    watchPaths: null,
+    autoDeploy: true,
+    buildPath: '/',
+    composePath: null,
+    ...overrides,
   });
 
   beforeEach(async () => {
@@ -84,7 +109,10 @@ describe('service-source handlers (in-memory ports)', () => {
     expect(hooks.names()).toEqual([`${provider.id}/Acme/API`]);
     expect(sources.rows.get(`${org.admin.organizationId}/application/a`)).toMatchObject({ repository: 'Acme/API', repositoryId: '11' });
     expect(uow.types()).toEqual(['service-source.connected', 'service-source.connected']);
-    expect(sources.rows.get(`${org.admin.organizationId}/application/a`)?.webhook).toMatchObject({ registered: true, managedBy: 'forgelink' });
+    expect(sources.rows.get(`${org.admin.organizationId}/application/a`)?.webhook).toMatchObject({
+      registered: true,
+      managedBy: 'forgelink',
+    });
   });
 
   it('refuses a branch the forge does not know with its failure, and stores nothing', async () => {

@@ -82,7 +82,8 @@ describe('GitProvider visibility', () => {
   });
 
   it('a shared provider is visible to every member of the organisation', () => {
-    for (const actor of [creatorMember, org.owner, org.admin, org.member, org.otherMember]) expect(sharedProvider.isVisibleTo(actor)).toBe(true);
+    for (const actor of [creatorMember, org.owner, org.admin, org.member, org.otherMember])
+      expect(sharedProvider.isVisibleTo(actor)).toBe(true);
   });
 
   it('is never visible to another organisation, not even to its owner or to the same user id', () => {
@@ -169,7 +170,12 @@ describe('GitProvider.removeBy', () => {
     const actor = who(org);
     expect(provider.removeBy(actor).ok).toBe(true);
     expect(provider.peekDomainEvents()).toEqual([
-      expect.objectContaining({ type: 'git-provider.removed', aggregateId: provider.id, organizationId: org.organizationId, data: { providerId: provider.id, providerType: 'bitbucket' } }),
+      expect.objectContaining({
+        type: 'git-provider.removed',
+        aggregateId: provider.id,
+        organizationId: org.organizationId,
+        data: { providerId: provider.id, providerType: 'bitbucket' },
+      }),
     ]);
   });
 
@@ -203,7 +209,16 @@ describe('GitProvider.update', () => {
     const provider = aGitLabProvider().createdBy(org.admin).authorized().withSettings({ groupName: 'old' }).build();
     const newSecret = Secret.of('new-client-secret');
     const now = new Date('2026-04-01T00:00:00Z');
-    const result = provider.update(org.owner, { name: ' renamed ', settings: { groupName: 'platform', gitlabUrl: undefined }, secrets: { clientSecret: newSecret, refreshToken: null } }, 1, now);
+    const result = provider.update(
+      org.owner,
+      {
+        name: ' renamed ',
+        settings: { groupName: 'platform', gitlabUrl: undefined },
+        secrets: { clientSecret: newSecret, refreshToken: null },
+      },
+      1,
+      now,
+    );
     expect(result.ok).toBe(true);
     expect(provider.name).toBe('renamed');
     expect(provider.settings).toMatchObject({ type: 'gitlab', gitlabUrl: 'https://gitlab.com', groupName: 'platform' });
@@ -291,25 +306,28 @@ describe('GitProvider status per forge', () => {
   it.each([
     ['gitlab', aGitLabProvider],
     ['gitea', aGiteaProvider],
-  ] as const)('%s: pending_authorization → ready after authorize → needs_reauthorization after requireReauthorization', (_type, builder) => {
-    const provider = builder().build();
-    expect(provider.status).toBe('pending_authorization');
-    const expiresAt = new Date('2026-05-01T12:00:00Z');
-    const accessToken = aSecret('access');
-    provider.authorize({ accessToken, refreshToken: aSecret('refresh'), expiresAt });
-    expect(provider.status).toBe('ready');
-    expect(provider.secret('accessToken')).toBe(accessToken);
-    expect((provider.settings as { tokenExpiresAt?: string }).tokenExpiresAt).toBe(expiresAt.toISOString());
-    provider.requireReauthorization();
-    expect(provider.status).toBe('needs_reauthorization');
-    expect(provider.reauthorizationRequired).toBe(true);
-    provider.requireReauthorization();
-    expect(types(provider)).toEqual(['git-provider.updated', 'git-provider.updated']);
-    provider.authorize({ accessToken: aSecret('access') });
-    expect(provider.status).toBe('ready');
-    expect(provider.hasSecret('refreshToken')).toBe(false);
-    expect('tokenExpiresAt' in provider.settings).toBe(false);
-  });
+  ] as const)(
+    '%s: pending_authorization → ready after authorize → needs_reauthorization after requireReauthorization',
+    (_type, builder) => {
+      const provider = builder().build();
+      expect(provider.status).toBe('pending_authorization');
+      const expiresAt = new Date('2026-05-01T12:00:00Z');
+      const accessToken = aSecret('access');
+      provider.authorize({ accessToken, refreshToken: aSecret('refresh'), expiresAt });
+      expect(provider.status).toBe('ready');
+      expect(provider.secret('accessToken')).toBe(accessToken);
+      expect((provider.settings as { tokenExpiresAt?: string }).tokenExpiresAt).toBe(expiresAt.toISOString());
+      provider.requireReauthorization();
+      expect(provider.status).toBe('needs_reauthorization');
+      expect(provider.reauthorizationRequired).toBe(true);
+      provider.requireReauthorization();
+      expect(types(provider)).toEqual(['git-provider.updated', 'git-provider.updated']);
+      provider.authorize({ accessToken: aSecret('access') });
+      expect(provider.status).toBe('ready');
+      expect(provider.hasSecret('refreshToken')).toBe(false);
+      expect('tokenExpiresAt' in provider.settings).toBe(false);
+    },
+  );
 
   it('bitbucket is ready from creation', () => {
     expect(aBitbucketProvider().build().status).toBe('ready');
@@ -340,7 +358,12 @@ describe('GitProvider status per forge', () => {
   });
 
   it('every event names the aggregate, its organisation and its type', () => {
-    const settings: ProviderSettings[] = [aGitHubProvider().input().settings, aGitLabProvider().input().settings, aBitbucketProvider().input().settings, aGiteaProvider().input().settings];
+    const settings: ProviderSettings[] = [
+      aGitHubProvider().input().settings,
+      aGitLabProvider().input().settings,
+      aBitbucketProvider().input().settings,
+      aGiteaProvider().input().settings,
+    ];
     for (const s of settings) {
       const actor = anActor('admin');
       const created = GitProvider.create(actor, { name: s.type, settings: s, secrets: {} });

@@ -22,7 +22,14 @@ const GIT_FIELDS_CLEARED = {
 describe('ServiceSource.empty', () => {
   it('starts disconnected, idle, with no events', () => {
     const source = ServiceSource.empty('org-1', 'compose', 'svc-1');
-    expect(source).toMatchObject({ ...GIT_FIELDS_CLEARED, serviceType: 'compose', serviceId: 'svc-1', organizationId: 'org-1', status: 'idle', version: 1 });
+    expect(source).toMatchObject({
+      ...GIT_FIELDS_CLEARED,
+      serviceType: 'compose',
+      serviceId: 'svc-1',
+      organizationId: 'org-1',
+      status: 'idle',
+      version: 1,
+    });
     expect(source.isConnected()).toBe(false);
     expect(source.peekDomainEvents()).toEqual([]);
   });
@@ -59,7 +66,14 @@ describe('ServiceSource.connect', () => {
         occurredAt: now,
         organizationId: source.organizationId,
         aggregateId: source.serviceId,
-        data: { serviceType: 'application', serviceId: source.serviceId, providerId: link.providerId, repository: 'acme/platform/shop', repositoryId: '4242', branch: 'main' },
+        data: {
+          serviceType: 'application',
+          serviceId: source.serviceId,
+          providerId: link.providerId,
+          repository: 'acme/platform/shop',
+          repositoryId: '4242',
+          branch: 'main',
+        },
       },
     ]);
   });
@@ -101,7 +115,13 @@ describe('ServiceSource.connect', () => {
     const source = anApplicationSource().connectedTo({ repository: 'acme/old', branch: 'main' }).build();
     const link = aSourceLink({ repository: 'beta/new', branch: 'release', providerType: 'gitea' });
     source.connect(link, aRegisteredWebhook(link.providerId));
-    expect(source).toMatchObject({ repository: 'beta/new', owner: 'beta', branch: 'release', providerType: 'gitea', providerId: link.providerId });
+    expect(source).toMatchObject({
+      repository: 'beta/new',
+      owner: 'beta',
+      branch: 'release',
+      providerType: 'gitea',
+      providerId: link.providerId,
+    });
     expect(source.peekDomainEvents().map((e) => e.type)).toEqual(['service-source.connected']);
   });
 });
@@ -121,21 +141,34 @@ describe('ServiceSource.disconnect', () => {
         occurredAt: now,
         organizationId: source.organizationId,
         aggregateId: source.serviceId,
-        data: { serviceType: 'application', serviceId: source.serviceId, providerId, repository: 'acme/shop', repositoryId: '4242', branch: 'main' },
+        data: {
+          serviceType: 'application',
+          serviceId: source.serviceId,
+          providerId,
+          repository: 'acme/shop',
+          repositoryId: '4242',
+          branch: 'main',
+        },
       },
     ]);
   });
 
-  it.each(['running', 'done', 'error'] as const)('clears every Git field of a compose (compose path included) and returns it from %s to idle', (status) => {
-    const source = aComposeSource()
-      .connectedTo({ composePath: 'compose.yml', triggerType: 'tag', branch: null, watchPaths: ['x/**'], autoDeploy: true, buildPath: '/deploy' }, { registered: true, url: 'https://forgelink.example/v1/webhooks/x', managedBy: 'github-app' })
-      .withStatus(status)
-      .build();
-    expect(source.composePath).toBe('compose.yml');
-    source.disconnect();
-    expect(source).toMatchObject({ ...GIT_FIELDS_CLEARED, status: 'idle' });
-    expect(source.peekDomainEvents().map((e) => e.type)).toEqual(['service-source.disconnected']);
-  });
+  it.each(['running', 'done', 'error'] as const)(
+    'clears every Git field of a compose (compose path included) and returns it from %s to idle',
+    (status) => {
+      const source = aComposeSource()
+        .connectedTo(
+          { composePath: 'compose.yml', triggerType: 'tag', branch: null, watchPaths: ['x/**'], autoDeploy: true, buildPath: '/deploy' },
+          { registered: true, url: 'https://forgelink.example/v1/webhooks/x', managedBy: 'github-app' },
+        )
+        .withStatus(status)
+        .build();
+      expect(source.composePath).toBe('compose.yml');
+      source.disconnect();
+      expect(source).toMatchObject({ ...GIT_FIELDS_CLEARED, status: 'idle' });
+      expect(source.peekDomainEvents().map((e) => e.type)).toEqual(['service-source.disconnected']);
+    },
+  );
 
   it('disconnecting twice records one event and changes nothing the second time', () => {
     const source = aComposeSource().connectedTo().build();
@@ -183,14 +216,38 @@ describe('source values', () => {
   it.each(['acme/shop', 'group/sub/repo', 'a.b/c_d-e', 'Acme/My Repo'])('accepts the repository name %j', (name) => {
     expect(invalidRepositoryName(name)).toBeUndefined();
   });
-  it.each(['shop', 'acme/', '/shop', 'acme//shop', 'acme/../shop', 'acme/./x', 'x/' + 'a'.repeat(500)])('refuses the repository name %j', (name) => {
-    expect(invalidRepositoryName(name)).toBeTypeOf('string');
-  });
+  it.each(['shop', 'acme/', '/shop', 'acme//shop', 'acme/../shop', 'acme/./x', 'x/' + 'a'.repeat(500)])(
+    'refuses the repository name %j',
+    (name) => {
+      expect(invalidRepositoryName(name)).toBeTypeOf('string');
+    },
+  );
 
   it.each(['main', 'release/1.2', 'feature/x-y_z', 'v1.0.0'])('accepts the ref %j', (ref) => {
     expect(invalidRefName(ref)).toBeUndefined();
   });
-  it.each(['', 'a..b', 'a b', 'x~1', 'x^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b', '/main', 'main/', 'main.', 'x.lock', '@', '-x', 'a/.hidden', 'a//b', 'a@{b', 'x\u0001'])('refuses the ref %j', (ref) => {
+  it.each([
+    '',
+    'a..b',
+    'a b',
+    'x~1',
+    'x^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[b',
+    'a\\b',
+    '/main',
+    'main/',
+    'main.',
+    'x.lock',
+    '@',
+    '-x',
+    'a/.hidden',
+    'a//b',
+    'a@{b',
+    'x\u0001',
+  ])('refuses the ref %j', (ref) => {
     expect(invalidRefName(ref)).toBeTypeOf('string');
   });
 

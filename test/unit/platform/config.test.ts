@@ -33,7 +33,11 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', DATABASE_URL: '', LOG_LEVEL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined, logLevel: 'info' });
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', LOG_LEVEL: '' })).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      logLevel: 'info',
+    });
   });
 
   it('reads every variable, trimming trailing slashes and splitting lists', () => {
@@ -117,7 +121,17 @@ describe('loadConfig', () => {
   });
 
   it('accepts every allowlist form the URL guard matches: host, host:port, IPv4, bare and bracketed IPv6', () => {
-    const entries = ['gitea.internal', 'gitlab.corp:8443', '127.0.0.1', '127.0.0.1:3000', 'fd00::1', '[fd00::1]', '[fd00::1]:3000', 'localhost', 'my_host.lan.'];
+    const entries = [
+      'gitea.internal',
+      'gitlab.corp:8443',
+      '127.0.0.1',
+      '127.0.0.1:3000',
+      'fd00::1',
+      '[fd00::1]',
+      '[fd00::1]:3000',
+      'localhost',
+      'my_host.lan.',
+    ];
     expect(loadConfig({ FORGE_URL_ALLOWLIST: entries.join(',') }).forgeUrlAllowlist).toEqual(entries);
   });
 
@@ -142,7 +156,9 @@ describe('loadConfig', () => {
     const problems = problemsOf({ DATABASE_URL: 'postgres://db/forgelink' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^FORGELINK_MASTER_KEY: required when DATABASE_URL is set/);
-    expect(loadConfig({ DATABASE_URL: 'postgresql://db/forgelink', FORGELINK_MASTER_KEY: generateMasterKey() }).databaseUrl).toBe('postgresql://db/forgelink');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/forgelink', FORGELINK_MASTER_KEY: generateMasterKey() }).databaseUrl).toBe(
+      'postgresql://db/forgelink',
+    );
   });
 
   it('never echoes a refused master key in the message', () => {

@@ -1,5 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { ConditionalCache, mapLimit, parseLinkHeader, retryAfterSeconds } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import {
+  ConditionalCache,
+  mapLimit,
+  parseLinkHeader,
+  retryAfterSeconds,
+} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
 
 describe('parseLinkHeader', () => {
   it('reads GitHub/Gitea paging links', () => {
@@ -12,7 +17,8 @@ describe('parseLinkHeader', () => {
   });
 
   it('reads unquoted rels, several rels in one link, extra parameters and odd spacing', () => {
-    const header = '<https://gitlab.example.com/api/v4/projects?page=1>;rel=first,<https://gitlab.example.com/api/v4/projects?page=3>;  title="x"; rel="prev previous"';
+    const header =
+      '<https://gitlab.example.com/api/v4/projects?page=1>;rel=first,<https://gitlab.example.com/api/v4/projects?page=3>;  title="x"; rel="prev previous"';
     expect(parseLinkHeader(header)).toEqual({
       first: 'https://gitlab.example.com/api/v4/projects?page=1',
       prev: 'https://gitlab.example.com/api/v4/projects?page=3',
@@ -21,7 +27,8 @@ describe('parseLinkHeader', () => {
   });
 
   it('keeps a URL that contains a comma', () => {
-    const header = '<https://api.github.com/search/code?q=a,b&page=2>; rel="next", <https://api.github.com/search/code?q=a,b&page=9>; rel="last"';
+    const header =
+      '<https://api.github.com/search/code?q=a,b&page=2>; rel="next", <https://api.github.com/search/code?q=a,b&page=9>; rel="last"';
     expect(parseLinkHeader(header)).toEqual({
       next: 'https://api.github.com/search/code?q=a,b&page=2',
       last: 'https://api.github.com/search/code?q=a,b&page=9',
@@ -114,10 +121,12 @@ describe('mapLimit', () => {
   });
 
   it('rejects when one call fails', async () => {
-    await expect(mapLimit([1, 2, 3], 2, async (x) => {
-      if (x === 2) throw new Error('boom');
-      return x;
-    })).rejects.toThrow('boom');
+    await expect(
+      mapLimit([1, 2, 3], 2, async (x) => {
+        if (x === 2) throw new Error('boom');
+        return x;
+      }),
+    ).rejects.toThrow('boom');
   });
 
   it('starts no new call after a failure: a rate-limited listing stops asking for pages', async () => {

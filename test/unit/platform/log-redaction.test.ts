@@ -16,7 +16,9 @@ describe('log redaction of URLs (finding 7: a credential inside a URL was logged
 
   it('leaves text without URLs alone, and paths keep plain ids only', () => {
     expect(redactUrls('listing repositories of acme/api')).toBe('listing repositories of acme/api');
-    expect(loggablePath('/v1/git-providers/0193a1b2-0000-7000-8000-000000000000/branches?repository=x')).toBe('/v1/git-providers/0193a1b2-0000-7000-8000-000000000000/branches');
+    expect(loggablePath('/v1/git-providers/0193a1b2-0000-7000-8000-000000000000/branches?repository=x')).toBe(
+      '/v1/git-providers/0193a1b2-0000-7000-8000-000000000000/branches',
+    );
     expect(loggablePath('/v1/services/application/https%3A%2F%2Fu%3ASECRET%40h/source')).toBe('/v1/services/application/[redacted]/source');
   });
 
@@ -35,6 +37,10 @@ describe('log redaction of URLs (finding 7: a credential inside a URL was logged
     expect(lines).toHaveLength(2);
     for (const n of [1, 2, 3, 4, 5]) expect(text).not.toContain(`SECRET${n}`);
     expect(text).toContain('[redacted]');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 50, msg: 'calling https://h/p?[redacted] failed', err: { type: 'TypeError' } });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 50,
+      msg: 'calling https://h/p?[redacted] failed',
+      err: { type: 'TypeError' },
+    });
   });
 });

@@ -46,7 +46,12 @@ describe('sendProblem', () => {
     expect(res.status).toBe(EXPECTED[code]);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = JSON.parse(res.text) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: EXPECTED[code], code, instance: `/${code}`, type: expect.stringMatching(/^https:\/\/forgelink\.dev\/problems\/[a-z-]+$/) });
+    expect(body).toMatchObject({
+      status: EXPECTED[code],
+      code,
+      instance: `/${code}`,
+      type: expect.stringMatching(/^https:\/\/forgelink\.dev\/problems\/[a-z-]+$/),
+    });
     expect(typeof body.title).toBe('string');
     if (code === 'FORGE_RATE_LIMITED') expect(res.headers['retry-after']).toBe('30');
     else expect(res.headers['retry-after']).toBeUndefined();

@@ -54,7 +54,9 @@ describe('SecretCipher', () => {
     const parts = cipher.encrypt('value', 'aad').split('.');
     for (const length of [4, 8, 12, 15]) {
       const truncated = [...parts];
-      truncated[3] = Buffer.from(parts[3] ?? '', 'base64url').subarray(0, length).toString('base64url');
+      truncated[3] = Buffer.from(parts[3] ?? '', 'base64url')
+        .subarray(0, length)
+        .toString('base64url');
       expect(() => cipher.decrypt(truncated.join('.'), 'aad')).toThrow();
     }
   });

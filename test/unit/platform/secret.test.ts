@@ -43,7 +43,11 @@ describe('Secret', () => {
     logger.info({ credential: secret, deep: { value: secret } }, `using ${secret}`);
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain(VALUE);
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ credential: '[redacted]', deep: { value: '[redacted]' }, msg: 'using [redacted]' });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      credential: '[redacted]',
+      deep: { value: '[redacted]' },
+      msg: 'using [redacted]',
+    });
   });
 
   it('compares by value without revealing', () => {

@@ -19,7 +19,8 @@ const live = (namesForgelink: boolean): number => {
   children.push(child);
   return child.pid!;
 };
-const holderFile = (dir: string, pid: number) => writeFileSync(path.join(dir, 'server.lock'), JSON.stringify({ pid, startedAt: '2026-11-30T00:00:00.000Z' }));
+const holderFile = (dir: string, pid: number) =>
+  writeFileSync(path.join(dir, 'server.lock'), JSON.stringify({ pid, startedAt: '2026-11-30T00:00:00.000Z' }));
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');

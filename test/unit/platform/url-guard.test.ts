@@ -39,9 +39,12 @@ describe('UrlGuard', () => {
     expect(await new UrlGuard(['gitlab.example.com'], dns.resolve).check('http://gitlab.example.com')).toBeNull();
   });
 
-  it.each(['ftp://gitlab.example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'gitlab.example.com'])('refuses %j', async (url) => {
-    expect(await guard.check(url)).toBeTypeOf('string');
-  });
+  it.each(['ftp://gitlab.example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'gitlab.example.com'])(
+    'refuses %j',
+    async (url) => {
+      expect(await guard.check(url)).toBeTypeOf('string');
+    },
+  );
 
   it('refuses credentials in the URL', async () => {
     expect(await guard.check('https://user:pass@gitlab.example.com')).toMatch(/credentials/);
@@ -73,11 +76,14 @@ describe('UrlGuard', () => {
     expect(await guard.check(url)).toMatch(/private or loopback|local name/);
   });
 
-  it.each(['https://localhost', 'https://api.localhost', 'https://gitea.local', 'https://gitlab.internal'])('refuses the local name %s without resolving it', async (url) => {
-    const before = dns.asked.length;
-    expect(await guard.check(url)).toMatch(/local name/);
-    expect(dns.asked.length).toBe(before);
-  });
+  it.each(['https://localhost', 'https://api.localhost', 'https://gitea.local', 'https://gitlab.internal'])(
+    'refuses the local name %s without resolving it',
+    async (url) => {
+      const before = dns.asked.length;
+      expect(await guard.check(url)).toMatch(/local name/);
+      expect(dns.asked.length).toBe(before);
+    },
+  );
 
   it('refuses a DNS name that resolves to a private address, even when another address is public', async () => {
     expect(await guard.check('https://internal.example.com')).toMatch(/private or loopback/);
@@ -87,10 +93,18 @@ describe('UrlGuard', () => {
     expect(await guard.check('https://metadata.example.com')).toMatch(/private or loopback/);
   });
 
-  it('accepts the forges\' own SaaS hosts over https without a lookup, and only on the https port', async () => {
+  it("accepts the forges' own SaaS hosts over https without a lookup, and only on the https port", async () => {
     const probe = resolver({});
     const offline = new UrlGuard([], probe.resolve);
-    for (const url of ['https://github.com', 'https://api.github.com/installation/repositories', 'https://gitlab.com', 'https://api.bitbucket.org/2.0', 'https://codeberg.org', 'https://acme.ghe.com', 'https://api.acme.ghe.com']) {
+    for (const url of [
+      'https://github.com',
+      'https://api.github.com/installation/repositories',
+      'https://gitlab.com',
+      'https://api.bitbucket.org/2.0',
+      'https://codeberg.org',
+      'https://acme.ghe.com',
+      'https://api.acme.ghe.com',
+    ]) {
       expect(await offline.check(url), url).toBeNull();
     }
     expect(probe.asked).toEqual([]);
@@ -132,7 +146,19 @@ describe('UrlGuard', () => {
 
   it('isPublicAddress', () => {
     for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(a)).toBe(true);
-    for (const a of ['127.0.0.1', '10.0.0.1', '172.20.0.1', '192.168.1.1', '169.254.1.1', '::1', 'fd00::1', 'fe80::1', '::ffff:192.168.0.1', '::ffff:7f00:1', 'not-an-ip']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.1.1',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:192.168.0.1',
+      '::ffff:7f00:1',
+      'not-an-ip',
+    ]) {
       expect(isPublicAddress(a)).toBe(false);
     }
   });

@@ -12,18 +12,27 @@ describe('path segments built from input (finding 8: traversal through `reposito
     expect(invalidPathSegment(segment)).toBeUndefined();
   });
 
-  it.each(['../orgs', '../..', 'acme/..', './api', 'acme/.', 'acme//api', '/acme/api', 'acme/api/', 'acme', 'acme/%2e%2e', 'acme/api%2F..%2F..'])(
-    'refuses the repository %j with VALIDATION_FAILED',
-    (name) => {
-      expect(invalidRepositoryPath(name)).toBeTypeOf('string');
-      expect(() => pathSegments(name, 'repository', { minSegments: 2 })).toThrow(FailureError);
-      try {
-        pathSegments(name, 'repository', { minSegments: 2 });
-      } catch (error) {
-        expect((error as FailureError).failure).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'repository' }] });
-      }
-    },
-  );
+  it.each([
+    '../orgs',
+    '../..',
+    'acme/..',
+    './api',
+    'acme/.',
+    'acme//api',
+    '/acme/api',
+    'acme/api/',
+    'acme',
+    'acme/%2e%2e',
+    'acme/api%2F..%2F..',
+  ])('refuses the repository %j with VALIDATION_FAILED', (name) => {
+    expect(invalidRepositoryPath(name)).toBeTypeOf('string');
+    expect(() => pathSegments(name, 'repository', { minSegments: 2 })).toThrow(FailureError);
+    try {
+      pathSegments(name, 'repository', { minSegments: 2 });
+    } catch (error) {
+      expect((error as FailureError).failure).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'repository' }] });
+    }
+  });
 
   it('keeps GitLab subgroups and encodes every segment so none adds a separator', () => {
     expect(pathSegments('group/sub/repo', 'repository')).toEqual(['group', 'sub', 'repo']);

@@ -27,7 +27,12 @@ function threeChangePush(): Record<string, unknown> {
       type: 'tag',
       name: 'v2.0.0',
       message: 'Release 2.0.0\n',
-      target: { type: 'commit', hash: NEW, message: 'new commit message\n', author: { type: 'author', raw: 'Ann Example <ann@example.com>' } },
+      target: {
+        type: 'commit',
+        hash: NEW,
+        message: 'new commit message\n',
+        author: { type: 'author', raw: 'Ann Example <ann@example.com>' },
+      },
     },
   };
   const branchDeleted: Change = { ...clone(update!), new: null, closed: true, forced: false };
@@ -37,7 +42,7 @@ function threeChangePush(): Record<string, unknown> {
 }
 
 describe('Bitbucket repo:push parsing', () => {
-  it('turns the fixture\'s change into a branch push without file lists', () => {
+  it("turns the fixture's change into a branch push without file lists", () => {
     const pushes = pushesOf(bitbucketWebhooks.parse('repo:push', fixtureJson('bitbucket', 'repo-push.json')));
     expect(pushes).toEqual([
       {
@@ -99,7 +104,10 @@ describe('Bitbucket events that are not pushes', () => {
     ['repo:fork', 'repo-fork.json'],
     ['repo:commit_status_created', 'repo-commit-status-created.json'],
   ])('%s is ignored', (event, file) => {
-    expect(bitbucketWebhooks.parse(event, fixtureJson('bitbucket', file))).toEqual({ kind: 'ignored', reason: `unsupported_event: ${event}` });
+    expect(bitbucketWebhooks.parse(event, fixtureJson('bitbucket', file))).toEqual({
+      kind: 'ignored',
+      reason: `unsupported_event: ${event}`,
+    });
   });
 
   it('ignores a repo:push without push.changes; throws for non-objects', () => {

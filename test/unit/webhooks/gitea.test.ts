@@ -4,7 +4,6 @@ import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
 const COMMIT = '67b56589a45103f891bdee7c0546e5d40bc02001';
 
-
 describe('Gitea / Forgejo push parsing', () => {
   it('turns the push fixture into a created branch; files are unknown-complete without total_commits (Gitea < 1.18)', () => {
     const push = onlyPush(giteaWebhooks.parse('push', fixtureJson('gitea', 'push-event.json')));

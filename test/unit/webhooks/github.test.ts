@@ -2,8 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { githubWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/github.js';
 import { clone, fixtureJson, octokitExamples, ZERO, onlyPush } from './fixtures.js';
 
-
-
 describe('GitHub push parsing', () => {
   it('turns the go-playground push fixture into a branch push with its files', () => {
     const push = onlyPush(githubWebhooks.parse('push', fixtureJson('github', 'push.json')));
@@ -28,7 +26,7 @@ describe('GitHub push parsing', () => {
     expect(examples.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('parses octokit\'s branch creation (before all zeros, one commit adding README.md)', () => {
+  it("parses octokit's branch creation (before all zeros, one commit adding README.md)", () => {
     const created = examples.find((e) => e['ref'] === 'refs/heads/master' && e['created'] === true)!;
     const push = onlyPush(githubWebhooks.parse('push', created));
     expect(push.ref).toEqual({ type: 'branch', name: 'master' });
@@ -39,7 +37,7 @@ describe('GitHub push parsing', () => {
     expect(push.headCommit?.message).toBe('Initial commit');
   });
 
-  it('parses octokit\'s lightweight tag push: a tag ref deploying head_commit', () => {
+  it("parses octokit's lightweight tag push: a tag ref deploying head_commit", () => {
     const tag = examples.find((e) => e['ref'] === 'refs/tags/simple-tag' && e['created'] === true)!;
     const push = onlyPush(githubWebhooks.parse('push', tag));
     expect(push.ref).toEqual({ type: 'tag', name: 'simple-tag' });
@@ -54,7 +52,7 @@ describe('GitHub push parsing', () => {
     expect(push.commitSha).toBe('6113728f27ae82c7b1a177c8d03f9e96e0adf246');
   });
 
-  it('marks octokit\'s tag deletion as deleted, with no head commit', () => {
+  it("marks octokit's tag deletion as deleted, with no head commit", () => {
     const deletion = examples.find((e) => e['ref'] === 'refs/tags/simple-tag' && e['deleted'] === true)!;
     const push = onlyPush(githubWebhooks.parse('push', deletion));
     expect(push).toMatchObject({ ref: { type: 'tag', name: 'simple-tag' }, deleted: true, commitSha: ZERO });
@@ -75,7 +73,7 @@ describe('GitHub push parsing', () => {
     expect(onlyPush(githubWebhooks.parse('push', payload)).forced).toBe(true);
   });
 
-  it('marks files incomplete at GitHub\'s caps: 2048 commits, 3000 paths per list', () => {
+  it("marks files incomplete at GitHub's caps: 2048 commits, 3000 paths per list", () => {
     const base = fixtureJson('github', 'push.json');
     const commit = (base['commits'] as Record<string, unknown>[])[0]!;
     const many = clone(base);
@@ -96,7 +94,9 @@ describe('GitHub push parsing', () => {
     const commit = (payload['commits'] as Record<string, unknown>[])[0]!;
     payload['commits'] = [commit, { ...commit, id: 'b'.repeat(40), added: [], modified: ['README.md'], removed: ['.razorops.yaml'] }];
     expect(onlyPush(githubWebhooks.parse('push', payload)).changedFiles).toEqual([
-      '.razorops.yaml', 'app/controllers/application_controller.rb', 'README.md',
+      '.razorops.yaml',
+      'app/controllers/application_controller.rb',
+      'README.md',
     ]);
   });
 });
@@ -112,18 +112,28 @@ describe('GitHub events that are not pushes', () => {
   });
 
   it('repository created/deleted/renamed/transferred and installation_repositories added/removed change the repositories list', () => {
-    expect(githubWebhooks.parse('repository', fixtureJson('github', 'repository.json'))).toEqual({ kind: 'repositories-changed', reason: 'repository_list_changed: repository created' });
+    expect(githubWebhooks.parse('repository', fixtureJson('github', 'repository.json'))).toEqual({
+      kind: 'repositories-changed',
+      reason: 'repository_list_changed: repository created',
+    });
     expect(githubWebhooks.parse('installation_repositories', fixtureJson('github', 'installation-repositories.json'))).toEqual({
       kind: 'repositories-changed',
       reason: 'repository_list_changed: installation_repositories removed',
     });
-    for (const action of ['deleted', 'renamed', 'transferred']) expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action }).kind).toBe('repositories-changed');
+    for (const action of ['deleted', 'renamed', 'transferred'])
+      expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action }).kind).toBe('repositories-changed');
     // Edits that keep the list as it is are ignored; so are payloads without an action, and inherited property names.
     for (const action of ['edited', 'archived', 'publicized']) {
-      expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action })).toEqual({ kind: 'ignored', reason: `unsupported_event: repository ${action}` });
+      expect(githubWebhooks.parse('repository', { ...fixtureJson('github', 'repository.json'), action })).toEqual({
+        kind: 'ignored',
+        reason: `unsupported_event: repository ${action}`,
+      });
     }
     expect(githubWebhooks.parse('repository', { repository: {} }).kind).toBe('ignored');
-    expect(githubWebhooks.parse('constructor', { action: 'created' })).toEqual({ kind: 'ignored', reason: 'unsupported_event: constructor' });
+    expect(githubWebhooks.parse('constructor', { action: 'created' })).toEqual({
+      kind: 'ignored',
+      reason: 'unsupported_event: constructor',
+    });
   });
 
   it('installation created/deleted becomes an installation change; other installation actions are ignored', () => {
@@ -132,14 +142,23 @@ describe('GitHub events that are not pushes', () => {
       installation: { action: 'deleted', installationId: 2, appId: 5725 },
     });
     const created = octokitExamples('installation').find((e) => e['action'] === 'created');
-    expect(githubWebhooks.parse('installation', created)).toEqual({ kind: 'installation', installation: { action: 'created', installationId: 957387, appId: 29310 } });
+    expect(githubWebhooks.parse('installation', created)).toEqual({
+      kind: 'installation',
+      installation: { action: 'created', installationId: 957387, appId: 29310 },
+    });
     const suspended = octokitExamples('installation').find((e) => e['action'] === 'suspend');
     expect(githubWebhooks.parse('installation', suspended)).toEqual({ kind: 'ignored', reason: 'unsupported_event: installation suspend' });
-    expect(githubWebhooks.parse('installation', { action: 'created' })).toEqual({ kind: 'ignored', reason: 'malformed_payload: installation' });
+    expect(githubWebhooks.parse('installation', { action: 'created' })).toEqual({
+      kind: 'ignored',
+      reason: 'malformed_payload: installation',
+    });
   });
 
   it('ignores a delivery without an event header', () => {
-    expect(githubWebhooks.parse(undefined, fixtureJson('github', 'push.json'))).toEqual({ kind: 'ignored', reason: 'missing_event_header' });
+    expect(githubWebhooks.parse(undefined, fixtureJson('github', 'push.json'))).toEqual({
+      kind: 'ignored',
+      reason: 'missing_event_header',
+    });
   });
 
   it('ignores a push payload that is not shaped like one, and refs that are neither branch nor tag', () => {

@@ -2,8 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { gitlabWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/gitlab.js';
 import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
-
-
 describe('GitLab push parsing', () => {
   it('turns the Push Hook fixture into a branch push deploying checkout_sha, files incomplete (4 pushed, 2 listed)', () => {
     const push = onlyPush(gitlabWebhooks.parse('Push Hook', fixtureJson('gitlab', 'push-event.json')));
@@ -22,7 +20,7 @@ describe('GitLab push parsing', () => {
     });
   });
 
-  it('parses go-gitlab\'s push fixture the same way (head commit = the commit at checkout_sha)', () => {
+  it("parses go-gitlab's push fixture the same way (head commit = the commit at checkout_sha)", () => {
     const push = onlyPush(gitlabWebhooks.parse('Push Hook', fixtureJson('gitlab-go-gitlab', 'push.json')));
     expect(push.commitSha).toBe('da1560886d4f094c3e6c9ef40349f7d38b5d27d7');
     expect(push.headCommit).toEqual({ message: 'fixed readme\n', author: 'GitLab dev user' });
@@ -47,7 +45,7 @@ describe('GitLab push parsing', () => {
     expect(push.headCommit).toBeUndefined();
   });
 
-  it('parses go-gitlab\'s tag_push fixture with its head commit', () => {
+  it("parses go-gitlab's tag_push fixture with its head commit", () => {
     const push = onlyPush(gitlabWebhooks.parse('Tag Push Hook', fixtureJson('gitlab-go-gitlab', 'tag_push.json')));
     expect(push.ref).toEqual({ type: 'tag', name: 'v1.0.0' });
     expect(push.commitSha).toBe('82b3d5ae55f7080f1e6022629cdb57bfae7cccc7');
@@ -101,7 +99,10 @@ describe('GitLab events that are not pushes', () => {
     const payload = clone(fixtureJson('gitlab', 'push-event.json'));
     delete payload['project'];
     expect(gitlabWebhooks.parse('Push Hook', payload)).toEqual({ kind: 'ignored', reason: 'malformed_payload: Push Hook' });
-    expect(gitlabWebhooks.parse(undefined, fixtureJson('gitlab', 'push-event.json'))).toEqual({ kind: 'ignored', reason: 'missing_event_header' });
+    expect(gitlabWebhooks.parse(undefined, fixtureJson('gitlab', 'push-event.json'))).toEqual({
+      kind: 'ignored',
+      reason: 'missing_event_header',
+    });
   });
 
   it('throws for JSON that is not an object', () => {

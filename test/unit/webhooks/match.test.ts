@@ -1,11 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import {
-  PushDecisionReason, type PushSource, decidePush, needsCompare, pushIgnoreReason,
+  PushDecisionReason,
+  type PushSource,
+  decidePush,
+  needsCompare,
+  pushIgnoreReason,
 } from '../../../src/modules/webhooks/domain/match.js';
 import { type NormalizedPush } from '../../../src/modules/webhooks/domain/push.js';
 import { webhookForges } from '../../../src/modules/webhooks/infrastructure/forges/index.js';
 import { fixtureJson, ZERO } from './fixtures.js';
-
 
 const branchPush = (overrides: Partial<NormalizedPush> = {}): NormalizedPush => ({
   repository: 'acme/shop',
@@ -30,8 +33,7 @@ const pushSource = (overrides: Partial<PushSource> = {}): PushSource => ({
   autoDeploy: true,
   ...overrides,
 });
-const tagSource = (overrides: Partial<PushSource> = {}): PushSource =>
-  pushSource({ triggerType: 'tag', branch: 'main', ...overrides });
+const tagSource = (overrides: Partial<PushSource> = {}): PushSource => pushSource({ triggerType: 'tag', branch: 'main', ...overrides });
 
 describe('pushIgnoreReason', () => {
   it('ignores branch and tag deletions', () => {

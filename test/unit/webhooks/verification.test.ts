@@ -18,16 +18,46 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'GitHub', forge: webhookForges.github, body: fixtureBytes('github', 'push.json'),
-    sign: (b, s) => signGitHub(b, s), proofHeaders: ['x-hub-signature-256'], bodyBound: true },
-  { name: 'GitLab', forge: webhookForges.gitlab, body: fixtureBytes('gitlab', 'push-event.json'),
-    sign: (b, s) => signGitLab(b, s), proofHeaders: ['x-gitlab-token'], bodyBound: false },
-  { name: 'Gitea', forge: webhookForges.gitea, body: fixtureBytes('gitea', 'push-event.json'),
-    sign: (b, s) => signGitea(b, s), proofHeaders: ['x-gitea-signature'], bodyBound: true },
-  { name: 'Forgejo', forge: webhookForges.gitea, body: fixtureBytes('gitea', 'push-event.json'),
-    sign: (b, s) => signGitea(b, s, { flavour: 'forgejo' }), proofHeaders: ['x-gitea-signature', 'x-forgejo-signature'], bodyBound: true },
-  { name: 'Bitbucket', forge: webhookForges.bitbucket, body: fixtureBytes('bitbucket', 'repo-push.json'),
-    sign: (b, s) => signBitbucket(b, s), proofHeaders: ['x-hub-signature'], bodyBound: true },
+  {
+    name: 'GitHub',
+    forge: webhookForges.github,
+    body: fixtureBytes('github', 'push.json'),
+    sign: (b, s) => signGitHub(b, s),
+    proofHeaders: ['x-hub-signature-256'],
+    bodyBound: true,
+  },
+  {
+    name: 'GitLab',
+    forge: webhookForges.gitlab,
+    body: fixtureBytes('gitlab', 'push-event.json'),
+    sign: (b, s) => signGitLab(b, s),
+    proofHeaders: ['x-gitlab-token'],
+    bodyBound: false,
+  },
+  {
+    name: 'Gitea',
+    forge: webhookForges.gitea,
+    body: fixtureBytes('gitea', 'push-event.json'),
+    sign: (b, s) => signGitea(b, s),
+    proofHeaders: ['x-gitea-signature'],
+    bodyBound: true,
+  },
+  {
+    name: 'Forgejo',
+    forge: webhookForges.gitea,
+    body: fixtureBytes('gitea', 'push-event.json'),
+    sign: (b, s) => signGitea(b, s, { flavour: 'forgejo' }),
+    proofHeaders: ['x-gitea-signature', 'x-forgejo-signature'],
+    bodyBound: true,
+  },
+  {
+    name: 'Bitbucket',
+    forge: webhookForges.bitbucket,
+    body: fixtureBytes('bitbucket', 'repo-push.json'),
+    sign: (b, s) => signBitbucket(b, s),
+    proofHeaders: ['x-hub-signature'],
+    bodyBound: true,
+  },
 ];
 
 const request = (headers: WebhookHeaders, rawBody: Buffer): IncomingWebhook => ({ headers, rawBody });

@@ -49,12 +49,9 @@ describe('matchesWatchPaths', () => {
 });
 
 describe('invalidGlob', () => {
-  it.each(['src/**', '!docs/**', '**/*.{ts,tsx}', 'Dockerfile', '.github/**', './apps/web/**', 'a/[abc]/b'])(
-    '%s is valid',
-    (glob) => {
-      expect(invalidGlob(glob)).toBeUndefined();
-    },
-  );
+  it.each(['src/**', '!docs/**', '**/*.{ts,tsx}', 'Dockerfile', '.github/**', './apps/web/**', 'a/[abc]/b'])('%s is valid', (glob) => {
+    expect(invalidGlob(glob)).toBeUndefined();
+  });
 
   it.each([
     ['', 'empty glob'],

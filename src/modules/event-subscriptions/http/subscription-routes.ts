@@ -10,7 +10,11 @@ import { type EventSubscriptions } from '../application/event-subscriptions.js';
 
 export const subscriptionCreate = z.strictObject({
   url: httpUrl({ allowQuery: true }),
-  types: z.array(z.enum(EVENT_TYPES)).min(1, 'must name at least one event type (omit it for every type)').max(EVENT_TYPES.length * 2).optional(),
+  types: z
+    .array(z.enum(EVENT_TYPES))
+    .min(1, 'must name at least one event type (omit it for every type)')
+    .max(EVENT_TYPES.length * 2)
+    .optional(),
   description: z.string().trim().max(500).optional(),
 });
 
@@ -76,7 +80,12 @@ export class SubscriptionRoutes implements RouteContributor {
       path: '/event-subscriptions',
       tag,
       summary: 'The organisation’s event subscriptions and their delivery state (never the secret)',
-      responses: { 200: { description: 'Every subscription', schema: z.object({ items: z.array(subscription) }).meta({ id: 'EventSubscriptionList' }) } },
+      responses: {
+        200: {
+          description: 'Every subscription',
+          schema: z.object({ items: z.array(subscription) }).meta({ id: 'EventSubscriptionList' }),
+        },
+      },
       problems: ['UNAUTHORIZED'],
       handle: async (_input, _req, res) => {
         res.json({ items: unwrap(await this.subscriptions.list(actorOf(res))) });

@@ -31,7 +31,16 @@ export class SqlSubscriptionStore implements SubscriptionStore {
     await this.knex.raw(
       `insert into event_subscription (id, organization_id, url, types, description, secret, created_by, created_at, cursor_txid, cursor_position)
        values (?, ?, ?, ?::text[], ?, ?, ?, ?, pg_snapshot_xmin(pg_current_snapshot()), 0)`,
-      [s.id, s.organizationId, s.url, s.types === null ? null : [...s.types], s.description, this.cipher.encrypt(s.secret.reveal(), subscriptionSecretPurpose(s.id)), s.createdBy, s.createdAt],
+      [
+        s.id,
+        s.organizationId,
+        s.url,
+        s.types === null ? null : [...s.types],
+        s.description,
+        this.cipher.encrypt(s.secret.reveal(), subscriptionSecretPurpose(s.id)),
+        s.createdBy,
+        s.createdAt,
+      ],
     );
   }
 
@@ -55,7 +64,9 @@ export class SqlSubscriptionStore implements SubscriptionStore {
   }
 
   async remove(organizationId: string, id: string): Promise<boolean> {
-    const result = (await this.knex.raw('delete from event_subscription where id = ? and organization_id = ?', [id, organizationId])) as { rowCount?: number };
+    const result = (await this.knex.raw('delete from event_subscription where id = ? and organization_id = ?', [id, organizationId])) as {
+      rowCount?: number;
+    };
     return (result.rowCount ?? 0) > 0;
   }
 }

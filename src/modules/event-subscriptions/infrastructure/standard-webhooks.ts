@@ -15,7 +15,12 @@ export const standardWebhookSecrets: SigningSecrets = {
 };
 
 /** The three request headers for one attempt; `timestamp` is Unix seconds (a fresh one per attempt). */
-export function signStandardWebhook(secret: Secret, id: string, timestamp: number, body: string): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+export function signStandardWebhook(
+  secret: Secret,
+  id: string,
+  timestamp: number,
+  body: string,
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const encoded = secret.reveal().startsWith(SECRET_PREFIX) ? secret.reveal().slice(SECRET_PREFIX.length) : secret.reveal();
   const key = Buffer.from(encoded, 'base64');
   const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');

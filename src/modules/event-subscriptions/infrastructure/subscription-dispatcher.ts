@@ -231,12 +231,17 @@ export class SubscriptionDispatcher {
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-      const error = res.status >= 300 && res.status < 400 ? `answered ${res.status} (redirects are not followed)` : `answered ${res.status}`;
+      const error =
+        res.status >= 300 && res.status < 400 ? `answered ${res.status} (redirects are not followed)` : `answered ${res.status}`;
       return { ok: false, status: res.status, error };
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { ok: false, status: null, error: timedOut ? `no answer within ${this.timeoutMs} ms` : `request failed${cause ? ` (${cause})` : ''}` };
+      return {
+        ok: false,
+        status: null,
+        error: timedOut ? `no answer within ${this.timeoutMs} ms` : `request failed${cause ? ` (${cause})` : ''}`,
+      };
     }
   }
 
@@ -253,12 +258,23 @@ export class SubscriptionDispatcher {
     const row = rows[0];
     if (!row) return;
     this.logger.warn(
-      { subscriptionId: sub.id, eventId: event.id, type: event.type, status: attempt.status, attempts: row.attempts, nextAttemptAt: new Date(row.next_attempt_at).toISOString(), error: attempt.error },
+      {
+        subscriptionId: sub.id,
+        eventId: event.id,
+        type: event.type,
+        status: attempt.status,
+        attempts: row.attempts,
+        nextAttemptAt: new Date(row.next_attempt_at).toISOString(),
+        error: attempt.error,
+      },
       'event subscription delivery failed; will retry',
     );
   }
 
   private async release(sub: Claimed & { lease: string }): Promise<void> {
-    await this.knex.raw('update event_subscription set lease_token = null, lease_expires_at = null where id = ? and lease_token = ?', [sub.id, sub.lease]);
+    await this.knex.raw('update event_subscription set lease_token = null, lease_expires_at = null where id = ? and lease_token = ?', [
+      sub.id,
+      sub.lease,
+    ]);
   }
 }

@@ -66,7 +66,15 @@ export function serverUrlOf(settings: GitHubSettings | GitLabSettings | GiteaSet
 }
 export type SettingsOf<T extends ProviderType> = Extract<ProviderSettings, { type: T }>;
 
-export const SECRET_NAMES = ['privateKey', 'webhookSecret', 'clientSecret', 'accessToken', 'refreshToken', 'apiToken', 'appPassword'] as const;
+export const SECRET_NAMES = [
+  'privateKey',
+  'webhookSecret',
+  'clientSecret',
+  'accessToken',
+  'refreshToken',
+  'apiToken',
+  'appPassword',
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type ProviderSecrets = Partial<Record<SecretName, Secret>>;
 
@@ -124,7 +132,11 @@ export class GitProvider extends AggregateRoot {
   updatedAt!: Date;
   version!: number;
 
-  static create(actor: Actor, input: { name: string; settings: ProviderSettings; secrets: ProviderSecrets }, now = new Date()): Result<GitProvider, Failure> {
+  static create(
+    actor: Actor,
+    input: { name: string; settings: ProviderSettings; secrets: ProviderSecrets },
+    now = new Date(),
+  ): Result<GitProvider, Failure> {
     if (!isOwnerOrAdmin(actor)) return err(failure.unauthorized('Only owners and admins can create git providers'));
     const provider = new GitProvider();
     provider.id = newId();
@@ -206,7 +218,8 @@ export class GitProvider extends AggregateRoot {
     }
     this.secrets = { ...this.secrets };
     // New credentials deserve a new try; an OAuth provider stays flagged until it is authorised again.
-    if (this.type !== 'gitlab' && this.type !== 'gitea' && Object.values(change.secrets ?? {}).some((v) => v)) this.reauthorizationRequired = false;
+    if (this.type !== 'gitlab' && this.type !== 'gitea' && Object.values(change.secrets ?? {}).some((v) => v))
+      this.reauthorizationRequired = false;
     this.status = this.deriveStatus();
     this.touch(now);
     this.recordChange('git-provider.updated', now);
@@ -228,7 +241,9 @@ export class GitProvider extends AggregateRoot {
     const next = (change.settings ?? {}) as Record<string, unknown>;
     const current = this.settings as unknown as Record<string, unknown>;
     const moved = this.movesAddress(change);
-    const newClient = (this.type === 'gitlab' || this.type === 'gitea') && ['applicationId', 'clientId'].some((key) => next[key] !== undefined && next[key] !== current[key]);
+    const newClient =
+      (this.type === 'gitlab' || this.type === 'gitea') &&
+      ['applicationId', 'clientId'].some((key) => next[key] !== undefined && next[key] !== current[key]);
     if (!moved && !newClient) return change;
     const dropped = moved ? OUTBOUND_SECRETS[this.type] : (['accessToken', 'refreshToken'] as const);
     const secrets: Partial<Record<SecretName, Secret | null>> = { ...change.secrets };
@@ -294,7 +309,11 @@ export class GitProvider extends AggregateRoot {
   }
 
   /** The GitHub App created by the manifest flow; waiting for its installation. */
-  completeGitHubApp(app: { appId: number; appSlug: string; appHtmlUrl: string; clientId: string }, secrets: { privateKey: Secret; webhookSecret: Secret; clientSecret: Secret }, now = new Date()): void {
+  completeGitHubApp(
+    app: { appId: number; appSlug: string; appHtmlUrl: string; clientId: string },
+    secrets: { privateKey: Secret; webhookSecret: Secret; clientSecret: Secret },
+    now = new Date(),
+  ): void {
     const settings = this.githubSettings();
     this.settings = { ...settings, ...app };
     this.secrets = { ...this.secrets, ...secrets };
@@ -342,7 +361,11 @@ export class GitProvider extends AggregateRoot {
     this.secrets = { ...this.secrets, accessToken: grant.accessToken };
     if (grant.refreshToken) this.secrets.refreshToken = grant.refreshToken;
     else delete this.secrets.refreshToken;
-    this.settings = { ...settings, tokenExpiresAt: grant.expiresAt?.toISOString(), tokenIssuedAt: grant.expiresAt ? now.toISOString() : undefined };
+    this.settings = {
+      ...settings,
+      tokenExpiresAt: grant.expiresAt?.toISOString(),
+      tokenIssuedAt: grant.expiresAt ? now.toISOString() : undefined,
+    };
     if (!grant.expiresAt) this.settings = stripUndefined(this.settings) as ProviderSettings;
   }
 

@@ -13,7 +13,12 @@ import { type GitHubAppFlows } from '../application/commands/github-app/github-a
 const code = z.string().min(1).max(2000);
 // A missing state is a bad state: checked by the flow (400 INVALID_STATE), not by the schema.
 const state = z.string().max(2000).default('');
-const oauthQuery = z.object({ code: code.optional(), state, error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() });
+const oauthQuery = z.object({
+  code: code.optional(),
+  state,
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+});
 const installQuery = z.object({ installation_id: z.coerce.number().int().positive(), setup_action: z.string().max(50).optional(), state });
 const manifestQuery = z.object({ code, state });
 
@@ -84,14 +89,19 @@ export class CallbackRoutes implements RouteContributor {
       },
     });
 
-    routes.fallback('/callbacks', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
+    routes.fallback('/callbacks', (req, res) =>
+      sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
+    );
   }
 
   private finish(res: Response, result: Result<{ providerId: string }, Failure & { providerId?: string }>): void {
     if (result.ok) return res.redirect(302, this.urls.dashboardRedirect(result.value.providerId, 'ok'));
     if (result.error.code === 'INVALID_STATE' && !result.error.providerId) return sendProblem(res, result.error);
     if (result.error.code === 'INVALID_STATE') return sendProblem(res, { code: 'INVALID_STATE', detail: result.error.detail });
-    this.logger.warn({ providerId: result.error.providerId, code: result.error.code, detail: result.error.detail }, 'authorisation callback failed');
+    this.logger.warn(
+      { providerId: result.error.providerId, code: result.error.code, detail: result.error.detail },
+      'authorisation callback failed',
+    );
     res.redirect(302, this.urls.dashboardRedirect(result.error.providerId, 'error', result.error.code.toLowerCase()));
   }
 }

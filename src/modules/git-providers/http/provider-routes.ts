@@ -6,7 +6,14 @@ import { type PublicUrls } from '../../../shared/public-urls.js';
 import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { type Actor } from '../../identity/domain/actor.js';
-import { type GitProvider, type ProviderChange, type ProviderSecrets, type ProviderSettings, type ProviderType, type SecretName } from '../domain/git-provider.js';
+import {
+  type GitProvider,
+  type ProviderChange,
+  type ProviderSecrets,
+  type ProviderSettings,
+  type ProviderType,
+  type SecretName,
+} from '../domain/git-provider.js';
 import { type CreateProviderHandler } from '../application/commands/create-provider/create-provider.js';
 import { type UpdateProviderHandler } from '../application/commands/update-provider/update-provider.js';
 import { type ChangeSharingHandler } from '../application/commands/change-sharing/change-sharing.js';
@@ -30,7 +37,11 @@ export interface ProviderRouteDeps {
 }
 
 const secrets = (entries: Partial<Record<SecretName, string | undefined>>): ProviderSecrets =>
-  Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Secret.of(v as string)]));
+  Object.fromEntries(
+    Object.entries(entries)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Secret.of(v as string)]),
+  );
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
@@ -87,8 +98,19 @@ export class ProviderRoutes implements RouteContributor {
       responses: { 201: summary },
       problems: ['UNAUTHORIZED', 'CONFLICT'],
       handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = { type: 'github', githubUrl: b.githubUrl, internalUrl: b.internalUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId };
-        await this.created(res, 'github', { name: b.name, settings: strip(settings), secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }) });
+        const settings: ProviderSettings = {
+          type: 'github',
+          githubUrl: b.githubUrl,
+          internalUrl: b.internalUrl,
+          appId: b.appId,
+          installationId: b.installationId,
+          clientId: b.clientId,
+        };
+        await this.created(res, 'github', {
+          name: b.name,
+          settings: strip(settings),
+          secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }),
+        });
       },
     });
 
@@ -111,7 +133,9 @@ export class ProviderRoutes implements RouteContributor {
       tag,
       summary: 'Add a GitLab OAuth application (owners and admins)',
       body: s.gitlabCreate,
-      responses: { 201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize } },
+      responses: {
+        201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize },
+      },
       problems: ['UNAUTHORIZED', 'CONFLICT'],
       handle: async ({ body: b }, _req, res) => {
         const settings: ProviderSettings = {
@@ -135,8 +159,18 @@ export class ProviderRoutes implements RouteContributor {
       responses: { 201: summary },
       problems: ['UNAUTHORIZED', 'CONFLICT'],
       handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = { type: 'bitbucket', username: b.username, email: b.email, workspace: b.workspace, authMethod: b.apiToken ? 'api_token' : 'app_password' };
-        await this.created(res, 'bitbucket', { name: b.name, settings: strip(settings), secrets: secrets({ apiToken: b.apiToken, appPassword: b.appPassword }) });
+        const settings: ProviderSettings = {
+          type: 'bitbucket',
+          username: b.username,
+          email: b.email,
+          workspace: b.workspace,
+          authMethod: b.apiToken ? 'api_token' : 'app_password',
+        };
+        await this.created(res, 'bitbucket', {
+          name: b.name,
+          settings: strip(settings),
+          secrets: secrets({ apiToken: b.apiToken, appPassword: b.appPassword }),
+        });
       },
     });
 
@@ -146,10 +180,18 @@ export class ProviderRoutes implements RouteContributor {
       tag,
       summary: 'Add a Gitea/Forgejo OAuth2 application (owners and admins)',
       body: s.giteaCreate,
-      responses: { 201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize } },
+      responses: {
+        201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize },
+      },
       problems: ['UNAUTHORIZED', 'CONFLICT'],
       handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = { type: 'gitea', giteaUrl: b.giteaUrl, internalUrl: b.internalUrl, clientId: b.clientId, redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitea') };
+        const settings: ProviderSettings = {
+          type: 'gitea',
+          giteaUrl: b.giteaUrl,
+          internalUrl: b.internalUrl,
+          clientId: b.clientId,
+          redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitea'),
+        };
         await this.created(res, 'gitea', { name: b.name, settings: strip(settings), secrets: secrets({ clientSecret: b.clientSecret }) });
       },
     });
@@ -165,7 +207,10 @@ export class ProviderRoutes implements RouteContributor {
       handle: async ({ params: { id }, body: b }, _req, res) => {
         const change: ProviderChange<'github'> = {
           name: b.name,
-          settings: { ...strip({ githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId }), ...internal(b.internalUrl) },
+          settings: {
+            ...strip({ githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId }),
+            ...internal(b.internalUrl),
+          },
           secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }),
         };
         await this.updated(res, id, 'github', change, b.expectedVersion);
@@ -314,7 +359,11 @@ export class ProviderRoutes implements RouteContributor {
     });
   }
 
-  private async created(res: Response, type: ProviderType, command: { name: string; settings: ProviderSettings; secrets: ProviderSecrets }): Promise<void> {
+  private async created(
+    res: Response,
+    type: ProviderType,
+    command: { name: string; settings: ProviderSettings; secrets: ProviderSecrets },
+  ): Promise<void> {
     const actor = actorOf(res);
     const provider = unwrap(await this.deps.create.execute(actor, command));
     const summary = await this.summaryOf(actor, provider);

@@ -57,10 +57,19 @@ export const githubManifest = z.object({
   name,
   githubUrl: githubWebUrl.default('https://github.com'),
   internalUrl: githubWebUrl.optional(),
-  organization: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login').optional(),
+  organization: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a GitHub organisation login')
+    .optional(),
 });
 
-const groupName = z.string().trim().min(1).max(500).regex(/^[^\s]+$/, 'must be a group path such as "acme" or "acme/platform"').transform((v) => v.replace(/^\/+|\/+$/g, ''));
+const groupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .regex(/^[^\s]+$/, 'must be a group path such as "acme" or "acme/platform"')
+  .transform((v) => v.replace(/^\/+|\/+$/g, ''));
 export const gitlabCreate = z.object({
   name,
   gitlabUrl: forgeUrl.default('https://gitlab.com'),
@@ -85,17 +94,35 @@ const bitbucketBase = {
   name,
   username: z.string().trim().min(1).max(200),
   email: z.email().optional(),
-  workspace: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a workspace slug'),
+  workspace: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a workspace slug'),
   apiToken: secret.optional(),
   appPassword: secret.optional(),
 };
 export const bitbucketCreate = z
   .object(bitbucketBase)
-  .refine((b) => (b.apiToken === undefined) !== (b.appPassword === undefined), { message: 'give exactly one of apiToken (preferred) or appPassword', path: ['apiToken'] })
-  .refine((b) => b.apiToken === undefined || b.email !== undefined, { message: 'email is required with an API token (Basic auth is email:token)', path: ['email'] });
+  .refine((b) => (b.apiToken === undefined) !== (b.appPassword === undefined), {
+    message: 'give exactly one of apiToken (preferred) or appPassword',
+    path: ['apiToken'],
+  })
+  .refine((b) => b.apiToken === undefined || b.email !== undefined, {
+    message: 'email is required with an API token (Basic auth is email:token)',
+    path: ['email'],
+  });
 export const bitbucketUpdate = z
-  .object({ ...bitbucketBase, name: name.optional(), username: bitbucketBase.username.optional(), workspace: bitbucketBase.workspace.optional(), expectedVersion })
-  .refine((b) => b.apiToken === undefined || b.appPassword === undefined, { message: 'give at most one of apiToken or appPassword', path: ['apiToken'] });
+  .object({
+    ...bitbucketBase,
+    name: name.optional(),
+    username: bitbucketBase.username.optional(),
+    workspace: bitbucketBase.workspace.optional(),
+    expectedVersion,
+  })
+  .refine((b) => b.apiToken === undefined || b.appPassword === undefined, {
+    message: 'give at most one of apiToken or appPassword',
+    path: ['apiToken'],
+  });
 
 export const giteaCreate = z.object({
   name,
@@ -126,7 +153,10 @@ const listQueryBase = z.object({
 });
 /** `refresh=true` bypasses the picker cache (contract "Git providers"). */
 export const repositoriesQuery = listQueryBase.extend({
-  refresh: z.enum(['true', 'false'], { message: 'must be true or false' }).optional().describe('`true`: list from the forge now instead of the cache'),
+  refresh: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .optional()
+    .describe('`true`: list from the forge now instead of the cache'),
 });
 export const branchesQuery = listQueryBase.extend({
   repository: z
@@ -209,7 +239,9 @@ const giteaSummary = z.object({
     tokenExpiresAt: z.iso.datetime().optional(),
   }),
 });
-export const providerSummary = z.discriminatedUnion('type', [githubSummary, gitlabSummary, bitbucketSummary, giteaSummary]).meta({ id: 'GitProviderSummary' });
+export const providerSummary = z
+  .discriminatedUnion('type', [githubSummary, gitlabSummary, bitbucketSummary, giteaSummary])
+  .meta({ id: 'GitProviderSummary' });
 const authorizeUrl = z.string().describe('Send the user’s browser here to grant access on the forge');
 export const providerCreatedWithAuthorize = z
   .discriminatedUnion('type', [gitlabSummary.extend({ authorizeUrl }), giteaSummary.extend({ authorizeUrl })])
@@ -224,7 +256,9 @@ export const manifestStarted = z
   })
   .meta({ id: 'GitHubManifestStarted' });
 export const authorizeUrlAnswer = z.object({ authorizeUrl }).meta({ id: 'AuthorizeUrl' });
-export const connectionTested = z.object({ ok: z.literal(true), repositoryCount: z.number().int().nonnegative(), message: z.string() }).meta({ id: 'ConnectionTested' });
+export const connectionTested = z
+  .object({ ok: z.literal(true), repositoryCount: z.number().int().nonnegative(), message: z.string() })
+  .meta({ id: 'ConnectionTested' });
 const repository = z
   .object({
     id: z.string().describe('The forge’s id, as a string'),
@@ -237,6 +271,8 @@ const repository = z
     cloneUrl: z.string(),
   })
   .meta({ id: 'Repository' });
-export const repositoryPage = z.object({ items: z.array(repository), total: z.number().int().nonnegative() }).meta({ id: 'RepositoryPage' });
+export const repositoryPage = z
+  .object({ items: z.array(repository), total: z.number().int().nonnegative() })
+  .meta({ id: 'RepositoryPage' });
 const branch = z.object({ name: z.string(), commitSha: z.string(), protected: z.boolean().optional() }).meta({ id: 'Branch' });
 export const branchPage = z.object({ items: z.array(branch), total: z.number().int().nonnegative() }).meta({ id: 'BranchPage' });

@@ -6,7 +6,16 @@ import { type CredentialRefusals } from '../application/services/credential-refu
 import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp } from './forges/shared/forge-http.js';
 import { type Metrics } from '../../../shared/metrics.js';
 import { type UrlGuard } from './forges/shared/url-guard.js';
-import { buildAppManifest, convertManifest, createGitHubApi, describeApp, type GitHubDeps, installUrl, isInstallationOfApp, manifestPostUrl } from './forges/github/index.js';
+import {
+  buildAppManifest,
+  convertManifest,
+  createGitHubApi,
+  describeApp,
+  type GitHubDeps,
+  installUrl,
+  isInstallationOfApp,
+  manifestPostUrl,
+} from './forges/github/index.js';
 import { type GitHubAppLookup } from '../application/ports/github-app-lookup.js';
 import { createGitLabApi } from './forges/gitlab/gitlab-api.js';
 import { createGitLabOAuth } from './forges/gitlab/gitlab-oauth.js';
@@ -74,12 +83,19 @@ export class DefaultForgeConnector implements ForgeConnector {
   oauth(provider: GitProvider): OAuthClient {
     const s = provider.settings;
     if (s.type !== 'gitlab' && s.type !== 'gitea') throw new Error(`A ${provider.type} provider has no OAuth flow`);
-    const client = (url: string): OAuthClient => (s.type === 'gitlab' ? createGitLabOAuth(this.http('gitlab', provider.id), url) : createGiteaOAuth(this.http('gitea', provider.id), url));
+    const client = (url: string): OAuthClient =>
+      s.type === 'gitlab'
+        ? createGitLabOAuth(this.http('gitlab', provider.id), url)
+        : createGiteaOAuth(this.http('gitea', provider.id), url);
     const browser = client(s.type === 'gitlab' ? s.gitlabUrl : s.giteaUrl);
     if (!s.internalUrl) return browser;
     // The browser authorises on the public URL; forgelink exchanges and refreshes tokens on the internal one.
     const server = client(s.internalUrl);
-    return { authorizeUrl: (input) => browser.authorizeUrl(input), exchangeCode: (input) => server.exchangeCode(input), refresh: (input) => server.refresh(input) };
+    return {
+      authorizeUrl: (input) => browser.authorizeUrl(input),
+      exchangeCode: (input) => server.exchangeCode(input),
+      refresh: (input) => server.refresh(input),
+    };
   }
 
   gitHubManifest(input: Parameters<ForgeConnector['gitHubManifest']>[0]): { postUrl: string; manifest: Record<string, unknown> } {
@@ -102,8 +118,13 @@ export class DefaultForgeConnector implements ForgeConnector {
   async isGitHubAppInstallation(provider: GitProvider, installationId: number): Promise<boolean> {
     const s = provider.settings;
     const privateKey = provider.secret('privateKey');
-    if (s.type !== 'github' || s.appId === undefined || !privateKey) throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id or private key');
-    return isInstallationOfApp(this.githubDeps(provider.id), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal() }, installationId);
+    if (s.type !== 'github' || s.appId === undefined || !privateKey)
+      throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id or private key');
+    return isInstallationOfApp(
+      this.githubDeps(provider.id),
+      { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal() },
+      installationId,
+    );
   }
 
   gitHubInstallUrl(appHtmlUrl: string, state: string): string {
@@ -119,22 +140,42 @@ export class DefaultForgeConnector implements ForgeConnector {
         if (s.appId === undefined || s.installationId === undefined || !privateKey) {
           throw new ForgeError('github', 'unauthorized', 'The GitHub App is missing its app id, private key or installation id');
         }
-        return createGitHubApi(this.githubDeps(provider.id), { githubUrl: serverUrlOf(s), appId: s.appId, privateKey: privateKey.reveal(), installationId: s.installationId });
+        return createGitHubApi(this.githubDeps(provider.id), {
+          githubUrl: serverUrlOf(s),
+          appId: s.appId,
+          privateKey: privateKey.reveal(),
+          installationId: s.installationId,
+        });
       }
       case 'gitlab':
         return withReauthorization(
-          (accessToken) => createGitLabApi(this.http('gitlab', provider.id), { gitlabUrl: serverUrlOf(s), accessToken, groupName: s.groupName, cacheScope: scope }),
+          (accessToken) =>
+            createGitLabApi(this.http('gitlab', provider.id), {
+              gitlabUrl: serverUrlOf(s),
+              accessToken,
+              groupName: s.groupName,
+              cacheScope: scope,
+            }),
           provider.id,
           this.requireTokens(),
         );
       case 'gitea':
-        return withReauthorization((accessToken) => createGiteaApi(this.http('gitea', provider.id), { giteaUrl: serverUrlOf(s), accessToken, cacheScope: scope }), provider.id, this.requireTokens());
+        return withReauthorization(
+          (accessToken) => createGiteaApi(this.http('gitea', provider.id), { giteaUrl: serverUrlOf(s), accessToken, cacheScope: scope }),
+          provider.id,
+          this.requireTokens(),
+        );
       case 'bitbucket': {
         const auth =
           s.authMethod === 'api_token'
             ? { method: 'api_token' as const, email: s.email ?? s.username, apiToken: provider.secret('apiToken')?.reveal() ?? '' }
             : { method: 'app_password' as const, username: s.username, appPassword: provider.secret('appPassword')?.reveal() ?? '' };
-        return createBitbucketApi(this.http('bitbucket', provider.id), { apiUrl: this.options.bitbucketApiUrl, workspace: s.workspace, auth, cacheScope: scope });
+        return createBitbucketApi(this.http('bitbucket', provider.id), {
+          apiUrl: this.options.bitbucketApiUrl,
+          workspace: s.workspace,
+          auth,
+          cacheScope: scope,
+        });
       }
     }
   }
@@ -146,13 +187,28 @@ export class DefaultForgeConnector implements ForgeConnector {
 
   private githubDeps(providerId?: string): GitHubDeps {
     const o = this.options;
-    return { guard: o.guard, cache: this.cache, timeoutMs: o.timeoutMs, retries: o.retries, retryBaseMs: o.retryBaseMs, observe: this.observer('github', providerId) };
+    return {
+      guard: o.guard,
+      cache: this.cache,
+      timeoutMs: o.timeoutMs,
+      retries: o.retries,
+      retryBaseMs: o.retryBaseMs,
+      observe: this.observer('github', providerId),
+    };
   }
 
   /** One per provider (cheap: the ETag cache is shared), so each exchange can report that provider's rate-limit budget. */
   private http(forge: ForgeKind, providerId: string): ForgeHttp {
     const o = this.options;
-    return new ForgeHttp({ forge, guard: o.guard, cache: this.cache, timeoutMs: o.timeoutMs, retries: o.retries, retryBaseMs: o.retryBaseMs, observe: this.observer(forge, providerId) });
+    return new ForgeHttp({
+      forge,
+      guard: o.guard,
+      cache: this.cache,
+      timeoutMs: o.timeoutMs,
+      retries: o.retries,
+      retryBaseMs: o.retryBaseMs,
+      observe: this.observer(forge, providerId),
+    });
   }
 
   private observer(forge: ForgeKind, providerId: string | undefined): ForgeExchangeObserver | undefined {
@@ -174,7 +230,11 @@ const PROVIDER_WIDE = new Set<ForgeError['kind']>(['unauthorized', 'invalid_gran
  * OAuth adapters get a token getter that refreshes before expiry; when the forge still answers 401
  * (a token without a known expiry, or revoked early) the call is retried once after a locked refresh.
  */
-function withReauthorization<A extends ForgeApi & ForgeHooks>(build: (accessToken: () => Promise<string>) => A, providerId: string, tokens: OAuthTokens): A {
+function withReauthorization<A extends ForgeApi & ForgeHooks>(
+  build: (accessToken: () => Promise<string>) => A,
+  providerId: string,
+  tokens: OAuthTokens,
+): A {
   let used: string | undefined;
   // One adapter serves one use case (a listing, a connect): it asks for a token once, so its pages never refresh
   // again on their own; only a 401 (below) replaces the token mid-way.
@@ -212,7 +272,11 @@ export class GitHubAppDirectory implements GitHubAppLookup {
     private readonly timeoutMs = 3_000,
   ) {}
 
-  async describe(input: { githubUrl: string; appId: number; privateKey: string }): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
+  async describe(input: {
+    githubUrl: string;
+    appId: number;
+    privateKey: string;
+  }): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
     try {
       const app = await describeApp({ guard: this.guard, timeoutMs: this.timeoutMs, retries: 0 }, input);
       return { appSlug: app.slug, appHtmlUrl: app.htmlUrl };

@@ -31,7 +31,14 @@ export class HmacStateTokens implements StateTokens {
   }
 
   issue(claims: StateClaims): string {
-    const payload: Payload = { p: claims.purpose, pid: claims.providerId, uid: claims.userId, oid: claims.organizationId, n: randomBytes(16).toString('base64url'), exp: this.now() + TTL_MS };
+    const payload: Payload = {
+      p: claims.purpose,
+      pid: claims.providerId,
+      uid: claims.userId,
+      oid: claims.organizationId,
+      n: randomBytes(16).toString('base64url'),
+      exp: this.now() + TTL_MS,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.sign(body)}`;
   }

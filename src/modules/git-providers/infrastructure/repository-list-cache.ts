@@ -40,7 +40,9 @@ export class InProcessRepositoryListCache implements RepositoryListCache {
   }
 
   async get(providerId: string, credentials: string): Promise<CachedListing> {
-    const { rows } = (await this.knex.raw('select generation::text as generation from repository_listing where provider_id = ?', [providerId])) as { rows: { generation: string }[] };
+    const { rows } = (await this.knex.raw('select generation::text as generation from repository_listing where provider_id = ?', [
+      providerId,
+    ])) as { rows: { generation: string }[] };
     const generation = rows[0]?.generation ?? '0';
     const entry = this.entries.get(providerId);
     if (!entry) return { generation };

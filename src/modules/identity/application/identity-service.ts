@@ -27,7 +27,12 @@ export class IdentityService {
   }
 
   /** CLI: trusted operator. HTTP: pass the actor, who must be owner/admin of that organisation. */
-  addMember(input: { organizationId: string; userId: string; role: Role; actor?: Actor }): Promise<Result<{ userId: string; role: Role; apiKey: string }, Failure>> {
+  addMember(input: {
+    organizationId: string;
+    userId: string;
+    role: Role;
+    actor?: Actor;
+  }): Promise<Result<{ userId: string; role: Role; apiKey: string }, Failure>> {
     return this.uow.run(async () => {
       if (input.actor && !isOwnerOrAdmin(input.actor)) return err(failure.unauthorized('Only owners and admins can add members'));
       if (input.actor?.role === 'admin' && input.role === 'owner') return err(failure.unauthorized('Only owners can add owners'));

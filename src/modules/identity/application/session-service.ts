@@ -55,7 +55,12 @@ export class SessionService {
       const sessionId = this.ids.generate();
       const session = ConsoleSession.start(this.ids.hash(sessionId), member, now);
       await this.sessions.save(session);
-      return { sessionId, csrfToken: this.ids.csrfToken(sessionId), actor: { userId: member.userId, organizationId: member.organizationId, role: member.role }, endsAt: session.endsAt() };
+      return {
+        sessionId,
+        csrfToken: this.ids.csrfToken(sessionId),
+        actor: { userId: member.userId, organizationId: member.organizationId, role: member.role },
+        endsAt: session.endsAt(),
+      };
     });
   }
 
@@ -70,7 +75,11 @@ export class SessionService {
         return null;
       }
       if (session.touch(now)) await this.sessions.save(session);
-      return { actor: { userId: member.userId, organizationId: member.organizationId, role: member.role }, csrfToken: this.ids.csrfToken(sessionId), endsAt: session.endsAt() };
+      return {
+        actor: { userId: member.userId, organizationId: member.organizationId, role: member.role },
+        csrfToken: this.ids.csrfToken(sessionId),
+        endsAt: session.endsAt(),
+      };
     });
   }
 

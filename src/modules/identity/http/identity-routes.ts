@@ -5,7 +5,12 @@ import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { ROLES } from '../domain/actor.js';
 import { type IdentityService } from '../application/identity-service.js';
 
-export const userId = z.string().trim().min(1).max(200).regex(/^[^\s/]+$/, 'must not contain spaces or slashes');
+export const userId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s/]+$/, 'must not contain spaces or slashes');
 const memberBody = z.object({ userId, role: z.enum(ROLES) });
 
 const me = z.object({ userId: z.string(), organizationId: z.uuid(), role: z.enum(ROLES) }).meta({ id: 'Me' });

@@ -47,10 +47,13 @@ export class SessionRoutes implements RouteContributor {
       summary: 'Sign the console in with an API key (sets an HttpOnly, SameSite=Strict session cookie)',
       middleware: [json],
       guard: (req) => {
-        if (isForeignRequest(req)) throw new FailureError({ code: 'UNAUTHORIZED', detail: 'Refused a sign-in another site started (Sec-Fetch-Site)' });
+        if (isForeignRequest(req))
+          throw new FailureError({ code: 'UNAUTHORIZED', detail: 'Refused a sign-in another site started (Sec-Fetch-Site)' });
       },
       body: signInBody,
-      responses: { 201: { description: 'Signed in; the cookie is set', schema: sessionView, headers: { 'Set-Cookie': 'The session cookie' } } },
+      responses: {
+        201: { description: 'Signed in; the cookie is set', schema: sessionView, headers: { 'Set-Cookie': 'The session cookie' } },
+      },
       problems: ['UNAUTHENTICATED', 'UNAUTHORIZED'],
       handle: async ({ body }, req, res) => {
         const signedIn = await this.sessions.signIn(body.apiKey, sessionIdOf(req));
@@ -93,7 +96,10 @@ export class SessionRoutes implements RouteContributor {
         if (sessionId && session) {
           const token = req.headers[CSRF_HEADER];
           if (isForeignRequest(req) || typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
-            return sendProblem(res, { code: 'UNAUTHORIZED', detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header` });
+            return sendProblem(res, {
+              code: 'UNAUTHORIZED',
+              detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header`,
+            });
           }
           await this.sessions.signOut(sessionId);
         }

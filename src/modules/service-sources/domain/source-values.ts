@@ -5,7 +5,8 @@ export function invalidRepositoryName(value: string): string | undefined {
   if (value.length > 500) return 'is too long';
   const segments = value.split('/');
   if (segments.length < 2) return 'must be owner/name (GitLab subgroups: group/sub/name)';
-  if (segments.some((s) => !/^[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/.test(s) || s === '.' || s === '..')) return 'has an empty or invalid segment';
+  if (segments.some((s) => !/^[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/.test(s) || s === '.' || s === '..'))
+    return 'has an empty or invalid segment';
   return invalidRepositoryPath(value);
 }
 

@@ -12,7 +12,11 @@ import { type SourceQueries, sourceView } from '../application/queries/source-vi
 
 const params = z.object({
   serviceType: z.enum(SERVICE_TYPES),
-  serviceId: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, 'must be an id (letters, digits, . _ : -)'),
+  serviceId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'must be an id (letters, digits, . _ : -)'),
 });
 
 const check = (rule: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
@@ -26,7 +30,10 @@ const connectBody = z
     repository: z.string().trim().superRefine(check(invalidRepositoryName)),
     branch: z.string().trim().superRefine(check(invalidRefName)).optional(),
     triggerType: z.enum(TRIGGER_TYPES).default('push'),
-    watchPaths: z.array(z.string().min(1).max(500).superRefine(check(invalidGlob))).max(100).optional(),
+    watchPaths: z
+      .array(z.string().min(1).max(500).superRefine(check(invalidGlob)))
+      .max(100)
+      .optional(),
     autoDeploy: z.boolean().default(true),
     buildPath: z.string().min(1).max(1000).superRefine(check(invalidRepoPath)).default('/'),
     composePath: z.string().min(1).max(1000).superRefine(check(invalidRepoPath)).optional(),
@@ -85,14 +92,19 @@ export class SourceRoutes implements RouteContributor {
       path,
       tag: 'Service sources',
       summary: 'Connect a service to a provider + repository + branch (or change it)',
-      description: 'The provider must be visible to the caller and the repository and branch must exist on the forge. Registers the repository webhook (GitLab, Gitea, Bitbucket).',
+      description:
+        'The provider must be visible to the caller and the repository and branch must exist on the forge. Registers the repository webhook (GitLab, Gitea, Bitbucket).',
       params,
       body: connectBody,
       responses: { 200: { description: 'The source', schema: sourceSchema } },
       problems: ['NOT_FOUND', 'CONFLICT', ...FORGE_PROBLEMS],
       handle: async ({ params: p, body: b }, _req, res) => {
         if (p.serviceType !== 'compose' && b.composePath !== undefined) {
-          throw new FailureError(failure.validation('composePath is only for compose services', [{ path: 'body.composePath', message: 'only for compose services' }]));
+          throw new FailureError(
+            failure.validation('composePath is only for compose services', [
+              { path: 'body.composePath', message: 'only for compose services' },
+            ]),
+          );
         }
         const result = await this.deps.connect.execute(actorOf(res), {
           serviceType: p.serviceType,

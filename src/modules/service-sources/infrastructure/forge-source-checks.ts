@@ -14,7 +14,11 @@ export class ForgeSourceChecks implements SourceForge {
     const api = this.connector.api(provider);
     const forge = FORGE_LABEL[provider.type];
     const repo = await absentOnNotFound(api.getRepository(repository));
-    if (!repo) return err({ code: 'PROVIDER_NOT_READY', detail: `Repository ${repository} does not exist on ${forge} or the provider's credentials cannot see it` });
+    if (!repo)
+      return err({
+        code: 'PROVIDER_NOT_READY',
+        detail: `Repository ${repository} does not exist on ${forge} or the provider's credentials cannot see it`,
+      });
     if (branch !== null) {
       // Asked under the forge's own spelling: the name the source will store and the hook will be registered on.
       const found = await absentOnNotFound(api.getBranch(repo.fullName, branch));

@@ -49,11 +49,7 @@ export function needsCompare(push: NormalizedPush): boolean {
  * `files` is the changed-file list to apply watch paths to, or 'unknown' when neither the payload nor a compare
  * could give it: then the source deploys rather than silently missing a change.
  */
-export function decidePush(
-  push: NormalizedPush,
-  source: PushSource,
-  files: readonly string[] | 'unknown',
-): PushDecision {
+export function decidePush(push: NormalizedPush, source: PushSource, files: readonly string[] | 'unknown'): PushDecision {
   const ignoreReason = pushIgnoreReason(push);
   if (ignoreReason) return { deploy: false, reason: ignoreReason };
   if (push.ref.type === 'tag') {

@@ -37,19 +37,25 @@ export class WebhookDelivery extends AggregateRoot {
 
   deploy(target: DeployTarget, push: NormalizedPush): void {
     this.deployments++;
-    this.record('deployment.requested', this.organizationId, target.serviceId, {
-      serviceType: target.serviceType,
-      serviceId: target.serviceId,
-      providerId: this.providerId,
-      providerType: this.providerType,
-      repository: push.repository,
-      repositoryId: push.repositoryId ?? target.repositoryId,
-      ref: { type: push.ref.type, name: push.ref.name },
-      commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
-      // What started it (contract): a branch push or a tag push; "manual" deploys do not come through a delivery.
-      trigger: push.ref.type === 'tag' ? 'tag' : 'push',
-      deliveryId: this.deliveryId,
-    }, this.receivedAt);
+    this.record(
+      'deployment.requested',
+      this.organizationId,
+      target.serviceId,
+      {
+        serviceType: target.serviceType,
+        serviceId: target.serviceId,
+        providerId: this.providerId,
+        providerType: this.providerType,
+        repository: push.repository,
+        repositoryId: push.repositoryId ?? target.repositoryId,
+        ref: { type: push.ref.type, name: push.ref.name },
+        commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
+        // What started it (contract): a branch push or a tag push; "manual" deploys do not come through a delivery.
+        trigger: push.ref.type === 'tag' ? 'tag' : 'push',
+        deliveryId: this.deliveryId,
+      },
+      this.receivedAt,
+    );
   }
 
   /**

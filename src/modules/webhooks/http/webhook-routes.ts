@@ -54,7 +54,8 @@ export class WebhookRoutes implements RouteContributor {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
         const result = await this.receive.execute(providerId, { headers, rawBody });
         if (!result.ok) {
-          if (result.error.code === 'INVALID_SIGNATURE') this.logger.warn({ providerId, ip: req.socket.remoteAddress }, 'webhook rejected: bad signature');
+          if (result.error.code === 'INVALID_SIGNATURE')
+            this.logger.warn({ providerId, ip: req.socket.remoteAddress }, 'webhook rejected: bad signature');
           return sendProblem(res, result.error);
         }
         const answer = result.value;
@@ -64,7 +65,9 @@ export class WebhookRoutes implements RouteContributor {
       },
     });
     // Public paths take no API key: another method here is an unknown route, not an authentication failure.
-    routes.fallback('/webhooks', (req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }));
+    routes.fallback('/webhooks', (req, res) =>
+      sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
+    );
   }
 }
 

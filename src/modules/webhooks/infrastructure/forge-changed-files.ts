@@ -35,7 +35,10 @@ export class ForgeChangedFiles implements ChangedFilesLookup {
       return result.complete ? result.files : 'unknown';
     } catch (error) {
       // Better a deploy too many than a missed change: an unknown file list deploys.
-      this.logger.warn({ providerId, repository, detail: error instanceof Error ? error.message : String(error) }, 'compare failed; deploying without watch-path filtering');
+      this.logger.warn(
+        { providerId, repository, detail: error instanceof Error ? error.message : String(error) },
+        'compare failed; deploying without watch-path filtering',
+      );
       return 'unknown';
     } finally {
       clearTimeout(timer);

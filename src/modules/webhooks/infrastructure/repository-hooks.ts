@@ -52,22 +52,41 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
         const secret = existing ? this.cipher.decrypt(existing.secret, SECRET_PURPOSE) : randomBytes(32).toString('hex');
         const hook = await hooks.ensureHook(repository.fullName, url, secret);
         if (existing && existing.repository_id === null) {
-          await trx.raw('update repository_hook set repository_id = ?, repository = ?, hook_id = ?, url = ? where ctid = ?::tid', [repository.id, repository.fullName, hook.id, url, existing.row]);
+          await trx.raw('update repository_hook set repository_id = ?, repository = ?, hook_id = ?, url = ? where ctid = ?::tid', [
+            repository.id,
+            repository.fullName,
+            hook.id,
+            url,
+            existing.row,
+          ]);
         } else {
           await trx.raw(
             `insert into repository_hook (provider_id, repository_id, repository, hook_id, url, secret, created_at) values (?, ?, ?, ?, ?, ?, now())
              on conflict (provider_id, repository_id) where repository_id is not null
              do update set repository = excluded.repository, hook_id = excluded.hook_id, url = excluded.url`,
-            [provider.id, repository.id, repository.fullName, hook.id, url, existing?.secret ?? this.cipher.encrypt(secret, SECRET_PURPOSE)],
+            [
+              provider.id,
+              repository.id,
+              repository.fullName,
+              hook.id,
+              url,
+              existing?.secret ?? this.cipher.encrypt(secret, SECRET_PURPOSE),
+            ],
           );
         }
         return { registered: true, url, managedBy: 'forgelink' as const };
       });
     } catch (error) {
       if (!(error instanceof ForgeError)) throw error;
-      this.logger.warn({ providerId: provider.id, repository: repository.fullName, kind: error.kind, detail: error.message }, 'webhook registration refused');
+      this.logger.warn(
+        { providerId: provider.id, repository: repository.fullName, kind: error.kind, detail: error.message },
+        'webhook registration refused',
+      );
       // A refusal of this repository leaves the provider ready; a refusal of the credentials flagged it (ForgeConnector).
-      const why = error.kind === 'resource_forbidden' ? `the forge refused to create the webhook: ${error.message}; the credentials need admin/maintainer rights on the repository` : error.message;
+      const why =
+        error.kind === 'resource_forbidden'
+          ? `the forge refused to create the webhook: ${error.message}; the credentials need admin/maintainer rights on the repository`
+          : error.message;
       return { registered: false, url, managedBy: 'forgelink', error: why };
     }
   }
@@ -79,9 +98,15 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
         // Sources and hooks are the same repository when their ids agree; rows older than ids compare by name.
         const same = `(repository_id = ? or ((repository_id is null or ?::text is null) and lower(repository) = lower(?)))`;
         const args = [repository.id ?? null, repository.id ?? null, repository.fullName];
-        const { rows: users } = (await trx.raw(`select 1 from service_source where provider_id = ? and source_type = 'git' and ${same} limit 1`, [providerId, ...args])) as { rows: unknown[] };
+        const { rows: users } = (await trx.raw(
+          `select 1 from service_source where provider_id = ? and source_type = 'git' and ${same} limit 1`,
+          [providerId, ...args],
+        )) as { rows: unknown[] };
         if (users.length > 0) return;
-        const { rows } = (await trx.raw(`delete from repository_hook where provider_id = ? and ${same} returning repository`, [providerId, ...args])) as { rows: { repository: string }[] };
+        const { rows } = (await trx.raw(`delete from repository_hook where provider_id = ? and ${same} returning repository`, [
+          providerId,
+          ...args,
+        ])) as { rows: { repository: string }[] };
         if (rows.length === 0) return;
         // Still under the lock: a connect waiting for it must not update the hook this removal is about to delete.
         const provider = await this.uow.read(() => this.providers.findById(providerId));
@@ -93,7 +118,9 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
   }
 
   async repositoriesWithHooks(providerId: string): Promise<string[]> {
-    const { rows } = (await this.knex.raw('select repository from repository_hook where provider_id = ? order by repository', [providerId])) as { rows: { repository: string }[] };
+    const { rows } = (await this.knex.raw('select repository from repository_hook where provider_id = ? order by repository', [
+      providerId,
+    ])) as { rows: { repository: string }[] };
     return rows.map((r) => r.repository);
   }
 
@@ -105,7 +132,10 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
       try {
         await hooks.removeHook(repository, url);
       } catch (error) {
-        this.logger.warn({ providerId: provider.id, repository, detail: error instanceof Error ? error.message : String(error) }, 'removing a webhook from the forge failed; remove it by hand');
+        this.logger.warn(
+          { providerId: provider.id, repository, detail: error instanceof Error ? error.message : String(error) },
+          'removing a webhook from the forge failed; remove it by hand',
+        );
       }
     }
   }
@@ -115,7 +145,9 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
    * before ids were recorded): the candidates a GitLab/Gitea/Bitbucket delivery is verified against.
    */
   async secretsFor(providerId: string): Promise<{ secret: string; repository: RepositoryRef }[]> {
-    const { rows } = (await this.knex.raw('select repository, repository_id, secret from repository_hook where provider_id = ?', [providerId])) as {
+    const { rows } = (await this.knex.raw('select repository, repository_id, secret from repository_hook where provider_id = ?', [
+      providerId,
+    ])) as {
       rows: { repository: string; repository_id: string | null; secret: string }[];
     };
     return rows.map((r) => ({
@@ -127,4 +159,6 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
 
 /** Registration and release of one repository are serialised: keyed by its id (by its lower-cased name on rows older than ids). */
 const lock = (trx: Knex.Transaction, providerId: string, repository: RepositoryRef): Promise<unknown> =>
-  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`hook:${providerId}:${repository.id ?? repository.fullName.toLowerCase()}`]);
+  trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+    `hook:${providerId}:${repository.id ?? repository.fullName.toLowerCase()}`,
+  ]);

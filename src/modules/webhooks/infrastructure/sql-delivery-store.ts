@@ -34,7 +34,12 @@ export function candidatesSql(target: PushTarget, first = 1): { sql: string; par
           union all
           select ${columns} from service_source
            where source_type = 'git' and provider_id = ${provider} and lower(repository) = lower(${name}) and repository_id is null and ${refFilter}`,
-    params: (providerId) => [providerId, ...(id ? [target.repository.id] : []), target.repository.fullName, ...(branch ? [target.ref.name] : [])],
+    params: (providerId) => [
+      providerId,
+      ...(id ? [target.repository.id] : []),
+      target.repository.fullName,
+      ...(branch ? [target.ref.name] : []),
+    ],
   };
 }
 
@@ -91,7 +96,11 @@ export class SqlDeliveryStore implements DeliveryStore {
   async provider(providerId: string): Promise<WebhookProvider | null> {
     // The fingerprint covers every column a verification secret comes from: the provider's encrypted secrets
     // (GitHub's webhookSecret) and its repository hooks' (GitLab, Gitea/Forgejo, Bitbucket), with what they are bound to.
-    const [row] = await this.sql.query<{ id: string; type: WebhookProvider['type']; organization_id: string; secrets_version: string }>('webhook_provider', PROVIDER_SQL, [providerId]);
+    const [row] = await this.sql.query<{ id: string; type: WebhookProvider['type']; organization_id: string; secrets_version: string }>(
+      'webhook_provider',
+      PROVIDER_SQL,
+      [providerId],
+    );
     return row ? { id: row.id, type: row.type, organizationId: row.organization_id, secretsVersion: row.secrets_version } : null;
   }
 
@@ -132,7 +141,10 @@ export class SqlDeliveryStore implements DeliveryStore {
       `select exists (select 1 from webhook_delivery where provider_id = $1 and (delivery_id = $2 or body_sha256 = $3) and outcome <> 'duplicate') as received${columns.join('')}`,
       values,
     );
-    return { alreadyReceived: row?.received === true, candidates: pushes.map((_, i) => (row?.[`c${i}`] as MatchableSource[] | undefined) ?? []) };
+    return {
+      alreadyReceived: row?.received === true,
+      candidates: pushes.map((_, i) => (row?.[`c${i}`] as MatchableSource[] | undefined) ?? []),
+    };
   }
 
   /**
@@ -152,7 +164,10 @@ export class SqlDeliveryStore implements DeliveryStore {
       [repository.fullName, owner, repository.id, providerId, repository.id, repository.fullName, repository.fullName],
     );
     await run(`update repository_hook set repository = ? where provider_id = ? and repository_id = ? and repository <> ?`, [
-      repository.fullName, providerId, repository.id, repository.fullName,
+      repository.fullName,
+      providerId,
+      repository.id,
+      repository.fullName,
     ]);
     // A hook row older than ids takes this one, unless a row with the id exists already (then that one is the hook).
     await run(
@@ -171,7 +186,15 @@ export class SqlDeliveryStore implements DeliveryStore {
     // or the same body, was recorded first, also by a concurrent instance: the partial unique indexes decide) a
     // `duplicate` record alone.
     const [row] = await this.sql.query<{ first: boolean }>('webhook_record', RECORD_SQL, [
-      d.id, d.providerId, d.organizationId, d.deliveryId, d.event ?? null, d.receivedAt, d.outcome, d.reason, d.deployments,
+      d.id,
+      d.providerId,
+      d.organizationId,
+      d.deliveryId,
+      d.event ?? null,
+      d.receivedAt,
+      d.outcome,
+      d.reason,
+      d.deployments,
       outboxRecords(events),
       d.bodySha256 ?? null,
     ]);
@@ -191,7 +214,18 @@ export class SqlDeliveryStore implements DeliveryStore {
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict do nothing
          returning id`,
-        [delivery.id, delivery.providerId, delivery.organizationId, delivery.deliveryId, delivery.event ?? null, delivery.receivedAt, delivery.outcome, delivery.reason, delivery.deployments, delivery.bodySha256 ?? null],
+        [
+          delivery.id,
+          delivery.providerId,
+          delivery.organizationId,
+          delivery.deliveryId,
+          delivery.event ?? null,
+          delivery.receivedAt,
+          delivery.outcome,
+          delivery.reason,
+          delivery.deployments,
+          delivery.bodySha256 ?? null,
+        ],
         'all',
         em.getTransactionContext(),
       )) as unknown[];

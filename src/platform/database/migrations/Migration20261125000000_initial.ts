@@ -56,7 +56,9 @@ export class Migration20261125000000_initial extends Migration {
       primary key (service_type, service_id)
     );`);
     // Webhook matching reads only this index: cost does not grow with the number of services.
-    this.addSql(`create index service_source_match on service_source (provider_id, lower(repository), trigger_type, branch) where source_type = 'git';`);
+    this.addSql(
+      `create index service_source_match on service_source (provider_id, lower(repository), trigger_type, branch) where source_type = 'git';`,
+    );
     this.addSql(`create index service_source_org on service_source (organization_id);`);
     // txid orders the feed: rows with txid below the oldest running transaction can no longer be overtaken.
     this.addSql(`create table outbox (
@@ -106,7 +108,16 @@ export class Migration20261125000000_initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    for (const table of ['webhook_delivery', 'repository_hook', 'consumed_state', 'outbox', 'service_source', 'git_provider', 'member', 'organization']) {
+    for (const table of [
+      'webhook_delivery',
+      'repository_hook',
+      'consumed_state',
+      'outbox',
+      'service_source',
+      'git_provider',
+      'member',
+      'organization',
+    ]) {
       this.addSql(`drop table if exists ${table} cascade;`);
     }
   }

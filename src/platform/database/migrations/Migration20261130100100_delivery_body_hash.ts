@@ -8,7 +8,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261130100100_delivery_body_hash extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table webhook_delivery add column body_sha256 text;`);
-    this.addSql(`create unique index webhook_delivery_body_once on webhook_delivery (provider_id, body_sha256) where outcome <> 'duplicate' and body_sha256 is not null;`);
+    this.addSql(
+      `create unique index webhook_delivery_body_once on webhook_delivery (provider_id, body_sha256) where outcome <> 'duplicate' and body_sha256 is not null;`,
+    );
   }
 
   override async down(): Promise<void> {

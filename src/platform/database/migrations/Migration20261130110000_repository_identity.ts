@@ -9,11 +9,15 @@ export class Migration20261130110000_repository_identity extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table service_source add column repository_id text;`);
     // Webhook matching by id reads only this index; the name index stays for rows without an id.
-    this.addSql(`create index service_source_match_id on service_source (provider_id, repository_id, trigger_type, branch) where source_type = 'git';`);
+    this.addSql(
+      `create index service_source_match_id on service_source (provider_id, repository_id, trigger_type, branch) where source_type = 'git';`,
+    );
     this.addSql(`alter table repository_hook add column repository_id text;`);
     // One hook per provider + repository id: the name is only its current spelling, which may change.
     this.addSql(`alter table repository_hook drop constraint repository_hook_pkey;`);
-    this.addSql(`create unique index repository_hook_by_id on repository_hook (provider_id, repository_id) where repository_id is not null;`);
+    this.addSql(
+      `create unique index repository_hook_by_id on repository_hook (provider_id, repository_id) where repository_id is not null;`,
+    );
     this.addSql(`create index repository_hook_by_name on repository_hook (provider_id, lower(repository));`);
   }
 

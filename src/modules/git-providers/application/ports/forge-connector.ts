@@ -19,7 +19,16 @@ export interface ForgeConnector {
   hooks(provider: GitProvider): ForgeHooks | undefined;
   /** GitLab and Gitea/Forgejo. */
   oauth(provider: GitProvider): OAuthClient;
-  gitHubManifest(input: { githubUrl: string; organization?: string; name: string; webhookUrl: string; redirectUrl: string; setupUrl: string; callbackUrl: string; publicUrl: string }): {
+  gitHubManifest(input: {
+    githubUrl: string;
+    organization?: string;
+    name: string;
+    webhookUrl: string;
+    redirectUrl: string;
+    setupUrl: string;
+    callbackUrl: string;
+    publicUrl: string;
+  }): {
     postUrl: string;
     manifest: Record<string, unknown>;
   };

@@ -44,14 +44,22 @@ export class ForgeQueries {
    * The picker: served from the cache (authorised first, like every call) when a list of this provider, fetched with
    * its current credentials at most 60 s ago, was not invalidated since; else listed from the forge and cached.
    */
-  async repositories(actor: Actor, providerId: string, options: RepositoryListOptions): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
+  async repositories(
+    actor: Actor,
+    providerId: string,
+    options: RepositoryListOptions,
+  ): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
     const repos = await this.listRepositories(actor, providerId, options.refresh !== true);
     if (!repos.ok) return repos;
     return ok(page(repos.value, (r) => r.fullName, options));
   }
 
   /** A listing only 404s when the provider points at nothing: that is its setup, not an unknown provider id. */
-  private async listRepositories(actor: Actor, providerId: string, fromCache: boolean): Promise<Result<readonly ForgeRepository[], Failure>> {
+  private async listRepositories(
+    actor: Actor,
+    providerId: string,
+    fromCache: boolean,
+  ): Promise<Result<readonly ForgeRepository[], Failure>> {
     let missing: string | undefined;
     const repos = await this.call(actor, providerId, async (provider) => {
       const credentials = `${provider.version}`;
@@ -71,7 +79,12 @@ export class ForgeQueries {
     return repos;
   }
 
-  async branches(actor: Actor, providerId: string, repository: string, options: ListOptions): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
+  async branches(
+    actor: Actor,
+    providerId: string,
+    repository: string,
+    options: ListOptions,
+  ): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
     const branches = await this.call(actor, providerId, async (provider) => {
       try {
         return await this.connector.api(provider).listBranches(repository);
@@ -121,9 +134,12 @@ function usable(provider: GitProvider): Failure | undefined {
     if (provider.type === 'github' || provider.type === 'bitbucket') return undefined;
     return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
   }
-  if (status === 'pending_installation') return failure.notReady('The GitHub App has no installation id yet: install the app (installUrl) or PATCH installationId');
+  if (status === 'pending_installation')
+    return failure.notReady('The GitHub App has no installation id yet: install the app (installUrl) or PATCH installationId');
   return failure.notReady(
-    provider.type === 'github' ? 'The GitHub App is not set up yet: finish the manifest flow or PATCH appId and privateKey' : 'The provider has no OAuth tokens yet: open its authorizeUrl and authorise forgelink',
+    provider.type === 'github'
+      ? 'The GitHub App is not set up yet: finish the manifest flow or PATCH appId and privateKey'
+      : 'The provider has no OAuth tokens yet: open its authorizeUrl and authorise forgelink',
   );
 }
 

@@ -49,7 +49,10 @@ export class ProviderQueries {
 
   /** null when unknown, of another organisation, or not visible to the caller (all answer 404). */
   async get(actor: Actor, id: string): Promise<ProviderSummary | null> {
-    const [row] = await this.db.query<ProviderRow>(`select ${COLUMNS} from git_provider where id = ? and organization_id = ?`, [id, actor.organizationId]);
+    const [row] = await this.db.query<ProviderRow>(`select ${COLUMNS} from git_provider where id = ? and organization_id = ?`, [
+      id,
+      actor.organizationId,
+    ]);
     if (!row) return null;
     if (!(row.created_by === actor.userId || row.shared_with_organization || isOwnerOrAdmin(actor))) return null;
     return this.summary(row, actor);

@@ -82,11 +82,14 @@ export class OAuthTokens {
           clientSecret: clientSecret.reveal(),
           redirectUri: settings.redirectUri,
         });
-        provider.refreshGrant({
-          accessToken: Secret.of(tokens.accessToken),
-          refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
-          expiresAt: tokens.expiresAt,
-        }, this.now());
+        provider.refreshGrant(
+          {
+            accessToken: Secret.of(tokens.accessToken),
+            refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
+            expiresAt: tokens.expiresAt,
+          },
+          this.now(),
+        );
         await this.providers.save(provider);
         this.metrics.oauthRefresh(forge, 'ok');
         return tokens.accessToken;

@@ -25,7 +25,11 @@ export class MikroOrmGitProviderRepository implements GitProviderRepository {
   }
 
   async existsWithName(organizationId: string, name: string, exceptId?: string): Promise<boolean> {
-    const found = await this.uow.em.findOne(GitProvider, { organizationId, name, ...(exceptId ? { id: { $ne: exceptId } } : {}) }, { fields: ['id'] });
+    const found = await this.uow.em.findOne(
+      GitProvider,
+      { organizationId, name, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+      { fields: ['id'] },
+    );
     return found !== null;
   }
 }

@@ -27,7 +27,10 @@ interface Row {
 export class DeliveryQueries {
   constructor(private readonly db: ReadDatabase) {}
 
-  async list(organizationId: string, options: { providerIds: string[] | null; limit: number; after?: string }): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+  async list(
+    organizationId: string,
+    options: { providerIds: string[] | null; limit: number; after?: string },
+  ): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
     const rows = await this.db.query<Row>(
       `select id, delivery_id, provider_id, event, received_at, outcome, reason, deployments from webhook_delivery
         where organization_id = ?
@@ -35,7 +38,14 @@ export class DeliveryQueries {
           and (?::uuid is null or id < ?::uuid)
         order by id desc
         limit ?`,
-      [organizationId, options.providerIds === null, `{${(options.providerIds ?? []).join(',')}}`, options.after ?? null, options.after ?? null, options.limit],
+      [
+        organizationId,
+        options.providerIds === null,
+        `{${(options.providerIds ?? []).join(',')}}`,
+        options.after ?? null,
+        options.after ?? null,
+        options.limit,
+      ],
     );
     const items = rows.map((r) => ({
       id: r.id,

@@ -2,8 +2,15 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, ZERO_COMMIT, assertObject, header, hexHmacMatchesAny, ignored, repositoryIdField,
-  stripSha256Prefix, utf8Body,
+  IgnoredReason,
+  ZERO_COMMIT,
+  assertObject,
+  header,
+  hexHmacMatchesAny,
+  ignored,
+  repositoryIdField,
+  stripSha256Prefix,
+  utf8Body,
 } from './shared.js';
 
 const account = z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() });

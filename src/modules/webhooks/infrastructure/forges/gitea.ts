@@ -2,8 +2,19 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored, repositoryIdField,
-  isZeroSha, parseRef, githubStylePush, utf8Body,
+  IgnoredReason,
+  assertObject,
+  authorOf,
+  changedFilesOf,
+  hasFileLists,
+  header,
+  hexHmacMatchesAny,
+  ignored,
+  repositoryIdField,
+  isZeroSha,
+  parseRef,
+  githubStylePush,
+  utf8Body,
 } from './shared.js';
 
 const pushPayload = githubStylePush.extend({
@@ -21,8 +32,7 @@ function parsePush(payload: unknown): ParsedWebhook {
   // For an annotated tag `after` is the tag object; Gitea resolves head_commit to the tagged commit.
   const commitSha = ref.type === 'tag' && !deleted && p.head_commit ? p.head_commit.id : p.after;
   // Commit lists are capped (Forgejo 15); Gitea < 1.18 sends no total_commits, so completeness is unknown there.
-  const filesComplete =
-    p.total_commits !== undefined && p.total_commits <= commits.length && commits.every(hasFileLists);
+  const filesComplete = p.total_commits !== undefined && p.total_commits <= commits.length && commits.every(hasFileLists);
   const push: NormalizedPush = {
     repository: p.repository.full_name,
     ...repositoryIdField(p.repository.id),

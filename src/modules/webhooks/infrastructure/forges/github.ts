@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, hexHmacMatchesAny, ignored, repositoryIdField,
-  isZeroSha, parseRef, githubStylePush, stripSha256Prefix, WebhookBodyError,
+  IgnoredReason,
+  assertObject,
+  authorOf,
+  changedFilesOf,
+  hasFileLists,
+  header,
+  hexHmacMatchesAny,
+  ignored,
+  repositoryIdField,
+  isZeroSha,
+  parseRef,
+  githubStylePush,
+  stripSha256Prefix,
+  WebhookBodyError,
 } from './shared.js';
 
 /** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
@@ -28,9 +40,7 @@ function parsePush(payload: unknown): ParsedWebhook {
   const commitSha = ref.type === 'tag' && !deleted && p.head_commit ? p.head_commit.id : p.after;
   const filesComplete =
     commits.length < MAX_COMMITS &&
-    commits.every(
-      (c) => hasFileLists(c) && [c.added, c.modified, c.removed].every((list) => (list?.length ?? 0) < MAX_FILES_PER_LIST),
-    );
+    commits.every((c) => hasFileLists(c) && [c.added, c.modified, c.removed].every((list) => (list?.length ?? 0) < MAX_FILES_PER_LIST));
   const push: NormalizedPush = {
     repository: p.repository.full_name,
     ...repositoryIdField(p.repository.id),
@@ -71,7 +81,8 @@ const LIST_CHANGES: Readonly<Record<string, readonly string[]>> = {
 function parseListChange(eventName: string, payload: unknown): ParsedWebhook {
   const parsed = listChangePayload.safeParse(payload);
   if (!parsed.success) return ignored(IgnoredReason.malformedPayload(eventName));
-  if (!LIST_CHANGES[eventName]?.includes(parsed.data.action)) return ignored(IgnoredReason.unsupportedEvent(`${eventName} ${parsed.data.action}`));
+  if (!LIST_CHANGES[eventName]?.includes(parsed.data.action))
+    return ignored(IgnoredReason.unsupportedEvent(`${eventName} ${parsed.data.action}`));
   return { kind: 'repositories-changed', reason: `repository_list_changed: ${eventName} ${parsed.data.action}` };
 }
 

@@ -2,8 +2,19 @@ import { z } from 'zod';
 import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
 import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
 import {
-  IgnoredReason, assertObject, authorOf, changedFilesOf, hasFileLists, header, ignored, isZeroSha, parseRef,
-  refUpdate, repositoryIdField, tokenMatchesAny, utf8Body,
+  IgnoredReason,
+  assertObject,
+  authorOf,
+  changedFilesOf,
+  hasFileLists,
+  header,
+  ignored,
+  isZeroSha,
+  parseRef,
+  refUpdate,
+  repositoryIdField,
+  tokenMatchesAny,
+  utf8Body,
 } from './shared.js';
 
 /** Event header values that can carry a push; a System Hook names the kind in the body's `event_name`. */
@@ -58,8 +69,7 @@ function parsePush(eventName: string, payload: Record<string, unknown>): ParsedW
 
 export const gitlabWebhooks: WebhookForge = {
   // Idempotency-Key stays the same across GitLab's retries; older GitLab only sends the per-hook-request UUIDs.
-  deliveryId: (request: IncomingWebhook) =>
-    header(request, 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid'),
+  deliveryId: (request: IncomingWebhook) => header(request, 'idempotency-key', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid'),
   eventName: (request: IncomingWebhook) => header(request, 'x-gitlab-event'),
   payloadText: utf8Body,
   verify(request: IncomingWebhook, secrets: readonly string[]): boolean {

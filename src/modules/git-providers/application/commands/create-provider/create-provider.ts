@@ -46,7 +46,11 @@ export class CreateProviderHandler {
   }
 }
 
-export function describedApp(apps: GitHubAppLookup, settings: ProviderSettings, privateKey: string | undefined): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
+export function describedApp(
+  apps: GitHubAppLookup,
+  settings: ProviderSettings,
+  privateKey: string | undefined,
+): Promise<{ appSlug: string; appHtmlUrl: string } | undefined> {
   if (settings.type !== 'github' || settings.appId === undefined || !privateKey) return Promise.resolve(undefined);
   return apps.describe({ githubUrl: serverUrlOf(settings), appId: settings.appId, privateKey });
 }

@@ -25,20 +25,38 @@ export class GitHubAppFlows {
     private readonly members: MemberDirectory,
   ) {}
 
-  async startManifest(actor: Actor, input: { name: string; githubUrl: string; internalUrl?: string; organization?: string }): Promise<Result<{ providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string }, Failure>> {
+  async startManifest(
+    actor: Actor,
+    input: { name: string; githubUrl: string; internalUrl?: string; organization?: string },
+  ): Promise<Result<{ providerId: string; postUrl: string; manifest: Record<string, unknown>; state: string }, Failure>> {
     const allowed = GitProvider.authorizeCreate(actor);
     if (!allowed.ok) return allowed;
     const blocked = await checkForgeUrl(this.policy, { githubUrl: input.githubUrl, internalUrl: input.internalUrl });
     if (blocked) return err(blocked);
     const created = await this.uow.run(async (): Promise<Result<GitProvider, Failure>> => {
-      if (await this.providers.existsWithName(actor.organizationId, input.name.trim())) return err(failure.conflict(`A git provider named "${input.name.trim()}" already exists in the organisation`));
-      const result = GitProvider.create(actor, { name: input.name, settings: { type: 'github', githubUrl: input.githubUrl, ...(input.internalUrl ? { internalUrl: input.internalUrl } : {}), ...(input.organization ? { organization: input.organization } : {}) }, secrets: {} });
+      if (await this.providers.existsWithName(actor.organizationId, input.name.trim()))
+        return err(failure.conflict(`A git provider named "${input.name.trim()}" already exists in the organisation`));
+      const result = GitProvider.create(actor, {
+        name: input.name,
+        settings: {
+          type: 'github',
+          githubUrl: input.githubUrl,
+          ...(input.internalUrl ? { internalUrl: input.internalUrl } : {}),
+          ...(input.organization ? { organization: input.organization } : {}),
+        },
+        secrets: {},
+      });
       if (result.ok) await this.providers.save(result.value);
       return result;
     });
     if (!created.ok) return created;
     const provider = created.value;
-    const state = this.states.issue({ purpose: 'github-manifest', providerId: provider.id, userId: actor.userId, organizationId: actor.organizationId });
+    const state = this.states.issue({
+      purpose: 'github-manifest',
+      providerId: provider.id,
+      userId: actor.userId,
+      organizationId: actor.organizationId,
+    });
     const { postUrl, manifest } = this.connector.gitHubManifest({
       githubUrl: input.githubUrl,
       organization: input.organization,
@@ -100,11 +118,22 @@ export class GitHubAppFlows {
       if (error instanceof ForgeError) return err({ code: 'FORGE_ERROR', detail: error.message, providerId });
       throw error;
     }
-    if (!known) return err({ ...failure.validation(`Installation ${installationId} is not an installation of GitHub App ${settings.appId}`, [{ path: 'query.installation_id', message: 'is not an installation of this App' }]), providerId });
+    if (!known)
+      return err({
+        ...failure.validation(`Installation ${installationId} is not an installation of GitHub App ${settings.appId}`, [
+          { path: 'query.installation_id', message: 'is not an installation of this App' },
+        ]),
+        providerId,
+      });
     return this.uow.run(async () => {
       const provider = await this.providers.findByIdForUpdate(providerId);
       // Changed while GitHub was asked: the app or its address may not be the one that vouched for the id.
-      if (!provider || provider.settings.type !== 'github' || provider.settings.appId !== settings.appId || serverUrlOf(provider.settings) !== serverUrlOf(settings)) {
+      if (
+        !provider ||
+        provider.settings.type !== 'github' ||
+        provider.settings.appId !== settings.appId ||
+        serverUrlOf(provider.settings) !== serverUrlOf(settings)
+      ) {
         return err({ ...failure.conflict('The provider changed during the installation; install again'), providerId });
       }
       provider.installGitHubApp(installationId);
@@ -127,6 +156,9 @@ export class GitHubAppFlows {
   }
 
   installUrl(appHtmlUrl: string, providerId: string, userId: string, organizationId: string): string {
-    return this.connector.gitHubInstallUrl(appHtmlUrl, this.states.issue({ purpose: 'github-install', providerId, userId, organizationId }));
+    return this.connector.gitHubInstallUrl(
+      appHtmlUrl,
+      this.states.issue({ purpose: 'github-install', providerId, userId, organizationId }),
+    );
   }
 }

@@ -26,12 +26,13 @@ export class RecordInstallationHandler {
       if (settings.appId !== change.appId) return `installation_ignored: app ${change.appId} is not this provider's app`;
       if (change.action === 'created') {
         if (settings.installationId === change.installationId) return 'installation_recorded';
-        if (settings.installationId !== undefined) return `installation_ignored: the provider already uses installation ${settings.installationId}`;
+        if (settings.installationId !== undefined)
+          return `installation_ignored: the provider already uses installation ${settings.installationId}`;
         provider.installGitHubApp(change.installationId);
         await this.providers.save(provider);
         return 'installation_recorded';
       }
-      if (settings.installationId !== change.installationId) return 'installation_ignored: not the provider\'s installation';
+      if (settings.installationId !== change.installationId) return "installation_ignored: not the provider's installation";
       provider.uninstallGitHubApp();
       await this.providers.save(provider);
       return 'installation_removed';

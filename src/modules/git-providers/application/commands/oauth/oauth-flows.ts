@@ -28,7 +28,12 @@ export class OAuthFlows {
     }
     if (!provider.canManage(actor)) return err(failure.unauthorized('Only owners, admins and the creator can authorise a git provider'));
     const settings = provider.settings;
-    const state = this.states.issue({ purpose: settings.type, providerId: provider.id, userId: actor.userId, organizationId: actor.organizationId });
+    const state = this.states.issue({
+      purpose: settings.type,
+      providerId: provider.id,
+      userId: actor.userId,
+      organizationId: actor.organizationId,
+    });
     return ok(this.connector.oauth(provider).authorizeUrl({ clientId: clientIdOf(settings), redirectUri: settings.redirectUri, state }));
   }
 
@@ -42,7 +47,11 @@ export class OAuthFlows {
    * The browser comes back with ?code&state. A bad state is INVALID_STATE and makes no token request.
    * Returns the provider id for the dashboard redirect.
    */
-  async complete(type: 'gitlab' | 'gitea', code: string, state: string): Promise<Result<{ providerId: string }, Failure & { providerId?: string }>> {
+  async complete(
+    type: 'gitlab' | 'gitea',
+    code: string,
+    state: string,
+  ): Promise<Result<{ providerId: string }, Failure & { providerId?: string }>> {
     const claims = await this.states.consume(state, type);
     if (!claims.ok) return claims;
     const { providerId } = claims.value;
@@ -52,16 +61,23 @@ export class OAuthFlows {
     }
     // The user's rights now, not when the state was issued: a demoted or removed member's state stores nothing.
     const actor = await this.members.actorOf(claims.value.organizationId, claims.value.userId);
-    if (!actor || !provider.authorizeChange(actor).ok) return err({ ...failure.unauthorized('The user who started this may not change the provider'), providerId });
+    if (!actor || !provider.authorizeChange(actor).ok)
+      return err({ ...failure.unauthorized('The user who started this may not change the provider'), providerId });
     const settings = provider.settings as GitLabSettings | GiteaSettings;
     const clientSecret = provider.secret('clientSecret');
     if (!clientSecret) return err({ ...failure.notReady('The provider has no client secret'), providerId });
     try {
-      const tokens = await this.connector.oauth(provider).exchangeCode({ code, clientId: clientIdOf(settings), clientSecret: clientSecret.reveal(), redirectUri: settings.redirectUri });
+      const tokens = await this.connector
+        .oauth(provider)
+        .exchangeCode({ code, clientId: clientIdOf(settings), clientSecret: clientSecret.reveal(), redirectUri: settings.redirectUri });
       await this.uow.run(async () => {
         const fresh = await this.providers.findByIdForUpdate(providerId);
         if (!fresh) return;
-        fresh.authorize({ accessToken: Secret.of(tokens.accessToken), refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined, expiresAt: tokens.expiresAt });
+        fresh.authorize({
+          accessToken: Secret.of(tokens.accessToken),
+          refreshToken: tokens.refreshToken ? Secret.of(tokens.refreshToken) : undefined,
+          expiresAt: tokens.expiresAt,
+        });
         await this.providers.save(fresh);
       });
       return ok({ providerId });
@@ -72,4 +88,5 @@ export class OAuthFlows {
   }
 }
 
-const clientIdOf = (settings: GitLabSettings | GiteaSettings): string => (settings.type === 'gitlab' ? settings.applicationId : settings.clientId);
+const clientIdOf = (settings: GitLabSettings | GiteaSettings): string =>
+  settings.type === 'gitlab' ? settings.applicationId : settings.clientId;

@@ -47,8 +47,12 @@ export class UpdateProviderHandler {
 
     return this.uow.run(async () => {
       const provider = await this.providers.findById(command.providerId);
-      if (!provider || !provider.isVisibleTo(actor) || provider.type !== command.type) return err(failure.notFound(`${command.type} provider`));
-      if (command.change.name !== undefined && (await this.providers.existsWithName(provider.organizationId, command.change.name.trim(), provider.id))) {
+      if (!provider || !provider.isVisibleTo(actor) || provider.type !== command.type)
+        return err(failure.notFound(`${command.type} provider`));
+      if (
+        command.change.name !== undefined &&
+        (await this.providers.existsWithName(provider.organizationId, command.change.name.trim(), provider.id))
+      ) {
         return err(failure.conflict(`A git provider named "${command.change.name.trim()}" already exists in the organisation`));
       }
       const change = appPage ? withAppPage(command.change, appPage) : command.change;
@@ -65,7 +69,9 @@ export class UpdateProviderHandler {
    */
   private async appPageAfter(command: UpdateProvider, before: ProviderSettings, after: GitProvider): Promise<AppPage | undefined> {
     const s = (command.change.settings ?? {}) as Record<string, unknown>;
-    const changed = ['appId', 'githubUrl', 'internalUrl'].some((key) => s[key] !== undefined && s[key] !== (before as unknown as Record<string, unknown>)[key]);
+    const changed = ['appId', 'githubUrl', 'internalUrl'].some(
+      (key) => s[key] !== undefined && s[key] !== (before as unknown as Record<string, unknown>)[key],
+    );
     if (!changed && !command.change.secrets?.privateKey) return undefined;
     return (await describedApp(this.apps, after.settings, after.secret('privateKey')?.reveal())) ?? 'unknown';
   }

@@ -24,8 +24,7 @@ export const DEFAULT_BITBUCKET_API_URL = 'https://api.bitbucket.org/2.0';
 
 /** API tokens (Basic email:token) are the supported method; app passwords stopped being creatable on 2025-09-09 and were removed on 2026-07-28. */
 export type BitbucketAuth =
-  | { method: 'api_token'; email: string; apiToken: string }
-  | { method: 'app_password'; username: string; appPassword: string };
+  { method: 'api_token'; email: string; apiToken: string } | { method: 'app_password'; username: string; appPassword: string };
 
 export interface BitbucketConnection {
   /** BITBUCKET_API_URL, default https://api.bitbucket.org/2.0. */
@@ -53,7 +52,14 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
   const enc = encodeURIComponent;
 
   const get = async <T>(url: string, schema: z.ZodType<T>, what: string, allowMissing = false): Promise<T | null> => {
-    const res = await http.request({ url, schema, headers, what, cacheScope: conn.cacheScope, allowStatus: allowMissing ? [404] : undefined });
+    const res = await http.request({
+      url,
+      schema,
+      headers,
+      what,
+      cacheScope: conn.cacheScope,
+      allowStatus: allowMissing ? [404] : undefined,
+    });
     return res.status === 404 ? null : res.data;
   };
 
@@ -66,14 +72,23 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
       throw http.error('bad_response', `Bitbucket Cloud sent an invalid paging link while ${what}`);
     }
     if (url.origin !== base.origin || !url.pathname.startsWith(`${base.pathname.replace(/\/$/, '')}/`)) {
-      throw http.error('bad_response', `Bitbucket Cloud sent a paging link to ${url.origin} while ${what}; only ${base.origin} is followed`);
+      throw http.error(
+        'bad_response',
+        `Bitbucket Cloud sent a paging link to ${url.origin} while ${what}; only ${base.origin} is followed`,
+      );
     }
     return url;
   };
 
   /** Every page of a listing; null when the first page is a 404 and allowMissing is set. */
   const collect = async <T>(url: string, item: z.ZodType<T>, what: string, allowMissing = false): Promise<T[] | null> => {
-    const schema = bitbucketPage(item) as unknown as z.ZodType<{ values: T[]; next?: string; size?: number; page?: number; pagelen?: number }>;
+    const schema = bitbucketPage(item) as unknown as z.ZodType<{
+      values: T[];
+      next?: string;
+      size?: number;
+      page?: number;
+      pagelen?: number;
+    }>;
     const first = await get(url, schema, what, allowMissing);
     if (!first) return null;
     const values = [...first.values];
@@ -135,7 +150,11 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
     },
 
     async listBranches(fullName: string): Promise<ForgeBranch[]> {
-      const branches = await collect(`${requireRepoUrl(fullName)}/refs/branches?pagelen=${PAGE_LEN}`, bitbucketBranch, `listing branches of ${fullName}`);
+      const branches = await collect(
+        `${requireRepoUrl(fullName)}/refs/branches?pagelen=${PAGE_LEN}`,
+        bitbucketBranch,
+        `listing branches of ${fullName}`,
+      );
       return uniqueBy(branches ?? [], (b) => b.name).map(toForgeBranch);
     },
 
@@ -183,21 +202,43 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
     },
 
     async ensureHook(fullName: string, url: string, secret: string): Promise<RegisteredHook> {
-      if (secret.length === 0 || secret.length > HOOK_SECRET_MAX) throw new Error(`Bitbucket webhook secrets must be 1-${HOOK_SECRET_MAX} characters`);
+      if (secret.length === 0 || secret.length > HOOK_SECRET_MAX)
+        throw new Error(`Bitbucket webhook secrets must be 1-${HOOK_SECRET_MAX} characters`);
       const hooksUrl = `${requireRepoUrl(fullName)}/hooks`;
       const hooks = (await collect(`${hooksUrl}?pagelen=${PAGE_LEN}`, bitbucketHook, `listing webhooks of ${fullName}`)) ?? [];
       const body = { description: HOOK_DESCRIPTION, url, active: true, secret, events: ['repo:push'] };
       const [existing, ...duplicates] = hooks.filter((h) => h.url === url);
       if (existing) {
-        await http.request({ method: 'PUT', url: `${hooksUrl}/${enc(existing.uuid)}`, headers, body, schema: bitbucketHook, what: `updating the webhook of ${fullName}` });
+        await http.request({
+          method: 'PUT',
+          url: `${hooksUrl}/${enc(existing.uuid)}`,
+          headers,
+          body,
+          schema: bitbucketHook,
+          what: `updating the webhook of ${fullName}`,
+        });
         // Two hooks with one URL would deliver every push twice under different delivery ids.
         for (const duplicate of duplicates) {
-          await http.request({ method: 'DELETE', url: `${hooksUrl}/${enc(duplicate.uuid)}`, headers, allowStatus: [404], what: `removing a duplicate webhook of ${fullName}` });
+          await http.request({
+            method: 'DELETE',
+            url: `${hooksUrl}/${enc(duplicate.uuid)}`,
+            headers,
+            allowStatus: [404],
+            what: `removing a duplicate webhook of ${fullName}`,
+          });
         }
         return { id: existing.uuid, reused: true };
       }
       // No automatic retry: a 5xx after Bitbucket stored the hook would create a second one; ensureHook itself is safe to repeat.
-      const created = await http.request({ method: 'POST', url: hooksUrl, headers, body, schema: bitbucketHook, retry: false, what: `creating a webhook on ${fullName}` });
+      const created = await http.request({
+        method: 'POST',
+        url: hooksUrl,
+        headers,
+        body,
+        schema: bitbucketHook,
+        retry: false,
+        what: `creating a webhook on ${fullName}`,
+      });
       return { id: created.data.uuid, reused: false };
     },
 
@@ -206,7 +247,13 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
       if (!hooksUrl) return;
       const hooks = await collect(`${hooksUrl}/hooks?pagelen=${PAGE_LEN}`, bitbucketHook, `listing webhooks of ${fullName}`, true);
       for (const hook of (hooks ?? []).filter((h) => h.url === url)) {
-        await http.request({ method: 'DELETE', url: `${hooksUrl}/hooks/${enc(hook.uuid)}`, headers, allowStatus: [404], what: `removing the webhook of ${fullName}` });
+        await http.request({
+          method: 'DELETE',
+          url: `${hooksUrl}/hooks/${enc(hook.uuid)}`,
+          headers,
+          allowStatus: [404],
+          what: `removing the webhook of ${fullName}`,
+        });
       }
     },
   };

@@ -78,7 +78,8 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
     });
     if (response.status === 404) return FALLBACK_PAGE_SIZE;
     const parsed = giteaApiSettings.safeParse(response.data);
-    if (!parsed.success) throw http.error('bad_response', 'Gitea/Forgejo answered reading the API settings with an unexpected shape', response.status);
+    if (!parsed.success)
+      throw http.error('bad_response', 'Gitea/Forgejo answered reading the API settings with an unexpected shape', response.status);
     return positive(parsed.data.max_response_items) ?? positive(parsed.data.default_paging_num) ?? FALLBACK_PAGE_SIZE;
   };
 
@@ -95,7 +96,8 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
   const listAll = async <T>(path: string, schema: ZodType<T>, what: string, key: (item: T) => string, cache = true): Promise<T[]> => {
     const limit = await pageCap();
     const arraySchema = z.array(schema) as unknown as ZodType<T[]>;
-    const fetchPage = (page: number) => get(path, arraySchema, what, new URLSearchParams({ page: String(page), limit: String(limit) }), cache);
+    const fetchPage = (page: number) =>
+      get(path, arraySchema, what, new URLSearchParams({ page: String(page), limit: String(limit) }), cache);
 
     const first = await fetchPage(1);
     const pages: T[][] = [first.data];

@@ -22,7 +22,11 @@ function rejection({ status, error, description, what }: OAuth2ErrorAnswer): OAu
   if (error === undefined) return { kind: 'bad_response', message: `Gitea/Forgejo answered ${status} to ${what}` };
   const detail = description ? `${error}: ${description}` : error;
   const configFault = error === 'invalid_client' || /client secret|redirect uri|client id/i.test(description ?? '');
-  if (configFault) return { kind: 'unauthorized', message: `Gitea/Forgejo rejected the OAuth2 application while ${what} (${detail}); check the client id, secret and redirect URI` };
+  if (configFault)
+    return {
+      kind: 'unauthorized',
+      message: `Gitea/Forgejo rejected the OAuth2 application while ${what} (${detail}); check the client id, secret and redirect URI`,
+    };
   if (error === 'invalid_grant' || error === 'unauthorized_client' || error === 'invalid_request') {
     return { kind: 'invalid_grant', message: `Gitea/Forgejo refused the grant while ${what} (${detail}); authorise again` };
   }

@@ -48,7 +48,11 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
     if (octokit) return octokit;
     const apiBase = gitHubApiBase(conn.githubUrl);
     const entry = appAuthFor(apiBase, conn);
-    const created = gitHubOctokit(deps, { apiBase, cacheScope: `github ${apiBase} ${conn.appId} ${conn.installationId}` }, () => entry.auth);
+    const created = gitHubOctokit(
+      deps,
+      { apiBase, cacheScope: `github ${apiBase} ${conn.appId} ${conn.installationId}` },
+      () => entry.auth,
+    );
     created.hook.wrap('request', async (request, options) => {
       try {
         return await request(options);
@@ -72,8 +76,14 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
 
   const listPage = (page: number | undefined) =>
     call('listing repositories', async (octokit) => {
-      const response = await octokit.request('GET /installation/repositories', page === undefined ? { per_page: PER_PAGE } : { per_page: PER_PAGE, page });
-      return { data: parse(installationRepositoriesSchema, response.data, 'listing repositories'), next: parseLinkHeader(response.headers.link ?? null).next };
+      const response = await octokit.request(
+        'GET /installation/repositories',
+        page === undefined ? { per_page: PER_PAGE } : { per_page: PER_PAGE, page },
+      );
+      return {
+        data: parse(installationRepositoriesSchema, response.data, 'listing repositories'),
+        next: parseLinkHeader(response.headers.link ?? null).next,
+      };
     });
 
   return {
@@ -86,7 +96,11 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
       const numbers = Array.from({ length: Math.max(0, pageCount - 1) }, (_, i) => i + 2);
       const pages = [first, ...(await mapLimit(numbers, PAGE_CONCURRENCY, (page) => listPage(page)))];
       // Repositories added while we listed show up as a rel=next beyond the counted pages.
-      for (let page = pageCount; pages.at(-1)?.next && (pages.at(-1)?.data.repositories.length ?? 0) > 0 && page < pageCount + 1_000; page++) {
+      for (
+        let page = pageCount;
+        pages.at(-1)?.next && (pages.at(-1)?.data.repositories.length ?? 0) > 0 && page < pageCount + 1_000;
+        page++
+      ) {
         pages.push(await listPage(page + 1));
       }
       const seen = new Set<number>();
@@ -118,7 +132,9 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
       const name = parseFullName(fullName);
       if (!name) return null;
       return nullOn404(
-        call(what, async (octokit) => toRepository(parse(repositorySchema, (await octokit.request('GET /repos/{owner}/{repo}', name)).data, what))),
+        call(what, async (octokit) =>
+          toRepository(parse(repositorySchema, (await octokit.request('GET /repos/{owner}/{repo}', name)).data, what)),
+        ),
       );
     },
 
@@ -128,7 +144,9 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
       if (!name || branch.length === 0) return null;
       return nullOn404(
         call(what, async (octokit) =>
-          toBranch(parse(branchSchema, (await octokit.request('GET /repos/{owner}/{repo}/branches/{branch}', { ...name, branch })).data, what)),
+          toBranch(
+            parse(branchSchema, (await octokit.request('GET /repos/{owner}/{repo}/branches/{branch}', { ...name, branch })).data, what),
+          ),
         ),
       );
     },
@@ -137,7 +155,11 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
       const what = `comparing ${baseSha}...${headSha} in ${fullName}`;
       const { owner, repo } = splitFullName(fullName, what);
       return call(what, async (octokit) => {
-        const response = await octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', { owner, repo, basehead: `${baseSha}...${headSha}` });
+        const response = await octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+          owner,
+          repo,
+          basehead: `${baseSha}...${headSha}`,
+        });
         const listed = parse(compareSchema, response.data, what).files ?? [];
         const files = new Set<string>();
         // A rename touches both paths: moving a file out of a watched folder counts too.
@@ -166,14 +188,20 @@ function toRepository(r: z.infer<typeof repositorySchema>): ForgeRepository {
 }
 
 function toBranch(b: z.infer<typeof branchSchema>): ForgeBranch {
-  return b.protected === undefined ? { name: b.name, commitSha: b.commit.sha } : { name: b.name, commitSha: b.commit.sha, protected: b.protected };
+  return b.protected === undefined
+    ? { name: b.name, commitSha: b.commit.sha }
+    : { name: b.name, commitSha: b.commit.sha, protected: b.protected };
 }
 
 function parse<T>(schema: ZodType<T>, data: unknown, what: string): T {
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
+  throw new ForgeError(
+    'github',
+    'bad_response',
+    `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
+  );
 }
 
 function parseFullName(fullName: string): { owner: string; repo: string } | null {

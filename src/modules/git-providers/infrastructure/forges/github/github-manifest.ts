@@ -82,14 +82,23 @@ export async function convertManifest(deps: GitHubDeps, githubUrl: string, code:
   } catch (error) {
     const failure = toForgeError(error, what);
     if (failure.kind === 'not_found' || failure.status === 422) {
-      throw new ForgeError('github', 'invalid_grant', 'GitHub rejected the manifest code: it is unknown, expired or already used; create the app again', failure.status);
+      throw new ForgeError(
+        'github',
+        'invalid_grant',
+        'GitHub rejected the manifest code: it is unknown, expired or already used; create the app again',
+        failure.status,
+      );
     }
     throw failure;
   }
   const parsed = conversionSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
+    throw new ForgeError(
+      'github',
+      'bad_response',
+      `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
+    );
   }
   const app = parsed.data;
   return {
@@ -111,7 +120,13 @@ type AppConnection = { githubUrl: string; appId: number; privateKey: string };
  * One request as the App itself (a JWT signed with its private key), single attempt; the answer's `data`.
  * Throws ForgeError: `unauthorized` for a key that is not a usable PEM, else the mapped failure of the request.
  */
-async function requestAsApp(deps: GitHubDeps, conn: AppConnection, what: string, route: string, params: Record<string, unknown> = {}): Promise<unknown> {
+async function requestAsApp(
+  deps: GitHubDeps,
+  conn: AppConnection,
+  what: string,
+  route: string,
+  params: Record<string, unknown> = {},
+): Promise<unknown> {
   let jwt: string;
   try {
     ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
@@ -134,7 +149,8 @@ export async function describeApp(deps: GitHubDeps, conn: AppConnection): Promis
   const what = 'reading the app';
   const parsed = appSchema.safeParse(await requestAsApp(deps, conn, what, 'GET /app'));
   if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
-  if (parsed.data.id !== conn.appId) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
+  if (parsed.data.id !== conn.appId)
+    throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
   return { slug: parsed.data.slug, htmlUrl: parsed.data.html_url };
 }
 

@@ -132,7 +132,10 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
         }
       }
       const etag = response.headers.get('etag');
-      const page: CachedPage = { body, headers: [...response.headers].filter(([name]) => name !== 'content-encoding' && name !== 'content-length') };
+      const page: CachedPage = {
+        body,
+        headers: [...response.headers].filter(([name]) => name !== 'content-encoding' && name !== 'content-length'),
+      };
       if (cacheKey && etag) deps.cache?.set(cacheKey, { etag, data: page });
       return new Response(body.length > 0 ? body : null, { status: response.status, headers: page.headers });
     }
@@ -149,10 +152,19 @@ export function toForgeError(error: unknown, what: string): ForgeError {
   const response = isRecord(error.response) ? error.response : undefined;
   if (status !== undefined && response) {
     if (status >= 500) return new ForgeError('github', 'unavailable', `GitHub answered ${status} to ${what}`, status);
-    const failure = failureFromAnswer('github', status, toHeaders(response.headers), bodyText(response.data), what, requestPath(error.request));
+    const failure = failureFromAnswer(
+      'github',
+      status,
+      toHeaders(response.headers),
+      bodyText(response.data),
+      what,
+      requestPath(error.request),
+    );
     // GitHub's own words tell a bad key from a skewed clock ('iat' claim …) or a missing installation.
     const said = isRecord(response.data) && typeof response.data.message === 'string' ? response.data.message.slice(0, 200) : undefined;
-    return said && status === 401 ? new ForgeError('github', failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds) : failure;
+    return said && status === 401
+      ? new ForgeError('github', failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds)
+      : failure;
   }
   if (status !== undefined) return new ForgeError('github', 'unavailable', `GitHub did not answer ${what}`);
   throw error;

@@ -77,7 +77,10 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
-    throw http.error('bad_response', `GitLab answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
+    throw http.error(
+      'bad_response',
+      `GitLab answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
+    );
   };
 
   /** Every page of a list endpoint: concurrently when GitLab states the total, else by following the next page. */
@@ -106,7 +109,11 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       last = rest[rest.length - 1] ?? first;
     }
     // Without totals (GitLab drops them above 10,000 items), or when items were added while paging.
-    for (let next = nextPage(last.headers, page, last.items.length); next !== undefined; next = nextPage(last.headers, page, last.items.length)) {
+    for (
+      let next = nextPage(last.headers, page, last.items.length);
+      next !== undefined;
+      next = nextPage(last.headers, page, last.items.length)
+    ) {
       if (next <= page || next > MAX_PAGES) break;
       page = next;
       last = await fetchPage(page);
@@ -160,7 +167,12 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
     },
 
     async listBranches(fullName) {
-      const branches = await listAll(`/projects/${projectId(fullName)}/repository/branches`, {}, branchSchema, `listing the branches of ${fullName}`);
+      const branches = await listAll(
+        `/projects/${projectId(fullName)}/repository/branches`,
+        {},
+        branchSchema,
+        `listing the branches of ${fullName}`,
+      );
       const seen = new Set<string>();
       return branches.filter((b) => !seen.has(b.name) && seen.add(b.name)).map(toBranch);
     },
@@ -178,7 +190,11 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
 
     async changedFiles(fullName, baseSha, headSha): Promise<ChangedFiles> {
       const params = new URLSearchParams({ from: baseSha, to: headSha });
-      const { data } = await get(`${api}/projects/${projectId(fullName)}/repository/compare?${params.toString()}`, compareSchema, `comparing ${fullName}`);
+      const { data } = await get(
+        `${api}/projects/${projectId(fullName)}/repository/compare?${params.toString()}`,
+        compareSchema,
+        `comparing ${fullName}`,
+      );
       const diffs = data?.diffs ?? [];
       const files = new Set<string>();
       for (const diff of diffs) {
@@ -215,7 +231,13 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       });
       // Duplicates would keep delivering with a stale token until GitLab disables them.
       for (const duplicate of duplicates) {
-        await http.request({ method: 'DELETE', url: `${hooksUrl}/${duplicate.id}`, headers: await auth(), allowStatus: [404], what: `removing a duplicate webhook of ${fullName}` });
+        await http.request({
+          method: 'DELETE',
+          url: `${hooksUrl}/${duplicate.id}`,
+          headers: await auth(),
+          allowStatus: [404],
+          what: `removing a duplicate webhook of ${fullName}`,
+        });
       }
       return { id: String(keep.id), reused: true };
     },
@@ -230,14 +252,23 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       }
       const hooksUrl = `${api}/projects/${projectId(fullName)}/hooks`;
       for (const hook of hooks.filter((h) => h.url === url)) {
-        await http.request({ method: 'DELETE', url: `${hooksUrl}/${hook.id}`, headers: await auth(), allowStatus: [404], what: `removing the webhook of ${fullName}` });
+        await http.request({
+          method: 'DELETE',
+          url: `${hooksUrl}/${hook.id}`,
+          headers: await auth(),
+          allowStatus: [404],
+          what: `removing the webhook of ${fullName}`,
+        });
       }
     },
   };
 }
 
 function normaliseGroup(groupName: string | undefined): string | undefined {
-  const group = groupName?.trim().replace(/^\/+|\/+$/g, '').toLowerCase();
+  const group = groupName
+    ?.trim()
+    .replace(/^\/+|\/+$/g, '')
+    .toLowerCase();
   return group ? group : undefined;
 }
 

@@ -22,8 +22,13 @@ export function createGitLabOAuth(http: ForgeHttp, gitlabUrl: string): OAuthClie
       return new Date(issuedMs + expiresIn * 1000);
     },
     classifyError({ status, error, what }) {
-      if (error === 'invalid_grant') return { kind: 'invalid_grant', message: `GitLab rejected the grant while ${what}: authorise forgelink on GitLab again` };
-      if (error === 'invalid_client') return { kind: 'unauthorized', message: `GitLab rejected the OAuth application while ${what}: check the application id and secret` };
+      if (error === 'invalid_grant')
+        return { kind: 'invalid_grant', message: `GitLab rejected the grant while ${what}: authorise forgelink on GitLab again` };
+      if (error === 'invalid_client')
+        return {
+          kind: 'unauthorized',
+          message: `GitLab rejected the OAuth application while ${what}: check the application id and secret`,
+        };
       return { kind: 'bad_response', message: `GitLab answered ${status}${error ? ` (${error})` : ''} while ${what}` };
     },
   });

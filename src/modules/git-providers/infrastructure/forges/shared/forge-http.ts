@@ -92,11 +92,20 @@ export class ForgeHttp {
       let response: Response;
       const started = performance.now();
       try {
-        response = await this.fetchImpl(req.url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+        response = await this.fetchImpl(req.url, {
+          method,
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
       } catch (cause) {
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
         this.options.observe?.(timedOut ? 'timeout' : 'connection_error', (performance.now() - started) / 1000);
-        lastFailure = this.error('unavailable', `${this.label} did not answer ${req.what ?? method + ' ' + this.path(req.url)} (${timedOut ? 'timeout' : 'connection failed'})`);
+        lastFailure = this.error(
+          'unavailable',
+          `${this.label} did not answer ${req.what ?? method + ' ' + this.path(req.url)} (${timedOut ? 'timeout' : 'connection failed'})`,
+        );
         if (attempt < attempts) await sleep(this.backoff(attempt));
         continue;
       }
@@ -108,7 +117,11 @@ export class ForgeHttp {
       }
       if (response.status >= 500) {
         await response.body?.cancel();
-        lastFailure = this.error('unavailable', `${this.label} answered ${response.status} to ${req.what ?? method + ' ' + this.path(req.url)}`, response.status);
+        lastFailure = this.error(
+          'unavailable',
+          `${this.label} answered ${response.status} to ${req.what ?? method + ' ' + this.path(req.url)}`,
+          response.status,
+        );
         if (attempt < attempts) await sleep(this.backoff(attempt));
         continue;
       }
@@ -126,7 +139,11 @@ export class ForgeHttp {
         try {
           json = JSON.parse(text);
         } catch {
-          throw this.error('bad_response', `${this.label} answered ${req.what ?? this.path(req.url)} with something that is not JSON`, response.status);
+          throw this.error(
+            'bad_response',
+            `${this.label} answered ${req.what ?? this.path(req.url)} with something that is not JSON`,
+            response.status,
+          );
         }
       }
       let data: T;
@@ -134,7 +151,11 @@ export class ForgeHttp {
         const parsed = req.schema.safeParse(json);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw this.error('bad_response', `${this.label} answered ${req.what ?? this.path(req.url)} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`, response.status);
+          throw this.error(
+            'bad_response',
+            `${this.label} answered ${req.what ?? this.path(req.url)} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
+            response.status,
+          );
         }
         data = parsed.data;
       } else data = json as T;
@@ -164,7 +185,14 @@ export class ForgeHttp {
 
   private async failureFor(response: Response, req: ForgeRequest<unknown>): Promise<ForgeError> {
     const text = await response.text().catch(() => '');
-    return failureFromAnswer(this.options.forge, response.status, response.headers, text, req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`, this.path(req.url));
+    return failureFromAnswer(
+      this.options.forge,
+      response.status,
+      response.headers,
+      text,
+      req.what ?? `${req.method ?? 'GET'} ${this.path(req.url)}`,
+      this.path(req.url),
+    );
   }
 }
 
@@ -172,9 +200,17 @@ export class ForgeHttp {
  * The ForgeError for a 3xx/4xx answer; exported for adapters whose HTTP goes through an SDK (Octokit).
  * `path` is the request's URL path: it tells a refusal of one repository from a refusal of the credentials (see {@link refusalOf}).
  */
-export function failureFromAnswer(forge: ForgeKind, status: number, headers: Headers, body: string, what: string, path?: string): ForgeError {
+export function failureFromAnswer(
+  forge: ForgeKind,
+  status: number,
+  headers: Headers,
+  body: string,
+  what: string,
+  path?: string,
+): ForgeError {
   const label = FORGE_LABEL[forge];
-  const error = (kind: ForgeError['kind'], message: string, retryAfter?: number): ForgeError => new ForgeError(forge, kind, message, status, retryAfter);
+  const error = (kind: ForgeError['kind'], message: string, retryAfter?: number): ForgeError =>
+    new ForgeError(forge, kind, message, status, retryAfter);
   const retryAfter = retryAfterSeconds(headers);
   const remaining = headers.get('x-ratelimit-remaining') ?? headers.get('ratelimit-remaining');
   const secondary = /secondary rate limit|rate limit exceeded|abuse detection/i.test(body);
@@ -185,9 +221,19 @@ export function failureFromAnswer(forge: ForgeKind, status: number, headers: Hea
   if (status === 403) {
     const refusal = refusalOf(forge, path, body);
     if (refusal.resource) {
-      return new ForgeError(forge, 'resource_forbidden', `${label} refused access to ${refusal.resource} (403${refusal.said ? `: "${refusal.said}"` : ''})`, status, undefined, refusal.resource);
+      return new ForgeError(
+        forge,
+        'resource_forbidden',
+        `${label} refused access to ${refusal.resource} (403${refusal.said ? `: "${refusal.said}"` : ''})`,
+        status,
+        undefined,
+        refusal.resource,
+      );
     }
-    return error('forbidden', `${label} refused the provider's credentials while ${what} (403${refusal.said ? `: "${refusal.said}"` : ''}). ${refusal.remedy}`);
+    return error(
+      'forbidden',
+      `${label} refused the provider's credentials while ${what} (403${refusal.said ? `: "${refusal.said}"` : ''}). ${refusal.remedy}`,
+    );
   }
   if (status === 404) return error('not_found', `${label} answered 404 to ${what}`);
   if (status >= 300 && status < 400) return error('bad_response', `${label} redirected ${what} (${status}); check the forge URL`);
@@ -210,19 +256,34 @@ export function refusalOf(forge: ForgeKind, path: string | undefined, body: stri
   const revoked = /revoked|uninstalled|no longer (installed|authori[sz]ed)|invalid_token/i.test(text);
   const remedy = (): string => {
     if (forge === 'github' && suspended) {
-      return 'The GitHub App installation is suspended: an owner of the account lifts it on GitHub under Settings → Applications (or the organisation\'s Settings → GitHub Apps) → Configure → Unsuspend; then retry.';
+      return "The GitHub App installation is suspended: an owner of the account lifts it on GitHub under Settings → Applications (or the organisation's Settings → GitHub Apps) → Configure → Unsuspend; then retry.";
     }
-    if (forge === 'github' && revoked) return 'The GitHub App was uninstalled: install it again (the provider\'s installUrl) or PATCH installationId.';
+    if (forge === 'github' && revoked)
+      return "The GitHub App was uninstalled: install it again (the provider's installUrl) or PATCH installationId.";
     if (scope) {
       return match(forge)
-        .with('gitlab', () => 'The OAuth grant lacks a scope forgelink needs (api): authorise again (GET /v1/git-providers/{id}/authorize-url).')
-        .with('gitea', () => 'The OAuth grant lacks a scope forgelink needs (read/write repository): authorise again (GET /v1/git-providers/{id}/authorize-url).')
-        .with('bitbucket', () => 'The API token lacks a scope forgelink needs (repository read, webhook read/write): create a token with them and PATCH apiToken.')
-        .with('github', () => 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.')
+        .with(
+          'gitlab',
+          () => 'The OAuth grant lacks a scope forgelink needs (api): authorise again (GET /v1/git-providers/{id}/authorize-url).',
+        )
+        .with(
+          'gitea',
+          () =>
+            'The OAuth grant lacks a scope forgelink needs (read/write repository): authorise again (GET /v1/git-providers/{id}/authorize-url).',
+        )
+        .with(
+          'bitbucket',
+          () =>
+            'The API token lacks a scope forgelink needs (repository read, webhook read/write): create a token with them and PATCH apiToken.',
+        )
+        .with(
+          'github',
+          () => 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.',
+        )
         .exhaustive();
     }
     return forge === 'github' || forge === 'bitbucket'
-      ? 'Check the credentials\' permissions on the forge, then PATCH the provider.'
+      ? "Check the credentials' permissions on the forge, then PATCH the provider."
       : 'Authorise the provider again (GET /v1/git-providers/{id}/authorize-url) with an account that has access.';
   };
   const providerWide = scope || suspended || revoked;
@@ -232,13 +293,16 @@ export function refusalOf(forge: ForgeKind, path: string | undefined, body: stri
 
 /** "repository acme/web" / "project grp/sub/app" when the path addresses one repository; undefined otherwise. */
 function resourceOf(forge: ForgeKind, path: string): string | undefined {
-  const segments = path.split('/').filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   const after = (marker: string): string[] | undefined => {
     const at = segments.indexOf(marker);
     return at >= 0 ? segments.slice(at + 1) : undefined;
@@ -270,7 +334,10 @@ export function forgeMessage(body: string): string | undefined {
     said =
       (typeof record.message === 'string' && record.message) ||
       (typeof record.error_description === 'string' && record.error_description) ||
-      (error && typeof error === 'object' && typeof (error as Record<string, unknown>).message === 'string' && (error as Record<string, unknown>).message) ||
+      (error &&
+        typeof error === 'object' &&
+        typeof (error as Record<string, unknown>).message === 'string' &&
+        (error as Record<string, unknown>).message) ||
       (typeof error === 'string' && error) ||
       undefined;
   }

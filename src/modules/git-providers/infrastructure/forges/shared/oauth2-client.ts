@@ -63,20 +63,29 @@ export function createOAuth2Client(http: ForgeHttp, dialect: OAuth2Dialect): OAu
     });
     if (REJECTED.includes(response.status)) {
       const parsed = errorAnswer.safeParse(response.data);
-      const answer = parsed.success ? { error: parsed.data.error, ...(parsed.data.error_description ? { description: parsed.data.error_description } : {}) } : {};
+      const answer = parsed.success
+        ? { error: parsed.data.error, ...(parsed.data.error_description ? { description: parsed.data.error_description } : {}) }
+        : {};
       const { kind, message } = dialect.classifyError({ status: response.status, what, ...answer });
       throw http.error(kind, message, response.status);
     }
     const parsed = tokenAnswer.safeParse(response.data);
     if (!parsed.success) throw http.error('bad_response', `${dialect.label} answered ${what} without an access token`, response.status);
     const { access_token, refresh_token, expires_in, created_at } = parsed.data;
-    const expiresAt = expires_in === undefined ? undefined : (dialect.expiresAt ?? fromNow)({ expiresIn: expires_in, createdAt: created_at }, Date.now());
+    const expiresAt =
+      expires_in === undefined ? undefined : (dialect.expiresAt ?? fromNow)({ expiresIn: expires_in, createdAt: created_at }, Date.now());
     return { accessToken: access_token, ...(refresh_token ? { refreshToken: refresh_token } : {}), ...(expiresAt ? { expiresAt } : {}) };
   };
 
   return {
     authorizeUrl({ clientId, redirectUri, state }) {
-      const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', state, ...dialect.authorizeParams });
+      const query = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        state,
+        ...dialect.authorizeParams,
+      });
       return `${dialect.authorizeUrl}?${query.toString()}`;
     },
     exchangeCode({ code, clientId, clientSecret, redirectUri }) {
@@ -87,7 +96,13 @@ export function createOAuth2Client(http: ForgeHttp, dialect: OAuth2Dialect): OAu
     },
     refresh({ refreshToken, clientId, clientSecret, redirectUri }) {
       return requestTokens(
-        { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri },
+        {
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uri: redirectUri,
+        },
         'refreshing the access token',
       );
     },

@@ -9,7 +9,10 @@ import { isIP, BlockList } from 'node:net';
 export class UrlGuard {
   private readonly allow: ReadonlySet<string>;
 
-  constructor(allowlist: readonly string[], private readonly resolve: (host: string) => Promise<string[]> = defaultResolve) {
+  constructor(
+    allowlist: readonly string[],
+    private readonly resolve: (host: string) => Promise<string[]> = defaultResolve,
+  ) {
     this.allow = new Set(allowlist.map((h) => h.trim().toLowerCase()).filter(Boolean));
   }
 
@@ -24,7 +27,10 @@ export class UrlGuard {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
     if (url.username || url.password) return 'must not contain credentials';
     // A trailing dot is the same host to DNS ("localhost." is localhost).
-    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const host = url.hostname
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
     if (this.isAllowlisted(url)) return null;
     if (url.protocol !== 'https:') return `must use https (plain http is allowed only for hosts in FORGE_URL_ALLOWLIST)`;
     // The forges' own SaaS hosts are public by definition: no lookup, so a provider with the default
@@ -57,7 +63,15 @@ export class UrlGuard {
   }
 }
 
-const PUBLIC_FORGES = new Set(['github.com', 'api.github.com', 'gitlab.com', 'bitbucket.org', 'api.bitbucket.org', 'codeberg.org', 'gitea.com']);
+const PUBLIC_FORGES = new Set([
+  'github.com',
+  'api.github.com',
+  'gitlab.com',
+  'bitbucket.org',
+  'api.bitbucket.org',
+  'codeberg.org',
+  'gitea.com',
+]);
 
 /** github.com, gitlab.com, Bitbucket Cloud, Codeberg, gitea.com, and GitHub Enterprise Cloud (`*.ghe.com`). */
 export function isKnownPublicForge(host: string): boolean {
@@ -72,11 +86,32 @@ const defaultResolve = async (host: string): Promise<string[]> => (await lookup(
 const privateRanges = (() => {
   const list = new BlockList();
   for (const [net, prefix] of [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-    ['224.0.0.0', 4], ['240.0.0.0', 4],
-  ] as const) list.addSubnet(net, prefix, 'ipv4');
-  for (const [net, prefix] of [['::', 128], ['::1', 128], ['::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.0.2.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['198.51.100.0', 24],
+    ['203.0.113.0', 24],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const)
+    list.addSubnet(net, prefix, 'ipv4');
+  for (const [net, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['::', 96],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+    ['64:ff9b::', 96],
+    ['2001:db8::', 32],
+  ] as const) {
     list.addSubnet(net, prefix, 'ipv6');
   }
   return list;

@@ -35,7 +35,9 @@ export class ConnectSourceHandler {
     const provider = await this.uow.read(() => this.providers.findById(command.providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     if (provider.status !== 'ready') {
-      return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`));
+      return err(
+        failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`),
+      );
     }
     const target = await this.forge.resolveTarget(provider, command.repository, command.branch);
     if (!target.ok) return target;
@@ -45,12 +47,17 @@ export class ConnectSourceHandler {
     // source and keeps the hook (registering first left a window where the release removed it).
     let previous: { providerId: string; repository: RepositoryRef } | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
-      const source = (await this.sources.find(actor.organizationId, command.serviceType, command.serviceId)) ?? ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
+      const source =
+        (await this.sources.find(actor.organizationId, command.serviceType, command.serviceId)) ??
+        ServiceSource.empty(actor.organizationId, command.serviceType, command.serviceId);
       const before = source.repositoryRef();
       if (source.providerId && before && (source.providerId !== provider.id || !sameRepository(before, repository))) {
         previous = { providerId: source.providerId, repository: before };
       }
-      source.connect({ ...command, repository: repository.fullName, repositoryId: repository.id, providerType: provider.type }, { registered: false, url: null });
+      source.connect(
+        { ...command, repository: repository.fullName, repositoryId: repository.id, providerType: provider.type },
+        { registered: false, url: null },
+      );
       await this.sources.save(source);
       return ok(source);
     });

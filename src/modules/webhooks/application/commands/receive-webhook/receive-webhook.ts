@@ -65,7 +65,12 @@ export class ReceiveWebhookHandler {
       return err(failure.validation('The webhook body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]));
     }
     // PostgreSQL's jsonb cannot hold U+0000 or a lone surrogate: such a payload is refused here, not a 500 when its event is stored.
-    if (pathToUnstorableText(payload)) return err(failure.validation('The webhook body contains text that cannot be stored', [{ path: 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
+    if (pathToUnstorableText(payload))
+      return err(
+        failure.validation('The webhook body contains text that cannot be stored', [
+          { path: 'body', message: 'contains a NUL character or an unpaired surrogate' },
+        ]),
+      );
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       return err(failure.validation('The webhook body is not a JSON object', [{ path: 'body', message: 'not a JSON object' }]));
     }
@@ -84,7 +89,12 @@ export class ReceiveWebhookHandler {
     // Pushes that their own payload rules out (deletions, skip markers) need no candidates.
     const pushes = parsed.kind === 'push' ? parsed.pushes : [];
     const ignored = pushes.map((push) => pushIgnoreReason(push));
-    const screened = await this.store.screen(provider.id, deliveryId, bodySha256, pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref })));
+    const screened = await this.store.screen(
+      provider.id,
+      deliveryId,
+      bodySha256,
+      pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref })),
+    );
     if (screened.alreadyReceived) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
@@ -96,8 +106,7 @@ export class ReceiveWebhookHandler {
     } else if (parsed.kind === 'installation') {
       delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
       await this.listings.invalidate(provider.id);
-    }
-    else {
+    } else {
       let asked = 0;
       for (const [i, push] of pushes.entries()) {
         const reason = ignored[i];
@@ -110,9 +119,15 @@ export class ReceiveWebhookHandler {
     return ok({ duplicate: false, deliveryId, deployments: delivery.deployments, reason: delivery.reason });
   }
 
-  private async match(providerId: string, push: NormalizedPush, sources: readonly MatchableSource[], delivery: WebhookDelivery): Promise<void> {
+  private async match(
+    providerId: string,
+    push: NormalizedPush,
+    sources: readonly MatchableSource[],
+    delivery: WebhookDelivery,
+  ): Promise<void> {
     if (sources.length === 0) return delivery.ignore('no_matching_source');
-    if (sources.some((source) => isStale({ id: source.repositoryId ?? undefined, fullName: source.repository }, push))) follow(delivery, push);
+    if (sources.some((source) => isStale({ id: source.repositoryId ?? undefined, fullName: source.repository }, push)))
+      follow(delivery, push);
     let files: readonly string[] | 'unknown' | undefined;
     for (const source of sources) {
       if (files === undefined && wantsFiles(source, push)) files = await this.changedFiles(providerId, push);
@@ -140,7 +155,11 @@ const follow = (delivery: WebhookDelivery, push: NormalizedPush): void => {
 };
 
 const wantsFiles = (source: MatchableSource, push: NormalizedPush): boolean =>
-  push.ref.type === 'branch' && source.triggerType === 'push' && source.branch === push.ref.name && source.autoDeploy && (source.watchPaths?.length ?? 0) > 0;
+  push.ref.type === 'branch' &&
+  source.triggerType === 'push' &&
+  source.branch === push.ref.name &&
+  source.autoDeploy &&
+  (source.watchPaths?.length ?? 0) > 0;
 
 function outcomeOf(result: Result<WebhookAnswer, Failure>): WebhookOutcome {
   if (!result.ok) return 'rejected';
