@@ -27,8 +27,9 @@ const cleared = (org: Org, serviceType: 'application' | 'compose', id: string) =
   autoDeploy: false,
   buildPath: '/',
   composePath: null,
+  previews: { enabled: false, fromForks: false },
   status: serviceType === 'compose' ? 'idle' : expect.any(String),
-  webhook: expect.objectContaining({ registered: false }),
+  webhook: expect.objectContaining({ registered: false, status: 'not_registered' }),
   version: expect.any(Number),
 });
 
@@ -121,8 +122,15 @@ describe('service sources (real app, real PostgreSQL, fake Bitbucket)', () => {
       autoDeploy: true,
       buildPath: '/apps/api',
       composePath: null,
+      previews: { enabled: false, fromForks: false },
       status: 'idle',
-      webhook: expect.objectContaining({ registered: true, url: `http://forgelink.test/v1/webhooks/${providerId}` }),
+      // Nothing delivered yet: the hook is registered and waits for its first delivery.
+      webhook: expect.objectContaining({
+        registered: true,
+        url: `http://forgelink.test/v1/webhooks/${providerId}`,
+        status: 'awaiting_first_delivery',
+        registeredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      }),
       version: expect.any(Number),
     });
     const hooks = fake.hooks('acme/api').filter((h) => h.url === `http://forgelink.test/v1/webhooks/${providerId}`);

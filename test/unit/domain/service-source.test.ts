@@ -16,6 +16,7 @@ const GIT_FIELDS_CLEARED = {
   autoDeploy: false,
   buildPath: '/',
   composePath: null,
+  previews: { enabled: false, fromForks: false },
   webhook: { registered: false, url: null },
 };
 
@@ -32,6 +33,19 @@ describe('ServiceSource.empty', () => {
     });
     expect(source.isConnected()).toBe(false);
     expect(source.peekDomainEvents()).toEqual([]);
+  });
+});
+
+describe('ServiceSource previews', () => {
+  it('are off unless the link asks for them, and a disconnect turns them off', () => {
+    const off = anApplicationSource().connectedTo().build();
+    expect(off.previews).toEqual({ enabled: false, fromForks: false });
+    const on = anApplicationSource()
+      .connectedTo({ previews: { enabled: true, fromForks: true } })
+      .build();
+    expect(on.previews).toEqual({ enabled: true, fromForks: true });
+    on.disconnect();
+    expect(on.previews).toEqual({ enabled: false, fromForks: false });
   });
 });
 

@@ -16,7 +16,22 @@ export interface WebhookRegistration {
   readonly managedBy?: 'github-app' | 'forgelink';
   /** Why registration failed (e.g. the forge refused: missing permission). */
   readonly error?: string;
+  /**
+   * ISO-8601 time the hook started serving this source (the repository hook's creation, or the connect for a GitHub
+   * App's hook); absent on sources connected before it was recorded. A source whose repository has delivered nothing
+   * since then is `awaiting_first_delivery`.
+   */
+  readonly registeredAt?: string;
 }
+
+/** Pull/merge request previews (contract `previews`): off unless asked for; forks need their own opt-in. */
+export interface PreviewPolicy {
+  readonly enabled: boolean;
+  /** Requests whose head is in another repository (a fork) run a stranger's code: only when this is true too. */
+  readonly fromForks: boolean;
+}
+
+export const NO_PREVIEWS: PreviewPolicy = { enabled: false, fromForks: false };
 
 export interface SourceLink {
   readonly providerId: string;
@@ -31,6 +46,8 @@ export interface SourceLink {
   readonly autoDeploy: boolean;
   readonly buildPath: string;
   readonly composePath: string | null;
+  /** Absent: previews off (NO_PREVIEWS). */
+  readonly previews?: PreviewPolicy;
 }
 
 const NO_WEBHOOK: WebhookRegistration = { registered: false, url: null };
@@ -56,6 +73,7 @@ export class ServiceSource extends AggregateRoot {
   autoDeploy!: boolean;
   buildPath!: string;
   composePath!: string | null;
+  previews!: PreviewPolicy;
   status!: ServiceStatus;
   webhook!: WebhookRegistration;
   createdAt!: Date;
@@ -101,6 +119,7 @@ export class ServiceSource extends AggregateRoot {
     this.autoDeploy = link.autoDeploy;
     this.buildPath = link.buildPath;
     this.composePath = this.serviceType === 'compose' ? (link.composePath ?? 'docker-compose.yml') : null;
+    this.previews = { enabled: link.previews?.enabled ?? false, fromForks: link.previews?.fromForks ?? false };
     this.webhook = webhook;
     this.updatedAt = now;
     this.record('service-source.connected', this.organizationId, this.serviceId, this.eventData(), now);
@@ -140,6 +159,7 @@ export class ServiceSource extends AggregateRoot {
     this.autoDeploy = false;
     this.buildPath = '/';
     this.composePath = null;
+    this.previews = NO_PREVIEWS;
     this.webhook = NO_WEBHOOK;
   }
 

@@ -3,12 +3,14 @@ import { FailureError, failure } from '../../../shared/failure.js';
 import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { invalidGlob } from '../../webhooks/domain/watch-paths.js';
-import { SERVICE_STATUSES, SERVICE_TYPES, TRIGGER_TYPES } from '../domain/service-source.js';
+import { SERVICE_STATUSES, SERVICE_TYPES, type ServiceSource, TRIGGER_TYPES } from '../domain/service-source.js';
 import { invalidRefName, invalidRepoPath, invalidRepositoryName } from '../domain/source-values.js';
 import { type ConnectSourceHandler } from '../application/commands/connect-source/connect-source.js';
 import { type DisconnectSourceHandler } from '../application/commands/disconnect-source/disconnect-source.js';
 import { type ReportStatusHandler } from '../application/commands/report-status/report-status.js';
-import { type SourceQueries, sourceView } from '../application/queries/source-view.js';
+import { type SourceQueries, type SourceView, sourceView } from '../application/queries/source-view.js';
+import { type HookHealth } from '../application/ports/hook-health.js';
+import { type Actor } from '../../identity/domain/actor.js';
 
 const params = z.object({
   serviceType: z.enum(SERVICE_TYPES),
@@ -37,6 +39,14 @@ const connectBody = z
     autoDeploy: z.boolean().default(true),
     buildPath: z.string().min(1).max(1000).superRefine(check(invalidRepoPath)).default('/'),
     composePath: z.string().min(1).max(1000).superRefine(check(invalidRepoPath)).optional(),
+    previews: z
+      .object({
+        enabled: z.boolean().default(false),
+        fromForks: z.boolean().default(false).describe('Also preview requests from forks (they run code from outside the repository)'),
+      })
+      .strict()
+      .optional()
+      .describe('Pull/merge request previews targeting `branch` (default off); a PUT without it turns them off'),
   })
   .refine((b) => b.triggerType === 'tag' || b.branch !== undefined, { message: 'is required for push sources', path: ['branch'] });
 
@@ -61,12 +71,20 @@ const sourceSchema = z
     autoDeploy: z.boolean(),
     buildPath: z.string(),
     composePath: z.string().nullable().describe('null for applications'),
+    previews: z.object({ enabled: z.boolean(), fromForks: z.boolean() }),
     status: z.enum(SERVICE_STATUSES),
     webhook: z.object({
       registered: z.boolean(),
       url: z.string().nullable(),
       managedBy: z.enum(['github-app', 'forgelink']).optional(),
       error: z.string().optional().describe('Why registering the repository hook failed'),
+      registeredAt: z.iso.datetime().optional().describe('When the hook started serving this source'),
+      lastDeliveryAt: z.iso.datetime().optional().describe('The last delivery concerning this repository (within the delivery retention)'),
+      lastOutcome: z.enum(['deployed', 'ignored', 'duplicate', 'rejected']).optional(),
+      status: z
+        .enum(['not_registered', 'awaiting_first_delivery', 'delivering', 'disabled'])
+        .describe('`disabled`: the forge disabled the hook (see `disabledReason`); checked with the forge on GET'),
+      disabledReason: z.string().optional(),
     }),
     version: z.number().int(),
   })
@@ -77,12 +95,19 @@ export interface SourceRouteDeps {
   readonly disconnect: DisconnectSourceHandler;
   readonly status: ReportStatusHandler;
   readonly queries: SourceQueries;
+  /** Asks the forge whether it disabled the source's hook (GET only); absent: the stored view is answered. */
+  readonly hookHealth?: HookHealth;
 }
 
 export class SourceRoutes implements RouteContributor {
   readonly kind = 'api' as const;
 
   constructor(private readonly deps: SourceRouteDeps) {}
+
+  /** A command's answer, read back so it carries the repository's last delivery like a GET (the forge is not asked). */
+  private async answer(actor: Actor, source: ServiceSource): Promise<SourceView> {
+    return (await this.deps.queries.get(actor, source.serviceType, source.serviceId)) ?? sourceView(source);
+  }
 
   register(routes: ApiRouter): void {
     const path = '/services/:serviceType/:serviceId/source';
@@ -117,9 +142,10 @@ export class SourceRoutes implements RouteContributor {
           autoDeploy: b.autoDeploy,
           buildPath: b.buildPath,
           composePath: b.composePath ?? null,
+          previews: b.previews ?? { enabled: false, fromForks: false },
         });
         if (!result.ok) throw new FailureError(result.error);
-        res.json(sourceView(result.value));
+        res.json(await this.answer(actorOf(res), result.value));
       },
     });
 
@@ -134,7 +160,7 @@ export class SourceRoutes implements RouteContributor {
       handle: async ({ params: p }, _req, res) => {
         const view = await this.deps.queries.get(actorOf(res), p.serviceType, p.serviceId);
         if (!view) throw new FailureError(failure.notFound('Service source'));
-        res.json(view);
+        res.json(this.deps.hookHealth ? await this.deps.hookHealth.check(view) : view);
       },
     });
 
@@ -165,7 +191,7 @@ export class SourceRoutes implements RouteContributor {
       handle: async ({ params: p, body: b }, _req, res) => {
         const result = await this.deps.status.execute(actorOf(res), p.serviceType, p.serviceId, b.status);
         if (!result.ok) throw new FailureError(result.error);
-        res.json(sourceView(result.value));
+        res.json(await this.answer(actorOf(res), result.value));
       },
     });
   }

@@ -1,3 +1,5 @@
+import { type NormalizedPullRequest } from './pull-request.js';
+
 /** One pushed ref, in the same shape whichever forge sent it. */
 export interface NormalizedPush {
   /** owner/name as the forge names it now (GitLab: path_with_namespace, subgroups included). */
@@ -29,12 +31,16 @@ export interface AppInstallation {
   readonly appId: number;
 }
 
-/** What a forge payload means for forgelink. */
+/**
+ * What a forge payload means for forgelink. `repositoryId` on the other kinds names the repository the delivery came
+ * from when the payload says (hook health: a source shows its repository's last delivery, whatever the event).
+ */
 export type ParsedWebhook =
   | { readonly kind: 'push'; readonly pushes: readonly NormalizedPush[] }
+  | { readonly kind: 'pull-request'; readonly pullRequest: NormalizedPullRequest }
   | { readonly kind: 'installation'; readonly installation: AppInstallation }
   /** The provider's list of repositories changed on the forge (created, deleted, renamed, added to or removed from an installation). */
   | { readonly kind: 'repositories-changed'; readonly reason: string }
-  | { readonly kind: 'ignored'; readonly reason: string };
+  | { readonly kind: 'ignored'; readonly reason: string; readonly repositoryId?: string };
 
 export const ZERO_SHA = /^0+$/;

@@ -2,6 +2,7 @@ import { AggregateRoot } from '../../../shared/aggregate-root.js';
 import { newId } from '../../../shared/ids.js';
 import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type NormalizedPush } from './push.js';
+import { type NormalizedPullRequest } from './pull-request.js';
 
 export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
 
@@ -20,7 +21,10 @@ export class WebhookDelivery extends AggregateRoot {
   readonly id = newId();
   private readonly reasons = new Set<string>();
   private readonly seen = new Map<string, RepositoryRef & { readonly id: string }>();
+  /** Events for the deployer: deployment.requested, preview.requested and preview.closed (the webhook answer's `deployments`). */
   deployments = 0;
+  /** The forge's id of the repository the delivery concerned, when its payload says (hook health). */
+  repositoryId: string | null = null;
 
   constructor(
     readonly providerId: string,
@@ -52,6 +56,59 @@ export class WebhookDelivery extends AggregateRoot {
         commit: { sha: push.commitSha, message: push.headCommit?.message ?? '', author: push.headCommit?.author ?? '' },
         // What started it (contract): a branch push or a tag push; "manual" deploys do not come through a delivery.
         trigger: push.ref.type === 'tag' ? 'tag' : 'push',
+        deliveryId: this.deliveryId,
+      },
+      this.receivedAt,
+    );
+  }
+
+  /** The request was opened, reopened or got new commits: a preview of its head commit (a full sha, never an abbreviation). */
+  requestPreview(target: DeployTarget, request: NormalizedPullRequest): void {
+    if (!request.head.complete) throw new Error('a preview needs the full commit sha');
+    this.deployments++;
+    this.record(
+      'preview.requested',
+      this.organizationId,
+      target.serviceId,
+      {
+        serviceType: target.serviceType,
+        serviceId: target.serviceId,
+        providerId: this.providerId,
+        providerType: this.providerType,
+        repository: request.repository,
+        repositoryId: request.repositoryId ?? target.repositoryId,
+        pullRequest: {
+          number: request.number,
+          title: request.title,
+          url: request.url,
+          sourceBranch: request.sourceBranch,
+          targetBranch: request.targetBranch,
+          fromFork: request.fromFork,
+          author: request.author,
+        },
+        commit: { sha: request.head.sha, message: request.head.message, author: request.head.author },
+        deliveryId: this.deliveryId,
+      },
+      this.receivedAt,
+    );
+  }
+
+  /** The request was closed, merged or declined: its preview can go. */
+  closePreview(target: DeployTarget, request: NormalizedPullRequest): void {
+    this.deployments++;
+    this.record(
+      'preview.closed',
+      this.organizationId,
+      target.serviceId,
+      {
+        serviceType: target.serviceType,
+        serviceId: target.serviceId,
+        providerId: this.providerId,
+        providerType: this.providerType,
+        repository: request.repository,
+        repositoryId: request.repositoryId ?? target.repositoryId,
+        pullRequest: { number: request.number },
+        merged: request.merged,
         deliveryId: this.deliveryId,
       },
       this.receivedAt,

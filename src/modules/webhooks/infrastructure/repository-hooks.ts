@@ -35,7 +35,7 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
 
   async register(provider: GitProvider, repository: ForgeRepositoryRef): Promise<WebhookRegistration> {
     const url = this.urls.webhookUrl(provider.id);
-    if (provider.type === 'github') return { registered: true, url, managedBy: 'github-app' };
+    if (provider.type === 'github') return { registered: true, url, managedBy: 'github-app', registeredAt: new Date().toISOString() };
     const hooks = this.connector.hooks(provider);
     if (!hooks) return { registered: false, url, managedBy: 'forgelink', error: 'This forge has no repository hooks' };
     try {
@@ -43,11 +43,11 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
         await lock(trx, provider.id, repository);
         // The row with this id, else one stored before ids were recorded under any spelling of the name.
         const { rows } = (await trx.raw(
-          `select ctid::text as row, secret, repository_id from repository_hook
+          `select ctid::text as row, secret, repository_id, created_at from repository_hook
             where provider_id = ? and (repository_id = ? or (repository_id is null and lower(repository) = lower(?)))
             order by repository_id nulls last limit 1`,
           [provider.id, repository.id, repository.fullName],
-        )) as { rows: { row: string; secret: string; repository_id: string | null }[] };
+        )) as { rows: { row: string; secret: string; repository_id: string | null; created_at: Date }[] };
         const existing = rows[0];
         const secret = existing ? this.cipher.decrypt(existing.secret, SECRET_PURPOSE) : randomBytes(32).toString('hex');
         const hook = await hooks.ensureHook(repository.fullName, url, secret);
@@ -74,7 +74,9 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
             ],
           );
         }
-        return { registered: true, url, managedBy: 'forgelink' as const };
+        // The hook row's age: a hook that already served the repository keeps counting deliveries from its creation.
+        const registeredAt = (existing ? new Date(existing.created_at) : new Date()).toISOString();
+        return { registered: true, url, managedBy: 'forgelink' as const, registeredAt };
       });
     } catch (error) {
       if (!(error instanceof ForgeError)) throw error;

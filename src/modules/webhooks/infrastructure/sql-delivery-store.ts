@@ -7,7 +7,7 @@ import {
   type DeliveryScreen,
   type DeliveryStore,
   type MatchableSource,
-  type PushTarget,
+  type ScreenTarget,
   type WebhookProvider,
   type WebhookSecret,
 } from '../application/ports/deliveries.js';
@@ -19,27 +19,28 @@ import { type RepositoryHooks } from './repository-hooks.js';
  * [branch]. By the forge's id (index service_source_match_id); rows stored before ids were recorded match by name
  * (index service_source_match) until a delivery fills their id in. Cost does not grow with the number of sources.
  */
-export function candidatesSql(target: PushTarget, first = 1): { sql: string; params: (providerId: string) => unknown[] } {
+export function candidatesSql(target: ScreenTarget, first = 1): { sql: string; params: (providerId: string) => unknown[] } {
   let n = first;
   const next = (): string => `$${n++}`;
   const provider = next();
   const id = target.repository.id !== undefined ? next() : undefined;
   const name = next();
-  const branch = target.ref.type === 'branch' ? next() : undefined;
-  const refFilter = branch ? `trigger_type = 'push' and branch = ${branch}` : `trigger_type = 'tag'`;
-  const columns = 'service_type, service_id, repository, repository_id, trigger_type, branch, watch_paths, auto_deploy';
+  const wanted = 'ref' in target ? (target.ref.type === 'branch' ? target.ref.name : undefined) : target.targetBranch;
+  const branch = wanted !== undefined ? next() : undefined;
+  // A pull/merge request's candidates are the sources on its target branch, whatever their trigger (previews are their own opt-in).
+  const refFilter = !('ref' in target)
+    ? `branch = ${branch}`
+    : branch
+      ? `trigger_type = 'push' and branch = ${branch}`
+      : `trigger_type = 'tag'`;
+  const columns = 'service_type, service_id, repository, repository_id, trigger_type, branch, watch_paths, auto_deploy, previews';
   return {
     sql: `select ${columns} from service_source
            where source_type = 'git' and provider_id = ${provider} and ${id ? `repository_id = ${id}` : 'false'} and ${refFilter}
           union all
           select ${columns} from service_source
            where source_type = 'git' and provider_id = ${provider} and lower(repository) = lower(${name}) and repository_id is null and ${refFilter}`,
-    params: (providerId) => [
-      providerId,
-      ...(id ? [target.repository.id] : []),
-      target.repository.fullName,
-      ...(branch ? [target.ref.name] : []),
-    ],
+    params: (providerId) => [providerId, ...(id ? [target.repository.id] : []), target.repository.fullName, ...(branch ? [wanted] : [])],
   };
 }
 
@@ -52,10 +53,12 @@ const DELIVERY_COLUMNS = 'id, provider_id, organization_id, delivery_id, event, 
 
 /**
  * One statement, so one transaction: see record(). $1–$9 the delivery, $10 the events (outboxRecordset), $11 the
- * body's SHA-256. No conflict target: either partial unique index (delivery id, or body hash) makes a duplicate.
+ * body's SHA-256, $12 the repository's forge id (hook health reads it back through webhook_delivery_repository; the
+ * duplicate copy carries it too: a redelivery still shows the hook is alive). No conflict target: either partial
+ * unique index (delivery id, or body hash) makes a duplicate.
  */
 const RECORD_SQL = `with first as (
-     insert into webhook_delivery (${DELIVERY_COLUMNS}, body_sha256) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11)
+     insert into webhook_delivery (${DELIVERY_COLUMNS}, body_sha256, repository_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12)
      on conflict do nothing
      returning id),
    events as (
@@ -63,8 +66,8 @@ const RECORD_SQL = `with first as (
      select ${OUTBOX_COLUMNS} from ${outboxRecordset('$10')} where exists (select 1 from first)
      returning 1),
    copy as (
-     insert into webhook_delivery (${DELIVERY_COLUMNS})
-     select $1, $2, $3, $4, $5, $6, 'duplicate', 'already received', 0 where not exists (select 1 from first)
+     insert into webhook_delivery (${DELIVERY_COLUMNS}, repository_id)
+     select $1, $2, $3, $4, $5, $6, 'duplicate', 'already received', 0, $12 where not exists (select 1 from first)
      returning 1)
    select exists (select 1 from first) as first`;
 
@@ -125,17 +128,17 @@ export class SqlDeliveryStore implements DeliveryStore {
     return secret ? [{ secret: secret.reveal() }] : [];
   }
 
-  async screen(providerId: string, deliveryId: string, bodySha256: string, pushes: readonly PushTarget[]): Promise<DeliveryScreen> {
+  async screen(providerId: string, deliveryId: string, bodySha256: string, pushes: readonly ScreenTarget[]): Promise<DeliveryScreen> {
     const values: unknown[] = [providerId, deliveryId, bodySha256];
     const columns = pushes.map((push, i) => {
       const candidates = candidatesSql(push, values.length + 1);
       values.push(...candidates.params(providerId));
       return `, (select coalesce(json_agg(json_build_object('serviceType', c.service_type, 'serviceId', c.service_id, 'repository', c.repository,
                    'repositoryId', c.repository_id, 'triggerType', c.trigger_type, 'branch', c.branch, 'watchPaths', c.watch_paths,
-                   'autoDeploy', c.auto_deploy) order by c.service_type, c.service_id), '[]'::json)
+                   'autoDeploy', c.auto_deploy, 'previews', c.previews) order by c.service_type, c.service_id), '[]'::json)
                  from (${candidates.sql}) c) as c${i}`;
     });
-    const shape = pushes.map((p) => `${p.ref.type[0]}${p.repository.id !== undefined ? 'i' : 'n'}`).join('');
+    const shape = pushes.map((p) => `${'ref' in p ? p.ref.type[0] : 'p'}${p.repository.id !== undefined ? 'i' : 'n'}`).join('');
     const [row] = await this.sql.query<Record<string, unknown>>(
       pushes.length <= MAX_NAMED_PUSHES ? `webhook_screen_${shape}` : undefined,
       `select exists (select 1 from webhook_delivery where provider_id = $1 and (delivery_id = $2 or body_sha256 = $3) and outcome <> 'duplicate') as received${columns.join('')}`,
@@ -197,6 +200,7 @@ export class SqlDeliveryStore implements DeliveryStore {
       d.deployments,
       outboxRecords(events),
       d.bodySha256 ?? null,
+      d.repositoryId,
     ]);
     const first = row?.first === true;
     if (first && events.length > 0) this.uow.committed();
@@ -210,8 +214,8 @@ export class SqlDeliveryStore implements DeliveryStore {
       const connection = em.getConnection();
       const inserted = (await connection.execute(
         // No conflict target: either unique index (delivery id, or body hash) makes this a duplicate.
-        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments, body_sha256)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments, body_sha256, repository_id)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict do nothing
          returning id`,
         [
@@ -225,6 +229,7 @@ export class SqlDeliveryStore implements DeliveryStore {
           delivery.reason,
           delivery.deployments,
           delivery.bodySha256 ?? null,
+          delivery.repositoryId,
         ],
         'all',
         em.getTransactionContext(),
@@ -235,9 +240,17 @@ export class SqlDeliveryStore implements DeliveryStore {
         return true;
       }
       await connection.execute(
-        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments)
-         values (?, ?, ?, ?, ?, ?, 'duplicate', 'already received', 0)`,
-        [delivery.id, delivery.providerId, delivery.organizationId, delivery.deliveryId, delivery.event ?? null, delivery.receivedAt],
+        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments, repository_id)
+         values (?, ?, ?, ?, ?, ?, 'duplicate', 'already received', 0, ?)`,
+        [
+          delivery.id,
+          delivery.providerId,
+          delivery.organizationId,
+          delivery.deliveryId,
+          delivery.event ?? null,
+          delivery.receivedAt,
+          delivery.repositoryId,
+        ],
         'run',
         em.getTransactionContext(),
       );

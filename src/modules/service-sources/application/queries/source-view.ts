@@ -1,6 +1,32 @@
 import { type ReadDatabase } from '../../../../shared/read-database.js';
 import { type Actor, isOwnerOrAdmin } from '../../../identity/domain/actor.js';
-import { type ServiceSource } from '../../domain/service-source.js';
+import { type PreviewPolicy, type ServiceSource, type WebhookRegistration } from '../../domain/service-source.js';
+
+/**
+ * How the source's hook is doing (docs/api.md "Hook health"):
+ * - `not_registered`: no hook serves the source (disconnected, or registration failed: see `error`);
+ * - `awaiting_first_delivery`: registered, but its repository has delivered nothing since (within the delivery retention);
+ * - `delivering`: the repository's hook has delivered since it was registered;
+ * - `disabled`: the forge disabled the hook (GitLab after repeated failures, an inactive Gitea/Forgejo hook): see
+ *   `disabledReason`; only known when the source is read with its forge asked (GET …/source).
+ */
+export type HookStatus = 'not_registered' | 'awaiting_first_delivery' | 'delivering' | 'disabled';
+
+export interface WebhookView extends WebhookRegistration {
+  /** ISO-8601 time of the last delivery to the provider that concerned this source's repository. */
+  lastDeliveryAt?: string;
+  /** That delivery's outcome (`deployed`, `ignored`, `duplicate`). */
+  lastOutcome?: string;
+  status: HookStatus;
+  /** With `status: "disabled"`: what the forge says, and what to do. */
+  disabledReason?: string;
+}
+
+/** The repository's last recorded delivery (webhook_delivery_repository index), if any. */
+export interface LastDelivery {
+  readonly at: Date;
+  readonly outcome: string;
+}
 
 export interface SourceView {
   serviceType: string;
@@ -20,8 +46,9 @@ export interface SourceView {
   buildPath: string;
   /** Always present; null for applications (they have no compose file). */
   composePath: string | null;
+  previews: PreviewPolicy;
   status: string;
-  webhook: Record<string, unknown>;
+  webhook: WebhookView;
   version: number;
 }
 
@@ -41,9 +68,12 @@ interface SourceRow {
   auto_deploy: boolean;
   build_path: string;
   compose_path: string | null;
+  previews: PreviewPolicy;
   status: string;
-  webhook: Record<string, unknown>;
+  webhook: WebhookRegistration;
   version: number;
+  last_delivery_at?: Date | string | null;
+  last_outcome?: string | null;
 }
 
 export class SourceQueries {
@@ -55,9 +85,14 @@ export class SourceQueries {
    * reveals a private provider's id, repository or hook.
    */
   async get(actor: Actor, serviceType: string, serviceId: string): Promise<SourceView | null> {
+    // The repository's last delivery comes from an index (webhook_delivery_repository): one row, whatever the history.
     const [row] = await this.db.query<SourceRow>(
-      `select s.* from service_source s
+      `select s.*, d.received_at as last_delivery_at, d.outcome as last_outcome from service_source s
          left join git_provider p on p.id = s.provider_id
+         left join lateral (
+           select received_at, outcome from webhook_delivery
+            where provider_id = s.provider_id and repository_id = s.repository_id and repository_id is not null
+            order by received_at desc limit 1) d on s.source_type = 'git'
         where s.service_type = ? and s.service_id = ? and s.organization_id = ?
           and (s.provider_id is null or p.id is null or p.created_by = ? or p.shared_with_organization or ?)`,
       [serviceType, serviceId, actor.organizationId, actor.userId, isOwnerOrAdmin(actor)],
@@ -83,14 +118,34 @@ function fromRow(row: SourceRow): SourceView {
     autoDeploy: row.auto_deploy,
     buildPath: row.build_path,
     composePath: row.compose_path,
+    previews: { enabled: row.previews?.enabled === true, fromForks: row.previews?.fromForks === true },
     status: row.status,
-    webhook: row.webhook,
+    webhook: webhookView(
+      row.webhook,
+      row.last_delivery_at && row.last_outcome ? { at: new Date(row.last_delivery_at), outcome: row.last_outcome } : undefined,
+    ),
     version: row.version,
   };
 }
 
-/** The same view from an aggregate just saved (a command's answer). */
-export function sourceView(source: ServiceSource): SourceView {
+/** The stored registration with the repository's last delivery, and the status they add up to (before the forge is asked). */
+export function webhookView(webhook: WebhookRegistration, last: LastDelivery | undefined): WebhookView {
+  const view: WebhookView = { ...webhook, status: 'not_registered' };
+  if (last) {
+    view.lastDeliveryAt = last.at.toISOString();
+    view.lastOutcome = last.outcome;
+  }
+  if (!webhook.registered) return view;
+  const since = webhook.registeredAt ? Date.parse(webhook.registeredAt) : Number.NEGATIVE_INFINITY;
+  view.status = last && last.at.getTime() >= since ? 'delivering' : 'awaiting_first_delivery';
+  return view;
+}
+
+/**
+ * The same view from an aggregate just saved (a command's answer). `last` is the repository's last delivery when the
+ * caller read it; without it a registered hook reads `awaiting_first_delivery`.
+ */
+export function sourceView(source: ServiceSource, last?: LastDelivery): SourceView {
   return fromRow({
     service_type: source.serviceType,
     service_id: source.serviceId,
@@ -107,8 +162,11 @@ export function sourceView(source: ServiceSource): SourceView {
     auto_deploy: source.autoDeploy,
     build_path: source.buildPath,
     compose_path: source.composePath,
+    previews: { ...source.previews },
     status: source.status,
     webhook: { ...source.webhook },
     version: source.version,
+    last_delivery_at: last?.at ?? null,
+    last_outcome: last?.outcome ?? null,
   });
 }

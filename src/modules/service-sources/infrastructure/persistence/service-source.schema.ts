@@ -20,6 +20,7 @@ export const ServiceSourceSchema = new EntitySchema<ServiceSource>({
     autoDeploy: { type: 'boolean', fieldName: 'auto_deploy' },
     buildPath: { type: 'text', fieldName: 'build_path' },
     composePath: { type: 'text', nullable: true, fieldName: 'compose_path' },
+    previews: { type: 'json', columnType: 'jsonb' },
     status: { type: 'text' },
     webhook: { type: 'json', columnType: 'jsonb' },
     createdAt: { type: 'Date', fieldName: 'created_at', columnType: 'timestamptz' },

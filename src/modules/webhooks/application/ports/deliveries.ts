@@ -11,6 +11,7 @@ export interface MatchableSource {
   readonly branch: string | null;
   readonly watchPaths: readonly string[] | null;
   readonly autoDeploy: boolean;
+  readonly previews: { readonly enabled: boolean; readonly fromForks: boolean };
 }
 
 export interface WebhookSecret {
@@ -40,11 +41,19 @@ export interface PushTarget {
   readonly ref: { readonly type: 'branch' | 'tag'; readonly name: string };
 }
 
+/** A pull/merge request to screen: every connected source of its target repository whose branch is the target, any trigger. */
+export interface PreviewTarget {
+  readonly repository: RepositoryRef;
+  readonly targetBranch: string;
+}
+
+export type ScreenTarget = PushTarget | PreviewTarget;
+
 /** What one round trip tells about a verified delivery before matching. */
 export interface DeliveryScreen {
   /** The provider + delivery id was already recorded (a redelivery or a racing copy). */
   readonly alreadyReceived: boolean;
-  /** For each push asked about, in order: its index-backed candidate sources. */
+  /** For each target asked about, in order: its index-backed candidate sources. */
   readonly candidates: readonly (readonly MatchableSource[])[];
 }
 
@@ -61,7 +70,7 @@ export interface DeliveryStore {
    * provider + repository that a branch (or any tag) push could match (index-backed). The repository is matched by
    * its forge id; sources stored before ids were recorded match by name (case-insensitive).
    */
-  screen(providerId: string, deliveryId: string, bodySha256: string, pushes: readonly PushTarget[]): Promise<DeliveryScreen>;
+  screen(providerId: string, deliveryId: string, bodySha256: string, targets: readonly ScreenTarget[]): Promise<DeliveryScreen>;
   /**
    * Inserts the delivery and its events in one transaction. Returns false (and stores a `duplicate` record,
    * no events) when the same provider + delivery id, or the same body, was recorded first — also by a

@@ -4,7 +4,7 @@ import { type RepositoryRef, sameRepository } from '../../../../../shared/reposi
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
 import { type GitProviderRepository } from '../../../../git-providers/domain/git-provider-repository.js';
-import { ServiceSource, type ServiceType, type SourceLink } from '../../../domain/service-source.js';
+import { ServiceSource, type ServiceType, type SourceLink, type WebhookRegistration } from '../../../domain/service-source.js';
 import { type ServiceSourceRepository } from '../../../domain/service-source-repository.js';
 import { type SourceForge, type WebhookRegistrar } from '../../ports/source-forge.js';
 
@@ -46,6 +46,8 @@ export class ConnectSourceHandler {
     // The link commits before the hook is ensured, so a concurrent last disconnect of the repository sees this
     // source and keeps the hook (registering first left a window where the release removed it).
     let previous: { providerId: string; repository: RepositoryRef } | undefined;
+    // The same hook keeps serving a re-connected source: its health counts from when it first did.
+    let servingSince: string | undefined;
     const result = await this.uow.run(async (): Promise<Result<ServiceSource, Failure>> => {
       const source =
         (await this.sources.find(actor.organizationId, command.serviceType, command.serviceId)) ??
@@ -53,7 +55,7 @@ export class ConnectSourceHandler {
       const before = source.repositoryRef();
       if (source.providerId && before && (source.providerId !== provider.id || !sameRepository(before, repository))) {
         previous = { providerId: source.providerId, repository: before };
-      }
+      } else if (source.webhook.registered) servingSince = source.webhook.registeredAt;
       source.connect(
         { ...command, repository: repository.fullName, repositoryId: repository.id, providerType: provider.type },
         { registered: false, url: null },
@@ -67,7 +69,7 @@ export class ConnectSourceHandler {
     const updated = await this.uow.run(async () => {
       const source = await this.sources.find(actor.organizationId, command.serviceType, command.serviceId);
       if (!source || source.providerId !== provider.id || source.repositoryId !== repository.id) return null;
-      source.updateWebhook(webhook);
+      source.updateWebhook(earliest(webhook, servingSince));
       await this.sources.save(source);
       return source;
     });
@@ -75,4 +77,9 @@ export class ConnectSourceHandler {
     if (!updated) await this.hooks.releaseIfUnused(provider.id, repository);
     return ok(updated ?? result.value);
   }
+}
+
+function earliest(webhook: WebhookRegistration, servingSince: string | undefined): WebhookRegistration {
+  if (!webhook.registered || !servingSince || !webhook.registeredAt || servingSince >= webhook.registeredAt) return webhook;
+  return { ...webhook, registeredAt: servingSince };
 }

@@ -4,12 +4,15 @@ import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type Metrics, NO_METRICS, type WebhookOutcome } from '../../../../../shared/metrics.js';
 import { decidePush, needsCompare, pushIgnoreReason } from '../../../domain/match.js';
-import { type NormalizedPush } from '../../../domain/push.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../../domain/push.js';
+import { type NormalizedPullRequest } from '../../../domain/pull-request.js';
+import { PreviewDecisionReason, decidePreview } from '../../../domain/preview-match.js';
+import { type CommitLookup } from '../../ports/commit-lookup.js';
 import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
 import { type AppInstallations } from '../../ports/app-installations.js';
 import { type RepositoryListings } from '../../ports/repository-listings.js';
 import { type ChangedFilesLookup } from '../../ports/changed-files.js';
-import { type DeliveryStore, type MatchableSource } from '../../ports/deliveries.js';
+import { type DeliveryStore, type MatchableSource, type ScreenTarget } from '../../ports/deliveries.js';
 import { type IncomingWebhook, WebhookBodyError, type WebhookForge } from '../../ports/webhook-forge.js';
 import { type RepositoryRef, sameRepository } from '../../../../../shared/repository-identity.js';
 
@@ -32,6 +35,7 @@ export class ReceiveWebhookHandler {
     private readonly installations: AppInstallations,
     private readonly listings: RepositoryListings,
     private readonly metrics: Pick<Metrics, 'webhookDelivery'> = NO_METRICS,
+    private readonly commits: CommitLookup = NO_COMMIT_LOOKUP,
   ) {}
 
   async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
@@ -83,18 +87,21 @@ export class ReceiveWebhookHandler {
     // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another
     // repository. Compared by the forge's id, so the hook keeps working after the repository is renamed or transferred.
     const bound = signedWith.repository;
-    if (bound && parsed.kind === 'push' && parsed.pushes.some((push) => !sameRepository(bound, refOf(push)))) return err(invalidSignature);
-    if (bound && parsed.kind === 'push') for (const push of parsed.pushes) if (isStale(bound, push)) follow(delivery, push);
+    const named = repositoriesOf(parsed);
+    if (bound && named.some((repository) => !sameRepository(bound, refOf(repository)))) return err(invalidSignature);
+    if (bound) for (const repository of named) if (isStale(bound, repository)) follow(delivery, repository);
+    // Hook health: the repository this delivery shows alive. An ignored event's claim counts only where the secret vouches for it.
+    const claimed = parsed.kind === 'ignored' && (!bound || bound.id === parsed.repositoryId) ? parsed.repositoryId : undefined;
+    delivery.repositoryId = named[0]?.repositoryId ?? claimed ?? null;
 
     // Pushes that their own payload rules out (deletions, skip markers) need no candidates.
     const pushes = parsed.kind === 'push' ? parsed.pushes : [];
     const ignored = pushes.map((push) => pushIgnoreReason(push));
-    const screened = await this.store.screen(
-      provider.id,
-      deliveryId,
-      bodySha256,
-      pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref })),
-    );
+    const targets: ScreenTarget[] =
+      parsed.kind === 'pull-request'
+        ? [{ repository: refOf(parsed.pullRequest), targetBranch: parsed.pullRequest.targetBranch }]
+        : pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref }));
+    const screened = await this.store.screen(provider.id, deliveryId, bodySha256, targets);
     if (screened.alreadyReceived) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
@@ -106,6 +113,8 @@ export class ReceiveWebhookHandler {
     } else if (parsed.kind === 'installation') {
       delivery.ignore(await this.installations.apply(provider.id, parsed.installation));
       await this.listings.invalidate(provider.id);
+    } else if (parsed.kind === 'pull-request') {
+      await this.preview(provider.id, parsed.pullRequest, screened.candidates[0] ?? [], delivery);
     } else {
       let asked = 0;
       for (const [i, push] of pushes.entries()) {
@@ -137,6 +146,39 @@ export class ReceiveWebhookHandler {
     }
   }
 
+  /**
+   * A preview event per source of the request's target branch that opted in (forks only with `fromForks`). An
+   * abbreviated head (Bitbucket Cloud) is resolved first, only when some source wants it; if that fails the
+   * delivery records why and emits nothing rather than a sha the deployer cannot check out.
+   */
+  private async preview(
+    providerId: string,
+    request: NormalizedPullRequest,
+    sources: readonly MatchableSource[],
+    delivery: WebhookDelivery,
+  ): Promise<void> {
+    if (sources.length === 0) return delivery.ignore(PreviewDecisionReason.noMatchingSource);
+    if (sources.some((source) => isStale({ id: source.repositoryId ?? undefined, fullName: source.repository }, request)))
+      follow(delivery, request);
+    const wanted: MatchableSource[] = [];
+    for (const source of sources) {
+      const decision = decidePreview(request, source);
+      if (decision.emit) wanted.push(source);
+      else delivery.ignore(decision.reason);
+    }
+    if (wanted.length === 0) return;
+    let resolved = request;
+    if (request.action === 'requested' && !request.head.complete) {
+      const commit = await this.commits.resolve(providerId, request.repository, request.head.sha);
+      if (!commit.ok) return delivery.ignore(PreviewDecisionReason.commitUnresolved(commit.reason));
+      resolved = { ...request, head: { sha: commit.sha, complete: true, message: commit.message, author: commit.author } };
+    }
+    for (const source of wanted) {
+      if (resolved.action === 'requested') delivery.requestPreview(source, resolved);
+      else delivery.closePreview(source, resolved);
+    }
+  }
+
   private async changedFiles(providerId: string, push: NormalizedPush): Promise<readonly string[] | 'unknown'> {
     if (push.filesComplete) return push.changedFiles;
     if (!needsCompare(push) || !push.beforeSha) return 'unknown';
@@ -144,14 +186,26 @@ export class ReceiveWebhookHandler {
   }
 }
 
-const refOf = (push: NormalizedPush): RepositoryRef => ({ id: push.repositoryId, fullName: push.repository });
+/** A repository as a payload names it: a push's, or a pull/merge request's target. */
+type Named = Pick<NormalizedPush, 'repository' | 'repositoryId'>;
+
+/** The repositories a parsed delivery concerns, which a repository hook's secret must vouch for. */
+const repositoriesOf = (parsed: ParsedWebhook): readonly Named[] =>
+  parsed.kind === 'push' ? parsed.pushes : parsed.kind === 'pull-request' ? [parsed.pullRequest] : [];
+
+const refOf = (named: Named): RepositoryRef => ({ id: named.repositoryId, fullName: named.repository });
 
 /** A stored repository whose name lags behind the forge's (renamed, transferred, re-cased) or that has no id yet. */
-const isStale = (stored: RepositoryRef, push: NormalizedPush): boolean =>
-  push.repositoryId !== undefined && (stored.id === undefined || stored.fullName !== push.repository);
+const isStale = (stored: RepositoryRef, named: Named): boolean =>
+  named.repositoryId !== undefined && (stored.id === undefined || stored.fullName !== named.repository);
 
-const follow = (delivery: WebhookDelivery, push: NormalizedPush): void => {
-  if (push.repositoryId !== undefined) delivery.followRepository({ id: push.repositoryId, fullName: push.repository });
+const follow = (delivery: WebhookDelivery, named: Named): void => {
+  if (named.repositoryId !== undefined) delivery.followRepository({ id: named.repositoryId, fullName: named.repository });
+};
+
+/** No forge API to ask (unit tests, forges whose payloads carry full shas): an abbreviation stays unresolved. */
+const NO_COMMIT_LOOKUP: CommitLookup = {
+  resolve: () => Promise.resolve({ ok: false, reason: 'no commit API configured' }),
 };
 
 const wantsFiles = (source: MatchableSource, push: NormalizedPush): boolean =>
