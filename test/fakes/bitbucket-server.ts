@@ -59,6 +59,15 @@ interface Repo {
   branches: FakeBranchSeed[];
   readonly hooks: FakeBitbucketHook[];
   readonly diffstats: Map<string, FakeDiffEntry[]>;
+  readonly commits: FakeCommit[];
+}
+
+/** A commit the fake can resolve by its full hash or any unambiguous prefix (as Bitbucket does). */
+export interface FakeCommit {
+  readonly hash: string;
+  readonly message: string;
+  /** Bitbucket's `author.raw`: "Name <email>". */
+  readonly authorRaw: string;
 }
 
 interface Credential {
@@ -166,6 +175,7 @@ export class FakeBitbucket extends LocalFakeServer {
         branches: seed.mainbranch === null ? [] : [{ name: seed.mainbranch ?? 'main', hash: fakeSha(`${workspace}/${seed.slug}:main`) }],
         hooks: [],
         diffstats: new Map(),
+        commits: [],
       })),
     );
   }
@@ -186,6 +196,10 @@ export class FakeBitbucket extends LocalFakeServer {
       `${range.head}..${range.base}`,
       entries.map((e) => (typeof e === 'string' ? { status: 'modified', old: e, new: e } : e)),
     );
+  }
+
+  addCommit(fullName: string, commit: FakeCommit): void {
+    this.mustFind(fullName).commits.push(commit);
   }
 
   hooks(fullName: string): readonly FakeBitbucketHook[] {
@@ -369,6 +383,27 @@ export class FakeBitbucket extends LocalFakeServer {
         new: e.new ? { path: e.new, escaped_path: e.new, type: 'commit_file' } : null,
       }));
       return { status: 200, body: this.page(url, values, 5000, 500) };
+    }
+
+    // GET /repositories/{workspace}/{repo_slug}/commit/{commit}: a full hash or a prefix of one.
+    if (resource === 'commit' && method === 'GET' && rest.length === 1 && rest[0]) {
+      const prefix = rest[0].toLowerCase();
+      const found = repo.commits.filter((c) => c.hash.startsWith(prefix));
+      if (found.length !== 1 || !found[0]) throw new HttpError(404, `Commit not found: ${rest[0]}`);
+      const c = found[0];
+      return {
+        status: 200,
+        body: {
+          type: 'commit',
+          hash: c.hash,
+          message: c.message,
+          date: '2026-11-30T10:00:00+00:00',
+          author: { type: 'author', raw: c.authorRaw },
+          parents: [],
+          links: { html: { href: `https://bitbucket.org/${fullName}/commits/${c.hash}` } },
+          repository: { type: 'repository', full_name: fullName, uuid: repo.uuid },
+        },
+      };
     }
 
     if (hooksCall && repo.readOnly) throw new HttpError(403, 'You must be an administrator of this repository to manage its webhooks.');

@@ -5,6 +5,7 @@ import {
   type ChangedFiles,
   type ForgeApi,
   type ForgeBranch,
+  type ForgeCommit,
   type ForgeHooks,
   type ForgeRepository,
   type RegisteredHook,
@@ -12,6 +13,7 @@ import {
 import { mapLimit, type ForgeHttp, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import {
   bitbucketBranch,
+  bitbucketCommit,
   bitbucketDiffstat,
   bitbucketHook,
   bitbucketPage,
@@ -44,6 +46,9 @@ export function bitbucketAuthorization(auth: BitbucketAuth): string {
   const pair = auth.method === 'api_token' ? `${auth.email}:${auth.apiToken}` : `${auth.username}:${auth.appPassword}`;
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
+
+/** Pushes, and the pull request events previews need (created, updated with new commits, merged, declined). */
+const HOOK_EVENTS = ['repo:push', 'pullrequest:created', 'pullrequest:updated', 'pullrequest:fulfilled', 'pullrequest:rejected'];
 
 export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): ForgeApi & ForgeHooks {
   const apiUrl = conn.apiUrl.replace(/\/+$/, '');
@@ -180,6 +185,20 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
       return exact ? toForgeBranch(exact) : null;
     },
 
+    async getCommit(fullName: string, sha: string): Promise<ForgeCommit | null> {
+      const url = repoUrl(fullName);
+      // Bitbucket resolves an abbreviated hash (pull request payloads carry 12 characters) to the full commit.
+      if (!url || !/^[0-9a-f]{4,64}$/i.test(sha)) return null;
+      const commit = await get(`${url}/commit/${enc(sha)}`, bitbucketCommit, `reading commit ${sha} of ${fullName}`, true);
+      if (!commit) return null;
+      const raw = commit.author?.raw?.replace(/\s*<[^>]*>\s*$/, '').trim();
+      return {
+        sha: commit.hash.toLowerCase(),
+        message: commit.message ?? '',
+        author: raw || commit.author?.user?.display_name || commit.author?.user?.nickname || '',
+      };
+    },
+
     async changedFiles(fullName: string, baseSha: string, headSha: string): Promise<ChangedFiles> {
       if (/^0+$/.test(baseSha)) return { files: [], complete: false };
       // Bitbucket's spec order is the reverse of git diff: the changed commit first, then the one compared against.
@@ -206,7 +225,7 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
         throw new Error(`Bitbucket webhook secrets must be 1-${HOOK_SECRET_MAX} characters`);
       const hooksUrl = `${requireRepoUrl(fullName)}/hooks`;
       const hooks = (await collect(`${hooksUrl}?pagelen=${PAGE_LEN}`, bitbucketHook, `listing webhooks of ${fullName}`)) ?? [];
-      const body = { description: HOOK_DESCRIPTION, url, active: true, secret, events: ['repo:push'] };
+      const body = { description: HOOK_DESCRIPTION, url, active: true, secret, events: HOOK_EVENTS };
       const [existing, ...duplicates] = hooks.filter((h) => h.url === url);
       if (existing) {
         await http.request({

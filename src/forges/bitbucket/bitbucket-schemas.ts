@@ -22,6 +22,15 @@ export type BitbucketBranch = z.infer<typeof bitbucketBranch>;
 const commitFile = z.object({ path: z.string() }).nullish();
 export const bitbucketDiffstat = z.object({ status: z.string().optional(), old: commitFile, new: commitFile });
 
+/** GET /repositories/{workspace}/{repo_slug}/commit/{commit}: the API's author is `{raw: "Name <email>", user?}`. */
+export const bitbucketCommit = z.object({
+  hash: z.string().regex(/^[0-9a-f]{40}$/i),
+  message: z.string().nullish(),
+  author: z
+    .object({ raw: z.string().nullish(), user: z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() }).nullish() })
+    .nullish(),
+});
+
 export const bitbucketHook = z.object({
   uuid: z.string(),
   url: z.string(),

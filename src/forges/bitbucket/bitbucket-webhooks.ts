@@ -12,6 +12,7 @@ import {
   stripSha256Prefix,
   utf8Body,
 } from '../shared/webhook-payloads.js';
+import { isBitbucketPullRequestEvent, parseBitbucketPullRequest } from './bitbucket-pull-request.js';
 
 const account = z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() });
 
@@ -96,6 +97,7 @@ export const bitbucketWebhooks: WebhookForge = {
   parse(eventName: string | undefined, payload: unknown): ParsedWebhook {
     assertObject(payload);
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
+    if (isBitbucketPullRequestEvent(eventName)) return parseBitbucketPullRequest(eventName, payload);
     if (eventName !== 'repo:push') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(payload);
   },

@@ -35,7 +35,8 @@ const FALLBACK_PAGE_SIZE = 50;
 const PAGE_CAP_TTL_MS = 10 * 60_000;
 const PAGE_CAP_MAX_HOSTS = 500;
 const MAX_PAGES = 10_000;
-const HOOK_EVENTS = ['push', 'create'];
+/** Pushes (and branch creation), and pull requests for previews (opened, synchronized, closed, …). */
+const HOOK_EVENTS = ['push', 'create', 'pull_request'];
 const ZERO_SHA = /^0+$/;
 
 const pageCaps = new Map<string, { readonly expiresAt: number; readonly cap: Promise<number> }>();

@@ -16,6 +16,7 @@ import {
   githubStylePush,
   utf8Body,
 } from '../shared/webhook-payloads.js';
+import { parseGitHubStylePullRequest } from '../shared/github-style-pull-request.js';
 
 const pushPayload = githubStylePush.extend({
   total_commits: z.number().int().nonnegative().optional(),
@@ -63,6 +64,7 @@ export const giteaWebhooks: WebhookForge = {
   parse(eventName: string | undefined, payload: unknown): ParsedWebhook {
     assertObject(payload);
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
+    if (eventName === 'pull_request') return parseGitHubStylePullRequest(eventName, payload, 'synchronized');
     // create/delete duplicate what the push event already says (deletions arrive as a push with `after` all zeros).
     if (eventName !== 'push') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(payload);

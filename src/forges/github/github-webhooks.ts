@@ -17,6 +17,7 @@ import {
   stripSha256Prefix,
   WebhookBodyError,
 } from '../shared/webhook-payloads.js';
+import { parseGitHubStylePullRequest } from '../shared/github-style-pull-request.js';
 
 /** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
 const MAX_COMMITS = 2048;
@@ -109,6 +110,7 @@ export const githubWebhooks: WebhookForge = {
     if (eventName === 'ping') return ignored(IgnoredReason.ping);
     if (eventName === 'installation') return parseInstallation(payload);
     if (Object.hasOwn(LIST_CHANGES, eventName)) return parseListChange(eventName, payload);
+    if (eventName === 'pull_request') return parseGitHubStylePullRequest(eventName, payload, 'synchronize');
     if (eventName !== 'push') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(payload);
   },

@@ -148,7 +148,8 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
     token: secret,
     push_events: true,
     tag_push_events: true,
-    merge_requests_events: false,
+    // Previews: open, update (new commits), close, merge.
+    merge_requests_events: true,
     enable_ssl_verification: true,
   });
 

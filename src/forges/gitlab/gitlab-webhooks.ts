@@ -16,6 +16,7 @@ import {
   tokenMatchesAny,
   utf8Body,
 } from '../shared/webhook-payloads.js';
+import { parseGitLabMergeRequest } from './gitlab-merge-request.js';
 
 /** Event header values that can carry a push; a System Hook names the kind in the body's `event_name`. */
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook', 'System Hook']);
@@ -79,6 +80,7 @@ export const gitlabWebhooks: WebhookForge = {
   parse(eventName: string | undefined, payload: unknown): ParsedWebhook {
     assertObject(payload);
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
+    if (eventName === 'Merge Request Hook') return parseGitLabMergeRequest(eventName, payload);
     if (!PUSH_EVENTS.has(eventName)) return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parsePush(eventName, payload);
   },

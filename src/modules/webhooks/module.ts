@@ -11,6 +11,7 @@ import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
+import { ForgeCommitLookup } from './infrastructure/forge-commit-lookup.js';
 import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
 
@@ -60,6 +61,12 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
           ctx.get(APP_INSTALLATIONS),
           ctx.get(REPOSITORY_LISTINGS),
           ctx.get(TOKENS.Metrics),
+          new ForgeCommitLookup(
+            ctx.get(TOKENS.UnitOfWork),
+            ctx.get(GIT_PROVIDER_REPOSITORY),
+            ctx.get(FORGE_CONNECTOR),
+            ctx.get(TOKENS.Logger),
+          ),
         ),
         ctx.get(TOKENS.Logger),
       );

@@ -129,6 +129,7 @@ export interface SourceInput {
   triggerType?: 'push' | 'tag';
   watchPaths?: string[];
   autoDeploy?: boolean;
+  previews?: { enabled?: boolean; fromForks?: boolean };
 }
 
 /** PUT …/source, expecting 200; returns the Source. */
@@ -181,9 +182,21 @@ export const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value
  * Every `deployment.requested` of the caller's organisation matching `where`, polled through GET /v1/events until
  * at least `atLeast` are there (the feed shows a commit once no older transaction is still running).
  */
-export async function deploymentEvents(
+export function deploymentEvents(
   t: TestApp,
   auth: Auth,
+  where: (e: EventEnvelope) => boolean,
+  atLeast = 1,
+  timeoutMs = 20_000,
+): Promise<EventEnvelope[]> {
+  return eventsOfType(t, auth, 'deployment.requested', where, atLeast, timeoutMs);
+}
+
+/** Every event of `type` of the caller's organisation matching `where`, polled through GET /v1/events (see deploymentEvents). */
+export async function eventsOfType(
+  t: TestApp,
+  auth: Auth,
+  type: string,
   where: (e: EventEnvelope) => boolean,
   atLeast = 1,
   timeoutMs = 20_000,
@@ -196,7 +209,7 @@ export async function deploymentEvents(
       const res = await t.api
         .get('/v1/events')
         .set(auth)
-        .query({ type: 'deployment.requested', limit: 500, ...(after ? { after } : {}) });
+        .query({ type, limit: 500, ...(after ? { after } : {}) });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const items = res.body.items as EventEnvelope[];
       all.push(...items);

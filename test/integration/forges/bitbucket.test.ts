@@ -298,7 +298,13 @@ describe('Bitbucket Cloud: webhooks', () => {
     expect(second).toEqual({ id: first.id, reused: true });
     const ours = fake.hooks('hooks/app').filter((h) => h.url === HOOK_URL);
     expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatchObject({ uuid: first.id, active: true, events: ['repo:push'], secret: 'secret-two', description: 'forgelink' });
+    expect(ours[0]).toMatchObject({
+      uuid: first.id,
+      active: true,
+      events: ['repo:push', 'pullrequest:created', 'pullrequest:updated', 'pullrequest:fulfilled', 'pullrequest:rejected'],
+      secret: 'secret-two',
+      description: 'forgelink',
+    });
     expect(fake.hooks('hooks/app')).toHaveLength(2);
     expect(fake.hookLog.filter((e) => e.fullName === 'hooks/app').map((e) => e.action)).toEqual(['created', 'updated']);
   });
@@ -312,7 +318,12 @@ describe('Bitbucket Cloud: webhooks', () => {
 
     expect(result).toEqual({ id: kept.uuid, reused: true });
     expect(fake.hooks('dupes/app')).toEqual([
-      expect.objectContaining({ uuid: kept.uuid, active: true, events: ['repo:push'], secret: 'fresh' }),
+      expect.objectContaining({
+        uuid: kept.uuid,
+        active: true,
+        events: ['repo:push', 'pullrequest:created', 'pullrequest:updated', 'pullrequest:fulfilled', 'pullrequest:rejected'],
+        secret: 'fresh',
+      }),
     ]);
   });
 

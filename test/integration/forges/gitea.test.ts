@@ -340,7 +340,7 @@ describe.each(['gitea', 'forgejo'] as const)('Gitea adapter against a %s server'
         url: hookUrl,
         contentType: 'json',
         secret: 'secret-2',
-        events: ['push', 'create'],
+        events: ['push', 'create', 'pull_request'],
         active: true,
         branchFilter: '*',
       });

@@ -295,7 +295,7 @@ describe('GitLab project hooks', () => {
       token: 'secret-two',
       push_events: true,
       tag_push_events: true,
-      merge_requests_events: false,
+      merge_requests_events: true,
       enable_ssl_verification: true,
     });
     expect(fake.hookLog.map((e) => e.action)).toEqual(['create', 'update']);

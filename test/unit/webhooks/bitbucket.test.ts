@@ -99,8 +99,8 @@ describe('Bitbucket repo:push parsing', () => {
 
 describe('Bitbucket events that are not pushes', () => {
   it.each([
-    ['pullrequest:created', 'pull-request-created.json'],
-    ['pullrequest:fulfilled', 'pull-request-merged.json'],
+    ['pullrequest:approved', 'pull-request-approved.json'],
+    ['pullrequest:comment_created', 'pull-request-comment-created.json'],
     ['repo:fork', 'repo-fork.json'],
     ['repo:commit_status_created', 'repo-commit-status-created.json'],
   ])('%s is ignored', (event, file) => {

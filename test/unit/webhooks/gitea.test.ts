@@ -71,7 +71,7 @@ describe('Gitea / Forgejo events that are not pushes', () => {
   it.each([
     ['create', 'create-event.json'],
     ['delete', 'delete-event.json'],
-    ['pull_request', 'pull-request-event.json'],
+    ['issues', 'issues-event.json'],
     ['release', 'release-event.json'],
   ])('%s is ignored (the push event already carries ref changes)', (event, file) => {
     expect(giteaWebhooks.parse(event, fixtureJson('gitea', file))).toEqual({ kind: 'ignored', reason: `unsupported_event: ${event}` });

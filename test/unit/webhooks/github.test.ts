@@ -104,7 +104,7 @@ describe('GitHub push parsing', () => {
 describe('GitHub events that are not pushes', () => {
   it.each([
     ['ping', 'ping.json', 'ping'],
-    ['pull_request', 'pull-request.json', 'unsupported_event: pull_request'],
+    ['issues', 'issues.json', 'unsupported_event: issues'],
     ['create', 'create.json', 'unsupported_event: create'],
     ['delete', 'delete.json', 'unsupported_event: delete'],
   ])('%s is ignored with a reason', (event, file, reason) => {

@@ -87,7 +87,7 @@ describe('GitLab push parsing', () => {
 
 describe('GitLab events that are not pushes', () => {
   it.each([
-    ['Merge Request Hook', 'gitlab', 'merge-request-event.json', 'unsupported_event: Merge Request Hook'],
+    ['Note Hook', 'gitlab', 'comment-merge-request-event.json', 'unsupported_event: Note Hook'],
     ['Pipeline Hook', 'gitlab', 'pipeline-event.json', 'unsupported_event: Pipeline Hook'],
     ['System Hook', 'gitlab', 'system-project-created.json', 'unsupported_event: System Hook: project_create'],
     ['Push Hook', 'gitlab-go-gitlab', 'merge_request.json', 'unsupported_event: Push Hook: merge_request'],

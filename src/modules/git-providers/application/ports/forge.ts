@@ -36,6 +36,14 @@ export interface ChangedFiles {
   readonly complete: boolean;
 }
 
+export interface ForgeCommit {
+  /** The full commit id. */
+  readonly sha: string;
+  readonly message: string;
+  /** The author's name as the forge shows it. */
+  readonly author: string;
+}
+
 export interface RegisteredHook {
   readonly id: string;
   /** True when a hook with the same URL already existed and was reused (its secret is updated to ours). */
@@ -54,6 +62,11 @@ export interface ForgeApi {
   getBranch(fullName: string, branch: string): Promise<ForgeBranch | null>;
   /** Files changed between two commits (the compare API), for watch paths when a payload is truncated. */
   changedFiles(fullName: string, baseSha: string, headSha: string): Promise<ChangedFiles>;
+  /**
+   * The commit a full sha or an abbreviation names; null when the forge knows no such commit. Offered by forges whose
+   * payloads abbreviate commits (Bitbucket Cloud pull requests), for previews.
+   */
+  getCommit?(fullName: string, sha: string): Promise<ForgeCommit | null>;
 }
 
 /** Repository webhooks forgelink registers itself (GitLab, Gitea/Forgejo, Bitbucket; GitHub Apps have one app-level hook). */
