@@ -164,6 +164,10 @@ export interface FakeHook {
   readonly pipeline_events: boolean;
   readonly enable_ssl_verification: boolean;
   readonly created_at: string;
+  /** GitLab ≥ 15.2 (docs.gitlab.com/api/project_webhooks): `executable`, or disabled after failing deliveries. */
+  readonly alert_status: 'executable' | 'disabled' | 'temporarily_disabled';
+  /** Set while `temporarily_disabled`: when GitLab tries again. */
+  readonly disabled_until: string | null;
 }
 
 export interface HookLogEntry {
@@ -404,6 +408,20 @@ export class FakeGitLab extends LocalFakeServer {
   /** The project's hooks including their tokens (GitLab never returns the token over the API). */
   hooks(path: string): readonly FakeHook[] {
     return this.project(path).hooks;
+  }
+
+  /**
+   * GitLab's auto-disabling of failing hooks: 4xx failures disable the hook, 5xx ones disable it for a while
+   * (`until`). An update through the API does not re-enable it (only a successful test does, on GitLab).
+   */
+  disableHook(path: string, url: string, until?: Date): void {
+    const project = this.project(path);
+    project.hooks.forEach((hook, i) => {
+      if (hook.url !== url) return;
+      project.hooks[i] = until
+        ? { ...hook, alert_status: 'temporarily_disabled', disabled_until: until.toISOString() }
+        : { ...hook, alert_status: 'disabled', disabled_until: null };
+    });
   }
 
   /** Adds a hook directly, as if created by hand on GitLab. */
@@ -688,6 +706,8 @@ export class FakeGitLab extends LocalFakeServer {
       token: body.token,
       ...flags(body, undefined),
       created_at: new Date().toISOString(),
+      alert_status: 'executable',
+      disabled_until: null,
     };
     project.hooks.push(hook);
     this.hookLog.push({ action: 'create', project: project.path, hookId: hook.id, url: hook.url, token: hook.token });

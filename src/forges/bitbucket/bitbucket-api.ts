@@ -7,6 +7,7 @@ import {
   type ForgeBranch,
   type ForgeCommit,
   type ForgeHooks,
+  type HookState,
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
@@ -259,6 +260,17 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
         what: `creating a webhook on ${fullName}`,
       });
       return { id: created.data.uuid, reused: false };
+    },
+
+    async hookState(fullName: string, url: string): Promise<HookState | null> {
+      const hooksUrl = repoUrl(fullName);
+      if (!hooksUrl) return null;
+      const hooks = await collect(`${hooksUrl}/hooks?pagelen=${PAGE_LEN}`, bitbucketHook, `listing webhooks of ${fullName}`, true);
+      const hook = (hooks ?? []).find((h) => h.url === url);
+      if (!hook) return null;
+      return hook.active === false
+        ? { active: false, reason: 'The webhook is switched off on Bitbucket (active: false)' }
+        : { active: true };
     },
 
     async removeHook(fullName: string, url: string): Promise<void> {

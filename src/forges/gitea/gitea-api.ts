@@ -6,6 +6,7 @@ import {
   type ForgeApi,
   type ForgeBranch,
   type ForgeHooks,
+  type HookState,
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
@@ -244,6 +245,12 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
         what: `creating the webhook of ${fullName}`,
       });
       return { id: String(response.data.id), reused: false };
+    },
+
+    async hookState(fullName, url): Promise<HookState | null> {
+      const hook = ((await listHooks(fullName)) ?? []).find((h) => hookUrl(h) === url);
+      if (!hook) return null;
+      return hook.active === false ? { active: false, reason: 'The hook is switched off on the forge (active: false)' } : { active: true };
     },
 
     async removeHook(fullName, url) {

@@ -31,6 +31,7 @@ export const giteaHook = z.object({
   // Gitea keeps the URL in config.url; Forgejo also has a top-level url and calls config deprecated
   config: z.record(z.string(), z.string()).nullish(),
   url: z.string().nullish(),
+  active: z.boolean().nullish(),
 });
 export type GiteaHook = z.infer<typeof giteaHook>;
 

@@ -5,6 +5,7 @@ import {
   type ForgeApi,
   type ForgeBranch,
   type ForgeHooks,
+  type HookState,
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
@@ -46,7 +47,13 @@ const branchSchema = z.object({
 });
 type GitLabBranch = z.infer<typeof branchSchema>;
 
-const hookSchema = z.object({ id: z.number(), url: z.string() });
+const hookSchema = z.object({
+  id: z.number(),
+  url: z.string(),
+  // GitLab ≥ 15.2 (project_webhooks API): why a failing hook stopped delivering.
+  alert_status: z.string().nullish(),
+  disabled_until: z.string().nullish(),
+});
 
 const compareSchema = z.object({
   diffs: z.array(z.object({ old_path: z.string().nullish(), new_path: z.string().nullish() })).nullish(),
@@ -140,7 +147,7 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
 
   const toBranch = (branch: GitLabBranch): ForgeBranch => ({ name: branch.name, commitSha: branch.commit.id, protected: branch.protected });
 
-  const hooksOf = (fullName: string): Promise<{ id: number; url: string }[]> =>
+  const hooksOf = (fullName: string): Promise<z.infer<typeof hookSchema>[]> =>
     listAll(`/projects/${projectId(fullName)}/hooks`, {}, hookSchema, `listing the hooks of ${fullName}`);
 
   const hookBody = (url: string, secret: string) => ({
@@ -241,6 +248,18 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
         });
       }
       return { id: String(keep.id), reused: true };
+    },
+
+    async hookState(fullName, url): Promise<HookState | null> {
+      const hook = (await hooksOf(fullName)).find((h) => h.url === url);
+      if (!hook) return null;
+      if (hook.alert_status === 'disabled')
+        return { active: false, reason: 'GitLab disabled the hook after failing deliveries (alert_status: disabled)' };
+      if (hook.alert_status === 'temporarily_disabled') {
+        const until = hook.disabled_until ? ` until ${hook.disabled_until}` : '';
+        return { active: false, reason: `GitLab disabled the hook after failing deliveries${until} (alert_status: temporarily_disabled)` };
+      }
+      return { active: true };
     },
 
     async removeHook(fullName, url) {

@@ -11,6 +11,7 @@ import { ReportStatusHandler } from './application/commands/report-status/report
 import { SourceQueries } from './application/queries/source-view.js';
 import { MikroOrmServiceSourceRepository } from './infrastructure/persistence/mikro-orm-service-source.repository.js';
 import { ForgeSourceChecks } from './infrastructure/forge-source-checks.js';
+import { ForgeHookHealth } from './infrastructure/forge-hook-health.js';
 import { SourceRoutes } from './http/source-routes.js';
 
 export const serviceSourcesModule = new ContainerModule(({ bind }) => {
@@ -35,6 +36,7 @@ export const serviceSourcesModule = new ContainerModule(({ bind }) => {
         disconnect: new DisconnectSourceHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(WEBHOOK_REGISTRAR)),
         status: new ReportStatusHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY)),
         queries: new SourceQueries(ctx.get(TOKENS.ReadDatabase)),
+        hookHealth: new ForgeHookHealth(uow, ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(FORGE_CONNECTOR), ctx.get(TOKENS.Logger)),
       });
     })
     .inSingletonScope();

@@ -1,9 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { FakeGitHub } from '../../fakes/github-server.js';
+import { FakeGitLab } from '../../fakes/gitlab-server.js';
+import { FakeGitea } from '../../fakes/gitea-server.js';
+import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
-import { type Auth, FIXTURE_IDS, connect, deliver, githubProvider, newDeliveryId, serviceId } from './support.js';
+import {
+  type Auth,
+  FIXTURE_IDS,
+  bitbucketProvider,
+  connect,
+  deliver,
+  githubProvider,
+  giteaProvider,
+  gitlabProvider,
+  newDeliveryId,
+  serviceId,
+} from './support.js';
 
 /** Hook health on the Source: the repository's last delivery, and whether the hook delivered since it was registered. */
 describe('hook health: webhook.lastDeliveryAt / lastOutcome / status', () => {
@@ -80,5 +94,98 @@ describe('hook health: webhook.lastDeliveryAt / lastOutcome / status', () => {
     const gone = await t.api.delete(`/v1/services/application/${id}/source`).set(auth);
     expect(gone.body.webhook).toMatchObject({ registered: false, status: 'not_registered' });
     expect(gone.body.webhook).not.toHaveProperty('lastDeliveryAt');
+  });
+});
+
+/** Hooks the forge disabled are detected when the source is read (GET asks the forge), reported and not re-enabled. */
+describe('hook health: hooks the forge disabled', () => {
+  let t: TestApp;
+  const gitlab = new FakeGitLab();
+  const gitea = new FakeGitea();
+  const bitbucket = new FakeBitbucket();
+  let auth: Auth;
+
+  beforeAll(async () => {
+    await Promise.all([gitlab.start(), gitea.start(), bitbucket.start()]);
+    t = await startTestApp({ bitbucketApiUrl: bitbucket.apiUrl });
+    auth = (await seedOrganization(t.app, 'Disabled hooks')).owner.auth;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all([gitlab.stop(), gitea.stop(), bitbucket.stop()]);
+  });
+
+  const read = async (id: string) => {
+    const res = await t.api.get(`/v1/services/application/${id}/source`).set(auth);
+    expect(res.status, res.text).toBe(200);
+    return res.body.webhook as Record<string, unknown>;
+  };
+
+  it('GitLab: alert_status disabled / temporarily_disabled → status disabled with GitLab’s reason; the hook is left as GitLab has it', async () => {
+    gitlab.addProject({ path: 'ops/health', defaultBranch: 'main', id: 4101 });
+    gitlab.setBranches('ops/health', ['main']);
+    const { providerId } = await gitlabProvider(t, auth, gitlab);
+    const id = serviceId('gl-health');
+    await connect(t, auth, id, { providerId, repository: 'ops/health', branch: 'main' });
+    const url = `http://forgelink.test/v1/webhooks/${providerId}`;
+    expect(await read(id)).toMatchObject({ registered: true, status: 'awaiting_first_delivery' });
+
+    gitlab.disableHook('ops/health', url);
+    const disabled = await read(id);
+    expect(disabled).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('alert_status: disabled') });
+    expect(disabled['disabledReason']).toContain('Test button');
+
+    const until = new Date(Date.now() + 10 * 60_000);
+    gitlab.disableHook('ops/health', url, until);
+    expect(await read(id)).toMatchObject({
+      status: 'disabled',
+      disabledReason: expect.stringContaining(`until ${until.toISOString()} (alert_status: temporarily_disabled)`),
+    });
+    // Reading reports; it changes nothing on the forge.
+    expect(gitlab.hooks('ops/health')[0]).toMatchObject({ alert_status: 'temporarily_disabled' });
+  });
+
+  it('Gitea/Forgejo: an inactive hook is reported, PUT …/source switches it back on', async () => {
+    gitea.setRepositories([{ owner: 'ops', name: 'health', defaultBranch: 'main', id: 4201 }]);
+    gitea.setBranches('ops/health', [{ name: 'main' }]);
+    const { providerId } = await giteaProvider(t, auth, gitea);
+    const id = serviceId('gt-health');
+    await connect(t, auth, id, { providerId, repository: 'ops/health', branch: 'main' });
+    const [hook] = gitea.hooksOf('ops/health');
+    expect(hook?.active).toBe(true);
+    (hook as { active: boolean }).active = false;
+    expect(await read(id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('active: false') });
+    expect(gitea.hooksOf('ops/health')[0]?.active).toBe(false);
+
+    await connect(t, auth, id, { providerId, repository: 'ops/health', branch: 'main' });
+    expect(gitea.hooksOf('ops/health')[0]?.active).toBe(true);
+    expect(await read(id)).toMatchObject({ status: 'awaiting_first_delivery' });
+    expect(await read(id)).not.toHaveProperty('disabledReason');
+  });
+
+  it('Bitbucket: a webhook switched off, or deleted, is reported', async () => {
+    bitbucket.addApiToken('health@example.com', 'ATATT-health');
+    bitbucket.setRepositories('opsws', [{ slug: 'health' }]);
+    bitbucket.setBranches('opsws/health', [{ name: 'main' }]);
+    const { providerId } = await bitbucketProvider(t, auth, bitbucket, 'opsws');
+    const id = serviceId('bb-health');
+    await connect(t, auth, id, { providerId, repository: 'opsws/health', branch: 'main' });
+    const [hook] = bitbucket.hooks('opsws/health');
+    (hook as { active: boolean }).active = false;
+    expect(await read(id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('switched off on Bitbucket') });
+    // Deleted by hand on Bitbucket: reported as well, with the way back.
+    (bitbucket.hooks('opsws/health') as unknown[]).length = 0;
+    expect(await read(id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('no longer exists on the forge') });
+  });
+
+  it('a forge that fails the check leaves the stored status (the read never fails for it)', async () => {
+    gitea.setRepositories([{ owner: 'ops', name: 'flaky', defaultBranch: 'main', id: 4202 }]);
+    gitea.setBranches('ops/flaky', [{ name: 'main' }]);
+    const { providerId } = await giteaProvider(t, auth, gitea);
+    const id = serviceId('gt-flaky');
+    await connect(t, auth, id, { providerId, repository: 'ops/flaky', branch: 'main' });
+    gitea.failNext(500, 10, {}, { path: '/hooks' });
+    expect(await read(id)).toMatchObject({ status: 'awaiting_first_delivery' });
   });
 });

@@ -349,6 +349,26 @@ describe('Bitbucket Cloud: webhooks', () => {
 });
 
 describe('Bitbucket Cloud: requests match the official OpenAPI description', () => {
+  it('resolves an abbreviated commit (pull request payloads) to the full one with its message and author; unknown → null', async () => {
+    fake.setRepositories('commits', [{ slug: 'app' }]);
+    const full = '0123456789abcdef0123456789abcdef01234567';
+    fake.addCommit('commits/app', { hash: full, message: 'Fix the checkout\n', authorRaw: 'Ann Smith <ann@example.com>' });
+    const api = bitbucket({ workspace: 'commits' });
+    expect(await api.getCommit!('commits/app', '0123456789ab')).toEqual({ sha: full, message: 'Fix the checkout\n', author: 'Ann Smith' });
+    expect(await api.getCommit!('commits/app', 'ffffffffffff')).toBeNull();
+    expect(await api.getCommit!('commits/app', 'not-a-hash')).toBeNull();
+  });
+
+  it('reads a webhook’s state back: active, switched off, or gone', async () => {
+    fake.setRepositories('states', [{ slug: 'app' }]);
+    const api = bitbucket({ workspace: 'states' });
+    expect(await api.hookState!('states/app', HOOK_URL)).toBeNull();
+    await api.ensureHook('states/app', HOOK_URL, 'secret');
+    expect(await api.hookState!('states/app', HOOK_URL)).toEqual({ active: true });
+    (fake.hooks('states/app')[0] as { active: boolean }).active = false;
+    expect(await api.hookState!('states/app', HOOK_URL)).toMatchObject({ active: false });
+  });
+
   it('sends only operations and query parameters the spec describes', async () => {
     fake.setRepositories('spec', 150);
     fake.setBranches('spec/repo-00001', [{ name: 'main' }, { name: 'release/1.0' }]);
@@ -361,8 +381,11 @@ describe('Bitbucket Cloud: requests match the official OpenAPI description', () 
     await api.getBranch('spec/repo-00001', 'main');
     await api.getBranch('spec/repo-00001', 'release/1.0');
     await api.changedFiles('spec/repo-00001', 'a'.repeat(40), 'b'.repeat(40));
+    fake.addCommit('spec/repo-00001', { hash: 'c'.repeat(40), message: 'm', authorRaw: 'A <a@example.com>' });
+    await api.getCommit!('spec/repo-00001', 'cccccccccccc');
     await api.ensureHook('spec/repo-00001', HOOK_URL, 's1');
     await api.ensureHook('spec/repo-00001', HOOK_URL, 's2');
+    await api.hookState!('spec/repo-00001', HOOK_URL);
     await api.removeHook('spec/repo-00001', HOOK_URL);
 
     // /repositories/{ws} → "workspace", /repositories/{ws}/{slug} → "repository", else the resource segment
@@ -370,6 +393,7 @@ describe('Bitbucket Cloud: requests match the official OpenAPI description', () 
     const operations = new Set(fake.requests.map((r) => `${r.method} ${resource(r.path)}`));
     expect([...operations].sort()).toEqual([
       'DELETE hooks',
+      'GET commit',
       'GET diffstat',
       'GET hooks',
       'GET refs',

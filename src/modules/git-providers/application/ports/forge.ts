@@ -75,6 +75,18 @@ export interface ForgeHooks {
   ensureHook(fullName: string, url: string, secret: string): Promise<RegisteredHook>;
   /** Removes every hook on the repository whose URL is `url`. A missing hook or repository is not an error. */
   removeHook(fullName: string, url: string): Promise<void>;
+  /**
+   * Whether the forge still delivers through the hook with URL `url` (hook health): `active: false` with the forge's
+   * own words when it disabled the hook (GitLab after failing deliveries) or someone switched it off; null when the
+   * repository has no hook with that URL.
+   */
+  hookState?(fullName: string, url: string): Promise<HookState | null>;
+}
+
+export interface HookState {
+  readonly active: boolean;
+  /** With `active: false`: what the forge says, e.g. "GitLab disabled the hook after failing deliveries". */
+  readonly reason?: string;
 }
 
 export interface OAuthTokens {
