@@ -20,7 +20,7 @@ import { OutboxRelay, outboxBacklog, type RelayOptions } from './platform/outbox
 import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
-import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
+import { UrlGuard } from './forges/shared/url-guard.js';
 import { identityModule } from './modules/identity/module.js';
 import { IDENTITY } from './modules/identity/tokens.js';
 import { GIT_PROVIDERS } from './modules/git-providers/tokens.js';

@@ -12,7 +12,7 @@ import { ForgeQueries } from './application/queries/forge-queries.js';
 import { OAuthTokens } from './application/services/oauth-tokens.js';
 import { CredentialRefusals } from './application/services/credential-refusals.js';
 import { MikroOrmGitProviderRepository } from './infrastructure/persistence/mikro-orm-git-provider.repository.js';
-import { DefaultForgeConnector, GitHubAppDirectory } from './infrastructure/default-forge-connector.js';
+import { DefaultForgeConnector, GitHubAppDirectory } from '../../forges/default-forge-connector.js';
 import { HmacStateTokens } from './infrastructure/hmac-state-tokens.js';
 import { InProcessRepositoryListCache } from './infrastructure/repository-list-cache.js';
 import { ProviderRoutes } from './http/provider-routes.js';

@@ -15,7 +15,7 @@ import { type OAuthFlows } from './application/commands/oauth/oauth-flows.js';
 import { type GitHubAppFlows } from './application/commands/github-app/github-app-flows.js';
 import { type ProviderQueries } from './application/queries/provider-summary.js';
 import { type ForgeQueries } from './application/queries/forge-queries.js';
-import { type UrlGuard } from './infrastructure/forges/shared/url-guard.js';
+import { type UrlGuard } from '../../forges/shared/url-guard.js';
 
 /** The git-providers module's container identifiers (ADR 0010): its ports, handlers and queries. */
 export const GIT_PROVIDERS = {
