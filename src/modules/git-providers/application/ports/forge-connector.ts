@@ -37,5 +37,3 @@ export interface ForgeConnector {
   isGitHubAppInstallation(provider: GitProvider, installationId: number): Promise<boolean>;
   gitHubInstallUrl(appHtmlUrl: string, state: string): string;
 }
-
-export const FORGE_CONNECTOR = Symbol.for('ForgeConnector');

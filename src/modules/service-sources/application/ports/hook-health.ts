@@ -12,5 +12,3 @@ export interface HookHealth {
    */
   check(view: SourceView): Promise<SourceView>;
 }
-
-export const HOOK_HEALTH = Symbol.for('HookHealth');

@@ -11,5 +11,3 @@ export interface CommitLookup {
     sha: string,
   ): Promise<{ ok: true; sha: string; message: string; author: string } | { ok: false; reason: string }>;
 }
-
-export const COMMIT_LOOKUP = Symbol.for('CommitLookup');

@@ -1,0 +1,12 @@
+import { token } from '../../platform/container.js';
+import { type IdentityRepository } from './application/identity-repository.js';
+import { type IdentityService } from './application/identity-service.js';
+import { type SessionRepository, type SessionService } from './application/session-service.js';
+
+/** The identity module's container identifiers (ADR 0010). */
+export const IDENTITY = {
+  IdentityRepository: token<IdentityRepository>('IdentityRepository'),
+  SessionRepository: token<SessionRepository>('SessionRepository'),
+  IdentityService: token<IdentityService>('IdentityService'),
+  SessionService: token<SessionService>('SessionService'),
+} as const;
