@@ -152,6 +152,20 @@ function SourceCard({ source, providers, onDisconnect, busy }) {
                 <dt>Webhook</dt>
                 <dd>${hook.registered ? `Registered${hook.managedBy === 'github-app' ? ' (the GitHub App’s)' : ''}` : 'Not registered'}</dd>
               </div>
+              ${
+                hook.status === 'disabled' || hook.status === 'awaiting_first_delivery'
+                  ? html`<div>
+                      <dt>Hook health</dt>
+                      <dd>
+                        ${hook.status === 'disabled' ? `Disabled by the forge: ${hook.disabledReason ?? ''}` : 'Awaiting its first delivery'}
+                      </dd>
+                    </div>`
+                  : null
+              }
+              <div>
+                <dt>Previews</dt>
+                <dd>${source.previews?.enabled ? `On${source.previews.fromForks ? ', forks included' : ''}` : 'Off'}</dd>
+              </div>
               <div>
                 <dt>Last delivery</dt>
                 <dd>${hook.lastDeliveryAt ? `${formatTime(hook.lastDeliveryAt)} (${hook.lastOutcome ?? '—'})` : 'None yet'}</dd>
