@@ -5,9 +5,8 @@ import { ownDatabase } from '../subscriptions/support.js';
 
 /**
  * Behind a reverse proxy (deploy/Caddyfile, nginx with `keepalive`), the proxy reuses idle connections to forgelink.
- * If forgelink closed them first (Node's default: after 5 s idle), a request the proxy sends on one just then fails
- * with 502 — seen in the hand trial of docs/operations.md behind Caddy. `forgelink serve` keeps them open longer
- * than the proxies' 60 s, so the proxy is always the one to close.
+ * If forgelink closed them first (Node's default: after 5 s idle), a request the proxy sends on one just as it closes
+ * fails with 502. `forgelink serve` keeps them open longer than the proxies' 60 s, so the proxy is the one to close.
  */
 describe('forgelink serve keeps idle keep-alive connections open for the proxy', () => {
   let db: Awaited<ReturnType<typeof ownDatabase>>;

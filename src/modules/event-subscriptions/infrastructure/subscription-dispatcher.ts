@@ -214,7 +214,8 @@ export class SubscriptionDispatcher {
           and txid < pg_snapshot_xmin(pg_current_snapshot())
           and (txid, position) > (?::xid8, ?::bigint)
           and (?::text[] is null or type = any(?::text[]))
-        order by txid, position
+        -- Qualified: a bare txid/position would sort the text columns selected above ('10000' before '9999').
+        order by outbox.txid, outbox.position
         limit ?`,
       [sub.organization_id, cursor.txid, cursor.position, sub.types, sub.types, this.batchSize],
     )) as { rows: EventRow[] };
