@@ -20,8 +20,8 @@ import { OutboxRelay, outboxBacklog, type RelayOptions } from './platform/outbox
 import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
-import { UrlGuard } from './modules/git-providers/infrastructure/forges/shared/url-guard.js';
-import { type ConnectorOptions } from './modules/git-providers/infrastructure/default-forge-connector.js';
+import { UrlGuard } from './forges/shared/url-guard.js';
+import { type ConnectorOptions } from './forges/default-forge-connector.js';
 import { identityModule, IDENTITY_SERVICE, SESSION_SERVICE } from './modules/identity/module.js';
 import { type SessionService } from './modules/identity/application/session-service.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';

@@ -18,7 +18,7 @@ import { ForgeQueries } from './application/queries/forge-queries.js';
 import { OAuthTokens } from './application/services/oauth-tokens.js';
 import { CredentialRefusals } from './application/services/credential-refusals.js';
 import { MikroOrmGitProviderRepository } from './infrastructure/persistence/mikro-orm-git-provider.repository.js';
-import { DefaultForgeConnector, GitHubAppDirectory, type ConnectorOptions } from './infrastructure/default-forge-connector.js';
+import { DefaultForgeConnector, GitHubAppDirectory, type ConnectorOptions } from '../../forges/default-forge-connector.js';
 import { type Logger } from '../../platform/logging/logger.js';
 import { HmacStateTokens } from './infrastructure/hmac-state-tokens.js';
 import { ProviderRoutes } from './http/provider-routes.js';

@@ -11,7 +11,7 @@ import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
-import { webhookForges } from './infrastructure/forges/index.js';
+import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
 
 export const REGISTERED_HOOKS = Symbol.for('RegisteredHooks');

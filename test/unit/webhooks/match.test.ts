@@ -7,7 +7,7 @@ import {
   pushIgnoreReason,
 } from '../../../src/modules/webhooks/domain/match.js';
 import { type NormalizedPush } from '../../../src/modules/webhooks/domain/push.js';
-import { webhookForges } from '../../../src/modules/webhooks/infrastructure/forges/index.js';
+import { webhookForges } from '../../../src/forges/webhook-forges.js';
 import { fixtureJson, ZERO } from './fixtures.js';
 
 const branchPush = (overrides: Partial<NormalizedPush> = {}): NormalizedPush => ({

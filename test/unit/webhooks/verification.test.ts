@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { type IncomingWebhook, type WebhookForge } from '../../../src/modules/webhooks/application/ports/webhook-forge.js';
-import { webhookForges } from '../../../src/modules/webhooks/infrastructure/forges/index.js';
+import { webhookForges } from '../../../src/forges/webhook-forges.js';
 import { type WebhookHeaders, signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { fixtureBytes } from './fixtures.js';
 

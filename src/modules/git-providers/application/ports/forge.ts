@@ -1,6 +1,6 @@
 /**
  * The ports the application needs from a forge. One adapter per forge lives under
- * infrastructure/forges/<forge>/ and turns the forge's API into these shapes (anti-corruption layer).
+ * src/forges/<forge>/ and turns the forge's API into these shapes (anti-corruption layer).
  */
 export type ForgeKind = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
 

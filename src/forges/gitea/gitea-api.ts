@@ -1,4 +1,4 @@
-import { encodePath, pathSegments } from '../../../../../shared/path-segments.js';
+import { encodePath, pathSegments } from '../../shared/path-segments.js';
 import { z, type ZodType } from 'zod';
 import {
   type ChangedFiles,
@@ -8,7 +8,7 @@ import {
   type ForgeHooks,
   type ForgeRepository,
   type RegisteredHook,
-} from '../../../application/ports/forge.js';
+} from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp, type ForgeResponse, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { trimSlash } from './gitea-oauth.js';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
-import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
+import { type IncomingWebhook, type WebhookForge } from '../../modules/webhooks/application/ports/webhook-forge.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../modules/webhooks/domain/push.js';
 import {
   IgnoredReason,
   assertObject,
@@ -15,7 +15,7 @@ import {
   parseRef,
   githubStylePush,
   utf8Body,
-} from './shared.js';
+} from '../shared/webhook-payloads.js';
 
 const pushPayload = githubStylePush.extend({
   total_commits: z.number().int().nonnegative().optional(),

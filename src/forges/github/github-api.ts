@@ -1,9 +1,15 @@
-import { pathSegments } from '../../../../../shared/path-segments.js';
+import { pathSegments } from '../../shared/path-segments.js';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { z, type ZodType } from 'zod';
-import { type ChangedFiles, type ForgeApi, type ForgeBranch, ForgeError, type ForgeRepository } from '../../../application/ports/forge.js';
+import {
+  type ChangedFiles,
+  type ForgeApi,
+  type ForgeBranch,
+  ForgeError,
+  type ForgeRepository,
+} from '../../modules/git-providers/application/ports/forge.js';
 import { mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError } from './github-transport.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
-import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
+import { type IncomingWebhook, type WebhookForge } from '../../modules/webhooks/application/ports/webhook-forge.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../modules/webhooks/domain/push.js';
 import {
   IgnoredReason,
   ZERO_COMMIT,
@@ -11,7 +11,7 @@ import {
   repositoryIdField,
   stripSha256Prefix,
   utf8Body,
-} from './shared.js';
+} from '../shared/webhook-payloads.js';
 
 const account = z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() });
 

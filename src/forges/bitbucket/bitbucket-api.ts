@@ -1,4 +1,4 @@
-import { pathSegments } from '../../../../../shared/path-segments.js';
+import { pathSegments } from '../../shared/path-segments.js';
 import { type z } from 'zod';
 import {
   ForgeError,
@@ -8,7 +8,7 @@ import {
   type ForgeHooks,
   type ForgeRepository,
   type RegisteredHook,
-} from '../../../application/ports/forge.js';
+} from '../../modules/git-providers/application/ports/forge.js';
 import { mapLimit, type ForgeHttp, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import {
   bitbucketBranch,

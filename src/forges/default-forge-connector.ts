@@ -1,11 +1,17 @@
-import { type GitProvider, serverUrlOf } from '../domain/git-provider.js';
-import { type ForgeApi, ForgeError, type ForgeHooks, type ForgeKind, type OAuthClient } from '../application/ports/forge.js';
-import { type ForgeConnector, type GitHubAppCredentials } from '../application/ports/forge-connector.js';
-import { type OAuthTokens } from '../application/services/oauth-tokens.js';
-import { type CredentialRefusals } from '../application/services/credential-refusals.js';
-import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp } from './forges/shared/forge-http.js';
-import { type Metrics } from '../../../shared/metrics.js';
-import { type UrlGuard } from './forges/shared/url-guard.js';
+import { type GitProvider, serverUrlOf } from '../modules/git-providers/domain/git-provider.js';
+import {
+  type ForgeApi,
+  ForgeError,
+  type ForgeHooks,
+  type ForgeKind,
+  type OAuthClient,
+} from '../modules/git-providers/application/ports/forge.js';
+import { type ForgeConnector, type GitHubAppCredentials } from '../modules/git-providers/application/ports/forge-connector.js';
+import { type OAuthTokens } from '../modules/git-providers/application/services/oauth-tokens.js';
+import { type CredentialRefusals } from '../modules/git-providers/application/services/credential-refusals.js';
+import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp } from './shared/forge-http.js';
+import { type Metrics } from '../shared/metrics.js';
+import { type UrlGuard } from './shared/url-guard.js';
 import {
   buildAppManifest,
   convertManifest,
@@ -15,12 +21,12 @@ import {
   installUrl,
   isInstallationOfApp,
   manifestPostUrl,
-} from './forges/github/index.js';
-import { type GitHubAppLookup } from '../application/ports/github-app-lookup.js';
-import { createGitLabApi } from './forges/gitlab/gitlab-api.js';
-import { createGitLabOAuth } from './forges/gitlab/gitlab-oauth.js';
-import { createBitbucketApi } from './forges/bitbucket/bitbucket-api.js';
-import { createGiteaApi, createGiteaOAuth } from './forges/gitea/index.js';
+} from './github/index.js';
+import { type GitHubAppLookup } from '../modules/git-providers/application/ports/github-app-lookup.js';
+import { createGitLabApi } from './gitlab/gitlab-api.js';
+import { createGitLabOAuth } from './gitlab/gitlab-oauth.js';
+import { createBitbucketApi } from './bitbucket/bitbucket-api.js';
+import { createGiteaApi, createGiteaOAuth } from './gitea/index.js';
 
 export interface ConnectorOptions {
   readonly guard: UrlGuard;

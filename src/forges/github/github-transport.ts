@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import { ForgeError } from '../../../application/ports/forge.js';
+import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 import { type ConditionalCache, type ForgeExchangeObserver, failureFromAnswer } from '../shared/forge-http.js';
 import { type UrlGuard } from '../shared/url-guard.js';
 

@@ -1,4 +1,4 @@
-import { type OAuthClient } from '../../../application/ports/forge.js';
+import { type OAuthClient } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp } from '../shared/forge-http.js';
 import { createOAuth2Client } from '../shared/oauth2-client.js';
 import { gitlabBaseUrl } from './gitlab-urls.js';

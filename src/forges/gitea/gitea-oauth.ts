@@ -1,4 +1,4 @@
-import { type OAuthClient } from '../../../application/ports/forge.js';
+import { type OAuthClient } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp } from '../shared/forge-http.js';
 import { createOAuth2Client, type OAuth2ErrorAnswer, type OAuth2Rejection } from '../shared/oauth2-client.js';
 

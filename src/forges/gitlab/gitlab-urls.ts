@@ -1,4 +1,4 @@
-import { pathSegments } from '../../../../../shared/path-segments.js';
+import { pathSegments } from '../../shared/path-segments.js';
 
 /** The instance URL without trailing slashes; keeps a relative URL root such as https://example.com/gitlab. */
 export function gitlabBaseUrl(gitlabUrl: string): string {

@@ -1,6 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { z } from 'zod';
-import { ForgeError } from '../../../application/ports/forge.js';
+import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, toForgeError } from './github-transport.js';
 
 export interface AppManifestInput {

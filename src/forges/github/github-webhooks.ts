@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
-import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
+import { type IncomingWebhook, type WebhookForge } from '../../modules/webhooks/application/ports/webhook-forge.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../modules/webhooks/domain/push.js';
 import {
   IgnoredReason,
   assertObject,
@@ -16,7 +16,7 @@ import {
   githubStylePush,
   stripSha256Prefix,
   WebhookBodyError,
-} from './shared.js';
+} from '../shared/webhook-payloads.js';
 
 /** GitHub lists at most 2048 commits per push delivery and at most 3000 paths per list per commit. */
 const MAX_COMMITS = 2048;

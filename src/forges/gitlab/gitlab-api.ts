@@ -7,7 +7,7 @@ import {
   type ForgeHooks,
   type ForgeRepository,
   type RegisteredHook,
-} from '../../../application/ports/forge.js';
+} from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { gitlabBaseUrl, projectId } from './gitlab-urls.js';
 

@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern';
 import { type ZodType } from 'zod';
-import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../../application/ports/forge.js';
+import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../modules/git-providers/application/ports/forge.js';
 import { type UrlGuard } from './url-guard.js';
 
 /**

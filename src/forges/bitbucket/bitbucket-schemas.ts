@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ForgeBranch, type ForgeRepository } from '../../../application/ports/forge.js';
+import { type ForgeBranch, type ForgeRepository } from '../../modules/git-providers/application/ports/forge.js';
 
 const link = z.object({ href: z.string(), name: z.string().optional() });
 

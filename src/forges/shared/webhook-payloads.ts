@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { type IncomingWebhook } from '../../application/ports/webhook-forge.js';
-import { type ParsedWebhook, ZERO_SHA } from '../../domain/push.js';
-import { canonicalRepositoryId } from '../../../../shared/repository-identity.js';
+import { type IncomingWebhook } from '../../modules/webhooks/application/ports/webhook-forge.js';
+import { type ParsedWebhook, ZERO_SHA } from '../../modules/webhooks/domain/push.js';
+import { canonicalRepositoryId } from '../../shared/repository-identity.js';
 
 export const ZERO_COMMIT = '0'.repeat(40);
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
@@ -111,7 +111,7 @@ export function repositoryIdField(id: string | number | null | undefined): { rep
 }
 
 /** A verified body that does not hold a payload at all (e.g. a form without its `payload` field): 400. */
-export { WebhookBodyError } from '../../application/ports/webhook-forge.js';
+export { WebhookBodyError } from '../../modules/webhooks/application/ports/webhook-forge.js';
 
 /** The body's bytes as text: what every forge but GitHub (which may send a form) sends as its JSON. */
 export const utf8Body = (request: IncomingWebhook): string => request.rawBody.toString('utf8');

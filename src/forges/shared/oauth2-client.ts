@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ForgeErrorKind, type OAuthClient, type OAuthTokens } from '../../../application/ports/forge.js';
+import { type ForgeErrorKind, type OAuthClient, type OAuthTokens } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp } from './forge-http.js';
 
 /** An OAuth2 error answer (RFC 6749 §5.2) as the token endpoint sent it; `error` is absent when the body was not one. */

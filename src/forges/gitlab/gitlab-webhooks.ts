@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type IncomingWebhook, type WebhookForge } from '../../application/ports/webhook-forge.js';
-import { type NormalizedPush, type ParsedWebhook } from '../../domain/push.js';
+import { type IncomingWebhook, type WebhookForge } from '../../modules/webhooks/application/ports/webhook-forge.js';
+import { type NormalizedPush, type ParsedWebhook } from '../../modules/webhooks/domain/push.js';
 import {
   IgnoredReason,
   assertObject,
@@ -15,7 +15,7 @@ import {
   repositoryIdField,
   tokenMatchesAny,
   utf8Body,
-} from './shared.js';
+} from '../shared/webhook-payloads.js';
 
 /** Event header values that can carry a push; a System Hook names the kind in the body's `event_name`. */
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook', 'System Hook']);
