@@ -16,6 +16,12 @@ const frameworks = [
   'eventemitter3',
 ];
 
+/** Modules declare ports; the forge plug-ins (src/forges/) implement them. */
+const forgesRule = {
+  group: ['**/forges/**'],
+  message: 'modules, platform/ and shared/ must not import src/forges/: declare a port; src/forges/module.ts binds it.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
   js.configs.recommended,
@@ -61,6 +67,14 @@ export default tseslint.config(
     },
   },
   {
+    // Forge plug-ins depend on the modules (they implement the modules' ports), never the other way round: only the
+    // composition root (src/app.ts) binds src/forges/ into the modules.
+    files: ['src/modules/**/*.ts', 'src/platform/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [forgesRule] }],
+    },
+  },
+  {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.
     files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
@@ -73,6 +87,7 @@ export default tseslint.config(
               group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'],
               message: 'domain/ may import only domain/ and shared/.',
             },
+            forgesRule,
           ],
         },
       ],
@@ -94,6 +109,7 @@ export default tseslint.config(
               group: ['**/infrastructure/**', '**/http/**', '**/platform/**'],
               message: 'application/ must not import infrastructure/, http/ or platform/.',
             },
+            forgesRule,
           ],
         },
       ],

@@ -21,7 +21,8 @@ import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './forges/shared/url-guard.js';
-import { type ConnectorOptions } from './forges/default-forge-connector.js';
+import { type ConnectorOptions } from './forges/forge-connector.js';
+import { forgesModule } from './forges/module.js';
 import { identityModule, IDENTITY_SERVICE, SESSION_SERVICE } from './modules/identity/module.js';
 import { type SessionService } from './modules/identity/application/session-service.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';
@@ -100,7 +101,8 @@ export async function createApplication(config: Config, options: ApplicationOpti
   container.bind(TOKENS.ForgeOptions).toConstantValue(options.forge ?? {});
   container.bind(TOKENS.Metrics).toConstantValue(metrics);
   container.bind(TOKENS.Routes).toConstantValue(new EventFeedRoutes(new EventFeed(container.get(TOKENS.ReadDatabase))));
-  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
+  // The forge plug-ins implement the modules' forge ports (src/forges/registry.ts lists them).
+  container.load(identityModule, forgesModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
   const identity = container.get<IdentityService>(IDENTITY_SERVICE);
   let lastReadiness = 'ready';

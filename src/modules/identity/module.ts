@@ -9,7 +9,7 @@ import { IDENTITY_REPOSITORY, type IdentityRepository } from './application/iden
 import { MikroOrmIdentityRepository } from './infrastructure/persistence/mikro-orm-identity.repository.js';
 import { MikroOrmSessionRepository } from './infrastructure/persistence/mikro-orm-session.repository.js';
 import { IdentityRoutes } from './http/identity-routes.js';
-import { SessionRoutes } from './http/session-routes.js';
+import { OAUTH_REDIRECT_URIS, SessionRoutes } from './http/session-routes.js';
 
 export const IDENTITY_SERVICE = Symbol.for('IdentityService');
 export const SESSION_SERVICE = Symbol.for('SessionService');
@@ -40,6 +40,6 @@ export const identityModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => new IdentityRoutes(ctx.get(IDENTITY_SERVICE)))
     .inSingletonScope();
   bind(TOKENS.Routes)
-    .toDynamicValue((ctx) => new SessionRoutes(ctx.get(SESSION_SERVICE), ctx.get(TOKENS.PublicUrls)))
+    .toDynamicValue((ctx) => new SessionRoutes(ctx.get(SESSION_SERVICE), ctx.get(TOKENS.PublicUrls), ctx.get(OAUTH_REDIRECT_URIS)))
     .inSingletonScope();
 });

@@ -6,12 +6,12 @@ import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connec
 import { WEBHOOK_REGISTRAR } from '../service-sources/application/ports/source-forge.js';
 import { ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
 import { APP_INSTALLATIONS } from './application/ports/app-installations.js';
+import { WEBHOOK_FORGES, type WebhookForges } from './application/ports/webhook-forge.js';
 import { REPOSITORY_LISTINGS } from './application/ports/repository-listings.js';
 import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
-import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
 
 export const REGISTERED_HOOKS = Symbol.for('RegisteredHooks');
@@ -40,11 +40,13 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.Routes)
     .toDynamicValue((ctx) => {
+      const forges = ctx.get<WebhookForges>(WEBHOOK_FORGES);
       const store = new SqlDeliveryStore(
         new PreparedStatements(ctx.get(TOKENS.Knex)),
         ctx.get(TOKENS.UnitOfWork),
         ctx.get(GIT_PROVIDER_REPOSITORY),
         ctx.get(REPOSITORY_HOOKS),
+        (type) => forges.signedByProvider(type),
       );
       const files = new ForgeChangedFiles(
         ctx.get(TOKENS.UnitOfWork),
@@ -55,7 +57,7 @@ export const webhooksModule = new ContainerModule(({ bind }) => {
       return new WebhookRoutes(
         new ReceiveWebhookHandler(
           store,
-          webhookForges,
+          forges.forges,
           files,
           ctx.get(APP_INSTALLATIONS),
           ctx.get(REPOSITORY_LISTINGS),
