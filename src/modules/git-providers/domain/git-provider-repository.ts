@@ -14,5 +14,3 @@ export interface GitProviderRepository {
   remove(provider: GitProvider): Promise<void>;
   existsWithName(organizationId: string, name: string, exceptId?: string): Promise<boolean>;
 }
-
-export const GIT_PROVIDER_REPOSITORY = Symbol.for('GitProviderRepository');

@@ -44,8 +44,6 @@ export interface ProviderKind {
   status(settings: ProviderSettings, has: (secret: SecretName) => boolean): Exclude<ProviderStatus, 'needs_reauthorization'>;
 }
 
-export const PROVIDER_KINDS = Symbol.for('ProviderKinds');
-
 /** The kinds of provider forgelink knows (one per forge plug-in). */
 export interface ProviderKinds {
   readonly types: readonly ProviderType[];

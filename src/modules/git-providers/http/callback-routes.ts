@@ -12,7 +12,6 @@ export interface ForgeCallbacks {
   register(routes: ApiRouter, finish: CallbackFinish): void;
 }
 export type CallbackFinish = (res: Response, result: Result<{ providerId: string }, Failure & { providerId?: string }>) => void;
-export const FORGE_CALLBACKS = Symbol.for('ForgeCallbacks');
 
 /** The dashboard redirect every callback answers with. */
 export const callbackRedirect: ResponseDoc = {

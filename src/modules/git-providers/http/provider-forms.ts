@@ -34,5 +34,3 @@ export interface ProviderForm {
   /** OAuth forges answer a create with where to authorise it (`authorizeUrl`). */
   readonly authorizes: boolean;
 }
-
-export const PROVIDER_FORMS = Symbol.for('ProviderForms');

@@ -18,7 +18,6 @@ export interface OAuthRedirectUris {
   readonly types: readonly string[];
   uriOf(type: string): string;
 }
-export const OAUTH_REDIRECT_URIS = Symbol.for('OAuthRedirectUris');
 
 const sessionViewOf = (redirects: OAuthRedirectUris) =>
   z

@@ -36,5 +36,3 @@ export interface ForgeCatalog {
   /** The settings and secrets whose change makes what was learnt stale (asked again, or dropped). */
   learnsFrom(type: string): readonly string[];
 }
-
-export const FORGE_CATALOG = Symbol.for('ForgeCatalog');

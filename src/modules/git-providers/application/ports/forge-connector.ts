@@ -15,5 +15,3 @@ export interface ForgeConnector {
   /** The forge's label for messages ("GitHub", "Gitea/Forgejo"). */
   label(type: string): string;
 }
-
-export const FORGE_CONNECTOR = Symbol.for('ForgeConnector');

@@ -7,5 +7,3 @@ export interface ProviderAuthorization {
   /** NOT_FOUND when the caller cannot see it, CONFLICT when its forge has no such authorisation, UNAUTHORIZED for a member who may only see it. */
   authorizeUrlFor(actor: Actor, providerId: string): Promise<Result<string, Failure>>;
 }
-
-export const PROVIDER_AUTHORIZATION = Symbol.for('ProviderAuthorization');

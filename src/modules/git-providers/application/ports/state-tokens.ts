@@ -19,5 +19,3 @@ export interface StateTokens {
   /** Verifies without burning (to find the provider for a redirect). */
   peek(token: string): StateClaims | undefined;
 }
-
-export const STATE_TOKENS = Symbol.for('StateTokens');

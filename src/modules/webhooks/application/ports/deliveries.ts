@@ -72,5 +72,3 @@ export interface DeliveryStore {
    */
   record(delivery: WebhookDelivery): Promise<boolean>;
 }
-
-export const DELIVERY_STORE = Symbol.for('DeliveryStore');

@@ -36,8 +36,6 @@ export interface WebhookForges {
   signedByProvider(type: string): boolean;
 }
 
-export const WEBHOOK_FORGES = Symbol.for('WebhookForges');
-
 /** A verified body that holds no payload (a form without its `payload` field): answered 400. */
 export class WebhookBodyError extends Error {
   override name = 'WebhookBodyError';
