@@ -82,7 +82,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
   const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
   // Independent of the relay: a failing subscription endpoint holds back neither the bus, NATS nor other subscriptions.
-  const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions);
+  const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions, metrics);
   uow.onCommit(() => {
     relay.kick();
     subscriptions.kick();
