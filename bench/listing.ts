@@ -1,21 +1,12 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { type ForgeApi, type ForgeKind } from '../src/modules/git-providers/application/ports/forge.js';
-import {
-  ConditionalCache,
-  ForgeHttp,
-  PAGE_CONCURRENCY,
-  parseLinkHeader,
-} from '../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
-import { createGitHubApi, gitHubApiBase, type GitHubDeps } from '../src/modules/git-providers/infrastructure/forges/github/index.js';
-import { gitHubOctokit } from '../src/modules/git-providers/infrastructure/forges/github/github-transport.js';
-import { createGitLabApi } from '../src/modules/git-providers/infrastructure/forges/gitlab/gitlab-api.js';
-import { createGiteaApi } from '../src/modules/git-providers/infrastructure/forges/gitea/index.js';
-import {
-  bitbucketAuthorization,
-  createBitbucketApi,
-  type BitbucketAuth,
-} from '../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY, parseLinkHeader } from '../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../src/forges/shared/url-guard.js';
+import { createGitHubApi, gitHubApiBase, type GitHubDeps } from '../src/forges/github/index.js';
+import { gitHubOctokit } from '../src/forges/github/github-transport.js';
+import { createGitLabApi } from '../src/forges/gitlab/gitlab-api.js';
+import { createGiteaApi } from '../src/forges/gitea/index.js';
+import { bitbucketAuthorization, createBitbucketApi, type BitbucketAuth } from '../src/forges/bitbucket/bitbucket-api.js';
 import { FakeGitHub } from '../test/fakes/github-server.js';
 import { FakeGitLab } from '../test/fakes/gitlab-server.js';
 import { FakeGitea } from '../test/fakes/gitea-server.js';

@@ -1,16 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
-import {
-  bitbucketAuthorization,
-  createBitbucketApi,
-  type BitbucketAuth,
-} from '../../../src/modules/git-providers/infrastructure/forges/bitbucket/bitbucket-api.js';
-import {
-  ConditionalCache,
-  ForgeHttp,
-  PAGE_CONCURRENCY,
-} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
+import { bitbucketAuthorization, createBitbucketApi, type BitbucketAuth } from '../../../src/forges/bitbucket/bitbucket-api.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../../../src/forges/shared/url-guard.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
 

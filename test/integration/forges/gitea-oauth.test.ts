@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { ForgeError, type OAuthClient } from '../../../src/modules/git-providers/application/ports/forge.js';
-import { ForgeHttp } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
-import { createGiteaOAuth } from '../../../src/modules/git-providers/infrastructure/forges/gitea/index.js';
+import { ForgeHttp } from '../../../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../../../src/forges/shared/url-guard.js';
+import { createGiteaOAuth } from '../../../src/forges/gitea/index.js';
 import { FakeGitea, type FakeGiteaOptions } from '../../fakes/gitea-server.js';
 
 const app = { clientId: 'client-1', clientSecret: 'shh', redirectUri: 'http://127.0.0.1:9/v1/callbacks/gitea' };

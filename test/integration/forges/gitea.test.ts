@@ -1,12 +1,8 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { ForgeError, type ForgeApi, type ForgeHooks } from '../../../src/modules/git-providers/application/ports/forge.js';
-import {
-  ConditionalCache,
-  ForgeHttp,
-  PAGE_CONCURRENCY,
-} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
-import { createGiteaApi } from '../../../src/modules/git-providers/infrastructure/forges/gitea/index.js';
+import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../../../src/forges/shared/url-guard.js';
+import { createGiteaApi } from '../../../src/forges/gitea/index.js';
 import { FakeGitea, type FakeGiteaOptions, type GiteaFlavor } from '../../fakes/gitea-server.js';
 import { requestsMissingFromSpec, specs, type RecordedRequest } from '../../support/openapi.js';
 

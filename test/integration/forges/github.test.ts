@@ -9,9 +9,9 @@ import {
   type GitHubDeps,
   installUrl,
   manifestPostUrl,
-} from '../../../src/modules/git-providers/infrastructure/forges/github/index.js';
-import { ConditionalCache, PAGE_CONCURRENCY } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
+} from '../../../src/forges/github/index.js';
+import { ConditionalCache, PAGE_CONCURRENCY } from '../../../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../../../src/forges/shared/url-guard.js';
 import { FakeGitHub, type FakeGitHubApp } from '../../fakes/github-server.js';
 import { requestsMissingFromSpec, specs } from '../../support/openapi.js';
 

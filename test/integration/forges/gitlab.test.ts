@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
-import { ConditionalCache, ForgeHttp } from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
-import { UrlGuard } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
-import { createGitLabApi } from '../../../src/modules/git-providers/infrastructure/forges/gitlab/gitlab-api.js';
+import { ConditionalCache, ForgeHttp } from '../../../src/forges/shared/forge-http.js';
+import { UrlGuard } from '../../../src/forges/shared/url-guard.js';
+import { createGitLabApi } from '../../../src/forges/gitlab/gitlab-api.js';
 import { FakeGitLab, undocumentedGitLabRequests } from '../../fakes/gitlab-server.js';
 
 const guard = new UrlGuard(['127.0.0.1']);

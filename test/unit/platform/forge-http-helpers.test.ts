@@ -1,10 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  ConditionalCache,
-  mapLimit,
-  parseLinkHeader,
-  retryAfterSeconds,
-} from '../../../src/modules/git-providers/infrastructure/forges/shared/forge-http.js';
+import { ConditionalCache, mapLimit, parseLinkHeader, retryAfterSeconds } from '../../../src/forges/shared/forge-http.js';
 
 describe('parseLinkHeader', () => {
   it('reads GitHub/Gitea paging links', () => {

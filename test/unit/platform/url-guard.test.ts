@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { UrlGuard, isPublicAddress } from '../../../src/modules/git-providers/infrastructure/forges/shared/url-guard.js';
+import { UrlGuard, isPublicAddress } from '../../../src/forges/shared/url-guard.js';
 
 /** A resolver stub: never touches DNS. Unknown names fail like NXDOMAIN. */
 const resolver = (table: Record<string, string[]>) => {

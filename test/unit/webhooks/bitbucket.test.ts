@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { type NormalizedPush, type ParsedWebhook } from '../../../src/modules/webhooks/domain/push.js';
-import { bitbucketWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/bitbucket.js';
+import { bitbucketWebhooks } from '../../../src/forges/bitbucket/bitbucket-webhooks.js';
 import { clone, fixtureJson, ZERO } from './fixtures.js';
 
 const NEW = '709d658dc5b6d6afcd46049c2f332ee3f515a67d';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { giteaWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/gitea.js';
+import { giteaWebhooks } from '../../../src/forges/gitea/gitea-webhooks.js';
 import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
 const COMMIT = '67b56589a45103f891bdee7c0546e5d40bc02001';

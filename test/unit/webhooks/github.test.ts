@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { githubWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/github.js';
+import { githubWebhooks } from '../../../src/forges/github/github-webhooks.js';
 import { clone, fixtureJson, octokitExamples, ZERO, onlyPush } from './fixtures.js';
 
 describe('GitHub push parsing', () => {

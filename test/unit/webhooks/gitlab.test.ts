@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gitlabWebhooks } from '../../../src/modules/webhooks/infrastructure/forges/gitlab.js';
+import { gitlabWebhooks } from '../../../src/forges/gitlab/gitlab-webhooks.js';
 import { clone, fixtureJson, ZERO, onlyPush } from './fixtures.js';
 
 describe('GitLab push parsing', () => {

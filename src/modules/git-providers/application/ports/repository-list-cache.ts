@@ -26,5 +26,3 @@ export interface RepositoryListCache {
   /** The provider's list changed on the forge: every instance fetches it again on the next open. */
   invalidate(providerId: string): Promise<void>;
 }
-
-export const REPOSITORY_LIST_CACHE = Symbol.for('RepositoryListCache');
