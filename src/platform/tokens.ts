@@ -1,18 +1,36 @@
+import { type Knex } from '@mikro-orm/postgresql';
+import { type Config } from '../config.js';
+import { type Metrics } from '../shared/metrics.js';
+import { type PublicUrls } from '../shared/public-urls.js';
+import { type ReadDatabase } from '../shared/read-database.js';
+import { token } from './container.js';
+import { type SecretCipher } from './crypto/secret-cipher.js';
+import { type MikroOrmUnitOfWork } from './database/unit-of-work.js';
+import { type RouteContributor } from './http/app.js';
+import { type Logger } from './logging/logger.js';
+
+/** Forge HTTP tuning the composition root passes on (tests use tiny retry delays and listing ages). */
+export interface ForgeOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  readonly listingMaxAgeMs?: number;
+}
+
 /** Container identifiers of platform services shared by every module. */
 export const TOKENS = {
-  Config: Symbol.for('Config'),
-  Logger: Symbol.for('Logger'),
-  Orm: Symbol.for('MikroORM'),
-  Knex: Symbol.for('Knex'),
-  UnitOfWork: Symbol.for('MikroOrmUnitOfWork'),
-  ReadDatabase: Symbol.for('ReadDatabase'),
-  Cipher: Symbol.for('SecretCipher'),
-  MasterKey: Symbol.for('MasterKey'),
-  PublicUrls: Symbol.for('PublicUrls'),
-  UrlGuard: Symbol.for('UrlGuard'),
-  EventBus: Symbol.for('InProcessEventBus'),
-  Routes: Symbol.for('RouteContributor'),
-  ForgeOptions: Symbol.for('ForgeOptions'),
+  Config: token<Config>('Config'),
+  Logger: token<Logger>('Logger'),
+  Knex: token<Knex>('Knex'),
+  UnitOfWork: token<MikroOrmUnitOfWork>('UnitOfWork'),
+  ReadDatabase: token<ReadDatabase>('ReadDatabase'),
+  Cipher: token<SecretCipher>('SecretCipher'),
+  /** The master key, for HMACs derived from it (OAuth state tokens). */
+  MasterKey: token<string>('MasterKey'),
+  PublicUrls: token<PublicUrls>('PublicUrls'),
+  /** A module's routes; bound once per contributor and read with getAll. */
+  Routes: token<RouteContributor>('Routes'),
+  ForgeOptions: token<ForgeOptions>('ForgeOptions'),
   /** The Metrics port (shared/metrics.ts), implemented by platform/metrics. */
-  Metrics: Symbol.for('Metrics'),
+  Metrics: token<Metrics>('Metrics'),
 } as const;

@@ -3,5 +3,3 @@ export interface ReadDatabase {
   /** `?` placeholders. */
   query<T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
-
-export const READ_DATABASE = Symbol.for('ReadDatabase');

@@ -11,5 +11,3 @@ export interface UnitOfWork {
   /** Called by repositories: the aggregate's pulled events go to the outbox at commit. */
   track(aggregate: AggregateRoot): void;
 }
-
-export const UNIT_OF_WORK = Symbol.for('UnitOfWork');

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrganization, startTestApp, type TestApp, type TestMember } from '../../../test/support/app.js';
 import { expectProblem, giteaBody } from '../../../test/e2e/core/support.js';
-import { SESSION_SERVICE } from '../../../src/modules/identity/module.js';
-import { type SessionService } from '../../../src/modules/identity/application/session-service.js';
+import { IDENTITY } from '../../../src/modules/identity/tokens.js';
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../../src/modules/identity/domain/console-session.js';
 
 type Org = Awaited<ReturnType<typeof seedOrganization>>;
@@ -223,7 +222,7 @@ describe('console sessions: sign-in with an API key, cookie auth, CSRF, fixation
   });
 
   it('sessions end when idle, at their absolute limit, and when the key is rotated', async () => {
-    const sessions = t.app.container.get<SessionService>(SESSION_SERVICE);
+    const sessions = t.app.container.get(IDENTITY.SessionService);
     const started = new Date();
     const idle = await sessions.signIn(org.owner.apiKey, undefined, started);
     expect(idle).not.toBeNull();

@@ -1,10 +1,6 @@
-import { ContainerModule } from 'inversify';
+import { containerModule } from '../../platform/container.js';
 import { TOKENS } from '../../platform/tokens.js';
-import { type MikroOrmUnitOfWork } from '../../platform/database/unit-of-work.js';
-import { GIT_PROVIDER_REPOSITORY } from '../git-providers/domain/git-provider-repository.js';
-import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connector.js';
-import { SERVICE_SOURCE_REPOSITORY, type ServiceSourceRepository } from './domain/service-source-repository.js';
-import { SOURCE_FORGE, WEBHOOK_REGISTRAR } from './application/ports/source-forge.js';
+import { GIT_PROVIDERS } from '../git-providers/tokens.js';
 import { ConnectSourceHandler } from './application/commands/connect-source/connect-source.js';
 import { DisconnectSourceHandler } from './application/commands/disconnect-source/disconnect-source.js';
 import { ReportStatusHandler } from './application/commands/report-status/report-status.js';
@@ -12,30 +8,45 @@ import { SourceQueries } from './application/queries/source-view.js';
 import { MikroOrmServiceSourceRepository } from './infrastructure/persistence/mikro-orm-service-source.repository.js';
 import { ForgeSourceChecks } from './infrastructure/forge-source-checks.js';
 import { SourceRoutes } from './http/source-routes.js';
+import { SERVICE_SOURCES } from './tokens.js';
 
-export const serviceSourcesModule = new ContainerModule(({ bind }) => {
-  bind<ServiceSourceRepository>(SERVICE_SOURCE_REPOSITORY)
-    .toDynamicValue((ctx) => new MikroOrmServiceSourceRepository(ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork)))
-    .inSingletonScope();
-  bind(SOURCE_FORGE)
-    .toDynamicValue((ctx) => new ForgeSourceChecks(ctx.get(FORGE_CONNECTOR)))
-    .inSingletonScope();
-  bind(TOKENS.Routes)
-    .toDynamicValue((ctx) => {
-      const uow = ctx.get<MikroOrmUnitOfWork>(TOKENS.UnitOfWork);
-      const sources = ctx.get<ServiceSourceRepository>(SERVICE_SOURCE_REPOSITORY);
-      return new SourceRoutes({
-        connect: new ConnectSourceHandler(
-          uow,
-          ctx.get(GIT_PROVIDER_REPOSITORY),
-          sources,
-          ctx.get(SOURCE_FORGE),
-          ctx.get(WEBHOOK_REGISTRAR),
-        ),
-        disconnect: new DisconnectSourceHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY), ctx.get(WEBHOOK_REGISTRAR)),
-        status: new ReportStatusHandler(uow, sources, ctx.get(GIT_PROVIDER_REPOSITORY)),
-        queries: new SourceQueries(ctx.get(TOKENS.ReadDatabase)),
-      });
-    })
-    .inSingletonScope();
+export const serviceSourcesModule = containerModule((bind) => {
+  bind.singleton(SERVICE_SOURCES.Repository, (r) => new MikroOrmServiceSourceRepository(r.get(TOKENS.UnitOfWork)));
+  bind.singleton(SERVICE_SOURCES.SourceForge, (r) => new ForgeSourceChecks(r.get(GIT_PROVIDERS.ForgeConnector)));
+  bind.singleton(
+    SERVICE_SOURCES.ConnectSource,
+    (r) =>
+      new ConnectSourceHandler(
+        r.get(TOKENS.UnitOfWork),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(SERVICE_SOURCES.Repository),
+        r.get(SERVICE_SOURCES.SourceForge),
+        r.get(SERVICE_SOURCES.WebhookRegistrar),
+      ),
+  );
+  bind.singleton(
+    SERVICE_SOURCES.DisconnectSource,
+    (r) =>
+      new DisconnectSourceHandler(
+        r.get(TOKENS.UnitOfWork),
+        r.get(SERVICE_SOURCES.Repository),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(SERVICE_SOURCES.WebhookRegistrar),
+      ),
+  );
+  bind.singleton(
+    SERVICE_SOURCES.ReportStatus,
+    (r) => new ReportStatusHandler(r.get(TOKENS.UnitOfWork), r.get(SERVICE_SOURCES.Repository), r.get(GIT_PROVIDERS.Repository)),
+  );
+  bind.singleton(SERVICE_SOURCES.SourceQueries, (r) => new SourceQueries(r.get(TOKENS.ReadDatabase)));
+  bind.singleton(
+    TOKENS.Routes,
+    (r) =>
+      new SourceRoutes({
+        connect: r.get(SERVICE_SOURCES.ConnectSource),
+        disconnect: r.get(SERVICE_SOURCES.DisconnectSource),
+        status: r.get(SERVICE_SOURCES.ReportStatus),
+        queries: r.get(SERVICE_SOURCES.SourceQueries),
+      }),
+  );
 });

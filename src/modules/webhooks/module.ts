@@ -1,71 +1,66 @@
-import { ContainerModule } from 'inversify';
+import { containerModule } from '../../platform/container.js';
 import { TOKENS } from '../../platform/tokens.js';
 import { PreparedStatements } from '../../platform/database/prepared-statements.js';
-import { GIT_PROVIDER_REPOSITORY } from '../git-providers/domain/git-provider-repository.js';
-import { FORGE_CONNECTOR } from '../git-providers/application/ports/forge-connector.js';
-import { WEBHOOK_REGISTRAR } from '../service-sources/application/ports/source-forge.js';
+import { GIT_PROVIDERS } from '../git-providers/tokens.js';
+import { SERVICE_SOURCES } from '../service-sources/tokens.js';
 import { ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
-import { APP_INSTALLATIONS } from './application/ports/app-installations.js';
-import { REPOSITORY_LISTINGS } from './application/ports/repository-listings.js';
 import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
-import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
+import { WEBHOOKS } from './tokens.js';
 
-export const REGISTERED_HOOKS = Symbol.for('RegisteredHooks');
-const REPOSITORY_HOOKS = Symbol.for('RepositoryHooks');
-
-export const webhooksModule = new ContainerModule(({ bind }) => {
-  bind(REPOSITORY_HOOKS)
-    .toDynamicValue(
-      (ctx) =>
-        new RepositoryHooks(
-          ctx.get(TOKENS.Knex),
-          ctx.get(TOKENS.UnitOfWork),
-          ctx.get(GIT_PROVIDER_REPOSITORY),
-          ctx.get(FORGE_CONNECTOR),
-          ctx.get(TOKENS.Cipher),
-          ctx.get(TOKENS.PublicUrls),
-          ctx.get(TOKENS.Logger),
-        ),
-    )
-    .inSingletonScope();
-  bind(REGISTERED_HOOKS)
-    .toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS))
-    .inSingletonScope();
-  bind(WEBHOOK_REGISTRAR)
-    .toDynamicValue((ctx) => ctx.get(REPOSITORY_HOOKS))
-    .inSingletonScope();
-  bind(TOKENS.Routes)
-    .toDynamicValue((ctx) => {
-      const store = new SqlDeliveryStore(
-        new PreparedStatements(ctx.get(TOKENS.Knex)),
-        ctx.get(TOKENS.UnitOfWork),
-        ctx.get(GIT_PROVIDER_REPOSITORY),
-        ctx.get(REPOSITORY_HOOKS),
-      );
-      const files = new ForgeChangedFiles(
-        ctx.get(TOKENS.UnitOfWork),
-        ctx.get(GIT_PROVIDER_REPOSITORY),
-        ctx.get(FORGE_CONNECTOR),
-        ctx.get(TOKENS.Logger),
-      );
-      return new WebhookRoutes(
-        new ReceiveWebhookHandler(
-          store,
-          webhookForges,
-          files,
-          ctx.get(APP_INSTALLATIONS),
-          ctx.get(REPOSITORY_LISTINGS),
-          ctx.get(TOKENS.Metrics),
-        ),
-        ctx.get(TOKENS.Logger),
-      );
-    })
-    .inSingletonScope();
-  bind(TOKENS.Routes)
-    .toDynamicValue((ctx) => new DeliveryRoutes(new DeliveryQueries(ctx.get(TOKENS.ReadDatabase)), ctx.get(Symbol.for('ProviderQueries'))))
-    .inSingletonScope();
+export const webhooksModule = containerModule((bind) => {
+  bind.singleton(
+    WEBHOOKS.RepositoryHooks,
+    (r) =>
+      new RepositoryHooks(
+        r.get(TOKENS.Knex),
+        r.get(TOKENS.UnitOfWork),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(GIT_PROVIDERS.ForgeConnector),
+        r.get(TOKENS.Cipher),
+        r.get(TOKENS.PublicUrls),
+        r.get(TOKENS.Logger),
+      ),
+  );
+  bind.singleton(WEBHOOKS.RegisteredHooks, (r) => r.get(WEBHOOKS.RepositoryHooks));
+  bind.singleton(SERVICE_SOURCES.WebhookRegistrar, (r) => r.get(WEBHOOKS.RepositoryHooks));
+  bind.singleton(
+    WEBHOOKS.DeliveryStore,
+    (r) =>
+      new SqlDeliveryStore(
+        new PreparedStatements(r.get(TOKENS.Knex)),
+        r.get(TOKENS.UnitOfWork),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(WEBHOOKS.RepositoryHooks),
+        (type) => r.get(WEBHOOKS.WebhookForges).signedByProvider(type),
+      ),
+  );
+  bind.singleton(
+    WEBHOOKS.ChangedFiles,
+    (r) =>
+      new ForgeChangedFiles(
+        r.get(TOKENS.UnitOfWork),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(GIT_PROVIDERS.ForgeConnector),
+        r.get(TOKENS.Logger),
+      ),
+  );
+  bind.singleton(
+    WEBHOOKS.ReceiveWebhook,
+    (r) =>
+      new ReceiveWebhookHandler(
+        r.get(WEBHOOKS.DeliveryStore),
+        r.get(WEBHOOKS.WebhookForges).forges,
+        r.get(WEBHOOKS.ChangedFiles),
+        r.get(WEBHOOKS.AppInstallations),
+        r.get(WEBHOOKS.RepositoryListings),
+        r.get(TOKENS.Metrics),
+      ),
+  );
+  bind.singleton(WEBHOOKS.DeliveryQueries, (r) => new DeliveryQueries(r.get(TOKENS.ReadDatabase)));
+  bind.singleton(TOKENS.Routes, (r) => new WebhookRoutes(r.get(WEBHOOKS.ReceiveWebhook), r.get(TOKENS.Logger)));
+  bind.singleton(TOKENS.Routes, (r) => new DeliveryRoutes(r.get(WEBHOOKS.DeliveryQueries), r.get(GIT_PROVIDERS.ProviderQueries)));
 });

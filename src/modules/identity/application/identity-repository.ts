@@ -7,5 +7,3 @@ export interface IdentityRepository {
   saveOrganization(organization: Organization): Promise<void>;
   saveMember(member: Member): Promise<void>;
 }
-
-export const IDENTITY_REPOSITORY = Symbol.for('IdentityRepository');

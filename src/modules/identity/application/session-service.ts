@@ -12,8 +12,6 @@ export interface SessionRepository {
   deleteEndedOf(organizationId: string, userId: string, now: Date): Promise<void>;
 }
 
-export const SESSION_REPOSITORY = Symbol.for('SessionRepository');
-
 export interface SessionIds {
   generate(): string;
   hash(sessionId: string): string;

@@ -6,5 +6,3 @@ export interface ServiceSourceRepository {
   findConnectedToProvider(providerId: string): Promise<ServiceSource[]>;
   save(source: ServiceSource): Promise<void>;
 }
-
-export const SERVICE_SOURCE_REPOSITORY = Symbol.for('ServiceSourceRepository');

@@ -2,5 +2,3 @@
 export interface ForgeUrlPolicy {
   check(url: string): Promise<string | null>;
 }
-
-export const FORGE_URL_POLICY = Symbol.for('ForgeUrlPolicy');

@@ -8,5 +8,3 @@ export interface MemberDirectory {
   /** null when the user is no longer a member of the organisation. */
   actorOf(organizationId: string, userId: string): Promise<Actor | null>;
 }
-
-export const MEMBER_DIRECTORY = Symbol.for('MemberDirectory');

@@ -29,6 +29,3 @@ export interface WebhookRegistrar {
    */
   releaseIfUnused(providerId: string, repository: RepositoryRef): Promise<void>;
 }
-
-export const SOURCE_FORGE = Symbol.for('SourceForge');
-export const WEBHOOK_REGISTRAR = Symbol.for('WebhookRegistrar');

@@ -5,5 +5,3 @@ export interface AppInstallations {
   /** Applies the change to the provider when it concerns its app; returns the reason recorded with the delivery. */
   apply(providerId: string, change: AppInstallation): Promise<string>;
 }
-
-export const APP_INSTALLATIONS = Symbol.for('AppInstallations');

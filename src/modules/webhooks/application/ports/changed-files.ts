@@ -3,5 +3,3 @@ export interface ChangedFilesLookup {
   /** 'unknown' when the forge cannot tell (error, capped compare): the caller then deploys. */
   changedFiles(providerId: string, repository: string, baseSha: string, headSha: string): Promise<readonly string[] | 'unknown'>;
 }
-
-export const CHANGED_FILES_LOOKUP = Symbol.for('ChangedFilesLookup');

@@ -3,5 +3,3 @@ export interface RepositoryListings {
   /** The forge reported a change to the provider's list (a repository created, deleted, renamed, added or removed). */
   invalidate(providerId: string): Promise<void>;
 }
-
-export const REPOSITORY_LISTINGS = Symbol.for('RepositoryListings');

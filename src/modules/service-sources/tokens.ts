@@ -1,0 +1,19 @@
+import { token } from '../../platform/container.js';
+import { type ServiceSourceRepository } from './domain/service-source-repository.js';
+import { type SourceForge, type WebhookRegistrar } from './application/ports/source-forge.js';
+import { type ConnectSourceHandler } from './application/commands/connect-source/connect-source.js';
+import { type DisconnectSourceHandler } from './application/commands/disconnect-source/disconnect-source.js';
+import { type ReportStatusHandler } from './application/commands/report-status/report-status.js';
+import { type SourceQueries } from './application/queries/source-view.js';
+
+/** The service-sources module's container identifiers (ADR 0010). */
+export const SERVICE_SOURCES = {
+  Repository: token<ServiceSourceRepository>('ServiceSourceRepository'),
+  SourceForge: token<SourceForge>('SourceForge'),
+  /** Implemented by the webhooks module (it owns the hooks forgelink registers). */
+  WebhookRegistrar: token<WebhookRegistrar>('WebhookRegistrar'),
+  ConnectSource: token<ConnectSourceHandler>('ConnectSourceHandler'),
+  DisconnectSource: token<DisconnectSourceHandler>('DisconnectSourceHandler'),
+  ReportStatus: token<ReportStatusHandler>('ReportStatusHandler'),
+  SourceQueries: token<SourceQueries>('SourceQueries'),
+} as const;
