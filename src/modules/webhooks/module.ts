@@ -9,7 +9,6 @@ import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
 import { ForgeCommitLookup } from './infrastructure/forge-commit-lookup.js';
-import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
 import { WEBHOOKS } from './tokens.js';
 
@@ -37,6 +36,7 @@ export const webhooksModule = containerModule((bind) => {
         r.get(TOKENS.UnitOfWork),
         r.get(GIT_PROVIDERS.Repository),
         r.get(WEBHOOKS.RepositoryHooks),
+        (type) => r.get(WEBHOOKS.WebhookForges).signedByProvider(type),
       ),
   );
   bind.singleton(
@@ -64,7 +64,7 @@ export const webhooksModule = containerModule((bind) => {
     (r) =>
       new ReceiveWebhookHandler(
         r.get(WEBHOOKS.DeliveryStore),
-        webhookForges,
+        r.get(WEBHOOKS.WebhookForges).forges,
         r.get(WEBHOOKS.ChangedFiles),
         r.get(WEBHOOKS.AppInstallations),
         r.get(WEBHOOKS.RepositoryListings),

@@ -3,6 +3,7 @@ import { type RegisteredHooks } from '../git-providers/application/commands/remo
 import { type AppInstallations } from './application/ports/app-installations.js';
 import { type ChangedFilesLookup } from './application/ports/changed-files.js';
 import { type CommitLookup } from './application/ports/commit-lookup.js';
+import { type WebhookForges } from './application/ports/webhook-forge.js';
 import { type DeliveryStore } from './application/ports/deliveries.js';
 import { type RepositoryListings } from './application/ports/repository-listings.js';
 import { type ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
@@ -13,8 +14,10 @@ import { type RepositoryHooks } from './infrastructure/repository-hooks.js';
 export const WEBHOOKS = {
   RepositoryHooks: token<RepositoryHooks>('RepositoryHooks'),
   RegisteredHooks: token<RegisteredHooks>('RegisteredHooks'),
-  /** Implemented by the git-providers module (GitHub App installations). */
+  /** Implemented by the forge plug-ins (a GitHub App's installations). */
   AppInstallations: token<AppInstallations>('AppInstallations'),
+  /** Each provider type's verifier and parser, from the forge plug-ins. */
+  WebhookForges: token<WebhookForges>('WebhookForges'),
   /** Implemented by the git-providers module (its repository list cache). */
   RepositoryListings: token<RepositoryListings>('RepositoryListings'),
   DeliveryStore: token<DeliveryStore>('DeliveryStore'),

@@ -1,10 +1,10 @@
 import { match } from 'ts-pattern';
 import { type Failure } from '../../shared/failure.js';
-import { FORGE_LABEL, type ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+import { type ForgeError } from '../../modules/git-providers/application/ports/forge.js';
 
 /** Forge adapter failures as the contract's problems; the detail says which forge and what to do. */
 export function forgeFailure(error: ForgeError): Failure {
-  const forge = FORGE_LABEL[error.forge];
+  const forge = error.label;
   return (
     match(error.kind)
       .with('rate_limited', () => ({

@@ -2,14 +2,14 @@
  * The ports the application needs from a forge. One adapter per forge lives under
  * src/forges/<forge>/ and turns the forge's API into these shapes (anti-corruption layer).
  */
-export type ForgeKind = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+/** A forge's provider type as stored in `git_provider.type` (the forge plug-in's `type`). */
+export type ForgeKind = string;
 
-export const FORGE_LABEL: Record<ForgeKind, string> = {
-  github: 'GitHub',
-  gitlab: 'GitLab',
-  bitbucket: 'Bitbucket Cloud',
-  gitea: 'Gitea/Forgejo',
-};
+/** A forge as messages name it: its type and the label people know it by ("GitHub", "Gitea/Forgejo"). */
+export interface ForgeName {
+  readonly type: ForgeKind;
+  readonly label: string;
+}
 
 export interface ForgeRepository {
   /** The forge's own id, as a string (GitHub/GitLab/Gitea numeric ids, Bitbucket uuid). */
@@ -118,8 +118,13 @@ export type ForgeErrorKind =
 
 /** Every adapter failure is one of these; the HTTP edge maps them to the contract's codes. */
 export class ForgeError extends Error {
+  /** The forge's type. */
+  readonly forge: ForgeKind;
+  /** The forge's label, for problem details ("GitHub rejected the provider's credentials"). */
+  readonly label: string;
+
   constructor(
-    readonly forge: ForgeKind,
+    forge: ForgeName | ForgeKind,
     readonly kind: ForgeErrorKind,
     message: string,
     readonly status?: number,
@@ -129,5 +134,7 @@ export class ForgeError extends Error {
   ) {
     super(message);
     this.name = 'ForgeError';
+    this.forge = typeof forge === 'string' ? forge : forge.type;
+    this.label = typeof forge === 'string' ? forge : forge.label;
   }
 }

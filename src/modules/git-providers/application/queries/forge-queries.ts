@@ -7,6 +7,7 @@ import { type GitProviderRepository } from '../../domain/git-provider-repository
 import { type ForgeBranch, ForgeError, type ForgeRepository } from '../ports/forge.js';
 import { type ForgeConnector } from '../ports/forge-connector.js';
 import { type RepositoryListCache } from '../ports/repository-list-cache.js';
+import { type ForgeCatalog } from '../ports/forge-catalog.js';
 
 export interface ListOptions {
   readonly search?: string;
@@ -20,9 +21,10 @@ export interface RepositoryListOptions extends ListOptions {
 }
 
 /**
- * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches.
- * A forge that rejects the credentials marks the provider needs_reauthorization (the ForgeConnector reports it to
- * CredentialRefusals); a refusal of one repository (FORGE_FORBIDDEN) leaves the provider as it is.
+ * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches. Read-only: a forge that
+ * rejects the credentials marks the provider needs_reauthorization, and a call that works again clears it, both
+ * recorded by CredentialRefusals (the ForgeConnector reports every call there); a refusal of one repository
+ * (FORGE_FORBIDDEN) leaves the provider as it is.
  */
 export class ForgeQueries {
   constructor(
@@ -30,6 +32,7 @@ export class ForgeQueries {
     private readonly providers: GitProviderRepository,
     private readonly connector: ForgeConnector,
     private readonly listings: RepositoryListCache,
+    private readonly forges: ForgeCatalog,
   ) {}
 
   /** Always asks the forge: it tests the connection. */
@@ -48,7 +51,7 @@ export class ForgeQueries {
     actor: Actor,
     providerId: string,
     options: RepositoryListOptions,
-  ): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
+  ): Promise<Result<{ items: readonly ForgeRepository[]; total: number }, Failure>> {
     const repos = await this.listRepositories(actor, providerId, options.refresh !== true);
     if (!repos.ok) return repos;
     return ok(page(repos.value, (r) => r.fullName, options));
@@ -61,17 +64,22 @@ export class ForgeQueries {
     fromCache: boolean,
   ): Promise<Result<readonly ForgeRepository[], Failure>> {
     let missing: string | undefined;
+    // The generation read runs while the provider loads and the caller is authorised (one round trip less on a hit);
+    // it reveals nothing and is used only once the caller may see the provider.
+    const listing = this.listings.get(providerId);
+    listing.catch(() => undefined);
     const repos = await this.call(actor, providerId, async (provider) => {
       const credentials = `${provider.version}`;
-      const cached = await this.listings.get(provider.id, credentials);
-      if (fromCache && cached.repositories) return cached.repositories;
+      const cached = await listing;
+      const hit = fromCache ? cached.repositoriesFor(credentials) : undefined;
+      if (hit) return hit;
       try {
         const listed = await this.connector.api(provider).listRepositories();
         this.listings.put(provider.id, credentials, cached.generation, listed);
         return listed;
       } catch (error) {
         if (!(error instanceof ForgeError) || error.kind !== 'not_found') throw error;
-        missing = missingTarget(provider);
+        missing = this.forges.missingTarget(provider);
         return [];
       }
     });
@@ -84,7 +92,7 @@ export class ForgeQueries {
     providerId: string,
     repository: string,
     options: ListOptions,
-  ): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
+  ): Promise<Result<{ items: readonly ForgeBranch[]; total: number }, Failure>> {
     const branches = await this.call(actor, providerId, async (provider) => {
       try {
         return await this.connector.api(provider).listBranches(repository);
@@ -101,51 +109,27 @@ export class ForgeQueries {
   private async call<T>(actor: Actor, providerId: string, work: (provider: GitProvider) => Promise<T>): Promise<Result<T, Failure>> {
     const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
-    const notReady = usable(provider);
+    const notReady = this.usable(provider);
     if (notReady) return err(notReady);
-    const value = await work(provider);
-    if (provider.status === 'needs_reauthorization' && (provider.type === 'github' || provider.type === 'bitbucket')) {
-      await this.uow.run(async () => {
-        const fresh = await this.providers.findById(providerId);
-        if (fresh?.status === 'needs_reauthorization') {
-          fresh.credentialsWorked();
-          await this.providers.save(fresh);
-        }
-      });
+    return ok(await work(provider));
+  }
+
+  /** Credentials that can be fixed on the forge side (a key, a token) may be re-tested; an OAuth grant needs a new one. */
+  private usable(provider: GitProvider): Failure | undefined {
+    const status = provider.status;
+    if (status === 'ready') return undefined;
+    if (status === 'needs_reauthorization') {
+      if (!provider.usesOAuth()) return undefined;
+      return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
     }
-    return ok(value);
+    return failure.notReady(this.forges.notReady(provider));
   }
 }
 
-function missingTarget(provider: GitProvider): string {
-  const s = provider.settings;
-  if (s.type === 'github') {
-    return `GitHub has no installation ${s.installationId ?? ''} of app ${s.appId ?? ''} (the app was uninstalled, or installationId is wrong): install the app again (installUrl) or PATCH installationId`;
-  }
-  if (s.type === 'bitbucket') return `Bitbucket has no workspace "${s.workspace}" these credentials can see: check the workspace slug`;
-  return `The ${s.type === 'gitlab' ? 'GitLab' : 'Gitea'} server answered 404 to the repository listing: check the provider's URL`;
-}
-
-/** GitHub and Bitbucket credentials can be fixed on the forge side, so a re-test is allowed; OAuth needs a new grant. */
-function usable(provider: GitProvider): Failure | undefined {
-  const status = provider.status;
-  if (status === 'ready') return undefined;
-  if (status === 'needs_reauthorization') {
-    if (provider.type === 'github' || provider.type === 'bitbucket') return undefined;
-    return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
-  }
-  if (status === 'pending_installation')
-    return failure.notReady('The GitHub App has no installation id yet: install the app (installUrl) or PATCH installationId');
-  return failure.notReady(
-    provider.type === 'github'
-      ? 'The GitHub App is not set up yet: finish the manifest flow or PATCH appId and privateKey'
-      : 'The provider has no OAuth tokens yet: open its authorizeUrl and authorise forgelink',
-  );
-}
-
-function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {
+/** Without search and paging, `items` itself (the cached list, unchanged), so its JSON can be served from a memo. */
+function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: readonly T[]; total: number } {
   const needle = options.search?.trim().toLowerCase();
-  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : [...items];
+  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : items;
   if (options.page === undefined && options.perPage === undefined) return { items: filtered, total: filtered.length };
   const perPage = options.perPage ?? 100;
   const start = ((options.page ?? 1) - 1) * perPage;
