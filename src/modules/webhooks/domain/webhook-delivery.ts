@@ -3,7 +3,7 @@ import { newId } from '../../../shared/ids.js';
 import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type NormalizedPush } from './push.js';
 
-export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
+export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate';
 
 export interface DeployTarget {
   readonly serviceType: string;

@@ -97,7 +97,7 @@ const deliveryPage = z
           providerId: z.uuid(),
           event: z.string().nullable(),
           receivedAt: z.iso.datetime(),
-          outcome: z.enum(['deployed', 'ignored', 'duplicate', 'rejected']),
+          outcome: z.enum(['deployed', 'ignored', 'duplicate']),
           reason: z.string().nullable(),
           deployments: z.number().int().nonnegative(),
         })
