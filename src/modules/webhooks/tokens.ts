@@ -1,5 +1,4 @@
 import { token } from '../../platform/container.js';
-import { type RegisteredHooks } from '../git-providers/application/commands/remove-provider/remove-provider.js';
 import { type AppInstallations } from './application/ports/app-installations.js';
 import { type ChangedFilesLookup } from './application/ports/changed-files.js';
 import { type DeliveryStore } from './application/ports/deliveries.js';
@@ -11,10 +10,9 @@ import { type RepositoryHooks } from './infrastructure/repository-hooks.js';
 /** The webhooks module's container identifiers (ADR 0010). */
 export const WEBHOOKS = {
   RepositoryHooks: token<RepositoryHooks>('RepositoryHooks'),
-  RegisteredHooks: token<RegisteredHooks>('RegisteredHooks'),
-  /** Implemented by the git-providers module (GitHub App installations). */
+  /** The git-providers module's RecordInstallationHandler (GitHub App installations). */
   AppInstallations: token<AppInstallations>('AppInstallations'),
-  /** Implemented by the git-providers module (its repository list cache). */
+  /** The git-providers module's repository list cache. */
   RepositoryListings: token<RepositoryListings>('RepositoryListings'),
   DeliveryStore: token<DeliveryStore>('DeliveryStore'),
   ChangedFiles: token<ChangedFilesLookup>('ChangedFilesLookup'),

@@ -3,7 +3,8 @@ import { type Failure, FailureError, failure } from '../../../shared/failure.js'
 import { type Result } from '../../../shared/result.js';
 import { Secret } from '../../../shared/secret.js';
 import { type PublicUrls } from '../../../shared/public-urls.js';
-import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
+import { type RouteContributor } from '../../../platform/http/app.js';
+import { actorOf } from '../../identity/http/actor-of.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { type Actor } from '../../identity/domain/actor.js';
 import {
