@@ -16,6 +16,14 @@ const frameworks = [
   'eventemitter3',
 ];
 
+const inversifyPath = { name: 'inversify', message: 'Bind and resolve through src/platform/container.ts (typed tokens).' };
+
+/** Modules declare ports; the forge plug-ins (src/forges/) implement them. */
+const forgesRule = {
+  group: ['**/forges/**'],
+  message: 'modules, platform/ and shared/ must not import src/forges/: declare a port; src/forges/module.ts binds it.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.dist-build-*/**', '.forgelink/**', 'coverage/**'] },
   js.configs.recommended,
@@ -65,10 +73,16 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/platform/container.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'inversify', message: 'Bind and resolve through src/platform/container.ts (typed tokens).' }] },
-      ],
+      'no-restricted-imports': ['error', { paths: [inversifyPath] }],
+    },
+  },
+  {
+    // Forge plug-ins depend on the modules (they implement the modules' ports), never the other way round: only the
+    // composition root (src/app.ts) binds src/forges/ into the modules (ADR 0016).
+    files: ['src/modules/**/*.ts', 'src/platform/**/*.ts', 'src/shared/**/*.ts'],
+    ignores: ['src/platform/container.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [inversifyPath], patterns: [forgesRule] }],
     },
   },
   {
@@ -84,6 +98,7 @@ export default tseslint.config(
               group: ['**/infrastructure/**', '**/http/**', '**/application/**', '**/platform/**'],
               message: 'domain/ may import only domain/ and shared/.',
             },
+            forgesRule,
           ],
         },
       ],
@@ -105,6 +120,7 @@ export default tseslint.config(
               group: ['**/infrastructure/**', '**/http/**', '**/platform/**'],
               message: 'application/ must not import infrastructure/, http/ or platform/.',
             },
+            forgesRule,
           ],
         },
       ],

@@ -21,9 +21,10 @@ import { PrometheusMetrics } from './platform/metrics/prometheus-metrics.js';
 import { Housekeeping } from './platform/outbox/housekeeping.js';
 import { PublicUrls } from './shared/public-urls.js';
 import { UrlGuard } from './forges/shared/url-guard.js';
+import { forgesModule } from './forges/module.js';
+import { FORGES } from './forges/tokens.js';
 import { identityModule } from './modules/identity/module.js';
 import { IDENTITY } from './modules/identity/tokens.js';
-import { GIT_PROVIDERS } from './modules/git-providers/tokens.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';
 import { gitProvidersModule } from './modules/git-providers/module.js';
 import { serviceSourcesModule } from './modules/service-sources/module.js';
@@ -81,7 +82,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const housekeeping = new Housekeeping(knex, config.retentionDays, logger);
   const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
   // Independent of the relay: a failing subscription endpoint holds back neither the bus, NATS nor other subscriptions.
-  const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions);
+  const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions, metrics);
   uow.onCommit(() => {
     relay.kick();
     subscriptions.kick();
@@ -97,12 +98,13 @@ export async function createApplication(config: Config, options: ApplicationOpti
     bind.constant(TOKENS.Cipher, cipher);
     bind.constant(TOKENS.MasterKey, masterKey);
     bind.constant(TOKENS.PublicUrls, urls);
-    bind.constant(GIT_PROVIDERS.UrlGuard, urlGuard);
+    bind.constant(FORGES.UrlGuard, urlGuard);
     bind.constant(TOKENS.ForgeOptions, options.forge ?? {});
     bind.constant(TOKENS.Metrics, metrics);
     bind.constant(TOKENS.Routes, new EventFeedRoutes(new EventFeed(readDatabase)));
   });
-  container.load(identityModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
+  // The forge plug-ins implement the modules' forge ports (src/forges/registry.ts lists them; ADR 0016).
+  container.load(identityModule, forgesModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
   const identity = container.get(IDENTITY.IdentityService);
   let lastReadiness = 'ready';

@@ -165,6 +165,11 @@ async function serve(config: Config, migrateFirst: boolean): Promise<number> {
     const { createApplication } = await import('./app.js');
     const app = await createApplication(runtime.config);
     const server = app.http.listen(runtime.config.port, runtime.config.host);
+    // A reverse proxy keeps idle connections to its upstreams and reuses them; when Node closes one first (its default:
+    // 5 s idle) just as the proxy sends a request on it, that request fails (502). The proxy must close first: keep
+    // idle connections 75 s, longer than nginx's and cloud load balancers' 60 s (deploy/Caddyfile sets Caddy's to 60 s).
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
@@ -221,6 +226,9 @@ async function preflight(runtime: Runtime, migrateFirst: boolean): Promise<void>
     await orm?.close(true);
   }
 }
+
+/** How long an idle keep-alive connection stays open (docs/operations.md, "Behind a reverse proxy"). */
+const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 
 /** A start-up refusal: printed as the one line it is, no stack. */
 class StartupError extends Error {}

@@ -1,17 +1,12 @@
-import { type ForgeKind } from '../modules/git-providers/application/ports/forge.js';
 import { type WebhookForge } from '../modules/webhooks/application/ports/webhook-forge.js';
-import { bitbucketWebhooks } from './bitbucket/bitbucket-webhooks.js';
-import { giteaWebhooks } from './gitea/gitea-webhooks.js';
-import { githubWebhooks } from './github/github-webhooks.js';
-import { gitlabWebhooks } from './gitlab/gitlab-webhooks.js';
+import { forgePlugins } from './registry.js';
 
-/** Verification and parsing per forge; Gitea and Forgejo share one adapter. */
-export const webhookForges: Record<ForgeKind, WebhookForge> = {
-  github: githubWebhooks,
-  gitlab: gitlabWebhooks,
-  gitea: giteaWebhooks,
-  bitbucket: bitbucketWebhooks,
-};
+/** Verification and parsing per provider type (the webhook hot path looks its forge up here once per delivery). */
+export const webhookForges: Readonly<Record<string, WebhookForge>> = Object.fromEntries(
+  forgePlugins.map((plugin) => [plugin.name.type, plugin.webhooks]),
+);
 
-export { bitbucketWebhooks, giteaWebhooks, githubWebhooks, gitlabWebhooks };
-export { IgnoredReason } from './shared/webhook-payloads.js';
+/** Provider types whose deliveries are signed with the provider's own webhook secret (an app-level hook, GitHub Apps). */
+export const providerSignedTypes: ReadonlySet<string> = new Set(
+  forgePlugins.filter((plugin) => plugin.hooks !== 'repository').map((plugin) => plugin.name.type),
+);

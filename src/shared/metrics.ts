@@ -7,7 +7,10 @@
 export interface Metrics {
   /** One webhook delivery answered. `forge` is the provider's type (`unknown` for an unknown provider id). */
   webhookDelivery(forge: string, outcome: WebhookOutcome): void;
-  /** One event handed to a transport (`bus`, `nats`, …) by the outbox relay. */
+  /**
+   * One event handed to a transport: by the outbox relay (`in-process`, `nats-jetstream`), or accepted (2xx) by one
+   * event-subscription endpoint (`http-subscription`: once per subscription that received it).
+   */
   eventPublished(type: string, transport: string): void;
   /**
    * One HTTP exchange with a forge (each attempt of a retried call counts): `status` is the HTTP status, or

@@ -29,7 +29,8 @@ export class PublicUrls {
     return `${this.publicUrl}/v1/webhooks/${providerId}`;
   }
 
-  callbackUrl(kind: 'gitlab' | 'gitea' | 'github/manifest' | 'github/install'): string {
+  /** `/v1/callbacks/<path>`: an OAuth forge's type, or a forge's own callback (`github/install`). */
+  callbackUrl(kind: string): string {
     return `${this.publicUrl}/v1/callbacks/${kind}`;
   }
 

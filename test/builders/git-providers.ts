@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { type Actor } from '../../src/modules/identity/domain/actor.js';
 import {
   GitProvider,
-  type BitbucketSettings,
-  type GiteaSettings,
-  type GitHubSettings,
-  type GitLabSettings,
+  type ProviderKind,
   type ProviderSecrets,
   type ProviderSettings,
 } from '../../src/modules/git-providers/domain/git-provider.js';
+import { providerKinds } from '../../src/forges/registry.js';
+import { type GitHubSettings } from '../../src/forges/github/github-settings.js';
+import { type GitLabSettings } from '../../src/forges/gitlab/gitlab-plugin.js';
+import { type GiteaSettings } from '../../src/forges/gitea/gitea-plugin.js';
+import { type BitbucketSettings } from '../../src/forges/bitbucket/bitbucket-plugin.js';
 import { Secret } from '../../src/shared/secret.js';
 import { anActor } from './actors.js';
 
@@ -65,9 +67,9 @@ export class GitProviderBuilder<S extends ProviderSettings = ProviderSettings> {
     return this;
   }
 
-  /** The creation input, for tests that call `GitProvider.create` themselves. */
-  input(): { name: string; settings: S; secrets: ProviderSecrets } {
-    return { name: this.name, settings: this.settings, secrets: { ...this.secrets } };
+  /** The creation input (with its forge's kind, from the registry), for tests that call `GitProvider.create` themselves. */
+  input(): { name: string; settings: S; secrets: ProviderSecrets; kind: ProviderKind } {
+    return { name: this.name, settings: this.settings, secrets: { ...this.secrets }, kind: providerKinds.of(this.settings.type) };
   }
 
   build(): GitProvider {

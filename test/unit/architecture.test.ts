@@ -30,11 +30,36 @@ describe('the dependency rule (eslint no-restricted-imports)', () => {
   it('keeps application/ away from infrastructure, http and platform', async () => {
     const file = 'src/modules/git-providers/application/commands/x.ts';
     expect(
-      await problems(file, "import { ForgeHttp } from '../../infrastructure/forges/shared/forge-http.js';\nexport const x = ForgeHttp;\n"),
+      await problems(
+        file,
+        "import { RepositoryHooks } from '../../infrastructure/repository-hooks.js';\nexport const x = RepositoryHooks;\n",
+      ),
     ).toHaveLength(1);
     expect(
       await problems(file, "import { sendProblem } from '../../../../platform/http/problem.js';\nexport const x = sendProblem;\n"),
     ).toHaveLength(1);
+  });
+
+  it('keeps modules, platform/ and shared/ away from the forge plug-ins (src/forges/ implements their ports)', async () => {
+    for (const [file, code] of [
+      [
+        'src/modules/webhooks/infrastructure/x.ts',
+        "import { forgePlugins } from '../../../forges/registry.js';\nexport const x = forgePlugins;\n",
+      ],
+      [
+        'src/modules/git-providers/http/x.ts',
+        "import { githubPlugin } from '../../../forges/github/github-plugin.js';\nexport const x = githubPlugin;\n",
+      ],
+      [
+        'src/modules/git-providers/domain/x.ts',
+        "import { githubKind } from '../../../forges/github/github-settings.js';\nexport const x = githubKind;\n",
+      ],
+      ['src/platform/http/x.ts', "import { forgesModule } from '../../forges/module.js';\nexport const x = forgesModule;\n"],
+    ] as const) {
+      expect(await problems(file, code), file).toHaveLength(1);
+    }
+    const root = "import { forgesModule } from './forges/module.js';\nexport const x = forgesModule;\n";
+    expect(await problems('src/app.ts', root)).toEqual([]);
   });
 
   it('lets domain/ use domain/ and shared/', async () => {

@@ -11,7 +11,7 @@ import {
   type ForgeRepository,
 } from '../../modules/git-providers/application/ports/forge.js';
 import { mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
-import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError } from './github-transport.js';
+import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError, GITHUB } from './github-transport.js';
 
 export interface GitHubConnection {
   readonly githubUrl: string;
@@ -204,7 +204,7 @@ function parse<T>(schema: ZodType<T>, data: unknown, what: string): T {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new ForgeError(
-    'github',
+    GITHUB,
     'bad_response',
     `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
   );
@@ -219,7 +219,7 @@ function splitFullName(fullName: string, what: string): { owner: string; repo: s
   // Octokit encodes each parameter but keeps "." and "..", which the URL parser then resolves.
   pathSegments(fullName, 'repository');
   const name = parseFullName(fullName);
-  if (!name) throw new ForgeError('github', 'not_found', `GitHub has no repository "${fullName}" (expected owner/name) while ${what}`);
+  if (!name) throw new ForgeError(GITHUB, 'not_found', `GitHub has no repository "${fullName}" (expected owner/name) while ${what}`);
   return name;
 }
 
@@ -295,14 +295,14 @@ function assertUsablePrivateKey(pem: string): void {
     const key = createPrivateKey(pem.replace(/\\n/g, '\n'));
     if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
   } catch {
-    throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a valid RSA key in PEM format');
+    throw new ForgeError(GITHUB, 'unauthorized', 'The GitHub App private key is not a valid RSA key in PEM format');
   }
 }
 
 let refusing: Octokit['request'] | undefined;
 function refusingRequest(): Octokit['request'] {
   const refuse: typeof fetch = async () => {
-    throw new ForgeError('github', 'blocked_url', 'GitHub request outside the guarded transport');
+    throw new ForgeError(GITHUB, 'blocked_url', 'GitHub request outside the guarded transport');
   };
   refusing ??= new Octokit({ request: { fetch: refuse }, log: quietLog }).request;
   return refusing;

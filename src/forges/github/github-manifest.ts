@@ -1,7 +1,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { z } from 'zod';
 import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
-import { type GitHubDeps, gitHubApiBase, gitHubOctokit, toForgeError } from './github-transport.js';
+import { type GitHubDeps, gitHubApiBase, gitHubOctokit, toForgeError, GITHUB } from './github-transport.js';
 
 export interface AppManifestInput {
   readonly name: string;
@@ -83,7 +83,7 @@ export async function convertManifest(deps: GitHubDeps, githubUrl: string, code:
     const failure = toForgeError(error, what);
     if (failure.kind === 'not_found' || failure.status === 422) {
       throw new ForgeError(
-        'github',
+        GITHUB,
         'invalid_grant',
         'GitHub rejected the manifest code: it is unknown, expired or already used; create the app again',
         failure.status,
@@ -95,7 +95,7 @@ export async function convertManifest(deps: GitHubDeps, githubUrl: string, code:
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ForgeError(
-      'github',
+      GITHUB,
       'bad_response',
       `GitHub answered ${what} with an unexpected shape${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
     );
@@ -131,7 +131,7 @@ async function requestAsApp(
   try {
     ({ token: jwt } = await createAppAuth({ appId: conn.appId, privateKey: conn.privateKey.replace(/\\n/g, '\n') })({ type: 'app' }));
   } catch {
-    throw new ForgeError('github', 'unauthorized', 'The GitHub App private key is not a usable PEM key');
+    throw new ForgeError(GITHUB, 'unauthorized', 'The GitHub App private key is not a usable PEM key');
   }
   const octokit = gitHubOctokit(deps, { apiBase: gitHubApiBase(conn.githubUrl), retries: 0 });
   try {
@@ -148,9 +148,9 @@ async function requestAsApp(
 export async function describeApp(deps: GitHubDeps, conn: AppConnection): Promise<{ slug: string; htmlUrl: string }> {
   const what = 'reading the app';
   const parsed = appSchema.safeParse(await requestAsApp(deps, conn, what, 'GET /app'));
-  if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
+  if (!parsed.success) throw new ForgeError(GITHUB, 'bad_response', `GitHub answered ${what} with an unexpected shape`);
   if (parsed.data.id !== conn.appId)
-    throw new ForgeError('github', 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
+    throw new ForgeError(GITHUB, 'bad_response', `GitHub answered ${what} for app ${parsed.data.id}, not ${conn.appId}`);
   return { slug: parsed.data.slug, htmlUrl: parsed.data.html_url };
 }
 
@@ -171,6 +171,6 @@ export async function isInstallationOfApp(deps: GitHubDeps, conn: AppConnection,
     throw error;
   }
   const parsed = installationSchema.safeParse(data);
-  if (!parsed.success) throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with an unexpected shape`);
+  if (!parsed.success) throw new ForgeError(GITHUB, 'bad_response', `GitHub answered ${what} with an unexpected shape`);
   return parsed.data.id === installationId && parsed.data.app_id === conn.appId;
 }

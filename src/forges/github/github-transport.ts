@@ -1,7 +1,10 @@
 import { Octokit } from '@octokit/rest';
-import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+import { ForgeError, type ForgeName } from '../../modules/git-providers/application/ports/forge.js';
 import { type ConditionalCache, type ForgeExchangeObserver, failureFromAnswer } from '../shared/forge-http.js';
 import { type UrlGuard } from '../shared/url-guard.js';
+
+/** GitHub as errors and messages name it. */
+export const GITHUB: ForgeName = { type: 'github', label: 'GitHub' };
 
 export interface GitHubDeps {
   readonly guard: UrlGuard;
@@ -67,9 +70,9 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
 
   const ensureAllowed = async (url: string): Promise<void> => {
     const blocked = await deps.guard.check(url);
-    if (blocked) throw new ForgeError('github', 'blocked_url', `GitHub URL ${safeOrigin(url)} ${blocked}`);
+    if (blocked) throw new ForgeError(GITHUB, 'blocked_url', `GitHub URL ${safeOrigin(url)} ${blocked}`);
     if (new URL(url).origin !== origin) {
-      throw new ForgeError('github', 'blocked_url', `GitHub pointed a request at ${safeOrigin(url)}, outside its API ${origin}`);
+      throw new ForgeError(GITHUB, 'blocked_url', `GitHub pointed a request at ${safeOrigin(url)}, outside its API ${origin}`);
     }
   };
 
@@ -82,15 +85,15 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
         deps.observe?.(String(response.status), (performance.now() - started) / 1000, response.headers);
         if (response.status < 500 || attempt === attempts) return response;
         await response.body?.cancel();
-        failure = new ForgeError('github', 'unavailable', `GitHub answered ${response.status} to ${what}`, response.status);
+        failure = new ForgeError(GITHUB, 'unavailable', `GitHub answered ${response.status} to ${what}`, response.status);
       } catch (cause) {
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
         deps.observe?.(timedOut ? 'timeout' : 'connection_error', (performance.now() - started) / 1000);
-        failure = new ForgeError('github', 'unavailable', `GitHub did not answer ${what} (${timedOut ? 'timeout' : 'connection failed'})`);
+        failure = new ForgeError(GITHUB, 'unavailable', `GitHub did not answer ${what} (${timedOut ? 'timeout' : 'connection failed'})`);
       }
       if (attempt < attempts) await sleep(retryBaseMs * 2 ** (attempt - 1) + Math.floor(Math.random() * retryBaseMs));
     }
-    throw failure ?? new ForgeError('github', 'unavailable', `GitHub did not answer ${what}`);
+    throw failure ?? new ForgeError(GITHUB, 'unavailable', `GitHub did not answer ${what}`);
   };
 
   return async (input, init) => {
@@ -119,7 +122,7 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
           url = new URL(location, url).href;
           continue;
         }
-        throw failureFromAnswer('github', response.status, response.headers, '', what);
+        throw failureFromAnswer(GITHUB, response.status, response.headers, '', what);
       }
       if (response.status < 200 || response.status >= 300) return response;
 
@@ -128,7 +131,7 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
         try {
           JSON.parse(body);
         } catch {
-          throw new ForgeError('github', 'bad_response', `GitHub answered ${what} with something that is not JSON`, response.status);
+          throw new ForgeError(GITHUB, 'bad_response', `GitHub answered ${what} with something that is not JSON`, response.status);
         }
       }
       const etag = response.headers.get('etag');
@@ -145,15 +148,15 @@ export function guardedFetch(deps: GitHubDeps, transport: TransportOptions): typ
 /** Turns whatever Octokit threw into the ForgeError the application understands. */
 export function toForgeError(error: unknown, what: string): ForgeError {
   if (error instanceof ForgeError) return error;
-  if (!isRecord(error)) return new ForgeError('github', 'bad_response', `GitHub call failed while ${what}`);
+  if (!isRecord(error)) return new ForgeError(GITHUB, 'bad_response', `GitHub call failed while ${what}`);
   // Octokit wraps anything our fetch throws in a RequestError whose cause is our ForgeError.
   if (error.cause instanceof ForgeError) return error.cause;
   const status = typeof error.status === 'number' ? error.status : undefined;
   const response = isRecord(error.response) ? error.response : undefined;
   if (status !== undefined && response) {
-    if (status >= 500) return new ForgeError('github', 'unavailable', `GitHub answered ${status} to ${what}`, status);
+    if (status >= 500) return new ForgeError(GITHUB, 'unavailable', `GitHub answered ${status} to ${what}`, status);
     const failure = failureFromAnswer(
-      'github',
+      GITHUB,
       status,
       toHeaders(response.headers),
       bodyText(response.data),
@@ -163,10 +166,10 @@ export function toForgeError(error: unknown, what: string): ForgeError {
     // GitHub's own words tell a bad key from a skewed clock ('iat' claim …) or a missing installation.
     const said = isRecord(response.data) && typeof response.data.message === 'string' ? response.data.message.slice(0, 200) : undefined;
     return said && status === 401
-      ? new ForgeError('github', failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds)
+      ? new ForgeError(GITHUB, failure.kind, `${failure.message}: ${said}`, status, failure.retryAfterSeconds)
       : failure;
   }
-  if (status !== undefined) return new ForgeError('github', 'unavailable', `GitHub did not answer ${what}`);
+  if (status !== undefined) return new ForgeError(GITHUB, 'unavailable', `GitHub did not answer ${what}`);
   throw error;
 }
 

@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern';
 import { type ZodType } from 'zod';
-import { ForgeError, type ForgeKind, FORGE_LABEL } from '../../modules/git-providers/application/ports/forge.js';
+import { ForgeError, type ForgeKind, type ForgeName } from '../../modules/git-providers/application/ports/forge.js';
 import { type UrlGuard } from './url-guard.js';
 
 /**
@@ -10,7 +10,8 @@ import { type UrlGuard } from './url-guard.js';
 export type ForgeExchangeObserver = (status: string, seconds: number, headers?: Headers) => void;
 
 export interface ForgeHttpOptions {
-  readonly forge: ForgeKind;
+  /** The forge's type and label (a bare type is its own label). */
+  readonly forge: ForgeName | ForgeKind;
   readonly guard: UrlGuard;
   /** Per-attempt timeout. */
   readonly timeoutMs?: number;
@@ -64,7 +65,7 @@ export class ForgeHttp {
   }
 
   get forge(): ForgeKind {
-    return this.options.forge;
+    return nameOf(this.options.forge).type;
   }
 
   async request<T = unknown>(req: ForgeRequest<T>): Promise<ForgeResponse<T>> {
@@ -172,7 +173,7 @@ export class ForgeHttp {
   }
 
   private get label(): string {
-    return FORGE_LABEL[this.options.forge];
+    return nameOf(this.options.forge).label;
   }
 
   private path(url: string): string {
@@ -201,14 +202,15 @@ export class ForgeHttp {
  * `path` is the request's URL path: it tells a refusal of one repository from a refusal of the credentials (see {@link refusalOf}).
  */
 export function failureFromAnswer(
-  forge: ForgeKind,
+  named: ForgeName | ForgeKind,
   status: number,
   headers: Headers,
   body: string,
   what: string,
   path?: string,
 ): ForgeError {
-  const label = FORGE_LABEL[forge];
+  const forge = nameOf(named);
+  const label = forge.label;
   const error = (kind: ForgeError['kind'], message: string, retryAfter?: number): ForgeError =>
     new ForgeError(forge, kind, message, status, retryAfter);
   const retryAfter = retryAfterSeconds(headers);
@@ -219,7 +221,7 @@ export function failureFromAnswer(
   }
   if (status === 401) return error('unauthorized', `${label} rejected the credentials (401) while ${what}`);
   if (status === 403) {
-    const refusal = refusalOf(forge, path, body);
+    const refusal = refusalOf(forge.type, path, body);
     if (refusal.resource) {
       return new ForgeError(
         forge,
@@ -280,7 +282,7 @@ export function refusalOf(forge: ForgeKind, path: string | undefined, body: stri
           'github',
           () => 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.',
         )
-        .exhaustive();
+        .otherwise(() => 'The credentials lack a permission forgelink needs: grant it on the forge, then PATCH the provider.');
     }
     return forge === 'github' || forge === 'bitbucket'
       ? "Check the credentials' permissions on the forge, then PATCH the provider."
@@ -321,7 +323,14 @@ function resourceOf(forge: ForgeKind, path: string): string | undefined {
       const rest = after('repositories');
       return rest && rest.length >= 2 ? `repository ${rest[0]}/${rest[1]}` : undefined;
     }
+    default:
+      return undefined;
   }
+}
+
+/** A bare type names itself. */
+export function nameOf(forge: ForgeName | ForgeKind): ForgeName {
+  return typeof forge === 'string' ? { type: forge, label: forge } : forge;
 }
 
 /** The forge's own words from an error body (`message`, `error_description`, `error.message`, `error`), one line, ≤ 300 characters. */

@@ -13,7 +13,7 @@ export const eventSubscriptionsModule = containerModule((bind) => {
     (r) =>
       new EventSubscriptions(
         new SqlSubscriptionStore(r.get(TOKENS.Knex), r.get(TOKENS.Cipher)),
-        r.get(GIT_PROVIDERS.UrlGuard),
+        r.get(GIT_PROVIDERS.UrlPolicy),
         standardWebhookSecrets,
       ),
   );

@@ -29,5 +29,8 @@ export const identityModule = containerModule((bind) => {
       }),
   );
   bind.singleton(TOKENS.Routes, (r) => new IdentityRoutes(r.get(IDENTITY.IdentityService)));
-  bind.singleton(TOKENS.Routes, (r) => new SessionRoutes(r.get(IDENTITY.SessionService), r.get(TOKENS.PublicUrls)));
+  bind.singleton(
+    TOKENS.Routes,
+    (r) => new SessionRoutes(r.get(IDENTITY.SessionService), r.get(TOKENS.PublicUrls), r.get(IDENTITY.OAuthRedirectUris)),
+  );
 });

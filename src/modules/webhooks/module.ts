@@ -8,7 +8,6 @@ import { DeliveryQueries } from './application/queries/delivery-list.js';
 import { RepositoryHooks } from './infrastructure/repository-hooks.js';
 import { SqlDeliveryStore } from './infrastructure/sql-delivery-store.js';
 import { ForgeChangedFiles } from './infrastructure/forge-changed-files.js';
-import { webhookForges } from '../../forges/webhook-forges.js';
 import { DeliveryRoutes, WebhookRoutes } from './http/webhook-routes.js';
 import { WEBHOOKS } from './tokens.js';
 
@@ -27,7 +26,6 @@ export const webhooksModule = containerModule((bind) => {
       ),
   );
   bind.singleton(GIT_PROVIDERS.RegisteredHooks, (r) => r.get(WEBHOOKS.RepositoryHooks));
-  bind.singleton(WEBHOOKS.AppInstallations, (r) => r.get(GIT_PROVIDERS.RecordInstallation));
   bind.singleton(WEBHOOKS.RepositoryListings, (r) => r.get(GIT_PROVIDERS.RepositoryListCache));
   bind.singleton(SERVICE_SOURCES.WebhookRegistrar, (r) => r.get(WEBHOOKS.RepositoryHooks));
   bind.singleton(
@@ -38,6 +36,7 @@ export const webhooksModule = containerModule((bind) => {
         r.get(TOKENS.UnitOfWork),
         r.get(GIT_PROVIDERS.Repository),
         r.get(WEBHOOKS.RepositoryHooks),
+        (type) => r.get(WEBHOOKS.WebhookForges).signedByProvider(type),
       ),
   );
   bind.singleton(
@@ -55,7 +54,7 @@ export const webhooksModule = containerModule((bind) => {
     (r) =>
       new ReceiveWebhookHandler(
         r.get(WEBHOOKS.DeliveryStore),
-        webhookForges,
+        r.get(WEBHOOKS.WebhookForges).forges,
         r.get(WEBHOOKS.ChangedFiles),
         r.get(WEBHOOKS.AppInstallations),
         r.get(WEBHOOKS.RepositoryListings),

@@ -45,7 +45,8 @@ export class EventFeed {
           and txid < pg_snapshot_xmin(pg_current_snapshot())
           and (txid, position) > (?::xid8, ?::bigint)
           and (?::text is null or type = ?)
-        order by txid, position
+        -- Qualified: a bare txid/position would sort the text columns selected above ('10000' before '9999').
+        order by outbox.txid, outbox.position
         limit ?`,
       [organizationId, afterTx, afterPos, options.type ?? null, options.type ?? null, options.limit],
     );

@@ -6,6 +6,8 @@ export interface OutboxBacklog {
   readonly pending: number;
   /** Age of the oldest unpublished event; 0 when none is pending. */
   readonly oldestPendingAgeSeconds: number;
+  /** Event subscriptions whose last delivery attempt failed (they retry with backoff, holding back their later events). */
+  readonly failingSubscriptions: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export class PrometheusMetrics implements Metrics {
     });
     this.eventsPublished = new Counter({
       name: 'forgelink_events_published_total',
-      help: 'Events handed to a transport by the outbox relay, by event type and transport',
+      help: 'Events handed to a transport, by event type and transport (in-process, nats-jetstream, http-subscription: an endpoint answered 2xx)',
       labelNames: ['type', 'transport'],
       registers,
     });
@@ -72,6 +74,15 @@ export class PrometheusMetrics implements Metrics {
       async collect() {
         const value = await backlog();
         if (value) this.set(value.oldestPendingAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'forgelink_event_subscriptions_failing',
+      help: 'Event subscriptions whose last delivery attempt failed (all instances)',
+      registers,
+      async collect() {
+        const value = await backlog();
+        if (value) this.set(value.failingSubscriptions);
       },
     });
     this.forgeRequests = new Counter({

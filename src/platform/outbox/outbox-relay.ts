@@ -212,12 +212,18 @@ export function toEnvelope(
   };
 }
 
-/** The backlog the outbox gauges report: unpublished events (every instance's) and the age of the oldest. */
-export async function outboxBacklog(knex: Knex): Promise<{ pending: number; oldestPendingAgeSeconds: number }> {
+/**
+ * The backlog the outbox gauges report: unpublished events (every instance's), the age of the oldest, and how many
+ * event subscriptions are failing (their last attempt failed; they keep their own cursors past the relay).
+ */
+export async function outboxBacklog(
+  knex: Knex,
+): Promise<{ pending: number; oldestPendingAgeSeconds: number; failingSubscriptions: number }> {
   const { rows } = (await knex.raw(
-    `select count(*)::int as pending, coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as age
+    `select count(*)::int as pending, coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as age,
+            (select count(*)::int from event_subscription where failing) as failing
        from outbox where published_at is null`,
-  )) as { rows: { pending: number; age: number }[] };
+  )) as { rows: { pending: number; age: number; failing: number }[] };
   const row = rows[0];
-  return { pending: row?.pending ?? 0, oldestPendingAgeSeconds: Math.max(0, row?.age ?? 0) };
+  return { pending: row?.pending ?? 0, oldestPendingAgeSeconds: Math.max(0, row?.age ?? 0), failingSubscriptions: row?.failing ?? 0 };
 }

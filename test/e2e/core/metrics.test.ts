@@ -8,7 +8,8 @@ import { signGitHub } from '../../support/webhook-signing.js';
 import { fixtureBytes } from '../../unit/webhooks/fixtures.js';
 import { type Auth, FIXTURE_IDS, connect, deliver, deploymentEvents, githubProvider, serviceId } from '../webhooks/support.js';
 import { authorize } from '../forges/support.js';
-import { ownDatabase } from '../subscriptions/support.js';
+import { FAST, makeEvents, ownDatabase, until } from '../subscriptions/support.js';
+import { Receiver } from '../subscriptions/receiver.js';
 
 const CONTRACT: Record<string, { type: string; labels: string[] }> = {
   forgelink_http_requests_total: { type: 'counter', labels: ['route', 'method', 'status'] },
@@ -17,6 +18,7 @@ const CONTRACT: Record<string, { type: string; labels: string[] }> = {
   forgelink_events_published_total: { type: 'counter', labels: ['type', 'transport'] },
   forgelink_outbox_pending: { type: 'gauge', labels: [] },
   forgelink_outbox_oldest_pending_age_seconds: { type: 'gauge', labels: [] },
+  forgelink_event_subscriptions_failing: { type: 'gauge', labels: [] },
   forgelink_forge_requests_total: { type: 'counter', labels: ['forge', 'status'] },
   forgelink_forge_request_duration_seconds: { type: 'histogram', labels: ['forge'] },
   forgelink_forge_rate_limit_remaining: { type: 'gauge', labels: ['forge', 'provider_id'] },
@@ -26,6 +28,7 @@ const CONTRACT: Record<string, { type: string; labels: string[] }> = {
 describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake forges)', () => {
   const github = new FakeGitHub();
   const gitlab = new FakeGitLab({ accessTokenTtlSeconds: 60 });
+  const receiver = new Receiver();
   let t: TestApp;
   let auth: Auth;
   let organizationId: string;
@@ -44,12 +47,12 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   const sum = (s: Scrape, name: string, labels: Record<string, string>): number => s.all(name, labels).reduce((a, x) => a + x.value, 0);
 
   beforeAll(async () => {
-    await Promise.all([github.start(), gitlab.start()]);
+    await Promise.all([github.start(), gitlab.start(), receiver.start()]);
     gitlab.setProjects(7);
     // Its own database: on the shared one, another test file's relay may publish this file's events, and they would
     // never show in this process's forgelink_events_published_total.
     database = await ownDatabase('metrics');
-    t = await startTestApp({ databaseUrl: database.url });
+    t = await startTestApp({ databaseUrl: database.url }, { subscriptions: FAST });
     const org = await seedOrganization(t.app, 'Metrics');
     auth = org.admin.auth;
     organizationId = org.organizationId;
@@ -57,7 +60,7 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
   afterAll(async () => {
     await t?.close();
     await database?.drop();
-    await Promise.all([github.stop(), gitlab.stop()]);
+    await Promise.all([github.stop(), gitlab.stop(), receiver.stop()]);
   });
 
   it('declares every metric of the contract with its labels, plus the default process metrics', async () => {
@@ -125,6 +128,67 @@ describe('GET /metrics after real traffic (real app, PostgreSQL, relay, fake for
     // Labels are closed sets: nothing of the tenant's (repository, organisation, service, secret) is in the scrape.
     const text = (await t.api.get('/metrics')).text;
     for (const leak of ['binkkatal', 'sample_app', organizationId, service, webhookSecret, delivery]) expect(text).not.toContain(leak);
+  });
+
+  it('counts each event a subscription endpoint accepted (transport http-subscription, once per subscription) and the failing subscriptions', async () => {
+    const org = await seedOrganization(t.app, 'Metrics subscriber');
+    const subscribe = async (endpoint: string, types?: string[]): Promise<void> => {
+      const res = await t.api
+        .post('/v1/event-subscriptions')
+        .set(org.owner.auth)
+        .send({ url: receiver.endpoint(endpoint), ...(types ? { types } : {}) });
+      expect(res.status, res.text).toBe(201);
+      receiver.secrets.set(endpoint, res.body.secret as string);
+    };
+    await subscribe('metrics-all');
+    await subscribe('metrics-shared', ['git-provider.shared']);
+    // Fails until told otherwise: its first event is retried (and counted only once it is accepted).
+    let flakyUp = false;
+    await subscribe('metrics-flaky', ['git-provider.created']);
+    receiver.answer = (endpoint) => (endpoint === 'metrics-flaky' && !flakyUp ? 503 : 204);
+    await t.app.relay.drain();
+    const before = await scrape();
+
+    // 2 providers: 2 × created, updated, shared (the organisation's only events).
+    await makeEvents(t, org.owner, 2);
+    await until(
+      'both steady endpoints to receive every event',
+      () => ({ all: receiver.accepted('metrics-all').length, shared: receiver.accepted('metrics-shared').length }),
+      ({ all, shared }) => all >= 6 && shared >= 2,
+    );
+    await until(
+      'the flaky endpoint to be refused twice',
+      () => receiver.attempts('metrics-flaky').length,
+      (n) => n >= 2,
+    );
+    const failing = await scrape();
+    expect(failing.value('forgelink_event_subscriptions_failing')).toBe(1);
+    expect(
+      grew(before, failing, 'forgelink_events_published_total', { type: 'git-provider.created', transport: 'http-subscription' }),
+    ).toBe(2);
+
+    flakyUp = true;
+    await until(
+      'the flaky endpoint to recover',
+      () => receiver.accepted('metrics-flaky').length,
+      (n) => n >= 2,
+    );
+    await until(
+      'its failing state to clear',
+      async () => (await scrape()).value('forgelink_event_subscriptions_failing'),
+      (n) => n === 0,
+    );
+    const after = await scrape();
+    const delivered = (type: string): number =>
+      grew(before, after, 'forgelink_events_published_total', { type, transport: 'http-subscription' });
+    // created: metrics-all + metrics-flaky (after recovery, its refused attempts not counted); updated: metrics-all;
+    // shared: metrics-all + metrics-shared.
+    expect([delivered('git-provider.created'), delivered('git-provider.updated'), delivered('git-provider.shared')]).toEqual([4, 2, 4]);
+    expect(receiver.accepted('metrics-all')).toHaveLength(6);
+    expect(receiver.badSignatures).toEqual([]);
+    // The relay's own transport counts each event once, independently of the subscriptions.
+    expect(grew(before, after, 'forgelink_events_published_total', { type: 'git-provider.created', transport: 'in-process' })).toBe(2);
+    expect(after.value('forgelink_event_subscriptions_failing')).toBe(0);
   });
 
   it('counts HTTP requests by route template (refused-before-routing and unknown paths included), never by raw path', async () => {

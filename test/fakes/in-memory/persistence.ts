@@ -54,6 +54,8 @@ export class InMemoryProviders implements GitProviderRepository {
     return this.findById(id);
   }
 
+  async resume(_provider: GitProvider): Promise<void> {}
+
   async save(provider: GitProvider): Promise<void> {
     this.rows.set(provider.id, provider);
     this.uow.track(provider);

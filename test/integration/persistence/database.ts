@@ -7,6 +7,7 @@ import { MikroOrmUnitOfWork } from '../../../src/platform/database/unit-of-work.
 import { MikroOrmGitProviderRepository } from '../../../src/modules/git-providers/infrastructure/persistence/mikro-orm-git-provider.repository.js';
 import { MikroOrmIdentityRepository } from '../../../src/modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js';
 import { Organization } from '../../../src/modules/identity/domain/organization.js';
+import { providerKinds } from '../../../src/forges/registry.js';
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -64,7 +65,7 @@ export async function openPersistence(
   return {
     orm,
     uow,
-    providers: new MikroOrmGitProviderRepository(uow),
+    providers: new MikroOrmGitProviderRepository(uow, providerKinds),
     identity: new MikroOrmIdentityRepository(uow),
     close: () => orm.close(true),
   };

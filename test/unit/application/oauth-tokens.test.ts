@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../../src/shared/secret.js';
-import {
-  EARLY_REFRESH_MAX_MS,
-  OAuthTokens,
-  earlyRefreshMarginMs,
-} from '../../../src/modules/git-providers/application/services/oauth-tokens.js';
+import { EARLY_REFRESH_MAX_MS, OAuthTokens, earlyRefreshMarginMs } from '../../../src/forges/shared/oauth/oauth-tokens.js';
 import { type OAuthClient, type OAuthTokens as Grant } from '../../../src/modules/git-providers/application/ports/forge.js';
 import { aGitLabProvider, aGiteaProvider } from '../../builders/git-providers.js';
 import { InMemoryProviders, InMemoryUnitOfWork } from '../../fakes/in-memory/persistence.js';

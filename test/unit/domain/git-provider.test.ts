@@ -3,6 +3,8 @@ import { GitProvider, type ProviderSettings } from '../../../src/modules/git-pro
 import { type Actor } from '../../../src/modules/identity/domain/actor.js';
 import { Secret } from '../../../src/shared/secret.js';
 import { anActor, anOrganization, withRole } from '../../builders/actors.js';
+import { gitHubApp } from '../../../src/forges/github/github-app-flows.js';
+import { providerKinds } from '../../../src/forges/registry.js';
 import { aBitbucketProvider, aGiteaProvider, aGitHubProvider, aGitLabProvider, aSecret } from '../../builders/git-providers.js';
 
 const types = (provider: GitProvider): string[] => provider.peekDomainEvents().map((e) => e.type);
@@ -49,7 +51,12 @@ describe('GitProvider.create', () => {
 
   it('copies the secrets so later changes to the input do not leak in', () => {
     const secrets = { apiToken: aSecret() };
-    const created = GitProvider.create(anActor('owner'), { name: 'bb', settings: aBitbucketProvider().input().settings, secrets });
+    const created = GitProvider.create(anActor('owner'), {
+      name: 'bb',
+      settings: aBitbucketProvider().input().settings,
+      secrets,
+      kind: providerKinds.of('bitbucket'),
+    });
     if (!created.ok) throw new Error(created.error.detail);
     delete (secrets as Record<string, unknown>).apiToken;
     expect(created.value.hasSecret('apiToken')).toBe(true);
@@ -276,13 +283,14 @@ describe('GitProvider status per forge', () => {
 
   it('github manifest flow: completeGitHubApp then installGitHubApp, each recording git-provider.updated', () => {
     const provider = aGitHubProvider().build();
-    provider.completeGitHubApp(
+    gitHubApp.created(
+      provider,
       { appId: 9, appSlug: 'forgelink-acme', appHtmlUrl: 'https://github.com/apps/forgelink-acme', clientId: 'Iv1.abc' },
       { privateKey: aSecret('pem'), webhookSecret: aSecret('wh'), clientSecret: aSecret('cs') },
     );
     expect(provider.status).toBe('pending_installation');
     expect(provider.settings).toMatchObject({ type: 'github', githubUrl: 'https://github.com', appId: 9, appSlug: 'forgelink-acme' });
-    provider.installGitHubApp(4242);
+    gitHubApp.installed(provider, 4242);
     expect(provider.status).toBe('ready');
     expect(provider.settings).toMatchObject({ installationId: 4242 });
     expect(types(provider)).toEqual(['git-provider.updated', 'git-provider.updated']);
@@ -295,12 +303,12 @@ describe('GitProvider status per forge', () => {
     provider.credentialsWorked();
     expect(provider.status).toBe('ready');
     provider.requireReauthorization();
-    provider.installGitHubApp(5);
+    gitHubApp.installed(provider, 5);
     expect(provider.status).toBe('ready');
   });
 
   it('GitHub-only transitions throw on another forge', () => {
-    expect(() => aGitLabProvider().build().installGitHubApp(1)).toThrow(/not a GitHub provider/);
+    expect(() => gitHubApp.installed(aGitLabProvider().build(), 1)).toThrow(/not a GitHub provider/);
   });
 
   it.each([
@@ -366,7 +374,7 @@ describe('GitProvider status per forge', () => {
     ];
     for (const s of settings) {
       const actor = anActor('admin');
-      const created = GitProvider.create(actor, { name: s.type, settings: s, secrets: {} });
+      const created = GitProvider.create(actor, { name: s.type, settings: s, secrets: {}, kind: providerKinds.of(s.type) });
       if (!created.ok) throw new Error(created.error.detail);
       const [event] = created.value.peekDomainEvents();
       expect(event).toMatchObject({ organizationId: actor.organizationId, aggregateId: created.value.id, data: { providerType: s.type } });

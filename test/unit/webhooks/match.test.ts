@@ -7,8 +7,16 @@ import {
   pushIgnoreReason,
 } from '../../../src/modules/webhooks/domain/match.js';
 import { type NormalizedPush } from '../../../src/modules/webhooks/domain/push.js';
-import { webhookForges } from '../../../src/forges/webhook-forges.js';
+import { forgePlugin } from '../../../src/forges/registry.js';
 import { fixtureJson, ZERO } from './fixtures.js';
+
+/** Each forge's verifier and parser, as the registry hands them to the webhook pipeline. */
+const webhookForges = {
+  github: forgePlugin('github').webhooks,
+  gitlab: forgePlugin('gitlab').webhooks,
+  gitea: forgePlugin('gitea').webhooks,
+  bitbucket: forgePlugin('bitbucket').webhooks,
+};
 
 const branchPush = (overrides: Partial<NormalizedPush> = {}): NormalizedPush => ({
   repository: 'acme/shop',

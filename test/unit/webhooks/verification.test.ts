@@ -1,8 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import { type IncomingWebhook, type WebhookForge } from '../../../src/modules/webhooks/application/ports/webhook-forge.js';
-import { webhookForges } from '../../../src/forges/webhook-forges.js';
+import { forgePlugin } from '../../../src/forges/registry.js';
 import { type WebhookHeaders, signBitbucket, signGitHub, signGitLab, signGitea } from '../../support/webhook-signing.js';
 import { fixtureBytes } from './fixtures.js';
+
+/** Each forge's verifier and parser, as the registry hands them to the webhook pipeline. */
+const webhookForges = {
+  github: forgePlugin('github').webhooks,
+  gitlab: forgePlugin('gitlab').webhooks,
+  gitea: forgePlugin('gitea').webhooks,
+  bitbucket: forgePlugin('bitbucket').webhooks,
+};
 
 const SECRET = 'It\u2019s a Secret to Everybody';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../../../platform/crypto/secret-cipher.js';
 import { type OutboxRow, toEnvelope } from '../../../platform/outbox/outbox-relay.js';
+import { type Metrics, NO_METRICS } from '../../../shared/metrics.js';
 import { Secret } from '../../../shared/secret.js';
 import { type EndpointPolicy } from '../application/event-subscriptions.js';
 import { signStandardWebhook } from './standard-webhooks.js';
@@ -45,6 +46,9 @@ interface Claimed {
 
 type EventRow = Omit<OutboxRow, 'attempts'> & { txid: string };
 
+/** The `transport` label of forgelink_events_published_total for an event a subscription endpoint accepted (2xx). */
+export const SUBSCRIPTION_TRANSPORT = 'http-subscription';
+
 type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
 /**
@@ -75,6 +79,7 @@ export class SubscriptionDispatcher {
     private readonly policy: EndpointPolicy,
     private readonly logger: DispatcherLogger,
     options: DispatcherOptions = {},
+    private readonly metrics: Pick<Metrics, 'eventPublished'> = NO_METRICS,
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.concurrency = options.concurrency ?? 8;
@@ -185,6 +190,7 @@ export class SubscriptionDispatcher {
         if (this.stopped || Date.now() + this.timeoutMs + 1_000 > leaseUntil) return this.release(sub);
         const attempt = await this.post(sub.url, secret, event);
         if (!attempt.ok) return this.failed(sub, event, attempt);
+        this.metrics.eventPublished(event.type, SUBSCRIPTION_TRANSPORT);
         const moved = (await this.knex.raw(
           `update event_subscription
               set cursor_txid = ?::xid8, cursor_position = ?, attempts = 0, failing = false, last_status = ?, last_error = null,
@@ -208,7 +214,8 @@ export class SubscriptionDispatcher {
           and txid < pg_snapshot_xmin(pg_current_snapshot())
           and (txid, position) > (?::xid8, ?::bigint)
           and (?::text[] is null or type = any(?::text[]))
-        order by txid, position
+        -- Qualified: a bare txid/position would sort the text columns selected above ('10000' before '9999').
+        order by outbox.txid, outbox.position
         limit ?`,
       [sub.organization_id, cursor.txid, cursor.position, sub.types, sub.types, this.batchSize],
     )) as { rows: EventRow[] };

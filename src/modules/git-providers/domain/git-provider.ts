@@ -5,98 +5,51 @@ import { err, ok, type Result } from '../../../shared/result.js';
 import { type Secret } from '../../../shared/secret.js';
 import { type Actor, isOwnerOrAdmin } from '../../identity/domain/actor.js';
 
-export const PROVIDER_TYPES = ['github', 'gitlab', 'bitbucket', 'gitea'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+export type ProviderType = string;
 export type ProviderStatus = 'ready' | 'pending_installation' | 'pending_authorization' | 'needs_reauthorization';
 
-export interface GitHubSettings {
-  readonly type: 'github';
-  readonly githubUrl: string;
+/**
+ * A forge's non-secret settings: the forge plug-in's value object (its fields are the plug-in's), stored as jsonb.
+ * `type` names the forge; the aggregate reads the fields only through its ProviderKind.
+ */
+export interface ProviderSettings {
+  readonly type: ProviderType;
   /** Where forgelink itself reaches the forge when that differs from the browser's URL (same-host installs). */
   readonly internalUrl?: string;
-  readonly appId?: number;
-  readonly appSlug?: string;
-  /** The app's page on the forge; its install URL is `<appHtmlUrl>/installations/new`. */
-  readonly appHtmlUrl?: string;
-  readonly installationId?: number;
-  readonly clientId?: string;
-  /** The GitHub organisation the manifest flow creates the app under, if any. */
-  readonly organization?: string;
+  readonly [field: string]: unknown;
 }
-export interface GitLabSettings {
-  readonly type: 'gitlab';
-  readonly gitlabUrl: string;
-  readonly internalUrl?: string;
-  readonly applicationId: string;
-  readonly redirectUri: string;
-  readonly groupName?: string;
-  readonly tokenExpiresAt?: string;
-  /** When the current access token was received: with tokenExpiresAt, its lifetime (the early-refresh margin is a fraction of it). */
-  readonly tokenIssuedAt?: string;
-}
-export interface BitbucketSettings {
-  readonly type: 'bitbucket';
-  readonly username: string;
-  readonly email?: string;
-  readonly workspace: string;
-  readonly authMethod: 'api_token' | 'app_password';
-}
-export interface GiteaSettings {
-  readonly type: 'gitea';
-  readonly giteaUrl: string;
-  readonly internalUrl?: string;
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly tokenExpiresAt?: string;
-  readonly tokenIssuedAt?: string;
-}
-export type ProviderSettings = GitHubSettings | GitLabSettings | BitbucketSettings | GiteaSettings;
 
-/** The URL forgelink's own requests go to: the internal URL when one is set, else the public one. */
-export function serverUrlOf(settings: GitHubSettings | GitLabSettings | GiteaSettings): string {
-  if (settings.internalUrl) return settings.internalUrl;
-  switch (settings.type) {
-    case 'github':
-      return settings.githubUrl;
-    case 'gitlab':
-      return settings.gitlabUrl;
-    case 'gitea':
-      return settings.giteaUrl;
-  }
-}
-export type SettingsOf<T extends ProviderType> = Extract<ProviderSettings, { type: T }>;
-
-export const SECRET_NAMES = [
-  'privateKey',
-  'webhookSecret',
-  'clientSecret',
-  'accessToken',
-  'refreshToken',
-  'apiToken',
-  'appPassword',
-] as const;
-export type SecretName = (typeof SECRET_NAMES)[number];
+/** Secret names are the forge plug-in's (privateKey, apiToken, ...); OAuth forges share accessToken, refreshToken and clientSecret. */
+export type SecretName = string;
 export type ProviderSecrets = Partial<Record<SecretName, Secret>>;
 
-/** The settings that say where forgelink sends a provider's credentials. */
-export const ADDRESS_FIELDS: Readonly<Record<ProviderType, readonly string[]>> = {
-  github: ['githubUrl', 'internalUrl'],
-  gitlab: ['gitlabUrl', 'internalUrl'],
-  gitea: ['giteaUrl', 'internalUrl'],
-  // Bitbucket Cloud's API address is the server's configuration (BITBUCKET_API_URL), never the caller's.
-  bitbucket: [],
-};
+/** The settings field that points forgelink's own requests elsewhere than the public address. */
+export const INTERNAL_URL = 'internalUrl';
 
 /**
- * The stored secrets forgelink sends to the forge (signs a JWT with, posts to a token endpoint, sends as a
- * bearer). `webhookSecret` is not among them: forgelink only verifies with it, it never leaves the process.
+ * What the aggregate must know about one forge's settings to keep the rules that hold for every forge (credentials
+ * never follow a new address; an OAuth grant belongs to its OAuth application). The forge's plug-in provides it.
  */
-export const OUTBOUND_SECRETS: Readonly<Record<ProviderType, readonly SecretName[]>> = {
-  github: ['privateKey', 'clientSecret'],
-  gitlab: ['accessToken', 'refreshToken', 'clientSecret'],
-  gitea: ['accessToken', 'refreshToken', 'clientSecret'],
-  bitbucket: ['apiToken', 'appPassword'],
-};
+export interface ProviderKind {
+  readonly type: ProviderType;
+  /** Settings that say where forgelink sends the credentials, the public address first (none when fixed by configuration). */
+  readonly addressFields: readonly string[];
+  /** Stored secrets forgelink sends to the forge (never a secret it only verifies with, such as a webhook secret). */
+  readonly outboundSecrets: readonly SecretName[];
+  /** Settings learnt from the forge at its address (a GitHub App's slug and page): they go when the address moves. */
+  readonly learnedFromAddress: readonly string[];
+  /** OAuth forges: the setting naming the OAuth application the tokens were issued to. */
+  readonly oauthClientField?: string;
+  /** The status while the forge has not refused the credentials. */
+  status(settings: ProviderSettings, has: (secret: SecretName) => boolean): Exclude<ProviderStatus, 'needs_reauthorization'>;
+}
+
+/** The kinds of provider forgelink knows (one per forge plug-in). */
+export interface ProviderKinds {
+  readonly types: readonly ProviderType[];
+  /** Throws for a type no plug-in provides: a row of a removed forge is a deployment error, not a request error. */
+  of(type: ProviderType): ProviderKind;
+}
 
 export interface OAuthGrant {
   readonly accessToken: Secret;
@@ -104,17 +57,29 @@ export interface OAuthGrant {
   readonly expiresAt?: Date;
 }
 
-export interface ProviderChange<T extends ProviderType = ProviderType> {
+/** A change of settings: a field set to null is cleared; an absent (or undefined) one is kept. */
+export type SettingsChange = { readonly [field: string]: unknown };
+
+export interface ProviderChange {
   readonly name?: string;
-  /** A setting set to null is cleared; an absent (or undefined) one is kept. */
-  readonly settings?: { readonly [K in keyof Omit<SettingsOf<T>, 'type'>]?: Omit<SettingsOf<T>, 'type'>[K] | null };
+  /** A setting set to null is cleared; an absent (or undefined) one is kept. `type` never changes. */
+  readonly settings?: SettingsChange;
   /** A secret set to null is removed; an absent one is kept. */
   readonly secrets?: Partial<Record<SecretName, Secret | null>>;
 }
 
+/** What a provider would hold after a change: computed without changing it (the checks before a write). */
+export interface ChangedProvider {
+  readonly settings: ProviderSettings;
+  readonly secrets: ProviderSecrets;
+  /** The change moves where forgelink sends the credentials. */
+  readonly movesAddress: boolean;
+}
+
 /**
  * A connection to one forge account/app, owned by an organisation and by the member who created it.
- * Holds the seed's rules: who sees it, who may change sharing, who may remove it.
+ * Holds the seed's rules: who sees it, who may change sharing, who may remove it. What is particular to its
+ * forge comes from its ProviderKind (given on creation, attached by the repository on load).
  */
 export class GitProvider extends AggregateRoot {
   id!: string;
@@ -131,14 +96,19 @@ export class GitProvider extends AggregateRoot {
   createdAt!: Date;
   updatedAt!: Date;
   version!: number;
+  /** Not stored: the forge's rules for the settings, from its plug-in. */
+  private forgeKind?: ProviderKind;
 
   static create(
     actor: Actor,
-    input: { name: string; settings: ProviderSettings; secrets: ProviderSecrets },
+    input: { name: string; settings: ProviderSettings; secrets: ProviderSecrets; kind: ProviderKind },
     now = new Date(),
   ): Result<GitProvider, Failure> {
     if (!isOwnerOrAdmin(actor)) return err(failure.unauthorized('Only owners and admins can create git providers'));
+    if (input.kind.type !== input.settings.type)
+      throw new Error(`Settings of a ${input.settings.type} provider given a ${input.kind.type} kind`);
     const provider = new GitProvider();
+    provider.forgeKind = input.kind;
     provider.id = newId();
     provider.organizationId = actor.organizationId;
     provider.createdBy = actor.userId;
@@ -154,6 +124,23 @@ export class GitProvider extends AggregateRoot {
     provider.status = provider.deriveStatus();
     provider.recordChange('git-provider.created', now);
     return ok(provider);
+  }
+
+  /** Rehydration: the repository hands a loaded provider its forge's kind (no creation logic re-runs). */
+  withKind(kinds: ProviderKinds): this {
+    this.forgeKind ??= kinds.of(this.type);
+    return this;
+  }
+
+  /** The forge's rules for the settings (its plug-in's). */
+  kind(): ProviderKind {
+    if (!this.forgeKind) throw new Error(`Provider ${this.id} was loaded without its ProviderKind`);
+    return this.forgeKind;
+  }
+
+  /** GitLab, Gitea/Forgejo, ...: a person grants access on the forge (OAuth authorisation code). */
+  usesOAuth(): boolean {
+    return this.kind().oauthClientField !== undefined;
   }
 
   /** The creator, owners and admins of the organisation, and every member once shared. */
@@ -195,31 +182,33 @@ export class GitProvider extends AggregateRoot {
   }
 
   /**
-   * Applies a PATCH. Credentials never follow a new address (API contract): a change of any address field
-   * (`githubUrl`, `gitlabUrl`, `giteaUrl`, `internalUrl`) drops every stored secret forgelink would send to
-   * that forge unless the same change supplies it again; `status` then names what is missing.
+   * What a PATCH would make of the provider, changing nothing: authorised and version-checked like `update`, so the
+   * checks that need the result (the SSRF guard on a new address, a lookup on the forge) run before any write.
+   */
+  previewUpdate(actor: Actor, change: ProviderChange, expectedVersion?: number): Result<ChangedProvider, Failure> {
+    const allowed = this.authorizeChange(actor);
+    if (!allowed.ok) return allowed;
+    const stale = this.checkVersion(expectedVersion);
+    if (!stale.ok) return stale;
+    const planned = this.plan(change);
+    return ok({ settings: planned.settings, secrets: planned.secrets, movesAddress: planned.movesAddress });
+  }
+
+  /**
+   * Applies a PATCH. Credentials never follow a new address (API contract): a change of any address field of the
+   * forge (its URL, `internalUrl`) drops every stored secret forgelink would send to that forge unless the same change
+   * supplies it again; `status` then names what is missing.
    */
   update(actor: Actor, change: ProviderChange, expectedVersion?: number, now = new Date()): Result<void, Failure> {
     const allowed = this.authorizeChange(actor);
     if (!allowed.ok) return allowed;
     const stale = this.checkVersion(expectedVersion);
     if (!stale.ok) return stale;
-    change = this.withCredentialsLeftBehind(change);
+    const planned = this.plan(change);
     if (change.name !== undefined) this.name = requireName(change.name);
-    if (change.settings) {
-      const merged: Record<string, unknown> = { ...this.settings, ...stripUndefined(change.settings) };
-      for (const [key, value] of Object.entries(change.settings)) if (value === null) delete merged[key];
-      this.settings = merged as unknown as ProviderSettings;
-    }
-    for (const [name, secret] of Object.entries(change.secrets ?? {}) as [SecretName, Secret | null | undefined][]) {
-      if (secret === undefined) continue;
-      if (secret === null) delete this.secrets[name];
-      else this.secrets[name] = secret;
-    }
-    this.secrets = { ...this.secrets };
-    // New credentials deserve a new try; an OAuth provider stays flagged until it is authorised again.
-    if (this.type !== 'gitlab' && this.type !== 'gitea' && Object.values(change.secrets ?? {}).some((v) => v))
-      this.reauthorizationRequired = false;
+    this.settings = planned.settings;
+    this.secrets = planned.secrets;
+    this.reauthorizationRequired = planned.reauthorizationRequired;
     this.status = this.deriveStatus();
     this.touch(now);
     this.recordChange('git-provider.updated', now);
@@ -228,34 +217,60 @@ export class GitProvider extends AggregateRoot {
 
   /** True when the change moves where forgelink sends this provider's credentials. */
   movesAddress(change: ProviderChange): boolean {
-    const next = (change.settings ?? {}) as Record<string, unknown>;
-    const current = this.settings as unknown as Record<string, unknown>;
-    return ADDRESS_FIELDS[this.type].some((field) => next[field] !== undefined && (next[field] ?? undefined) !== current[field]);
+    const next = change.settings ?? {};
+    const current = this.settings as Record<string, unknown>;
+    return this.kind().addressFields.some((field) => next[field] !== undefined && (next[field] ?? undefined) !== current[field]);
+  }
+
+  private plan(change: ProviderChange): ChangedProvider & { reauthorizationRequired: boolean } {
+    let reauthorizationRequired = this.reauthorizationRequired;
+    const left = this.withCredentialsLeftBehind(change);
+    if (left.settlesReauthorization) reauthorizationRequired = false;
+    change = left.change;
+    let settings = this.settings as Record<string, unknown>;
+    if (change.settings) {
+      settings = { ...settings, ...stripUndefined(change.settings) };
+      for (const [key, value] of Object.entries(change.settings)) if (value === null) delete settings[key];
+    }
+    const secrets: ProviderSecrets = { ...this.secrets };
+    for (const [name, secret] of Object.entries(change.secrets ?? {})) {
+      if (secret === undefined) continue;
+      if (secret === null) delete secrets[name];
+      else secrets[name] = secret;
+    }
+    // New credentials deserve a new try; an OAuth provider stays flagged until it is authorised again.
+    if (!this.usesOAuth() && Object.values(change.secrets ?? {}).some((v) => v)) reauthorizationRequired = false;
+    return {
+      settings: { ...(settings as ProviderSettings), type: this.type },
+      secrets,
+      movesAddress: left.moved,
+      reauthorizationRequired,
+    };
   }
 
   /**
    * The change plus the removal of every outbound secret it does not supply again, when it moves the address;
    * OAuth tokens also go when the OAuth application changes (they were issued to the old one).
    */
-  private withCredentialsLeftBehind(change: ProviderChange): ProviderChange {
-    const next = (change.settings ?? {}) as Record<string, unknown>;
-    const current = this.settings as unknown as Record<string, unknown>;
+  private withCredentialsLeftBehind(change: ProviderChange): { change: ProviderChange; moved: boolean; settlesReauthorization: boolean } {
+    const kind = this.kind();
+    const next = change.settings ?? {};
+    const current = this.settings as Record<string, unknown>;
     const moved = this.movesAddress(change);
-    const newClient =
-      (this.type === 'gitlab' || this.type === 'gitea') &&
-      ['applicationId', 'clientId'].some((key) => next[key] !== undefined && next[key] !== current[key]);
-    if (!moved && !newClient) return change;
-    const dropped = moved ? OUTBOUND_SECRETS[this.type] : (['accessToken', 'refreshToken'] as const);
+    const clientField = kind.oauthClientField;
+    const newClient = clientField !== undefined && next[clientField] !== undefined && next[clientField] !== current[clientField];
+    if (!moved && !newClient) return { change, moved, settlesReauthorization: false };
+    const dropped = moved ? kind.outboundSecrets : ['accessToken', 'refreshToken'];
     const secrets: Partial<Record<SecretName, Secret | null>> = { ...change.secrets };
     for (const name of dropped) if (!secrets[name]) secrets[name] = null;
-    const oauth = this.type === 'gitlab' || this.type === 'gitea';
+    let settings: SettingsChange | undefined = change.settings;
     // No tokens left means "authorise again", not "the forge revoked us".
-    if (oauth && !secrets.accessToken) this.reauthorizationRequired = false;
-    let settings: Record<string, unknown> | undefined = change.settings;
-    if (oauth && !secrets.accessToken) settings = { ...settings, tokenExpiresAt: null };
-    // The app page was read from the old host; only a lookup on the new one (with a key supplied again) may name it.
-    if (moved && this.type === 'github') settings = { appSlug: null, appHtmlUrl: null, ...settings };
-    return { ...change, settings: settings as ProviderChange['settings'], secrets };
+    const settlesReauthorization = this.usesOAuth() && !secrets.accessToken;
+    if (settlesReauthorization) settings = { ...settings, tokenExpiresAt: null };
+    // Learnt from the old host: only a lookup on the new one (with credentials supplied again) may name them.
+    if (moved && kind.learnedFromAddress.length > 0)
+      settings = { ...Object.fromEntries(kind.learnedFromAddress.map((field) => [field, null])), ...settings };
+    return { change: { ...change, settings, secrets }, moved, settlesReauthorization };
   }
 
   /** Records the removal; the caller deletes the row and disconnects every source in the same transaction. */
@@ -308,32 +323,19 @@ export class GitProvider extends AggregateRoot {
     this.recordChange('git-provider.updated', now);
   }
 
-  /** The GitHub App created by the manifest flow; waiting for its installation. */
-  completeGitHubApp(
-    app: { appId: number; appSlug: string; appHtmlUrl: string; clientId: string },
-    secrets: { privateKey: Secret; webhookSecret: Secret; clientSecret: Secret },
+  /**
+   * A forge-only flow set the provider up (a GitHub App created from its manifest, installed or uninstalled): its
+   * settings and secrets change as the forge's plug-in says; `renewsCredentials` clears a reauthorisation flag.
+   */
+  completeSetup(
+    setup: { readonly settings?: SettingsChange; readonly secrets?: ProviderSecrets; readonly renewsCredentials?: boolean },
     now = new Date(),
   ): void {
-    const settings = this.githubSettings();
-    this.settings = { ...settings, ...app };
-    this.secrets = { ...this.secrets, ...secrets };
-    this.status = this.deriveStatus();
-    this.touch(now);
-    this.recordChange('git-provider.updated', now);
-  }
-
-  installGitHubApp(installationId: number, now = new Date()): void {
-    this.settings = { ...this.githubSettings(), installationId };
-    this.reauthorizationRequired = false;
-    this.status = this.deriveStatus();
-    this.touch(now);
-    this.recordChange('git-provider.updated', now);
-  }
-
-  /** The App was uninstalled on GitHub: back to waiting for an installation. */
-  uninstallGitHubApp(now = new Date()): void {
-    const { installationId: _removed, ...rest } = this.githubSettings();
-    this.settings = rest;
+    const settings: Record<string, unknown> = { ...this.settings, ...stripUndefined(setup.settings ?? {}) };
+    for (const [key, value] of Object.entries(setup.settings ?? {})) if (value === null) delete settings[key];
+    this.settings = { ...(settings as ProviderSettings), type: this.type };
+    this.secrets = { ...this.secrets, ...setup.secrets };
+    if (setup.renewsCredentials) this.reauthorizationRequired = false;
     this.status = this.deriveStatus();
     this.touch(now);
     this.recordChange('git-provider.updated', now);
@@ -347,40 +349,25 @@ export class GitProvider extends AggregateRoot {
     return this.secrets[name];
   }
 
-  private githubSettings(): GitHubSettings {
-    if (this.settings.type !== 'github') throw new Error(`Provider ${this.id} is not a GitHub provider`);
-    return this.settings;
-  }
-
   private assertOAuth(): void {
-    if (this.settings.type !== 'gitlab' && this.settings.type !== 'gitea') throw new Error(`Provider ${this.id} does not use OAuth`);
+    if (!this.usesOAuth()) throw new Error(`Provider ${this.id} does not use OAuth`);
   }
 
   private storeGrant(grant: OAuthGrant, now: Date): void {
-    const settings = this.settings as GitLabSettings | GiteaSettings;
     this.secrets = { ...this.secrets, accessToken: grant.accessToken };
     if (grant.refreshToken) this.secrets.refreshToken = grant.refreshToken;
     else delete this.secrets.refreshToken;
     this.settings = {
-      ...settings,
+      ...this.settings,
       tokenExpiresAt: grant.expiresAt?.toISOString(),
       tokenIssuedAt: grant.expiresAt ? now.toISOString() : undefined,
     };
-    if (!grant.expiresAt) this.settings = stripUndefined(this.settings) as ProviderSettings;
+    if (!grant.expiresAt) this.settings = stripUndefined(this.settings);
   }
 
   private deriveStatus(): ProviderStatus {
     if (this.reauthorizationRequired) return 'needs_reauthorization';
-    switch (this.settings.type) {
-      case 'github':
-        if (this.settings.appId === undefined || !this.secrets.privateKey) return 'pending_authorization';
-        return this.settings.installationId === undefined ? 'pending_installation' : 'ready';
-      case 'gitlab':
-      case 'gitea':
-        return this.secrets.accessToken ? 'ready' : 'pending_authorization';
-      case 'bitbucket':
-        return 'ready';
-    }
+    return this.kind().status(this.settings, (name) => this.secrets[name] !== undefined);
   }
 
   private touch(now: Date): void {

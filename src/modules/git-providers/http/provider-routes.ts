@@ -1,28 +1,20 @@
 import { type Response } from 'express';
 import { type Failure, FailureError, failure } from '../../../shared/failure.js';
 import { type Result } from '../../../shared/result.js';
-import { Secret } from '../../../shared/secret.js';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { type Actor } from '../../identity/domain/actor.js';
-import {
-  type GitProvider,
-  type ProviderChange,
-  type ProviderSecrets,
-  type ProviderSettings,
-  type ProviderType,
-  type SecretName,
-} from '../domain/git-provider.js';
+import { type GitProvider, type ProviderChange, type ProviderSecrets, type ProviderSettings } from '../domain/git-provider.js';
 import { type CreateProviderHandler } from '../application/commands/create-provider/create-provider.js';
 import { type UpdateProviderHandler } from '../application/commands/update-provider/update-provider.js';
 import { type ChangeSharingHandler } from '../application/commands/change-sharing/change-sharing.js';
 import { type RemoveProviderHandler } from '../application/commands/remove-provider/remove-provider.js';
 import { type ProviderQueries } from '../application/queries/provider-summary.js';
 import { type ForgeQueries } from '../application/queries/forge-queries.js';
-import { type OAuthFlows } from '../application/commands/oauth/oauth-flows.js';
-import { type GitHubAppFlows } from '../application/commands/github-app/github-app-flows.js';
+import { type ProviderAuthorization } from '../application/ports/provider-authorization.js';
+import { type ProviderForm } from './provider-forms.js';
 import * as s from './schemas.js';
 
 export interface ProviderRouteDeps {
@@ -32,17 +24,11 @@ export interface ProviderRouteDeps {
   readonly remove: RemoveProviderHandler;
   readonly queries: ProviderQueries;
   readonly forge: ForgeQueries;
-  readonly oauth: OAuthFlows;
-  readonly github: GitHubAppFlows;
+  readonly authorization: ProviderAuthorization;
   readonly urls: PublicUrls;
+  /** Each forge's bodies and summary block, in the registry's order. */
+  readonly forms: readonly ProviderForm[];
 }
-
-const secrets = (entries: Partial<Record<SecretName, string | undefined>>): ProviderSecrets =>
-  Object.fromEntries(
-    Object.entries(entries)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, Secret.of(v as string)]),
-  );
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
@@ -61,15 +47,16 @@ export class ProviderRoutes implements RouteContributor {
     const d = this.deps;
     const tag = 'Git providers';
     const params = s.providerIdParams;
-    const summary = { description: 'The provider (never a secret)', schema: s.providerSummary };
+    const schemas = s.providerSummaries(d.forms);
+    const summary = { description: 'The provider (never a secret)', schema: schemas.providerSummary };
 
     routes.route({
       method: 'get',
       path: '/git-providers',
       tag,
       summary: 'The providers the caller can see',
-      query: s.listQuery,
-      responses: { 200: { description: 'Visible providers, oldest first', schema: s.providerList } },
+      query: s.listQueryOf(d.forms.map((form) => form.type)),
+      responses: { 200: { description: 'Visible providers, oldest first', schema: schemas.providerList } },
       handle: async ({ query }, _req, res) => {
         res.json({ items: await d.queries.list(actorOf(res), query.type) });
       },
@@ -90,190 +77,43 @@ export class ProviderRoutes implements RouteContributor {
       },
     });
 
-    routes.route({
-      method: 'post',
-      path: '/git-providers/github',
-      tag,
-      summary: 'Add a GitHub App (owners and admins)',
-      body: s.githubCreate,
-      responses: { 201: summary },
-      problems: ['UNAUTHORIZED', 'CONFLICT'],
-      handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = {
-          type: 'github',
-          githubUrl: b.githubUrl,
-          internalUrl: b.internalUrl,
-          appId: b.appId,
-          installationId: b.installationId,
-          clientId: b.clientId,
-        };
-        await this.created(res, 'github', {
-          name: b.name,
-          settings: strip(settings),
-          secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }),
-        });
-      },
-    });
-
-    routes.route({
-      method: 'post',
-      path: '/git-providers/github/manifest',
-      tag,
-      summary: 'Start creating a GitHub App from a manifest (owners and admins)',
-      body: s.githubManifest,
-      responses: { 201: { description: 'What the browser posts to GitHub', schema: s.manifestStarted } },
-      problems: ['UNAUTHORIZED', 'CONFLICT'],
-      handle: async ({ body }, _req, res) => {
-        res.status(201).json(unwrap(await d.github.startManifest(actorOf(res), body)));
-      },
-    });
-
-    routes.route({
-      method: 'post',
-      path: '/git-providers/gitlab',
-      tag,
-      summary: 'Add a GitLab OAuth application (owners and admins)',
-      body: s.gitlabCreate,
-      responses: {
-        201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize },
-      },
-      problems: ['UNAUTHORIZED', 'CONFLICT'],
-      handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = {
-          type: 'gitlab',
-          gitlabUrl: b.gitlabUrl,
-          internalUrl: b.internalUrl,
-          applicationId: b.applicationId,
-          redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitlab'),
-          groupName: b.groupName,
-        };
-        await this.created(res, 'gitlab', { name: b.name, settings: strip(settings), secrets: secrets({ clientSecret: b.secret }) });
-      },
-    });
-
-    routes.route({
-      method: 'post',
-      path: '/git-providers/bitbucket',
-      tag,
-      summary: 'Add a Bitbucket Cloud workspace (owners and admins)',
-      body: s.bitbucketCreate,
-      responses: { 201: summary },
-      problems: ['UNAUTHORIZED', 'CONFLICT'],
-      handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = {
-          type: 'bitbucket',
-          username: b.username,
-          email: b.email,
-          workspace: b.workspace,
-          authMethod: b.apiToken ? 'api_token' : 'app_password',
-        };
-        await this.created(res, 'bitbucket', {
-          name: b.name,
-          settings: strip(settings),
-          secrets: secrets({ apiToken: b.apiToken, appPassword: b.appPassword }),
-        });
-      },
-    });
-
-    routes.route({
-      method: 'post',
-      path: '/git-providers/gitea',
-      tag,
-      summary: 'Add a Gitea/Forgejo OAuth2 application (owners and admins)',
-      body: s.giteaCreate,
-      responses: {
-        201: { description: 'The provider and where to send the browser to authorise it', schema: s.providerCreatedWithAuthorize },
-      },
-      problems: ['UNAUTHORIZED', 'CONFLICT'],
-      handle: async ({ body: b }, _req, res) => {
-        const settings: ProviderSettings = {
-          type: 'gitea',
-          giteaUrl: b.giteaUrl,
-          internalUrl: b.internalUrl,
-          clientId: b.clientId,
-          redirectUri: b.redirectUri ?? d.urls.callbackUrl('gitea'),
-        };
-        await this.created(res, 'gitea', { name: b.name, settings: strip(settings), secrets: secrets({ clientSecret: b.clientSecret }) });
-      },
-    });
+    const context = { callbackUrl: (path: string) => d.urls.callbackUrl(path) };
+    for (const form of d.forms) {
+      const created = form.authorizes
+        ? {
+            description: 'The provider and where to send the browser to authorise it',
+            schema: schemas.providerCreatedWithAuthorize ?? schemas.providerSummary,
+          }
+        : summary;
+      routes.route({
+        method: 'post',
+        path: `/git-providers/${form.type}`,
+        tag,
+        summary: form.create.summary,
+        body: form.create.body,
+        responses: { 201: created },
+        problems: ['UNAUTHORIZED', 'CONFLICT'],
+        handle: async ({ body }, _req, res) => {
+          await this.created(res, form, form.create.toCommand(body, context));
+        },
+      });
+    }
 
     const updated = { responses: { 200: summary }, problems: ['NOT_FOUND', 'UNAUTHORIZED', 'CONFLICT'] as const, tag, params };
 
-    routes.route({
-      ...updated,
-      method: 'patch',
-      path: '/git-providers/:id/github',
-      summary: 'Change a GitHub provider (the seed’s github.update); a new address drops the secrets sent to the old one',
-      body: s.githubUpdate,
-      handle: async ({ params: { id }, body: b }, _req, res) => {
-        const change: ProviderChange<'github'> = {
-          name: b.name,
-          settings: {
-            ...strip({ githubUrl: b.githubUrl, appId: b.appId, installationId: b.installationId, clientId: b.clientId }),
-            ...internal(b.internalUrl),
-          },
-          secrets: secrets({ privateKey: b.privateKey, webhookSecret: b.webhookSecret, clientSecret: b.clientSecret }),
-        };
-        await this.updated(res, id, 'github', change, b.expectedVersion);
-      },
-    });
-
-    routes.route({
-      ...updated,
-      method: 'patch',
-      path: '/git-providers/:id/gitlab',
-      summary: 'Change a GitLab provider; a new address drops the tokens and client secret',
-      body: s.gitlabUpdate,
-      handle: async ({ params: { id }, body: b }, _req, res) => {
-        const change: ProviderChange<'gitlab'> = {
-          name: b.name,
-          settings: {
-            ...strip({ gitlabUrl: b.gitlabUrl, applicationId: b.applicationId, redirectUri: b.redirectUri }),
-            ...(b.groupName !== undefined ? { groupName: b.groupName } : {}),
-            ...internal(b.internalUrl),
-          },
-          secrets: secrets({ clientSecret: b.secret }),
-        };
-        await this.updated(res, id, 'gitlab', change, b.expectedVersion);
-      },
-    });
-
-    routes.route({
-      ...updated,
-      method: 'patch',
-      path: '/git-providers/:id/bitbucket',
-      summary: 'Change a Bitbucket Cloud provider; switching method drops the other credential',
-      body: s.bitbucketUpdate,
-      handle: async ({ params: { id }, body: b }, _req, res) => {
-        const method: 'api_token' | 'app_password' | undefined = b.apiToken ? 'api_token' : b.appPassword ? 'app_password' : undefined;
-        const change: ProviderChange<'bitbucket'> = {
-          name: b.name,
-          settings: strip({ username: b.username, email: b.email, workspace: b.workspace, authMethod: method }),
-          // Switching method drops the other credential.
-          secrets: {
-            ...secrets({ apiToken: b.apiToken, appPassword: b.appPassword }),
-            ...(method === 'api_token' ? { appPassword: null } : method === 'app_password' ? { apiToken: null } : {}),
-          },
-        };
-        await this.updated(res, id, 'bitbucket', change, b.expectedVersion);
-      },
-    });
-
-    routes.route({
-      ...updated,
-      method: 'patch',
-      path: '/git-providers/:id/gitea',
-      summary: 'Change a Gitea/Forgejo provider; a new address drops the tokens and client secret',
-      body: s.giteaUpdate,
-      handle: async ({ params: { id }, body: b }, _req, res) => {
-        const change: ProviderChange<'gitea'> = {
-          name: b.name,
-          settings: { ...strip({ giteaUrl: b.giteaUrl, clientId: b.clientId, redirectUri: b.redirectUri }), ...internal(b.internalUrl) },
-          secrets: secrets({ clientSecret: b.clientSecret }),
-        };
-        await this.updated(res, id, 'gitea', change, b.expectedVersion);
-      },
-    });
+    for (const form of d.forms) {
+      routes.route({
+        ...updated,
+        method: 'patch',
+        path: `/git-providers/:id/${form.type}`,
+        summary: form.update.summary,
+        body: form.update.body,
+        handle: async ({ params: { id }, body }, _req, res) => {
+          const { change, expectedVersion } = form.update.toChange(body);
+          await this.updated(res, id, form.type, change, expectedVersion);
+        },
+      });
+    }
 
     routes.route({
       method: 'put',
@@ -314,7 +154,7 @@ export class ProviderRoutes implements RouteContributor {
       responses: { 200: { description: 'The forge’s consent page with a signed, single-use state', schema: s.authorizeUrlAnswer } },
       problems: ['NOT_FOUND', 'UNAUTHORIZED', 'CONFLICT'],
       handle: async ({ params: { id } }, _req, res) => {
-        res.json({ authorizeUrl: unwrap(await d.oauth.authorizeUrlFor(actorOf(res), id)) });
+        res.json({ authorizeUrl: unwrap(await d.authorization.authorizeUrlFor(actorOf(res), id)) });
       },
     });
 
@@ -362,18 +202,18 @@ export class ProviderRoutes implements RouteContributor {
 
   private async created(
     res: Response,
-    type: ProviderType,
+    form: ProviderForm,
     command: { name: string; settings: ProviderSettings; secrets: ProviderSecrets },
   ): Promise<void> {
     const actor = actorOf(res);
     const provider = unwrap(await this.deps.create.execute(actor, command));
     const summary = await this.summaryOf(actor, provider);
-    if (type === 'gitlab' || type === 'gitea') {
-      res.status(201).json({ ...summary, authorizeUrl: unwrap(await this.deps.oauth.authorizeUrlFor(actor, provider.id)) });
+    if (form.authorizes) {
+      res.status(201).json({ ...summary, authorizeUrl: unwrap(await this.deps.authorization.authorizeUrlFor(actor, provider.id)) });
     } else res.status(201).json(summary);
   }
 
-  private async updated(res: Response, id: string, type: ProviderType, change: ProviderChange, expectedVersion?: number): Promise<void> {
+  private async updated(res: Response, id: string, type: string, change: ProviderChange, expectedVersion?: number): Promise<void> {
     const actor = actorOf(res);
     const provider = unwrap(await this.deps.update.execute(actor, { providerId: id, type, change, expectedVersion }));
     res.json(await this.summaryOf(actor, provider));
@@ -384,11 +224,4 @@ export class ProviderRoutes implements RouteContributor {
     if (!summary) throw new FailureError(failure.notFound('Git provider'));
     return summary;
   }
-}
-
-/** PATCH: a string sets the internal URL, null removes it, absent keeps it. */
-const internal = (value: string | null | undefined): { internalUrl?: string | null } => (value === undefined ? {} : { internalUrl: value });
-
-function strip<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -12,16 +12,26 @@ import { type SessionService } from '../application/session-service.js';
 
 const signInBody = z.object({ apiKey: z.string().trim().min(1).max(500) });
 
-const sessionView = z
-  .object({
-    userId: z.string(),
-    organizationId: z.uuid(),
-    role: z.enum(ROLES),
-    csrfToken: z.string().describe(`Send it as \`${CSRF_HEADER}\` on every state-changing request made with the session cookie`),
-    expiresAt: z.iso.datetime(),
-    redirectUris: z.object({ gitlab: z.string(), gitea: z.string() }).describe('The OAuth redirect URIs to enter on the forges'),
-  })
-  .meta({ id: 'ConsoleSession' });
+/** The OAuth forges' redirect URIs (`/v1/callbacks/<type>`), which their applications need before a provider exists. */
+export interface OAuthRedirectUris {
+  /** The OAuth forges' provider types. */
+  readonly types: readonly string[];
+  uriOf(type: string): string;
+}
+
+const sessionViewOf = (redirects: OAuthRedirectUris) =>
+  z
+    .object({
+      userId: z.string(),
+      organizationId: z.uuid(),
+      role: z.enum(ROLES),
+      csrfToken: z.string().describe(`Send it as \`${CSRF_HEADER}\` on every state-changing request made with the session cookie`),
+      expiresAt: z.iso.datetime(),
+      redirectUris: z
+        .object(Object.fromEntries(redirects.types.map((type) => [type, z.string()])))
+        .describe('The OAuth redirect URIs to enter on the forges'),
+    })
+    .meta({ id: 'ConsoleSession' });
 
 /**
  * The console's sign-in and sign-out (`/v1/session`). Public routes: signing in is how a browser gets
@@ -33,9 +43,11 @@ export class SessionRoutes implements RouteContributor {
   constructor(
     private readonly sessions: SessionService,
     private readonly urls: PublicUrls,
+    private readonly redirects: OAuthRedirectUris,
   ) {}
 
   register(routes: ApiRouter): void {
+    const sessionView = sessionViewOf(this.redirects);
     // JSON only: a cross-site HTML form cannot send application/json without a CORS preflight forgelink never grants.
     const json = express.json({ limit: API_BODY_LIMIT, type: ['application/json'] });
     const tag = 'Console session';
@@ -117,7 +129,7 @@ export class SessionRoutes implements RouteContributor {
       csrfToken,
       expiresAt: endsAt.toISOString(),
       // What the console shows to copy before a provider exists (GitLab/Gitea applications need it first).
-      redirectUris: { gitlab: this.urls.callbackUrl('gitlab'), gitea: this.urls.callbackUrl('gitea') },
+      redirectUris: Object.fromEntries(this.redirects.types.map((type) => [type, this.redirects.uriOf(type)])),
     };
   }
 

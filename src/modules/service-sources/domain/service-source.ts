@@ -7,7 +7,8 @@ export const TRIGGER_TYPES = ['push', 'tag'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 export const SERVICE_STATUSES = ['idle', 'running', 'done', 'error'] as const;
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
-export type ProviderTypeName = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+/** A git provider's type (its forge plug-in's). */
+export type ProviderTypeName = string;
 
 export interface WebhookRegistration {
   readonly registered: boolean;

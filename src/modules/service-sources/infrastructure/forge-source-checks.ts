@@ -1,7 +1,7 @@
 import { type Failure } from '../../../shared/failure.js';
 import { canonicalRepositoryId } from '../../../shared/repository-identity.js';
 import { err, ok, type Result } from '../../../shared/result.js';
-import { FORGE_LABEL, ForgeError } from '../../git-providers/application/ports/forge.js';
+import { ForgeError } from '../../git-providers/application/ports/forge.js';
 import { type ForgeConnector } from '../../git-providers/application/ports/forge-connector.js';
 import { type GitProvider } from '../../git-providers/domain/git-provider.js';
 import { type ForgeRepositoryRef, type SourceForge } from '../application/ports/source-forge.js';
@@ -12,7 +12,7 @@ export class ForgeSourceChecks implements SourceForge {
 
   async resolveTarget(provider: GitProvider, repository: string, branch: string | null): Promise<Result<ForgeRepositoryRef, Failure>> {
     const api = this.connector.api(provider);
-    const forge = FORGE_LABEL[provider.type];
+    const forge = this.connector.label(provider.type);
     const repo = await absentOnNotFound(api.getRepository(repository));
     if (!repo)
       return err({

@@ -35,7 +35,9 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
 
   async register(provider: GitProvider, repository: ForgeRepositoryRef): Promise<WebhookRegistration> {
     const url = this.urls.webhookUrl(provider.id);
-    if (provider.type === 'github') return { registered: true, url, managedBy: 'github-app' };
+    const appManaged = this.connector.appManagedHooks(provider);
+    // The forge's app delivers every repository's events (a GitHub App): nothing to register.
+    if (appManaged) return { registered: true, url, managedBy: appManaged as WebhookRegistration['managedBy'] };
     const hooks = this.connector.hooks(provider);
     if (!hooks) return { registered: false, url, managedBy: 'forgelink', error: 'This forge has no repository hooks' };
     try {

@@ -90,6 +90,8 @@ export class SqlDeliveryStore implements DeliveryStore {
     private readonly uow: MikroOrmUnitOfWork,
     private readonly providers: GitProviderRepository,
     private readonly hooks: RepositoryHooks,
+    /** The provider's own webhookSecret signs its deliveries (an app-level hook), not each repository hook's. */
+    private readonly signedByProvider: (type: string) => boolean,
     private readonly maxCachedProviders = 1_000,
   ) {}
 
@@ -119,7 +121,7 @@ export class SqlDeliveryStore implements DeliveryStore {
   }
 
   private async loadSecrets(provider: WebhookProvider): Promise<WebhookSecret[]> {
-    if (provider.type !== 'github') return this.hooks.secretsFor(provider.id);
+    if (!this.signedByProvider(provider.type)) return this.hooks.secretsFor(provider.id);
     const loaded = await this.uow.read(() => this.providers.findById(provider.id));
     const secret = loaded?.secret('webhookSecret');
     return secret ? [{ secret: secret.reveal() }] : [];

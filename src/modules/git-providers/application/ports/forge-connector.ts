@@ -1,39 +1,17 @@
 import { type GitProvider } from '../../domain/git-provider.js';
-import { type ForgeApi, type ForgeHooks, type OAuthClient } from './forge.js';
+import { type ForgeApi, type ForgeHooks } from './forge.js';
 
-export interface GitHubAppCredentials {
-  readonly appId: number;
-  readonly appSlug: string;
-  readonly appHtmlUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly webhookSecret: string;
-  readonly privateKey: string;
-}
-
-/** Builds forge adapters with a provider's credentials bound. The one place that knows every forge. */
+/**
+ * Builds forge adapters with a provider's credentials bound. Implemented by the forge plug-ins' registry
+ * (src/forges/): the modules never name a forge.
+ */
 export interface ForgeConnector {
-  /** OAuth providers get a token getter that refreshes under a row lock (see OAuthTokens). */
+  /** OAuth providers get a token getter that refreshes under a row lock. */
   api(provider: GitProvider): ForgeApi;
-  /** Repository hooks; undefined for GitHub, whose App carries one app-level hook. */
+  /** Repository hooks forgelink registers; undefined when the forge has none to register (see `appManagedHooks`). */
   hooks(provider: GitProvider): ForgeHooks | undefined;
-  /** GitLab and Gitea/Forgejo. */
-  oauth(provider: GitProvider): OAuthClient;
-  gitHubManifest(input: {
-    githubUrl: string;
-    organization?: string;
-    name: string;
-    webhookUrl: string;
-    redirectUrl: string;
-    setupUrl: string;
-    callbackUrl: string;
-    publicUrl: string;
-  }): {
-    postUrl: string;
-    manifest: Record<string, unknown>;
-  };
-  convertGitHubManifest(githubUrl: string, code: string): Promise<GitHubAppCredentials>;
-  /** Asks the provider's GitHub whether the id is an installation of its App (the App's JWT, stored key). */
-  isGitHubAppInstallation(provider: GitProvider, installationId: number): Promise<boolean>;
-  gitHubInstallUrl(appHtmlUrl: string, state: string): string;
+  /** Set when an app on the forge delivers every repository's events itself (a GitHub App: `github-app`): nothing to register. */
+  appManagedHooks(provider: GitProvider): string | undefined;
+  /** The forge's label for messages ("GitHub", "Gitea/Forgejo"). */
+  label(type: string): string;
 }

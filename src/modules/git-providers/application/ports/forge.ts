@@ -5,14 +5,14 @@ import { type Failure } from '../../../../shared/failure.js';
  * The ports the application needs from a forge. One adapter per forge lives under
  * src/forges/<forge>/ and turns the forge's API into these shapes (anti-corruption layer).
  */
-export type ForgeKind = 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+/** A forge's provider type as stored in `git_provider.type` (the forge plug-in's `type`). */
+export type ForgeKind = string;
 
-export const FORGE_LABEL: Record<ForgeKind, string> = {
-  github: 'GitHub',
-  gitlab: 'GitLab',
-  bitbucket: 'Bitbucket Cloud',
-  gitea: 'Gitea/Forgejo',
-};
+/** A forge as messages name it: its type and the label people know it by ("GitHub", "Gitea/Forgejo"). */
+export interface ForgeName {
+  readonly type: ForgeKind;
+  readonly label: string;
+}
 
 export interface ForgeRepository {
   /** The forge's own id, as a string (GitHub/GitLab/Gitea numeric ids, Bitbucket uuid). */
@@ -96,8 +96,13 @@ export type ForgeErrorKind =
 
 /** Every adapter failure is one of these; the HTTP edge maps them to the contract's codes. */
 export class ForgeError extends Error {
+  /** The forge's type. */
+  readonly forge: ForgeKind;
+  /** The forge's label, for problem details ("GitHub rejected the provider's credentials"). */
+  readonly label: string;
+
   constructor(
-    readonly forge: ForgeKind,
+    forge: ForgeName | ForgeKind,
     readonly kind: ForgeErrorKind,
     message: string,
     readonly status?: number,
@@ -107,6 +112,8 @@ export class ForgeError extends Error {
   ) {
     super(message);
     this.name = 'ForgeError';
+    this.forge = typeof forge === 'string' ? forge : forge.type;
+    this.label = typeof forge === 'string' ? forge : forge.label;
   }
 
   /** What the API answers for it (the HTTP error middleware sends any error's `failure`). */
@@ -122,7 +129,7 @@ export class ForgeError extends Error {
 
 /** Forge adapter failures as the contract's problems; the detail says which forge and what to do. */
 function forgeFailure(error: ForgeError): Failure {
-  const forge = FORGE_LABEL[error.forge];
+  const forge = error.label;
   return (
     match(error.kind)
       .with('rate_limited', () => ({

@@ -1,7 +1,8 @@
 import { type Failure } from '../../../../shared/failure.js';
 import { type Result } from '../../../../shared/result.js';
 
-export type StatePurpose = 'gitlab' | 'gitea' | 'github-manifest' | 'github-install';
+/** What a state was issued for: an OAuth forge's type, or a forge's own flow (`github-install`). */
+export type StatePurpose = string;
 
 export interface StateClaims {
   readonly purpose: StatePurpose;

@@ -7,6 +7,7 @@ import { type GitProviderRepository } from '../../domain/git-provider-repository
 import { type ForgeBranch, ForgeError, type ForgeRepository } from '../ports/forge.js';
 import { type ForgeConnector } from '../ports/forge-connector.js';
 import { type RepositoryListCache } from '../ports/repository-list-cache.js';
+import { type ForgeCatalog } from '../ports/forge-catalog.js';
 
 export interface ListOptions {
   readonly search?: string;
@@ -20,9 +21,10 @@ export interface RepositoryListOptions extends ListOptions {
 }
 
 /**
- * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches.
- * A forge that rejects the credentials marks the provider needs_reauthorization (the ForgeConnector reports it to
- * CredentialRefusals); a refusal of one repository (FORGE_FORBIDDEN) leaves the provider as it is.
+ * Reads that go to the forge: the seed's testConnection, get*Repositories and get*Branches. Read-only: a forge that
+ * rejects the credentials marks the provider needs_reauthorization, and a call that works again clears it, both
+ * recorded by CredentialRefusals (the ForgeConnector reports every call there); a refusal of one repository
+ * (FORGE_FORBIDDEN) leaves the provider as it is.
  */
 export class ForgeQueries {
   constructor(
@@ -30,6 +32,7 @@ export class ForgeQueries {
     private readonly providers: GitProviderRepository,
     private readonly connector: ForgeConnector,
     private readonly listings: RepositoryListCache,
+    private readonly forges: ForgeCatalog,
   ) {}
 
   /** Always asks the forge: it tests the connection. */
@@ -71,7 +74,7 @@ export class ForgeQueries {
         return listed;
       } catch (error) {
         if (!(error instanceof ForgeError) || error.kind !== 'not_found') throw error;
-        missing = missingTarget(provider);
+        missing = this.forges.missingTarget(provider);
         return [];
       }
     });
@@ -101,46 +104,21 @@ export class ForgeQueries {
   private async call<T>(actor: Actor, providerId: string, work: (provider: GitProvider) => Promise<T>): Promise<Result<T, Failure>> {
     const provider = await this.uow.read(() => this.providers.findById(providerId));
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
-    const notReady = usable(provider);
+    const notReady = this.usable(provider);
     if (notReady) return err(notReady);
-    const value = await work(provider);
-    if (provider.status === 'needs_reauthorization' && (provider.type === 'github' || provider.type === 'bitbucket')) {
-      await this.uow.run(async () => {
-        const fresh = await this.providers.findById(providerId);
-        if (fresh?.status === 'needs_reauthorization') {
-          fresh.credentialsWorked();
-          await this.providers.save(fresh);
-        }
-      });
+    return ok(await work(provider));
+  }
+
+  /** Credentials that can be fixed on the forge side (a key, a token) may be re-tested; an OAuth grant needs a new one. */
+  private usable(provider: GitProvider): Failure | undefined {
+    const status = provider.status;
+    if (status === 'ready') return undefined;
+    if (status === 'needs_reauthorization') {
+      if (!provider.usesOAuth()) return undefined;
+      return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
     }
-    return ok(value);
+    return failure.notReady(this.forges.notReady(provider));
   }
-}
-
-function missingTarget(provider: GitProvider): string {
-  const s = provider.settings;
-  if (s.type === 'github') {
-    return `GitHub has no installation ${s.installationId ?? ''} of app ${s.appId ?? ''} (the app was uninstalled, or installationId is wrong): install the app again (installUrl) or PATCH installationId`;
-  }
-  if (s.type === 'bitbucket') return `Bitbucket has no workspace "${s.workspace}" these credentials can see: check the workspace slug`;
-  return `The ${s.type === 'gitlab' ? 'GitLab' : 'Gitea'} server answered 404 to the repository listing: check the provider's URL`;
-}
-
-/** GitHub and Bitbucket credentials can be fixed on the forge side, so a re-test is allowed; OAuth needs a new grant. */
-function usable(provider: GitProvider): Failure | undefined {
-  const status = provider.status;
-  if (status === 'ready') return undefined;
-  if (status === 'needs_reauthorization') {
-    if (provider.type === 'github' || provider.type === 'bitbucket') return undefined;
-    return failure.notReady('The forge revoked the authorisation: open GET /v1/git-providers/{id}/authorize-url and authorise again');
-  }
-  if (status === 'pending_installation')
-    return failure.notReady('The GitHub App has no installation id yet: install the app (installUrl) or PATCH installationId');
-  return failure.notReady(
-    provider.type === 'github'
-      ? 'The GitHub App is not set up yet: finish the manifest flow or PATCH appId and privateKey'
-      : 'The provider has no OAuth tokens yet: open its authorizeUrl and authorise forgelink',
-  );
 }
 
 function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {

@@ -1,17 +1,29 @@
 import { LockMode } from '@mikro-orm/core';
-import { GitProvider } from '../../domain/git-provider.js';
+import { GitProvider, type ProviderKinds } from '../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
 import { type MikroOrmUnitOfWork } from '../../../../platform/database/unit-of-work.js';
 
+/** Loaded providers get their forge's kind (the plug-in's rules for its settings) before anyone sees them. */
 export class MikroOrmGitProviderRepository implements GitProviderRepository {
-  constructor(private readonly uow: MikroOrmUnitOfWork) {}
+  constructor(
+    private readonly uow: MikroOrmUnitOfWork,
+    private readonly kinds: ProviderKinds,
+  ) {}
 
-  findById(id: string): Promise<GitProvider | null> {
-    return this.uow.em.findOne(GitProvider, { id });
+  async findById(id: string): Promise<GitProvider | null> {
+    return (await this.uow.em.findOne(GitProvider, { id }))?.withKind(this.kinds) ?? null;
   }
 
-  findByIdForUpdate(id: string): Promise<GitProvider | null> {
-    return this.uow.em.findOne(GitProvider, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+  async findByIdForUpdate(id: string): Promise<GitProvider | null> {
+    return (
+      (await this.uow.em.findOne(GitProvider, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }))?.withKind(this.kinds) ??
+      null
+    );
+  }
+
+  async resume(provider: GitProvider): Promise<void> {
+    // Managed from here with its state as loaded: the flush updates what changes next, checking the version.
+    this.uow.em.merge(provider);
   }
 
   async save(provider: GitProvider): Promise<void> {

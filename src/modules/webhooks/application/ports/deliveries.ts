@@ -24,7 +24,8 @@ export interface WebhookSecret {
 
 export interface WebhookProvider {
   readonly id: string;
-  readonly type: 'github' | 'gitlab' | 'bitbucket' | 'gitea';
+  /** The provider type: its forge plug-in's. */
+  readonly type: string;
   readonly organizationId: string;
   /**
    * Opaque; changes whenever the secrets a delivery may be signed with change (a new webhook secret, a hook

@@ -29,6 +29,13 @@ export interface WebhookForge {
   parse(eventName: string | undefined, payload: unknown): ParsedWebhook;
 }
 
+/** Each provider type's WebhookForge (the forge plug-ins'), and where its deliveries' secrets come from. */
+export interface WebhookForges {
+  readonly forges: Readonly<Record<string, WebhookForge>>;
+  /** True when the provider's own stored `webhookSecret` signs its deliveries (an app-level hook); else each repository hook's secret does. */
+  signedByProvider(type: string): boolean;
+}
+
 /** A verified body that holds no payload (a form without its `payload` field): answered 400. */
 export class WebhookBodyError extends Error {
   override name = 'WebhookBodyError';

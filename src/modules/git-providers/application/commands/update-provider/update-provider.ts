@@ -2,12 +2,20 @@ import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
-import { type GitProvider, type ProviderChange, type ProviderType, serverUrlOf } from '../../../domain/git-provider.js';
+import {
+  type ChangedProvider,
+  type GitProvider,
+  INTERNAL_URL,
+  type ProviderChange,
+  type ProviderKind,
+  type ProviderSettings,
+  type ProviderType,
+  type SettingsChange,
+} from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 import { type ForgeUrlPolicy } from '../../ports/forge-url-policy.js';
-import { checkForgeUrl, describedApp } from '../create-provider/create-provider.js';
-import { type GitHubAppLookup } from '../../ports/github-app-lookup.js';
-import { type ProviderSettings } from '../../../domain/git-provider.js';
+import { type ForgeCatalog } from '../../ports/forge-catalog.js';
+import { checkForgeUrl } from '../create-provider/create-provider.js';
 
 export interface UpdateProvider {
   readonly providerId: string;
@@ -19,43 +27,38 @@ export interface UpdateProvider {
 /**
  * The seed's github.update / gitlab.update, for every forge type.
  * Order (API contract, "Authorise before acting"): load → authorise → version → only then the SSRF guard's DNS
- * lookups and the GitHub App lookup → write. A refused request makes no outbound request and writes nothing.
+ * lookups and the forge's own lookup (a GitHub App's page) → write. A refused request makes no outbound request and
+ * writes nothing. The provider is loaded once: the checks run on what the change would make of it (`previewUpdate`),
+ * and the write resumes that same provider, so a change made in between is a CONFLICT (its version moved).
  */
 export class UpdateProviderHandler {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly providers: GitProviderRepository,
     private readonly urls: ForgeUrlPolicy,
-    private readonly apps: GitHubAppLookup,
+    private readonly forges: ForgeCatalog,
   ) {}
 
   async execute(actor: Actor, command: UpdateProvider): Promise<Result<GitProvider, Failure>> {
-    // A detached copy: the change is tried on it to learn what the provider would become (which secrets the
-    // domain drops for a new address), never saved.
-    const preview = await this.uow.read(() => this.providers.findById(command.providerId));
-    if (!preview || !preview.isVisibleTo(actor) || preview.type !== command.type) return err(failure.notFound(`${command.type} provider`));
-    const moved = preview.movesAddress(command.change);
-    const before = preview.settings;
-    const tried = preview.update(actor, command.change, command.expectedVersion);
-    if (!tried.ok) return tried;
+    const provider = await this.uow.read(() => this.providers.findById(command.providerId));
+    if (!provider || !provider.isVisibleTo(actor) || provider.type !== command.type)
+      return err(failure.notFound(`${command.type} provider`));
+    const preview = provider.previewUpdate(actor, command.change, command.expectedVersion);
+    if (!preview.ok) return preview;
 
-    if (moved) {
-      const blocked = await checkForgeUrl(this.urls, outboundField(preview.settings));
+    if (preview.value.movesAddress) {
+      const blocked = await checkForgeUrl(this.urls, provider.kind(), outboundField(provider.kind(), preview.value.settings));
       if (blocked) return err(blocked);
     }
-    const appPage = command.type === 'github' ? await this.appPageAfter(command, before, preview) : undefined;
+    const learnt = await this.learnAgain(provider, command.change, preview.value);
 
     return this.uow.run(async () => {
-      const provider = await this.providers.findById(command.providerId);
-      if (!provider || !provider.isVisibleTo(actor) || provider.type !== command.type)
-        return err(failure.notFound(`${command.type} provider`));
-      if (
-        command.change.name !== undefined &&
-        (await this.providers.existsWithName(provider.organizationId, command.change.name.trim(), provider.id))
-      ) {
-        return err(failure.conflict(`A git provider named "${command.change.name.trim()}" already exists in the organisation`));
+      await this.providers.resume(provider);
+      const name = command.change.name?.trim();
+      if (name !== undefined && (await this.providers.existsWithName(provider.organizationId, name, provider.id))) {
+        return err(failure.conflict(`A git provider named "${name}" already exists in the organisation`));
       }
-      const change = appPage ? withAppPage(command.change, appPage) : command.change;
+      const change = learnt ? { ...command.change, settings: { ...command.change.settings, ...learnt } } : command.change;
       const updated = provider.update(actor, change, command.expectedVersion);
       if (!updated.ok) return updated;
       await this.providers.save(provider);
@@ -64,31 +67,30 @@ export class UpdateProviderHandler {
   }
 
   /**
-   * When the app's id, key or address changes, its slug and page are learnt again (or dropped, so no stale
-   * installUrl). The key used is the one the provider keeps after the change: never a stored key for a new address.
+   * When what the forge told about itself was learnt from settings or secrets this change touches (a GitHub App's
+   * id, key or address), it is learnt again, or dropped (so no stale installUrl). The credentials used are the ones the
+   * provider keeps after the change: never a stored key for a new address.
    */
-  private async appPageAfter(command: UpdateProvider, before: ProviderSettings, after: GitProvider): Promise<AppPage | undefined> {
-    const s = (command.change.settings ?? {}) as Record<string, unknown>;
-    const changed = ['appId', 'githubUrl', 'internalUrl'].some(
-      (key) => s[key] !== undefined && s[key] !== (before as unknown as Record<string, unknown>)[key],
+  private async learnAgain(provider: GitProvider, change: ProviderChange, after: ChangedProvider): Promise<SettingsChange | undefined> {
+    const from = this.forges.learnsFrom(provider.type);
+    if (from.length === 0) return undefined;
+    const settings = (change.settings ?? {}) as Record<string, unknown>;
+    const before = provider.settings as Record<string, unknown>;
+    const touched = from.some(
+      (key) => (settings[key] !== undefined && settings[key] !== before[key]) || (change.secrets?.[key] ?? undefined) !== undefined,
     );
-    if (!changed && !command.change.secrets?.privateKey) return undefined;
-    return (await describedApp(this.apps, after.settings, after.secret('privateKey')?.reveal())) ?? 'unknown';
+    if (!touched) return undefined;
+    const learnt = await this.forges.learn(after.settings, after.secrets);
+    if (learnt) return learnt;
+    return Object.fromEntries(provider.kind().learnedFromAddress.map((field) => [field, null]));
   }
 }
 
 /** The address forgelink's own requests go to after the change, under the name of the field that sets it. */
-function outboundField(settings: ProviderSettings): Partial<ProviderSettings> {
-  if (settings.type === 'bitbucket') return {};
-  const url = serverUrlOf(settings);
-  if (settings.internalUrl) return { internalUrl: url } as Partial<ProviderSettings>;
-  const field = settings.type === 'github' ? 'githubUrl' : settings.type === 'gitlab' ? 'gitlabUrl' : 'giteaUrl';
-  return { [field]: url } as Partial<ProviderSettings>;
-}
-
-type AppPage = { appSlug: string; appHtmlUrl: string } | 'unknown';
-
-function withAppPage(change: ProviderChange, page: AppPage): ProviderChange {
-  const settings = page === 'unknown' ? { appSlug: null, appHtmlUrl: null } : page;
-  return { ...change, settings: { ...change.settings, ...settings } as ProviderChange['settings'] };
+function outboundField(kind: ProviderKind, settings: ProviderSettings): ProviderSettings {
+  if (kind.addressFields.length === 0) return { type: settings.type };
+  const fields = settings as Record<string, unknown>;
+  if (settings.internalUrl) return { type: settings.type, [INTERNAL_URL]: settings.internalUrl };
+  const [field] = kind.addressFields;
+  return field ? { type: settings.type, [field]: fields[field] } : { type: settings.type };
 }

@@ -1,5 +1,8 @@
-import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
-import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
+import { type UnitOfWork } from '../../shared/unit-of-work.js';
+import { type GitProviderRepository } from '../../modules/git-providers/domain/git-provider-repository.js';
+import { type AppInstallations } from '../../modules/webhooks/application/ports/app-installations.js';
+import { gitHubApp } from './github-app-flows.js';
+import { type GitHubSettings, githubKind } from './github-settings.js';
 
 export interface InstallationChange {
   readonly action: 'created' | 'deleted';
@@ -12,7 +15,7 @@ export interface InstallationChange {
  * for one (installed from GitHub's pages, without forgelink's install link); an uninstallation of the
  * provider's own installation sends it back to pending_installation. Anything else changes nothing.
  */
-export class RecordInstallationHandler {
+export class RecordInstallationHandler implements AppInstallations {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly providers: GitProviderRepository,
@@ -21,19 +24,19 @@ export class RecordInstallationHandler {
   apply(providerId: string, change: InstallationChange): Promise<string> {
     return this.uow.run(async () => {
       const provider = await this.providers.findByIdForUpdate(providerId);
-      if (!provider || provider.settings.type !== 'github') return 'installation_ignored: not a GitHub App provider';
-      const settings = provider.settings;
+      if (!provider || provider.type !== githubKind.type) return 'installation_ignored: not a GitHub App provider';
+      const settings = provider.settings as GitHubSettings;
       if (settings.appId !== change.appId) return `installation_ignored: app ${change.appId} is not this provider's app`;
       if (change.action === 'created') {
         if (settings.installationId === change.installationId) return 'installation_recorded';
         if (settings.installationId !== undefined)
           return `installation_ignored: the provider already uses installation ${settings.installationId}`;
-        provider.installGitHubApp(change.installationId);
+        gitHubApp.installed(provider, change.installationId);
         await this.providers.save(provider);
         return 'installation_recorded';
       }
       if (settings.installationId !== change.installationId) return "installation_ignored: not the provider's installation";
-      provider.uninstallGitHubApp();
+      gitHubApp.uninstalled(provider);
       await this.providers.save(provider);
       return 'installation_removed';
     });

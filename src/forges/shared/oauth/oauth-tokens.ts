@@ -1,9 +1,27 @@
-import { Secret } from '../../../../shared/secret.js';
-import { type UnitOfWork } from '../../../../shared/unit-of-work.js';
-import { type Metrics, NO_METRICS } from '../../../../shared/metrics.js';
-import { type GitProvider, type GitLabSettings, type GiteaSettings } from '../../domain/git-provider.js';
-import { type GitProviderRepository } from '../../domain/git-provider-repository.js';
-import { ForgeError, type OAuthClient } from '../ports/forge.js';
+import { Secret } from '../../../shared/secret.js';
+import { type UnitOfWork } from '../../../shared/unit-of-work.js';
+import { type Metrics, NO_METRICS } from '../../../shared/metrics.js';
+import { type GitProvider } from '../../../modules/git-providers/domain/git-provider.js';
+import { type GitProviderRepository } from '../../../modules/git-providers/domain/git-provider-repository.js';
+import { ForgeError, type ForgeName, type OAuthClient } from '../../../modules/git-providers/application/ports/forge.js';
+
+/**
+ * The settings every OAuth forge keeps: its OAuth application (the field its kind names), the redirect URI, and when
+ * the access token expires and was issued.
+ */
+export interface OAuthSettings {
+  readonly redirectUri: string;
+  readonly tokenExpiresAt?: string;
+  readonly tokenIssuedAt?: string;
+}
+
+/** The OAuth application's client id and redirect URI as the provider holds them. */
+export function oauthClientOf(provider: GitProvider): { clientId: string; redirectUri: string } {
+  const field = provider.kind().oauthClientField;
+  if (field === undefined) throw new Error(`Provider ${provider.id} does not use OAuth`);
+  const settings = provider.settings as unknown as OAuthSettings & Record<string, unknown>;
+  return { clientId: String(settings[field]), redirectUri: settings.redirectUri };
+}
 
 /**
  * Refresh this long before the forge says the token expires: 10 % of the token's lifetime, at most 2 minutes. A
@@ -20,7 +38,7 @@ export function earlyRefreshMarginMs(expiresAt: number, issuedAt: number | undef
 }
 
 /**
- * Access tokens of OAuth providers (GitLab, Gitea/Forgejo). Refresh tokens are single-use: two refreshes
+ * Access tokens of OAuth providers (every forge with an OAuth capability: GitLab, Gitea/Forgejo). Refresh tokens are single-use: two refreshes
  * at once log the user out. So a refresh happens under the provider's row lock, re-reads after taking it
  * (another instance may have refreshed already) and stores the new pair in the same transaction.
  * Concurrent callers in this process share one refresh attempt.
@@ -34,12 +52,13 @@ export class OAuthTokens {
     private readonly oauthFor: (provider: GitProvider) => OAuthClient,
     private readonly now: () => Date = () => new Date(),
     private readonly metrics: Pick<Metrics, 'oauthRefresh'> = NO_METRICS,
+    private readonly nameOf: (type: string) => ForgeName = (type) => ({ type, label: type }),
   ) {}
 
   /** A usable access token, refreshed first when it is (about to be) expired. */
   async accessToken(providerId: string): Promise<string> {
     const provider = await this.uow.read(() => this.providers.findById(providerId));
-    if (!provider) throw new ForgeError('gitlab', 'unauthorized', 'The provider no longer exists');
+    if (!provider) throw new ForgeError('oauth', 'unauthorized', 'The provider no longer exists');
     const token = provider.secret('accessToken');
     if (token && !this.expiresSoon(provider)) return token.reveal();
     return this.refresh(providerId, token?.reveal());
@@ -61,8 +80,8 @@ export class OAuthTokens {
     let revoked: ForgeError | undefined;
     const token = await this.uow.run(async () => {
       const provider = await this.providers.findByIdForUpdate(providerId);
-      if (!provider) throw new ForgeError('gitlab', 'unauthorized', 'The provider no longer exists');
-      const forge = provider.type === 'gitea' ? 'gitea' : 'gitlab';
+      if (!provider) throw new ForgeError('oauth', 'unauthorized', 'The provider no longer exists');
+      const forge = this.nameOf(provider.type);
       const current = provider.secret('accessToken')?.reveal();
       if (current && current !== staleToken && !this.expiresSoon(provider)) return current;
       const refreshToken = provider.secret('refreshToken');
@@ -73,14 +92,13 @@ export class OAuthTokens {
         revoked = new ForgeError(forge, 'invalid_grant', 'The provider has no refresh token; authorise it again');
         return undefined;
       }
-      const settings = provider.settings as GitLabSettings | GiteaSettings;
-      const clientId = settings.type === 'gitlab' ? settings.applicationId : settings.clientId;
+      const { clientId, redirectUri } = oauthClientOf(provider);
       try {
         const tokens = await this.oauthFor(provider).refresh({
           refreshToken: refreshToken.reveal(),
           clientId,
           clientSecret: clientSecret.reveal(),
-          redirectUri: settings.redirectUri,
+          redirectUri,
         });
         provider.refreshGrant(
           {
@@ -91,17 +109,17 @@ export class OAuthTokens {
           this.now(),
         );
         await this.providers.save(provider);
-        this.metrics.oauthRefresh(forge, 'ok');
+        this.metrics.oauthRefresh(forge.type, 'ok');
         return tokens.accessToken;
       } catch (error) {
         if (error instanceof ForgeError && (error.kind === 'invalid_grant' || error.kind === 'unauthorized')) {
-          this.metrics.oauthRefresh(forge, 'revoked');
+          this.metrics.oauthRefresh(forge.type, 'revoked');
           provider.requireReauthorization();
           await this.providers.save(provider);
           revoked = new ForgeError(forge, 'invalid_grant', 'The forge revoked the authorisation; authorise the provider again');
           return undefined;
         }
-        this.metrics.oauthRefresh(forge, 'failed');
+        this.metrics.oauthRefresh(forge.type, 'failed');
         throw error;
       }
     });
@@ -110,7 +128,7 @@ export class OAuthTokens {
   }
 
   private expiresSoon(provider: GitProvider): boolean {
-    const settings = provider.settings as GitLabSettings | GiteaSettings;
+    const settings = provider.settings as unknown as OAuthSettings;
     if (!settings.tokenExpiresAt) return false;
     const at = Date.parse(settings.tokenExpiresAt);
     if (Number.isNaN(at)) return true;
