@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { type AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -110,19 +109,21 @@ async function withDatabase(
   config: Config,
   work: (orm: MikroORM, cipher: SecretCipher, runtime: Runtime) => Promise<void>,
 ): Promise<number> {
-  return withRuntime(config, async (runtime) => {
-    const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([
-      import('./platform/crypto/secret-cipher.js'),
-      import('./database.js'),
-    ]);
-    const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
-    const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
-    try {
-      await work(orm, cipher, runtime);
-    } finally {
-      await orm.close(true);
-    }
-  });
+  return withRuntime(config, (runtime) => withOrm(runtime, (orm, cipher) => work(orm, cipher, runtime)));
+}
+
+async function withOrm(runtime: Runtime, work: (orm: MikroORM, cipher: SecretCipher) => Promise<void>): Promise<void> {
+  const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([
+    import('./platform/crypto/secret-cipher.js'),
+    import('./database.js'),
+  ]);
+  const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
+  const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
+  try {
+    await work(orm, cipher);
+  } finally {
+    await orm.close(true);
+  }
 }
 
 /**
@@ -142,19 +143,31 @@ async function runMigrations(orm: MikroORM, cipher: SecretCipher, options: { qui
   return applied;
 }
 
+/**
+ * The identity commands (org create, member add, key rotate) run on a plain `pg` connection, without MikroORM,
+ * which alone costs more start-up time than the rest of the command (docs/benchmarks.md, P6). Like every admin
+ * command they apply pending migrations first; only then is the ORM (and its migrator) loaded.
+ */
 async function withIdentity(config: Config, work: (identity: IdentityService) => Promise<void>): Promise<number> {
-  return withDatabase(config, async (orm, cipher) => {
-    await runMigrations(orm, cipher, { quietWhenCurrent: true });
-    const [{ MikroOrmUnitOfWork }, { MikroOrmIdentityRepository }, { IdentityService }, { generateApiKey, hashApiKey }] = await Promise.all(
-      [
-        import('./platform/database/unit-of-work.js'),
-        import('./modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js'),
+  return withRuntime(config, async (runtime) => {
+    const [{ default: pg }, { pendingOf, shippedMigrationNames }, { PgUnitOfWork }, { PgIdentityRepository }, { IdentityService }, keys] =
+      await Promise.all([
+        import('pg'),
+        import('./platform/database/migration-state.js'),
+        import('./platform/database/pg-unit-of-work.js'),
+        import('./modules/identity/infrastructure/persistence/pg-identity.repository.js'),
         import('./modules/identity/application/identity-service.js'),
         import('./platform/crypto/api-keys.js'),
-      ],
-    );
-    const uow = new MikroOrmUnitOfWork(orm);
-    await work(new IdentityService(uow, new MikroOrmIdentityRepository(uow), { generate: generateApiKey, hash: hashApiKey }));
+      ]);
+    const pool = new pg.Pool({ connectionString: runtime.config.databaseUrl, max: 1 });
+    try {
+      const pending = await pendingOf((sql) => pool.query(sql), shippedMigrationNames());
+      if (pending.length > 0) await withOrm(runtime, async (orm, cipher) => void (await runMigrations(orm, cipher)));
+      const uow = new PgUnitOfWork(pool);
+      await work(new IdentityService(uow, new PgIdentityRepository(uow), { generate: keys.generateApiKey, hash: keys.hashApiKey }));
+    } finally {
+      await pool.end();
+    }
   });
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Config } from './config.js';
 import { generateMasterKey } from './platform/crypto/secret-cipher.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/database/embedded-postgres.js';
+import { type EmbeddedDatabase } from './platform/database/embedded-postgres.js';
 import { acquireServerLock, serverLockHolder, type ServerLock } from './platform/database/server-lock.js';
 
 export interface Runtime {
@@ -38,6 +38,8 @@ export async function prepareRuntime(config: Config, say: (message: string) => v
     if (options.server) lock = acquireServerLock(dataDir);
     say('no DATABASE_URL: starting the embedded PostgreSQL');
     try {
+      // Imported only here: with a DATABASE_URL, a command never loads the embedded server's package.
+      const { startEmbeddedPostgres } = await import('./platform/database/embedded-postgres.js');
       embedded = await startEmbeddedPostgres({ dataDir, log: say });
     } catch (error) {
       lock?.release();

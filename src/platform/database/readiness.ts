@@ -2,6 +2,7 @@ import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
 import { HOOK_SECRET_PURPOSE, subscriptionSecretPurpose } from '../crypto/secret-purposes.js';
 import { migrationsList } from './migrations/index.js';
+import { pendingOf } from './migration-state.js';
 
 /** Associated data of the key check, so its ciphertext cannot stand in for any other secret (or vice versa). */
 export const KEY_CHECK_PURPOSE = 'forgelink.key-check';
@@ -102,12 +103,11 @@ export async function rewrapKeyCheck(trx: Knex, cipher: SecretCipher): Promise<b
 }
 
 /** Names of the migrations forgelink knows that the database has not applied, in order. */
-export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const exists = (await knex.raw(`select to_regclass('mikro_orm_migrations') is not null as present`)) as { rows: { present: boolean }[] };
-  if (!exists.rows[0]?.present) return migrationsList.map((m) => m.name);
-  const { rows } = (await knex.raw('select name from mikro_orm_migrations')) as { rows: { name: string }[] };
-  const applied = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
-  return migrationsList.map((m) => m.name).filter((name) => !applied.has(name));
+export function pendingMigrations(knex: Knex): Promise<string[]> {
+  return pendingOf(
+    (sql) => knex.raw(sql) as Promise<{ rows: Record<string, unknown>[] }>,
+    migrationsList.map((m) => m.name),
+  );
 }
 
 function migrationsProblem(pending: string[]): ReadinessProblem {

@@ -124,18 +124,22 @@ export class ApiRouter {
   }
 }
 
+/** Checks every JSON body a route sends, whether through res.json or as bytes already serialised (JsonMemo). */
 function checkJsonAnswers(spec: Pick<RouteDefinition['spec'], 'method' | 'responses'>, template: string, res: Response): void {
-  const json = res.json.bind(res);
-  res.json = (body: unknown) => {
-    const doc = spec.responses[res.statusCode];
-    const where = `${spec.method.toUpperCase()} ${template} answered ${res.statusCode}`;
-    if (!doc?.schema) throw new Error(`${where} with JSON, but documents no JSON body for that status`);
-    const checked = doc.schema.safeParse(JSON.parse(JSON.stringify(body)));
-    if (!checked.success)
-      throw new Error(
-        `${where} with a body that does not match its documented schema: ${checked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
-      );
-    return json(body);
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => {
+    const type = String(res.getHeader('Content-Type') ?? '');
+    if (/^application\/json\b/i.test(type) && (typeof body === 'string' || Buffer.isBuffer(body))) {
+      const doc = spec.responses[res.statusCode];
+      const where = `${spec.method.toUpperCase()} ${template} answered ${res.statusCode}`;
+      if (!doc?.schema) throw new Error(`${where} with JSON, but documents no JSON body for that status`);
+      const checked = doc.schema.safeParse(JSON.parse(body.toString()));
+      if (!checked.success)
+        throw new Error(
+          `${where} with a body that does not match its documented schema: ${checked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+        );
+    }
+    return send(body);
   };
 }
 

@@ -56,8 +56,8 @@ describe('picker cache: GET /v1/git-providers/{id}/repositories', () => {
 
   const pages = (): number => fake.requests.filter((r) => r.path === '/installation/repositories').length;
 
-  async function list(on: TestApp, id: string, query: Record<string, string> = {}, auth = owner) {
-    return on.api.get(`/v1/git-providers/${id}/repositories`).query(query).set(auth);
+  async function list(on: TestApp, id: string, query: Record<string, string> = {}, auth = owner, headers: Record<string, string> = {}) {
+    return on.api.get(`/v1/git-providers/${id}/repositories`).query(query).set(auth).set(headers);
   }
 
   it('a second open within the maximum age makes no forge request and answers the same list', async () => {
@@ -143,6 +143,35 @@ describe('picker cache: GET /v1/git-providers/{id}/repositories', () => {
     const res = await deliver(t, id, body, signGitHub(body, app.webhookSecret, { event: 'installation_repositories' }));
     expect(res.body.reason).toBe('repository_list_changed: installation_repositories removed');
     expect((await list(t, id)).body.total).toBe(11);
+  });
+
+  it('the whole list carries a strong ETag: If-None-Match answers 304 with no body and no forge request; a changed list, a new ETag', async () => {
+    const { id, installation } = await provider(40);
+    const first = await list(t, id);
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    expect((await list(t, id)).headers.etag).toBe(etag);
+
+    fake.resetCounters();
+    const unchanged = await list(t, id, {}, owner, { 'If-None-Match': etag });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.text).toBe('');
+    expect(fake.requests).toHaveLength(0);
+    // Another organisation's member holding the ETag still gets 404: authorisation comes before the cache and the 304.
+    expect((await list(t, id, {}, outsider, { 'If-None-Match': etag })).status).toBe(404);
+
+    // Another instance serialises the same list to the same bytes, so a load balancer can send the revalidation anywhere.
+    expect((await list(other, id)).headers.etag).toBe(etag);
+
+    fake.setRepositories(installation, 41);
+    const refreshed = await list(t, id, { refresh: 'true' }, owner, { 'If-None-Match': etag });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.total).toBe(41);
+    expect(refreshed.headers.etag).not.toBe(etag);
+    // A page or a search is computed per request and keeps express's own (weak) validator.
+    expect((await list(t, id, { perPage: '5' })).headers.etag).not.toBe(refreshed.headers.etag);
   });
 
   it('test-connection always asks the forge', async () => {

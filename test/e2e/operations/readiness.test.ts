@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -287,6 +287,36 @@ describe('start-up names the problem in one line and says what to run', () => {
       expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(0);
       expect((await forgelink(['migrate'], env(databaseUrl, rightKey))).code).toBe(0);
       expect((await sql(databaseUrl, 'select * from key_check')).rows).toHaveLength(1);
+    },
+    SPAWNS_SEVERAL,
+  );
+
+  it(
+    'org create on an unmigrated database migrates first (progress on stderr, key check stored); member add twice is a conflict',
+    async () => {
+      const databaseUrl = await freshDatabase();
+      const masterKey = generateMasterKey();
+      const org = await forgelink(['org', 'create', '--name', 'First'], env(databaseUrl, masterKey));
+      expect(org.code, org.stderr).toBe(0);
+      const orgId = (JSON.parse(org.stdout) as { id: string }).id;
+      expect(commandLines(org.stderr)).toContain(`forgelink: applied ${migrationsList.length} migrations`);
+      expect((await sql(databaseUrl, 'select name from organization where id = $1', [orgId])).rows).toEqual([{ name: 'First' }]);
+      expect((await sql(databaseUrl, 'select count(*)::int as n from key_check')).rows).toEqual([{ n: 1 }]);
+
+      const added = await forgelink(['member', 'add', '--org', orgId, '--user', 'dana', '--role', 'owner'], env(databaseUrl, masterKey));
+      expect(added.code, added.stderr).toBe(0);
+      expect(commandLines(added.stderr)).toEqual([]);
+      const again = await forgelink(['member', 'add', '--org', orgId, '--user', 'dana', '--role', 'member'], env(databaseUrl, masterKey));
+      expect(again.code).toBe(1);
+      expect(again.stdout).toBe('');
+      expect(commandLines(again.stderr)).toEqual(['forgelink: User dana is already a member']);
+      const rows = await sql(databaseUrl, 'select role, api_key_hash from member where organization_id = $1', [orgId]);
+      expect(rows.rows).toEqual([
+        { role: 'owner', api_key_hash: createHash('sha256').update(JSON.parse(added.stdout).apiKey).digest('hex') },
+      ]);
+      expect((await forgelink(['key', 'rotate', '--org', orgId, '--user', 'nobody'], env(databaseUrl, masterKey))).stderr).toMatch(
+        /Member not found/,
+      );
     },
     SPAWNS_SEVERAL,
   );

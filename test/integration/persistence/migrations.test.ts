@@ -3,6 +3,7 @@ import pg from 'pg';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { migrate, openDatabase } from '../../../src/database.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
+import { pendingOf, shippedMigrationNames } from '../../../src/platform/database/migration-state.js';
 import { createScratchDatabase } from './database.js';
 
 const TABLES = [
@@ -64,7 +65,13 @@ describe('migrations from an empty database', () => {
     try {
       expect(ALL[0]).toBe('Migration20261125000000_initial');
       expect([...ALL].sort()).toEqual(ALL);
+      // The CLI's short commands find pending migrations from the folder's file names, without loading the classes.
+      expect(shippedMigrationNames()).toEqual(ALL);
+      const query = (sql: string) => client.query(sql);
+      expect(await pendingOf(query, ALL)).toEqual(ALL);
       expect(await migrate(orm)).toEqual(ALL);
+      expect(await pendingOf(query, ALL)).toEqual([]);
+      expect(await pendingOf(query, [...ALL, 'Migration29991231000000_not_yet'])).toEqual(['Migration29991231000000_not_yet']);
 
       const tables = await client.query<{ table_name: string }>(
         `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,

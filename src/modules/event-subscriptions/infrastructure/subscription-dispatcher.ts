@@ -149,8 +149,11 @@ export class SubscriptionDispatcher {
   }
 
   /** Claims up to `limit` due subscriptions that have undelivered events and that no live instance holds. */
-  private async claim(limit: number): Promise<Array<Claimed & { lease: string }>> {
+  private async claim(limit: number): Promise<Array<Claimed & { lease: string; leaseUntil: number }>> {
     const lease = randomUUID();
+    // The lease runs from the database's now() during the statement, which is after this: counting from here keeps
+    // this instance's idea of its lease on the safe side however long the query takes to come back.
+    const leaseUntil = Date.now() + this.leaseMs;
     const held = [...this.active.keys()];
     const { rows } = (await this.knex.raw(
       `with due as (
@@ -174,14 +177,14 @@ export class SubscriptionDispatcher {
                  s.cursor_position::text as cursor_position, s.attempts`,
       [held, limit, lease, this.leaseMs],
     )) as { rows: Claimed[] };
-    return rows.map((row) => ({ ...row, lease }));
+    return rows.map((row) => ({ ...row, lease, leaseUntil }));
   }
 
   /** Delivers one claimed subscription's backlog in order until it is empty, an attempt fails, or the lease runs short. */
-  private async deliver(sub: Claimed & { lease: string }): Promise<void> {
+  private async deliver(sub: Claimed & { lease: string; leaseUntil: number }): Promise<void> {
     const secret = Secret.of(this.cipher.decrypt(sub.secret, subscriptionSecretPurpose(sub.id)));
     let cursor = { txid: sub.cursor_txid, position: sub.cursor_position };
-    let leaseUntil = Date.now() + this.leaseMs;
+    let leaseUntil = sub.leaseUntil;
     for (;;) {
       const events = await this.pending(sub, cursor);
       if (events.length === 0) return this.release(sub);
@@ -191,6 +194,7 @@ export class SubscriptionDispatcher {
         const attempt = await this.post(sub.url, secret, event);
         if (!attempt.ok) return this.failed(sub, event, attempt);
         this.metrics.eventPublished(event.type, SUBSCRIPTION_TRANSPORT);
+        const renewing = Date.now();
         const moved = (await this.knex.raw(
           `update event_subscription
               set cursor_txid = ?::xid8, cursor_position = ?, attempts = 0, failing = false, last_status = ?, last_error = null,
@@ -200,7 +204,7 @@ export class SubscriptionDispatcher {
         )) as { rowCount?: number };
         // Deleted meanwhile, or the lease was lost (this instance stalled past it): another instance owns it now.
         if ((moved.rowCount ?? 0) === 0) return;
-        leaseUntil = Date.now() + this.leaseMs;
+        leaseUntil = renewing + this.leaseMs;
         cursor = { txid: event.txid, position: event.position };
       }
     }

@@ -5,6 +5,7 @@ import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { JsonMemo } from '../../../platform/http/json-memo.js';
 import { type Actor } from '../../identity/domain/actor.js';
 import { type GitProvider, type ProviderChange, type ProviderSecrets, type ProviderSettings } from '../domain/git-provider.js';
 import { type CreateProviderHandler } from '../application/commands/create-provider/create-provider.js';
@@ -45,6 +46,7 @@ export class ProviderRoutes implements RouteContributor {
 
   register(routes: ApiRouter): void {
     const d = this.deps;
+    const pickerBodies = new JsonMemo();
     const tag = 'Git providers';
     const params = s.providerIdParams;
     const schemas = s.providerSummaries(d.forms);
@@ -181,7 +183,11 @@ export class ProviderRoutes implements RouteContributor {
       responses: { 200: { description: 'A page of repositories (all of them without `page`)', schema: s.repositoryPage } },
       problems: ['NOT_FOUND', ...FORGE_PROBLEMS],
       handle: async ({ params: { id }, query }, _req, res) => {
-        res.json(unwrap(await d.forge.repositories(actorOf(res), id, { ...query, refresh: query.refresh === 'true' })));
+        const answer = unwrap(await d.forge.repositories(actorOf(res), id, { ...query, refresh: query.refresh === 'true' }));
+        // The whole list (no search, no paging) is the cached array itself: its JSON and ETag are computed once.
+        const whole = query.search === undefined && query.page === undefined && query.perPage === undefined;
+        if (whole) pickerBodies.send(res, answer.items, () => answer);
+        else res.json(answer);
       },
     });
 

@@ -39,20 +39,24 @@ export class InProcessRepositoryListCache implements RepositoryListCache {
     this.now = options.now ?? Date.now;
   }
 
-  async get(providerId: string, credentials: string): Promise<CachedListing> {
+  async get(providerId: string): Promise<CachedListing> {
     const { rows } = (await this.knex.raw('select generation::text as generation from repository_listing where provider_id = ?', [
       providerId,
     ])) as { rows: { generation: string }[] };
     const generation = rows[0]?.generation ?? '0';
+    return { generation, repositoriesFor: (credentials) => this.lookup(providerId, credentials, generation) };
+  }
+
+  private lookup(providerId: string, credentials: string, generation: string): readonly ForgeRepository[] | undefined {
     const entry = this.entries.get(providerId);
-    if (!entry) return { generation };
+    if (!entry) return undefined;
     if (entry.credentials !== credentials || entry.generation !== generation || this.now() - entry.fetchedAt > this.maxAgeMs) {
       this.drop(providerId);
-      return { generation };
+      return undefined;
     }
     this.entries.delete(providerId);
     this.entries.set(providerId, entry);
-    return { repositories: entry.repositories, generation };
+    return entry.repositories;
   }
 
   put(providerId: string, credentials: string, generation: string, repositories: readonly ForgeRepository[]): void {

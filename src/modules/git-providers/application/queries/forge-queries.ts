@@ -51,7 +51,7 @@ export class ForgeQueries {
     actor: Actor,
     providerId: string,
     options: RepositoryListOptions,
-  ): Promise<Result<{ items: ForgeRepository[]; total: number }, Failure>> {
+  ): Promise<Result<{ items: readonly ForgeRepository[]; total: number }, Failure>> {
     const repos = await this.listRepositories(actor, providerId, options.refresh !== true);
     if (!repos.ok) return repos;
     return ok(page(repos.value, (r) => r.fullName, options));
@@ -64,10 +64,15 @@ export class ForgeQueries {
     fromCache: boolean,
   ): Promise<Result<readonly ForgeRepository[], Failure>> {
     let missing: string | undefined;
+    // The generation read runs while the provider loads and the caller is authorised (one round trip less on a hit);
+    // it reveals nothing and is used only once the caller may see the provider.
+    const listing = this.listings.get(providerId);
+    listing.catch(() => undefined);
     const repos = await this.call(actor, providerId, async (provider) => {
       const credentials = `${provider.version}`;
-      const cached = await this.listings.get(provider.id, credentials);
-      if (fromCache && cached.repositories) return cached.repositories;
+      const cached = await listing;
+      const hit = fromCache ? cached.repositoriesFor(credentials) : undefined;
+      if (hit) return hit;
       try {
         const listed = await this.connector.api(provider).listRepositories();
         this.listings.put(provider.id, credentials, cached.generation, listed);
@@ -87,7 +92,7 @@ export class ForgeQueries {
     providerId: string,
     repository: string,
     options: ListOptions,
-  ): Promise<Result<{ items: ForgeBranch[]; total: number }, Failure>> {
+  ): Promise<Result<{ items: readonly ForgeBranch[]; total: number }, Failure>> {
     const branches = await this.call(actor, providerId, async (provider) => {
       try {
         return await this.connector.api(provider).listBranches(repository);
@@ -121,9 +126,10 @@ export class ForgeQueries {
   }
 }
 
-function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: T[]; total: number } {
+/** Without search and paging, `items` itself (the cached list, unchanged), so its JSON can be served from a memo. */
+function page<T>(items: readonly T[], key: (item: T) => string, options: ListOptions): { items: readonly T[]; total: number } {
   const needle = options.search?.trim().toLowerCase();
-  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : [...items];
+  const filtered = needle ? items.filter((item) => key(item).toLowerCase().includes(needle)) : items;
   if (options.page === undefined && options.perPage === undefined) return { items: filtered, total: filtered.length };
   const perPage = options.perPage ?? 100;
   const start = ((options.page ?? 1) - 1) * perPage;

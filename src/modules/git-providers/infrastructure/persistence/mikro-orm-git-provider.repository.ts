@@ -10,15 +10,15 @@ export class MikroOrmGitProviderRepository implements GitProviderRepository {
     private readonly kinds: ProviderKinds,
   ) {}
 
-  async findById(id: string): Promise<GitProvider | null> {
-    return (await this.uow.em.findOne(GitProvider, { id }))?.withKind(this.kinds) ?? null;
+  // Not async: outside a unit of work `uow.em` throws at once, as every repository does.
+  findById(id: string): Promise<GitProvider | null> {
+    return this.uow.em.findOne(GitProvider, { id }).then((provider) => provider?.withKind(this.kinds) ?? null);
   }
 
-  async findByIdForUpdate(id: string): Promise<GitProvider | null> {
-    return (
-      (await this.uow.em.findOne(GitProvider, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }))?.withKind(this.kinds) ??
-      null
-    );
+  findByIdForUpdate(id: string): Promise<GitProvider | null> {
+    return this.uow.em
+      .findOne(GitProvider, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+      .then((provider) => provider?.withKind(this.kinds) ?? null);
   }
 
   async resume(provider: GitProvider): Promise<void> {
