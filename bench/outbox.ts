@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Knex } from '@mikro-orm/postgresql';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
-import { openDatabase } from '../src/platform/database/orm.js';
+import { openDatabase } from '../src/database.js';
 import { InProcessEventBus } from '../src/platform/events/event-bus.js';
 import { OutboxRelay } from '../src/platform/outbox/outbox-relay.js';
 import { type BenchServer } from './support/database.js';

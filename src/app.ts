@@ -5,7 +5,7 @@ import { type Config } from './config.js';
 import { TOKENS, type ForgeOptions } from './platform/tokens.js';
 import { createContainer, type Resolver } from './platform/container.js';
 import { SecretCipher } from './platform/crypto/secret-cipher.js';
-import { openDatabase } from './platform/database/orm.js';
+import { openDatabase } from './database.js';
 import { checkReadiness } from './platform/database/readiness.js';
 import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
 import { KnexReadDatabase } from './platform/database/knex-read-database.js';

@@ -115,7 +115,7 @@ async function withDatabase(
 async function withOrm(runtime: Runtime, work: (orm: MikroORM, cipher: SecretCipher) => Promise<void>): Promise<void> {
   const [{ SecretCipher: Cipher }, { openDatabase }] = await Promise.all([
     import('./platform/crypto/secret-cipher.js'),
-    import('./platform/database/orm.js'),
+    import('./database.js'),
   ]);
   const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);
   const orm = await openDatabase({ databaseUrl: runtime.config.databaseUrl, cipher, poolMax: 2 });
@@ -133,7 +133,7 @@ async function withOrm(runtime: Runtime, work: (orm: MikroORM, cipher: SecretCip
  */
 async function runMigrations(orm: MikroORM, cipher: SecretCipher, options: { quietWhenCurrent?: boolean } = {}): Promise<string[]> {
   const [{ migrate }, { ensureKeyCheck, pendingMigrations }] = await Promise.all([
-    import('./platform/database/orm.js'),
+    import('./database.js'),
     import('./platform/database/readiness.js'),
   ]);
   const knex = orm.em.getKnex();
@@ -222,7 +222,7 @@ async function serve(config: Config, migrateFirst: boolean): Promise<number> {
 async function preflight(runtime: Runtime, migrateFirst: boolean): Promise<void> {
   const [{ SecretCipher: Cipher }, { openDatabase }, { ensureReady, NotReadyError, databaseProblem }] = await Promise.all([
     import('./platform/crypto/secret-cipher.js'),
-    import('./platform/database/orm.js'),
+    import('./database.js'),
     import('./platform/database/readiness.js'),
   ]);
   const cipher = new Cipher(runtime.config.masterKey, runtime.config.oldMasterKeys);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/platform/database/embedded-postgres.js';
 import { SecretCipher } from '../../src/platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from '../../src/platform/database/orm.js';
+import { migrate, openDatabase } from '../../src/database.js';
 
 export interface BenchDatabase {
   /** A fresh, migrated database of its own. */

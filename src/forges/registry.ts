@@ -1,5 +1,6 @@
 import { type ProviderKind, type ProviderKinds } from '../modules/git-providers/domain/git-provider.js';
 import { type ForgePlugin } from './forge-plugin.js';
+import { bitbucketDatacenterPlugin } from './bitbucket-datacenter/bitbucket-datacenter-plugin.js';
 import { bitbucketPlugin } from './bitbucket/bitbucket-plugin.js';
 import { giteaPlugin } from './gitea/gitea-plugin.js';
 import { githubPlugin } from './github/github-plugin.js';
@@ -10,7 +11,7 @@ import { gitlabPlugin } from './gitlab/gitlab-plugin.js';
  * migration when the database constrains the type, and its docs (docs/architecture.md "Adding a forge").
  * The order is the order of the routes and of the summary union in /openapi.json.
  */
-export const forgePlugins: readonly ForgePlugin[] = [githubPlugin, gitlabPlugin, bitbucketPlugin, giteaPlugin];
+export const forgePlugins: readonly ForgePlugin[] = [githubPlugin, gitlabPlugin, bitbucketPlugin, bitbucketDatacenterPlugin, giteaPlugin];
 
 const byType = new Map(forgePlugins.map((plugin) => [plugin.name.type, plugin]));
 

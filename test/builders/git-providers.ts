@@ -11,6 +11,7 @@ import { type GitHubSettings } from '../../src/forges/github/github-settings.js'
 import { type GitLabSettings } from '../../src/forges/gitlab/gitlab-plugin.js';
 import { type GiteaSettings } from '../../src/forges/gitea/gitea-plugin.js';
 import { type BitbucketSettings } from '../../src/forges/bitbucket/bitbucket-plugin.js';
+import { type BitbucketDatacenterSettings } from '../../src/forges/bitbucket-datacenter/bitbucket-datacenter-plugin.js';
 import { Secret } from '../../src/shared/secret.js';
 import { anActor } from './actors.js';
 
@@ -139,3 +140,11 @@ export const aBitbucketProvider = (): GitProviderBuilder<BitbucketSettings> =>
     workspace: `ws-${suffix()}`,
     authMethod: 'api_token',
   }).withSecrets({ apiToken: aSecret('ATATT') });
+
+/** Ready: it has its HTTP access token. */
+export const aBitbucketDatacenterProvider = (): GitProviderBuilder<BitbucketDatacenterSettings> =>
+  new GitProviderBuilder<BitbucketDatacenterSettings>({
+    type: 'bitbucket-datacenter',
+    serverUrl: 'https://bitbucket.example.com/bitbucket',
+    username: 'deploy-bot',
+  }).withSecrets({ token: aSecret('BBDC') });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/platform/database/embedded-postgres.js';
 import { SecretCipher } from '../../src/platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from '../../src/platform/database/orm.js';
+import { migrate, openDatabase } from '../../src/database.js';
 import { ensureKeyCheck } from '../../src/platform/database/readiness.js';
 
 declare module 'vitest' {

@@ -90,11 +90,23 @@ export function signBitbucket(
   };
 }
 
+/** Bitbucket Data Center: `X-Hub-Signature: sha256=<hex>`, `X-Event-Key`, and `X-Request-Id` naming the delivery. */
+export function signBitbucketDatacenter(body: Buffer | string, secret: string, options: DeliveryOptions = {}): WebhookHeaders {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'user-agent': 'Atlassian HttpClient 4.2.0 / Bitbucket-9.4.0 (9004000) / Default',
+    'x-event-key': options.event ?? 'repo:refs_changed',
+    'x-request-id': options.delivery ?? randomUUID(),
+    'x-hub-signature': `sha256=${hexHmac(body, secret)}`,
+  };
+}
+
 export const signFor = {
   github: signGitHub,
   gitlab: signGitLab,
   gitea: signGitea,
   bitbucket: signBitbucket,
+  'bitbucket-datacenter': signBitbucketDatacenter,
 } as const;
 
 /**

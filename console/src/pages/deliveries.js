@@ -5,7 +5,7 @@ import { formatTime } from '../text.js';
 import { Badge, html, Loading, SelectField, useLoad } from '../ui.js';
 
 const PAGE = 20;
-const TONES = { deployed: 'ok', ignored: 'todo', duplicate: 'todo', rejected: 'bad' };
+const TONES = { deployed: 'ok', ignored: 'todo', duplicate: 'todo' };
 
 export function DeliveriesPage() {
   const [providers] = useLoad(() => get('/git-providers'), []);

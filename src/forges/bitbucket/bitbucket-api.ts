@@ -23,8 +23,6 @@ import {
   toForgeRepository,
 } from './bitbucket-schemas.js';
 
-export const DEFAULT_BITBUCKET_API_URL = 'https://api.bitbucket.org/2.0';
-
 /** API tokens (Basic email:token) are the supported method; app passwords stopped being creatable on 2025-09-09 and were removed on 2026-07-28. */
 export type BitbucketAuth =
   { method: 'api_token'; email: string; apiToken: string } | { method: 'app_password'; username: string; appPassword: string };

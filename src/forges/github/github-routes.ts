@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { type Failure, FailureError } from '../../shared/failure.js';
 import { type Result } from '../../shared/result.js';
-import { actorOf, type RouteContributor } from '../../platform/http/app.js';
+import { type RouteContributor } from '../../platform/http/app.js';
+import { actorOf } from '../../modules/identity/http/actor-of.js';
 import { type ApiRouter } from '../../platform/http/api-routes.js';
 import { type CallbackFinish, callbackRedirect, type ForgeCallbacks } from '../../modules/git-providers/http/callback-routes.js';
 import { githubManifest } from './github-forms.js';

@@ -12,8 +12,6 @@ import { InProcessRepositoryListCache } from './infrastructure/repository-list-c
 import { ProviderRoutes } from './http/provider-routes.js';
 import { CallbackRoutes } from './http/callback-routes.js';
 import { IDENTITY } from '../identity/tokens.js';
-import { SERVICE_SOURCES } from '../service-sources/tokens.js';
-import { WEBHOOKS } from '../webhooks/tokens.js';
 import { GIT_PROVIDERS } from './tokens.js';
 
 /**
@@ -31,7 +29,6 @@ export const gitProvidersModule = containerModule((bind) => {
     GIT_PROVIDERS.RepositoryListCache,
     (r) => new InProcessRepositoryListCache(r.get(TOKENS.Knex), { maxAgeMs: r.get(TOKENS.ForgeOptions).listingMaxAgeMs }),
   );
-  bind.singleton(WEBHOOKS.RepositoryListings, (r) => r.get(GIT_PROVIDERS.RepositoryListCache));
 
   bind.singleton(
     GIT_PROVIDERS.CreateProvider,
@@ -61,8 +58,8 @@ export const gitProvidersModule = containerModule((bind) => {
       new RemoveProviderHandler(
         r.get(TOKENS.UnitOfWork),
         r.get(GIT_PROVIDERS.Repository),
-        r.get(SERVICE_SOURCES.Repository),
-        r.get(WEBHOOKS.RegisteredHooks),
+        r.get(GIT_PROVIDERS.ConnectedSources),
+        r.get(GIT_PROVIDERS.RegisteredHooks),
       ),
   );
   bind.singleton(GIT_PROVIDERS.ProviderQueries, (r) => new ProviderQueries(r.get(TOKENS.ReadDatabase), r.get(GIT_PROVIDERS.ForgeCatalog)));

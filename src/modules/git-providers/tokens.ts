@@ -11,7 +11,11 @@ import { type StateTokens } from './application/ports/state-tokens.js';
 import { type CreateProviderHandler } from './application/commands/create-provider/create-provider.js';
 import { type UpdateProviderHandler } from './application/commands/update-provider/update-provider.js';
 import { type ChangeSharingHandler } from './application/commands/change-sharing/change-sharing.js';
-import { type RemoveProviderHandler } from './application/commands/remove-provider/remove-provider.js';
+import {
+  type ConnectedSources,
+  type RegisteredHooks,
+  type RemoveProviderHandler,
+} from './application/commands/remove-provider/remove-provider.js';
 import { type ProviderQueries } from './application/queries/provider-summary.js';
 import { type ForgeQueries } from './application/queries/forge-queries.js';
 import { type ForgeCallbacks } from './http/callback-routes.js';
@@ -38,6 +42,10 @@ export const GIT_PROVIDERS = {
   Members: token<MemberDirectory>('MemberDirectory'),
   RepositoryListCache: token<RepositoryListCache>('RepositoryListCache'),
   StateTokens: token<StateTokens>('StateTokens'),
+  /** Implemented by the service-sources module. */
+  ConnectedSources: token<ConnectedSources>('ConnectedSources'),
+  /** Implemented by the webhooks module (it owns the hooks forgelink registers). */
+  RegisteredHooks: token<RegisteredHooks>('RegisteredHooks'),
   CreateProvider: token<CreateProviderHandler>('CreateProviderHandler'),
   UpdateProvider: token<UpdateProviderHandler>('UpdateProviderHandler'),
   ChangeSharing: token<ChangeSharingHandler>('ChangeSharingHandler'),

@@ -4,6 +4,7 @@ import { GIT_PROVIDERS } from '../git-providers/tokens.js';
 import { ConnectSourceHandler } from './application/commands/connect-source/connect-source.js';
 import { DisconnectSourceHandler } from './application/commands/disconnect-source/disconnect-source.js';
 import { ReportStatusHandler } from './application/commands/report-status/report-status.js';
+import { DisconnectProviderSources } from './application/commands/provider-removed/disconnect-provider-sources.js';
 import { SourceQueries } from './application/queries/source-view.js';
 import { MikroOrmServiceSourceRepository } from './infrastructure/persistence/mikro-orm-service-source.repository.js';
 import { ForgeSourceChecks } from './infrastructure/forge-source-checks.js';
@@ -13,6 +14,7 @@ import { SERVICE_SOURCES } from './tokens.js';
 
 export const serviceSourcesModule = containerModule((bind) => {
   bind.singleton(SERVICE_SOURCES.Repository, (r) => new MikroOrmServiceSourceRepository(r.get(TOKENS.UnitOfWork)));
+  bind.singleton(GIT_PROVIDERS.ConnectedSources, (r) => new DisconnectProviderSources(r.get(SERVICE_SOURCES.Repository)));
   bind.singleton(SERVICE_SOURCES.SourceForge, (r) => new ForgeSourceChecks(r.get(GIT_PROVIDERS.ForgeConnector)));
   bind.singleton(
     SERVICE_SOURCES.ConnectSource,

@@ -26,7 +26,8 @@ export const webhooksModule = containerModule((bind) => {
         r.get(TOKENS.Logger),
       ),
   );
-  bind.singleton(WEBHOOKS.RegisteredHooks, (r) => r.get(WEBHOOKS.RepositoryHooks));
+  bind.singleton(GIT_PROVIDERS.RegisteredHooks, (r) => r.get(WEBHOOKS.RepositoryHooks));
+  bind.singleton(WEBHOOKS.RepositoryListings, (r) => r.get(GIT_PROVIDERS.RepositoryListCache));
   bind.singleton(SERVICE_SOURCES.WebhookRegistrar, (r) => r.get(WEBHOOKS.RepositoryHooks));
   bind.singleton(
     WEBHOOKS.DeliveryStore,

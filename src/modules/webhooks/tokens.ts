@@ -1,5 +1,4 @@
 import { token } from '../../platform/container.js';
-import { type RegisteredHooks } from '../git-providers/application/commands/remove-provider/remove-provider.js';
 import { type AppInstallations } from './application/ports/app-installations.js';
 import { type ChangedFilesLookup } from './application/ports/changed-files.js';
 import { type CommitLookup } from './application/ports/commit-lookup.js';
@@ -13,12 +12,11 @@ import { type RepositoryHooks } from './infrastructure/repository-hooks.js';
 /** The webhooks module's container identifiers (ADR 0010). */
 export const WEBHOOKS = {
   RepositoryHooks: token<RepositoryHooks>('RepositoryHooks'),
-  RegisteredHooks: token<RegisteredHooks>('RegisteredHooks'),
   /** Implemented by the forge plug-ins (a GitHub App's installations). */
   AppInstallations: token<AppInstallations>('AppInstallations'),
   /** Each provider type's verifier and parser, from the forge plug-ins. */
   WebhookForges: token<WebhookForges>('WebhookForges'),
-  /** Implemented by the git-providers module (its repository list cache). */
+  /** The git-providers module's repository list cache. */
   RepositoryListings: token<RepositoryListings>('RepositoryListings'),
   DeliveryStore: token<DeliveryStore>('DeliveryStore'),
   ChangedFiles: token<ChangedFilesLookup>('ChangedFilesLookup'),

@@ -1,7 +1,6 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../crypto/secret-cipher.js';
-import { HOOK_SECRET_PURPOSE } from '../../modules/webhooks/infrastructure/repository-hooks.js';
-import { subscriptionSecretPurpose } from '../../modules/event-subscriptions/infrastructure/sql-subscription-store.js';
+import { HOOK_SECRET_PURPOSE, subscriptionSecretPurpose } from '../crypto/secret-purposes.js';
 import { migrationsList } from './migrations/index.js';
 import { pendingOf } from './migration-state.js';
 

@@ -67,10 +67,6 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     return this.scope().em;
   }
 
-  get inTransaction(): boolean {
-    return this.scopes.getStore() !== undefined;
-  }
-
   onCommit(listener: () => void): void {
     this.commitListeners.push(listener);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ReadDatabase } from '../../shared/read-database.js';
-import { actorOf, type RouteContributor } from '../http/app.js';
+import { callerOf, type RouteContributor } from '../http/app.js';
 import { type ApiRouter } from '../http/api-routes.js';
 import { type EventEnvelope } from './event-publisher.js';
 import { type OutboxRow, toEnvelope } from '../outbox/outbox-relay.js';
@@ -88,7 +88,7 @@ export class EventFeedRoutes implements RouteContributor {
       query: feedQuery,
       responses: { 200: { description: 'A page of events', schema: feedPage } },
       handle: async ({ query }, _req, res) => {
-        res.json(await this.feed.page(actorOf(res).organizationId, query));
+        res.json(await this.feed.page(callerOf(res).organizationId, query));
       },
     });
   }

@@ -3,11 +3,8 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { loggablePath, type Logger } from '../logging/logger.js';
 import { type TrustProxy } from '../../config.js';
 import { type Readiness } from '../database/readiness.js';
-import { FailureError } from '../../shared/failure.js';
-import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
-import { type Actor } from '../../modules/identity/domain/actor.js';
 import { sendProblem } from './problem.js';
-import { forgeFailure } from './forge-failure.js';
+import { answerOf } from './failures.js';
 import { ApiRouter, type RouteDefinition, type RouteKind } from './api-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { mountApiDocs } from './docs.js';
@@ -24,10 +21,23 @@ export interface RouteContributor {
   register(routes: ApiRouter): void;
 }
 
+/** What the platform knows of an authenticated caller (the identity module's Actor has more). */
+export interface Caller {
+  readonly organizationId: string;
+}
+
+/** The authenticated caller of an `api` route. */
+export function callerOf(res: Response): Caller {
+  const caller = res.locals.actor as Caller | undefined;
+  if (!caller) throw new Error('No authenticated caller on this route');
+  return caller;
+}
+
 export interface HttpAppDeps {
   readonly logger: Logger;
   readonly routes: readonly RouteContributor[];
-  readonly authenticate: (apiKey: string) => Promise<Actor | null>;
+  /** The caller an API key belongs to (the identity module's Actor; kept in `res.locals.actor` for its routes). */
+  readonly authenticate: (apiKey: string) => Promise<Caller | null>;
   /** The contract's readiness: database, migrations, master key (platform/database/readiness.ts). */
   readonly ready: () => Promise<Readiness>;
   /** express `trust proxy` (TRUST_PROXY); default false: the logged client IP is the socket's peer. */
@@ -39,7 +49,7 @@ export interface HttpAppDeps {
   /** When set, `/metrics` asks for `Authorization: Bearer <token>` (METRICS_TOKEN). */
   readonly metricsToken?: string;
   /** Console sessions: a session cookie authenticates the same routes as an API key (CSRF-checked when it changes state). */
-  readonly sessions?: { resolve(sessionId: string): Promise<{ actor: Actor; csrfToken: string } | null> };
+  readonly sessions?: { resolve(sessionId: string): Promise<{ actor: Caller; csrfToken: string } | null> };
   /** Pages served outside /v1 (the console at `/`). */
   readonly pages?: Router;
 }
@@ -201,43 +211,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    if (error instanceof FailureError) return sendProblem(res, error.failure);
-    if (error instanceof ForgeError) {
-      deps.logger.warn(
-        { requestId: res.locals.requestId, forge: error.forge, kind: error.kind, status: error.status, detail: error.message },
-        'forge call failed',
-      );
-      return sendProblem(res, forgeFailure(error));
-    }
-    const bodyError = error as { type?: string; status?: number };
-    if (bodyError.type === 'entity.too.large')
-      return sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over the limit' });
-    if (bodyError.type === 'entity.parse.failed') {
-      return sendProblem(res, {
-        code: 'VALIDATION_FAILED',
-        detail: 'The request body is not valid JSON',
-        errors: [{ path: 'body', message: 'not valid JSON' }],
-      });
-    }
-    if (bodyError.type === 'encoding.unsupported' || bodyError.type === 'charset.unsupported') {
-      return sendProblem(res, {
-        code: 'VALIDATION_FAILED',
-        detail: 'Unsupported body encoding',
-        errors: [{ path: 'body', message: 'unsupported encoding' }],
-      });
-    }
-    // Anything else express or a body parser refused as the client's fault (a path that does not decode, e.g. `/%`):
-    // a 400, never a 500.
-    if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-      return sendProblem(res, {
-        code: 'VALIDATION_FAILED',
-        detail: 'The request could not be read',
-        errors: [{ path: 'request', message: 'malformed' }],
-      });
-    }
-    if (isDatabaseDown(error)) {
-      deps.logger.error({ requestId: res.locals.requestId, err: error }, 'database unavailable');
-      return sendProblem(res, { code: 'UNAVAILABLE', detail: 'A dependency is unavailable; try again shortly', retryAfterSeconds: 5 });
+    const answer = answerOf(error);
+    if (answer) {
+      if (answer.log)
+        deps.logger[answer.log.level](
+          { requestId: res.locals.requestId, code: answer.failure.code, ...answer.log.fields },
+          answer.log.message,
+        );
+      return sendProblem(res, answer.failure);
     }
     deps.logger.error({ requestId: res.locals.requestId, err: error, path: loggablePath(req.originalUrl) }, 'unhandled error');
     res
@@ -281,17 +262,4 @@ function mountMetrics(app: Express, metrics: HttpMetrics, token: string | undefi
     res.setHeader('Cache-Control', 'no-store');
     res.type(contentType).send(body);
   });
-}
-
-function isDatabaseDown(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}` : '';
-  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout/i.test(
-    text,
-  );
-}
-
-export function actorOf(res: Response): Actor {
-  const actor = res.locals.actor as Actor | undefined;
-  if (!actor) throw new Error('No authenticated actor on this route');
-  return actor;
 }

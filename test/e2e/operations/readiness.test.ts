@@ -8,10 +8,10 @@ import { createApplication, type Application } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { createLogger } from '../../../src/platform/logging/logger.js';
-import { openDatabase } from '../../../src/platform/database/orm.js';
+import { openDatabase } from '../../../src/database.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { withDatabase } from '../../support/global-setup.js';
-import { subscriptionSecretPurpose } from '../../../src/modules/event-subscriptions/infrastructure/sql-subscription-store.js';
+import { subscriptionSecretPurpose } from '../../../src/platform/crypto/secret-purposes.js';
 import { commandLines, forgelink, startServer } from '../../support/cli.js';
 
 // The contract's /readyz (database, migrations, master key) and start-up refusing, in one line, what would

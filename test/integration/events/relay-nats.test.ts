@@ -4,7 +4,7 @@ import { connect, JSONCodec, type NatsConnection } from 'nats';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
+import { migrate, openDatabase } from '../../../src/database.js';
 import { type EventEnvelope, type EventPublisher } from '../../../src/platform/events/event-publisher.js';
 import { NatsJetStreamPublisher } from '../../../src/platform/events/nats-publisher.js';
 import { OutboxRelay } from '../../../src/platform/outbox/outbox-relay.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type MikroORM } from '@mikro-orm/postgresql';
 import { SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
+import { migrate, openDatabase } from '../../../src/database.js';
 import { MikroOrmUnitOfWork } from '../../../src/platform/database/unit-of-work.js';
 import { MikroOrmGitProviderRepository } from '../../../src/modules/git-providers/infrastructure/persistence/mikro-orm-git-provider.repository.js';
 import { MikroOrmIdentityRepository } from '../../../src/modules/identity/infrastructure/persistence/mikro-orm-identity.repository.js';

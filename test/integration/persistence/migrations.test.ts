@@ -1,7 +1,7 @@
 import { describe, it, expect, inject, beforeAll, afterAll } from 'vitest';
 import pg from 'pg';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
-import { migrate, openDatabase } from '../../../src/platform/database/orm.js';
+import { migrate, openDatabase } from '../../../src/database.js';
 import { migrationsList } from '../../../src/platform/database/migrations/index.js';
 import { pendingOf, shippedMigrationNames } from '../../../src/platform/database/migration-state.js';
 import { createScratchDatabase } from './database.js';

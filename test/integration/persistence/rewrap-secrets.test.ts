@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateMasterKey, SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { rewrapSecrets } from '../../../src/platform/database/rewrap-secrets.js';
-import { HOOK_SECRET_PURPOSE } from '../../../src/modules/webhooks/infrastructure/repository-hooks.js';
-import { subscriptionSecretPurpose } from '../../../src/modules/event-subscriptions/infrastructure/sql-subscription-store.js';
+import { HOOK_SECRET_PURPOSE, subscriptionSecretPurpose } from '../../../src/platform/crypto/secret-purposes.js';
 import { anActor } from '../../builders/actors.js';
 import { aGitLabProvider } from '../../builders/git-providers.js';
 import { createOrganization, createScratchDatabase, openPersistence, sql, type Persistence } from './database.js';

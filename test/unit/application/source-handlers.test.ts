@@ -11,6 +11,7 @@ import {
   ConnectSourceHandler,
   type ConnectSource,
 } from '../../../src/modules/service-sources/application/commands/connect-source/connect-source.js';
+import { DisconnectProviderSources } from '../../../src/modules/service-sources/application/commands/provider-removed/disconnect-provider-sources.js';
 import { DisconnectSourceHandler } from '../../../src/modules/service-sources/application/commands/disconnect-source/disconnect-source.js';
 import {
   type ForgeRepositoryRef,
@@ -147,7 +148,7 @@ describe('service-source handlers (in-memory ports)', () => {
     await connect.execute(org.admin, command('a'));
     await connect.execute(org.admin, command('b', { serviceType: 'compose', composePath: 'stack.yml' }));
     uow.committed.length = 0;
-    const remove = new RemoveProviderHandler(uow, providers, sources, hooks);
+    const remove = new RemoveProviderHandler(uow, providers, new DisconnectProviderSources(sources), hooks);
     expect(await remove.execute(org.member, provider.id)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await remove.execute(org.admin, provider.id)).toEqual({ ok: true, value: { disconnected: 2 } });
     expect(uow.types().sort()).toEqual(['git-provider.removed', 'service-source.disconnected', 'service-source.disconnected']);

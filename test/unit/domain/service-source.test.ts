@@ -227,10 +227,10 @@ describe('source values', () => {
     expect(ownerOf('group/sub/deeper/repo')).toBe('group/sub/deeper');
   });
 
-  it.each(['acme/shop', 'group/sub/repo', 'a.b/c_d-e', 'Acme/My Repo'])('accepts the repository name %j', (name) => {
+  it.each(['acme/shop', 'group/sub/repo', 'a.b/c_d-e', 'Acme/My Repo', '~JDOE/dotfiles'])('accepts the repository name %j', (name) => {
     expect(invalidRepositoryName(name)).toBeUndefined();
   });
-  it.each(['shop', 'acme/', '/shop', 'acme//shop', 'acme/../shop', 'acme/./x', 'x/' + 'a'.repeat(500)])(
+  it.each(['shop', 'acme/', '/shop', 'acme//shop', 'acme/../shop', 'acme/./x', 'x/' + 'a'.repeat(500), '~/x', 'acme/~x', '~~a/x'])(
     'refuses the repository name %j',
     (name) => {
       expect(invalidRepositoryName(name)).toBeTypeOf('string');

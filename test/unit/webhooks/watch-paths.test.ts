@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { invalidGlob, matchesWatchPaths } from '../../../src/modules/webhooks/domain/watch-paths.js';
+import { invalidGlob, matchesWatchPaths } from '../../../src/modules/service-sources/domain/watch-paths.js';
 
 describe('matchesWatchPaths', () => {
   it('matches everything when no globs are set', () => {

@@ -1,10 +1,8 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type SecretCipher } from '../../../platform/crypto/secret-cipher.js';
+import { subscriptionSecretPurpose } from '../../../platform/crypto/secret-purposes.js';
 import { EVENT_TYPES } from '../domain/event-subscription.js';
 import { type NewSubscription, type SubscriptionStore, type SubscriptionView } from '../application/event-subscriptions.js';
-
-/** The AAD bound to a subscription's secret ciphertext: a ciphertext copied onto another row does not decrypt. */
-export const subscriptionSecretPurpose = (subscriptionId: string): string => `event-subscription:${subscriptionId}`;
 
 interface Row {
   id: string;

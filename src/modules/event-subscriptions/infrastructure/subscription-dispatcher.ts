@@ -6,7 +6,7 @@ import { type Metrics, NO_METRICS } from '../../../shared/metrics.js';
 import { Secret } from '../../../shared/secret.js';
 import { type EndpointPolicy } from '../application/event-subscriptions.js';
 import { signStandardWebhook } from './standard-webhooks.js';
-import { subscriptionSecretPurpose } from './sql-subscription-store.js';
+import { subscriptionSecretPurpose } from '../../../platform/crypto/secret-purposes.js';
 
 export interface DispatcherLogger {
   info(obj: object, msg: string): void;

@@ -43,11 +43,6 @@ export class HmacStateTokens implements StateTokens {
     return `${body}.${this.sign(body)}`;
   }
 
-  peek(token: string): StateClaims | undefined {
-    const payload = this.verify(token);
-    return payload && { purpose: payload.p, providerId: payload.pid, userId: payload.uid, organizationId: payload.oid };
-  }
-
   async consume(token: string, purpose: StatePurpose): Promise<Result<StateClaims, Failure>> {
     const payload = this.verify(token);
     if (!payload) return err(failure.invalidState('The state is not one forgelink issued'));

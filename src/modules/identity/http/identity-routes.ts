@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FailureError } from '../../../shared/failure.js';
-import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
+import { type RouteContributor } from '../../../platform/http/app.js';
+import { actorOf } from './actor-of.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { ROLES } from '../domain/actor.js';
 import { type IdentityService } from '../application/identity-service.js';

@@ -1,11 +1,18 @@
 import { invalidRepositoryPath } from '../../../shared/path-segments.js';
 
-/** Repository full names: owner/name, with GitLab subgroups allowed (group/sub/repo). */
+/**
+ * Repository full names: owner/name, with GitLab subgroups allowed (group/sub/repo). The owner may start with `~`:
+ * a user's personal space is named that way on some self-hosted forges (`~jdoe/dotfiles`).
+ */
 export function invalidRepositoryName(value: string): string | undefined {
   if (value.length > 500) return 'is too long';
   const segments = value.split('/');
   if (segments.length < 2) return 'must be owner/name (GitLab subgroups: group/sub/name)';
-  if (segments.some((s) => !/^[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/.test(s) || s === '.' || s === '..'))
+  if (
+    segments.some(
+      (s, i) => !(i === 0 ? /^~?[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/ : /^[A-Za-z0-9_.-][A-Za-z0-9_.\- ]*$/).test(s) || s === '.' || s === '..',
+    )
+  )
     return 'has an empty or invalid segment';
   return invalidRepositoryPath(value);
 }

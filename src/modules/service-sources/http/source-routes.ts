@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { FailureError, failure } from '../../../shared/failure.js';
-import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
+import { type RouteContributor } from '../../../platform/http/app.js';
+import { actorOf } from '../../identity/http/actor-of.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
-import { invalidGlob } from '../../webhooks/domain/watch-paths.js';
+import { invalidGlob } from '../domain/watch-paths.js';
 import { SERVICE_STATUSES, SERVICE_TYPES, type ServiceSource, TRIGGER_TYPES } from '../domain/service-source.js';
 import { invalidRefName, invalidRepoPath, invalidRepositoryName } from '../domain/source-values.js';
 import { type ConnectSourceHandler } from '../application/commands/connect-source/connect-source.js';

@@ -1,6 +1,6 @@
 import { type NormalizedPush, ZERO_SHA } from './push.js';
 import { skipReason } from './skip-markers.js';
-import { matchesWatchPaths } from './watch-paths.js';
+import { matchesWatchPaths } from '../../service-sources/domain/watch-paths.js';
 
 /** Why a push deploys nothing; stable strings recorded with the delivery and returned by the webhook route. */
 export const PushDecisionReason = {

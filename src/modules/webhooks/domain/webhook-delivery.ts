@@ -4,7 +4,7 @@ import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type NormalizedPush } from './push.js';
 import { type NormalizedPullRequest } from './pull-request.js';
 
-export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
+export type DeliveryOutcome = 'deployed' | 'ignored' | 'duplicate';
 
 export interface DeployTarget {
   readonly serviceType: string;

@@ -2,7 +2,8 @@ import express from 'express';
 import { z } from 'zod';
 import { FailureError, failure } from '../../../shared/failure.js';
 import { isUuid } from '../../../shared/ids.js';
-import { actorOf, type RouteContributor } from '../../../platform/http/app.js';
+import { type RouteContributor } from '../../../platform/http/app.js';
+import { actorOf } from '../../identity/http/actor-of.js';
 import { sendProblem } from '../../../platform/http/problem.js';
 import { type ApiRouter } from '../../../platform/http/api-routes.js';
 import { type Logger } from '../../../platform/logging/logger.js';
@@ -97,7 +98,7 @@ const deliveryPage = z
           providerId: z.uuid(),
           event: z.string().nullable(),
           receivedAt: z.iso.datetime(),
-          outcome: z.enum(['deployed', 'ignored', 'duplicate', 'rejected']),
+          outcome: z.enum(['deployed', 'ignored', 'duplicate']),
           reason: z.string().nullable(),
           deployments: z.number().int().nonnegative(),
         })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Knex } from '@mikro-orm/postgresql';
+import { HOOK_SECRET_PURPOSE } from '../../../platform/crypto/secret-purposes.js';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type UnitOfWork } from '../../../shared/unit-of-work.js';
 import { type SecretCipher } from '../../../platform/crypto/secret-cipher.js';
@@ -13,7 +14,6 @@ import { type ForgeRepositoryRef, type WebhookRegistrar } from '../../service-so
 import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type WebhookRegistration } from '../../service-sources/domain/service-source.js';
 
-export const HOOK_SECRET_PURPOSE = 'repository-hook';
 const SECRET_PURPOSE = HOOK_SECRET_PURPOSE;
 
 /**

@@ -6,6 +6,7 @@ import { Migration20261130120000_key_check } from './Migration20261130120000_key
 import { Migration20261130130000_repository_listing } from './Migration20261130130000_repository_listing.js';
 import { Migration20261130140000_console_sessions } from './Migration20261130140000_console_sessions.js';
 import { Migration20261130160000_event_subscriptions } from './Migration20261130160000_event_subscriptions.js';
+import { Migration20261201100000_bitbucket_datacenter } from './Migration20261201100000_bitbucket_datacenter.js';
 import { Migration20261201300000_previews_and_hook_health } from './Migration20261201300000_previews_and_hook_health.js';
 
 /** Listed explicitly so migrations run the same under node, tsx and vitest (no file discovery). */
@@ -18,5 +19,6 @@ export const migrationsList = [
   { name: 'Migration20261130130000_repository_listing', class: Migration20261130130000_repository_listing },
   { name: 'Migration20261130140000_console_sessions', class: Migration20261130140000_console_sessions },
   { name: 'Migration20261130160000_event_subscriptions', class: Migration20261130160000_event_subscriptions },
+  { name: 'Migration20261201100000_bitbucket_datacenter', class: Migration20261201100000_bitbucket_datacenter },
   { name: 'Migration20261201300000_previews_and_hook_health', class: Migration20261201300000_previews_and_hook_health },
 ];

@@ -16,6 +16,4 @@ export interface StateTokens {
   issue(claims: StateClaims): string;
   /** Verifies signature, expiry and purpose, then burns it. Any failure is INVALID_STATE. */
   consume(token: string, purpose: StatePurpose): Promise<Result<StateClaims, Failure>>;
-  /** Verifies without burning (to find the provider for a redirect). */
-  peek(token: string): StateClaims | undefined;
 }

@@ -2,7 +2,6 @@ import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
 import { type UnitOfWork } from '../../../../../shared/unit-of-work.js';
 import { type Actor } from '../../../../identity/domain/actor.js';
-import { type ServiceSourceRepository } from '../../../../service-sources/domain/service-source-repository.js';
 import { type GitProvider } from '../../../domain/git-provider.js';
 import { type GitProviderRepository } from '../../../domain/git-provider-repository.js';
 
@@ -14,12 +13,21 @@ export interface RegisteredHooks {
   removeFromForge(provider: GitProvider, repositories: readonly string[]): Promise<void>;
 }
 
+/**
+ * The service sources connected to a provider, as its removal needs them (implemented by the service-sources
+ * module, which the git-providers module must not import).
+ */
+export interface ConnectedSources {
+  /** Disconnects every source connected to the provider, inside the caller's unit of work; returns how many. */
+  disconnectAllOf(providerId: string): Promise<number>;
+}
+
 /** The seed's gitProvider.remove: every service source using it is disconnected in the same transaction. */
 export class RemoveProviderHandler {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly providers: GitProviderRepository,
-    private readonly sources: ServiceSourceRepository,
+    private readonly sources: ConnectedSources,
     private readonly hooks: RegisteredHooks,
   ) {}
 
@@ -35,13 +43,9 @@ export class RemoveProviderHandler {
       if (!provider) return err(failure.notFound('Git provider'));
       const allowed = provider.removeBy(actor);
       if (!allowed.ok) return allowed;
-      const sources = await this.sources.findConnectedToProvider(provider.id);
-      for (const source of sources) {
-        source.disconnect();
-        await this.sources.save(source);
-      }
+      const disconnected = await this.sources.disconnectAllOf(provider.id);
       await this.providers.remove(provider);
-      return ok({ disconnected: sources.length });
+      return ok({ disconnected });
     });
   }
 }

@@ -1,12 +1,13 @@
+/** The database bootstrap: every module's entity schemas, the migrations, and the ORM configuration built from them (composition, like app.ts: platform/ may not import the modules). */
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { type SecretCipher } from '../crypto/secret-cipher.js';
-import { OrganizationSchema, MemberSchema } from '../../modules/identity/infrastructure/persistence/identity.schemas.js';
-import { ConsoleSessionSchema } from '../../modules/identity/infrastructure/persistence/console-session.schema.js';
-import { gitProviderSchema } from '../../modules/git-providers/infrastructure/persistence/git-provider.schema.js';
-import { ServiceSourceSchema } from '../../modules/service-sources/infrastructure/persistence/service-source.schema.js';
-import { OutboxMessageSchema } from '../outbox/outbox-message.js';
-import { migrationsList } from './migrations/index.js';
+import { type SecretCipher } from './platform/crypto/secret-cipher.js';
+import { OrganizationSchema, MemberSchema } from './modules/identity/infrastructure/persistence/identity.schemas.js';
+import { ConsoleSessionSchema } from './modules/identity/infrastructure/persistence/console-session.schema.js';
+import { gitProviderSchema } from './modules/git-providers/infrastructure/persistence/git-provider.schema.js';
+import { ServiceSourceSchema } from './modules/service-sources/infrastructure/persistence/service-source.schema.js';
+import { OutboxMessageSchema } from './platform/outbox/outbox-message.js';
+import { migrationsList } from './platform/database/migrations/index.js';
 
 /** Where the database driver's own warnings go (knex otherwise writes them to the console). */
 export interface DriverLog {
