@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Page } from 'playwright-core';
+import { type Page, type Response } from 'playwright-core';
 import { seedOrganization } from '../../../test/support/app.js';
 import { FakeGitLab } from '../../../test/fakes/gitlab-server.js';
 import { FakeGitea } from '../../../test/fakes/gitea-server.js';
@@ -150,32 +150,31 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
   it('cross-site request forgery: another origin’s form and fetch carry the cookie (same host, other port) but change nothing', async () => {
     const before = (await app.t.api.get('/v1/git-providers').set(org.owner.auth)).body.items.length as number;
     let attacker: Server | undefined;
+    let evil: Page | undefined;
     try {
+      // The attacker's page: a form posting JSON-looking text/plain to /v1/members, and a no-cors fetch creating a provider.
+      // The test drives each step itself (no script navigating the page while it loads), so each one has its own bounded wait.
       attacker = createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><body>
-          <form id="f" method="post" action="${app.url}/v1/members" enctype="text/plain"><input name='{"userId":"mallory","role":"owner","x":"' value='"}'></form>
-          <p id="out">pending</p>
+          <form id="f" method="post" action="${app.url}/v1/members" enctype="text/plain"><input name='{"userId":"mallory","role":"owner","x":"' value='"}'><button id="go">Win a prize</button></form>
           <script>
-            fetch('${app.url}/v1/git-providers/gitea', { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
-              body: JSON.stringify({ name: 'pwned', giteaUrl: '${gitea.url}', clientId: 'x', clientSecret: 'y' }) })
-              .then(() => { document.getElementById('out').textContent = 'sent'; document.getElementById('f').submit(); });
+            window.forge = () => fetch('${app.url}/v1/git-providers/gitea', { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+              body: JSON.stringify({ name: 'pwned', giteaUrl: '${gitea.url}', clientId: 'x', clientSecret: 'y' }) }).then(() => 'sent');
           </script></body>`);
       });
       await new Promise<void>((resolve) => attacker?.listen(0, '127.0.0.1', resolve));
       const attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
-      const evil = await browser.context.newPage();
-      const answers: number[] = [];
-      evil.on('response', (r) => {
-        if (r.url().startsWith(app.url)) answers.push(r.status());
-      });
-      // The page's own script navigates it (the form post) while it loads: waiting for 'load' here raced that
-      // navigation and could hang. Return once the page's response arrived, then wait for both forged requests.
-      await evil.goto(attackerUrl, { waitUntil: 'commit' });
-      await expect.poll(() => answers.length, { timeout: 15_000, interval: 50 }).toBe(2);
+      evil = await browser.context.newPage();
+      await evil.goto(attackerUrl);
+      const forged = (path: string) => (r: Response) => r.url() === `${app.url}${path}` && r.request().method() === 'POST';
+
+      const [fetched, sent] = await Promise.all([evil.waitForResponse(forged('/v1/git-providers/gitea')), evil.evaluate('window.forge()')]);
+      expect(sent).toBe('sent');
+      const [posted] = await Promise.all([evil.waitForResponse(forged('/v1/members')), evil.locator('#go').click({ noWaitAfter: true })]);
       // 403, not 401: the browser did send the session cookie (same site), and forgelink refused it without the token.
-      expect(answers).toEqual([403, 403]);
-      await evil.close();
+      expect([fetched.status(), posted.status()]).toEqual([403, 403]);
     } finally {
+      await evil?.close().catch(() => undefined);
       attacker?.closeAllConnections();
       await new Promise<void>((resolve) => (attacker ? attacker.close(() => resolve()) : resolve()));
     }
