@@ -9,6 +9,7 @@ import {
   type ForgeHooks,
   type ForgeRepository,
   type GitRef,
+  type HookState,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
@@ -295,6 +296,17 @@ export function createBitbucketDatacenterApi(http: ForgeHttp, conn: BitbucketDat
       });
       if (!created) throw http.error('bad_response', `${LABEL} answered creating a webhook on ${fullName} without the webhook`);
       return { id: String(created.id), reused: false };
+    },
+
+    /** Hook health: a hook someone switched off (`active: false`, the hook's Enabled toggle) no longer delivers. */
+    async hookState(fullName: string, url: string): Promise<HookState | null> {
+      const path = repoPath(fullName);
+      if (!path) return null;
+      const hook = ((await listHooks(fullName, path, true)) ?? []).find((h) => h.url === url);
+      if (!hook) return null;
+      return hook.active === false
+        ? { active: false, reason: `The hook is disabled on ${LABEL} (active: false); enable it in the repository's webhook settings` }
+        : { active: true };
     },
 
     async removeHook(fullName: string, url: string): Promise<void> {
