@@ -6,6 +6,8 @@ import { type DisconnectSourceHandler } from './application/commands/disconnect-
 import { type ReportStatusHandler } from './application/commands/report-status/report-status.js';
 import { type SourceQueries } from './application/queries/source-view.js';
 import { type HookHealth } from './application/ports/hook-health.js';
+import { type RefHeads } from './application/ports/ref-heads.js';
+import { type RequestDeploymentHandler } from './application/commands/request-deployment/request-deployment.js';
 
 /** The service-sources module's container identifiers (ADR 0010). */
 export const SERVICE_SOURCES = {
@@ -18,4 +20,6 @@ export const SERVICE_SOURCES = {
   ReportStatus: token<ReportStatusHandler>('ReportStatusHandler'),
   SourceQueries: token<SourceQueries>('SourceQueries'),
   HookHealth: token<HookHealth>('HookHealth'),
+  RefHeads: token<RefHeads>('RefHeads'),
+  RequestDeployment: token<RequestDeploymentHandler>('RequestDeploymentHandler'),
 } as const;

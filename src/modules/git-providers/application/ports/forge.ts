@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import { type Failure } from '../../../../shared/failure.js';
+import { type RepositoryRef } from '../../../../shared/repository-identity.js';
 
 /**
  * The ports the application needs from a forge. One adapter per forge lives under
@@ -70,6 +71,18 @@ export interface ForgeApi {
    * payloads abbreviate commits (Bitbucket Cloud pull requests), for previews.
    */
   getCommit?(fullName: string, sha: string): Promise<ForgeCommit | null>;
+  /**
+   * The commit a branch or tag points at now (manual deploys): an annotated tag is peeled to its commit, never the tag
+   * object. Forges whose API takes the stable id use `repository.id` (a renamed repository still resolves); the others
+   * use its current name. null when the ref or the repository does not exist.
+   */
+  refHead?(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null>;
+}
+
+/** A branch or a tag of a repository, by its short name (`main`, `release/1.2`, `v1.0.0`). */
+export interface GitRef {
+  readonly type: 'branch' | 'tag';
+  readonly name: string;
 }
 
 /** Repository webhooks forgelink registers itself (GitLab, Gitea/Forgejo, Bitbucket; GitHub Apps have one app-level hook). */
