@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { FailureError } from '../../../shared/failure.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { type ApiRouter, unwrap } from '../../../platform/http/api-routes.js';
 import { actorOf } from '../../identity/http/actor-of.js';
 import { SERVICE_TYPES } from '../domain/service-source.js';
 import { invalidRefName } from '../domain/source-values.js';
@@ -65,8 +64,7 @@ export class DeploymentRoutes implements RouteContributor {
       problems: ['NOT_FOUND', 'CONFLICT', 'PROVIDER_NOT_READY', 'FORGE_FORBIDDEN', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'],
       handle: async ({ params: p, body: b }, _req, res) => {
         const result = await this.deploy.execute(actorOf(res), { serviceType: p.serviceType, serviceId: p.serviceId, ref: b.ref });
-        if (!result.ok) throw new FailureError(result.error);
-        res.status(202).json(result.value);
+        res.status(202).json(unwrap(result));
       },
     });
   }
