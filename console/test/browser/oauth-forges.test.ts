@@ -153,10 +153,12 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     let evil: Page | undefined;
     try {
       // The attacker's page: a form posting JSON-looking text/plain to /v1/members, and a no-cors fetch creating a provider.
-      // The test drives each step itself (no script navigating the page while it loads), so each one has its own bounded wait.
+      // The test drives each step itself, so each one has its own bounded wait. The form posts into an iframe: a page
+      // whose top frame had navigated to the forged POST's answer sometimes took 30 s to close in headless Chromium.
       attacker = createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><body>
-          <form id="f" method="post" action="${app.url}/v1/members" enctype="text/plain"><input name='{"userId":"mallory","role":"owner","x":"' value='"}'><button id="go">Win a prize</button></form>
+          <iframe name="sink" title="sink"></iframe>
+          <form id="f" method="post" action="${app.url}/v1/members" enctype="text/plain" target="sink"><input name='{"userId":"mallory","role":"owner","x":"' value='"}'><button id="go">Win a prize</button></form>
           <script>
             window.forge = () => fetch('${app.url}/v1/git-providers/gitea', { method: 'POST', credentials: 'include', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
               body: JSON.stringify({ name: 'pwned', giteaUrl: '${gitea.url}', clientId: 'x', clientSecret: 'y' }) }).then(() => 'sent');
