@@ -114,6 +114,11 @@ export class FakeCommitStatuses {
     this.failures.push({ status, remaining: times, headers });
   }
 
+  /** Drops forced failures not used up. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** The posts on one commit, in order. */
   on(repository: string, sha: string): PostedStatus[] {
     return this.posted.filter((p) => p.repository.toLowerCase() === repository.toLowerCase() && p.sha === sha.toLowerCase());
