@@ -88,11 +88,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const urlGuard = new UrlGuard(config.forgeUrlAllowlist);
   // Independent of the relay: a failing subscription endpoint holds back neither the bus, NATS nor other subscriptions.
   const subscriptions = new SubscriptionDispatcher(knex, cipher, urlGuard, logger, options.subscriptions, metrics);
-  let commitStatuses: { worker: CommitStatusWorker; outbox: { takeRecorded(): boolean } } | undefined;
   uow.onCommit(() => {
     relay.kick();
     subscriptions.kick();
-    if (commitStatuses?.outbox.takeRecorded()) commitStatuses.worker.kick();
   });
 
   const readDatabase = new KnexReadDatabase(knex);
@@ -116,7 +114,11 @@ export async function createApplication(config: Config, options: ApplicationOpti
 
   const identity = container.get(IDENTITY.IdentityService);
   const statusWorker = container.get(SERVICE_SOURCES.CommitStatusWorker);
-  commitStatuses = { worker: statusWorker, outbox: container.get(SERVICE_SOURCES.CommitStatusOutbox) };
+  const statusOutbox = container.get(SERVICE_SOURCES.CommitStatusOutbox);
+  // Only a commit that recorded a commit status wakes the worker (webhook deliveries cost it nothing).
+  uow.onCommit(() => {
+    if (statusOutbox.takeRecorded()) statusWorker.kick();
+  });
   let lastReadiness = 'ready';
   const http = createHttpApp({
     logger,

@@ -296,9 +296,15 @@ export class FakeBitbucketDatacenter extends LocalFakeServer {
         }),
         unknownCommit: () => ({
           status: 404,
-          body: errors(`Commit '${build[1] ?? ''}' does not exist in repository '${repo.slug}'.`, 'com.atlassian.bitbucket.commit.NoSuchCommitException'),
+          body: errors(
+            `Commit '${build[1] ?? ''}' does not exist in repository '${repo.slug}'.`,
+            'com.atlassian.bitbucket.commit.NoSuchCommitException',
+          ),
         }),
-        invalid: (problems) => ({ status: 400, body: errors(problems.join('; '), 'com.atlassian.bitbucket.validation.ArgumentValidationException') }),
+        invalid: (problems) => ({
+          status: 400,
+          body: errors(problems.join('; '), 'com.atlassian.bitbucket.validation.ArgumentValidationException'),
+        }),
         created: () => ({ status: 204 }),
         nameField: 'key',
       });

@@ -178,7 +178,8 @@ export class FakeCommitStatuses {
         continue;
       }
       if (property.type === 'string' && typeof value !== 'string') problems.push(`${name}: not a string`);
-      if (property.enum && !property.enum.includes(value as string)) problems.push(`${name}: ${String(value)} is not one of ${property.enum.join(', ')}`);
+      if (property.enum && !property.enum.includes(value as string))
+        problems.push(`${name}: ${String(value)} is not one of ${property.enum.join(', ')}`);
     }
     return problems;
   }

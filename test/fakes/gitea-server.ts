@@ -406,10 +406,16 @@ export class FakeGitea extends LocalFakeServer {
     if (method === 'POST' && statusMatch?.[1]) {
       return this.statuses.handle(fullName, decodeURIComponent(statusMatch[1]), parseJson(rawBody), {
         // Gitea/Forgejo's reqRepoWriter: a read-only collaborator (or a grant without write:repository).
-        forbidden: () => ({ status: 403, body: { message: 'user should have a permission to write to a repo', url: `${this.baseUrl}/api/swagger` } }),
+        forbidden: () => ({
+          status: 403,
+          body: { message: 'user should have a permission to write to a repo', url: `${this.baseUrl}/api/swagger` },
+        }),
         unknownCommit: () => notFound(),
         invalid: (problems) => unprocessable(problems.join('; ')),
-        created: (status) => ({ status: 201, body: { id: this.statuses.posted.length, status: status.state, context: status.context ?? 'default' } }),
+        created: (status) => ({
+          status: 201,
+          body: { id: this.statuses.posted.length, status: status.state, context: status.context ?? 'default' },
+        }),
       });
     }
     if (rest === '/hooks' || rest.startsWith('/hooks/')) {

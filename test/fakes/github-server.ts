@@ -506,11 +506,18 @@ export class FakeGitHub extends LocalFakeServer {
         // docs.github.com/rest/commits/statuses: an App without "Commit statuses: write".
         forbidden: () => ({
           status: 403,
-          body: { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status', status: '403' },
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
+            status: '403',
+          },
         }),
         unknownCommit: () => ({
           status: 422,
-          body: { message: `No commit found for SHA: ${decodeURIComponent(m?.[3] ?? '')}`, documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status' },
+          body: {
+            message: `No commit found for SHA: ${decodeURIComponent(m?.[3] ?? '')}`,
+            documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
+          },
         }),
         invalid: (problems) => ({ status: 422, body: { message: 'Validation Failed', errors: problems } }),
         created: (status) => ({ status: 201, body: { id: this.statuses.posted.length, ...status, created_at: new Date().toISOString() } }),

@@ -612,13 +612,25 @@ export class FakeGitLab extends LocalFakeServer {
       forbidden: () => ({ status: 403, body: { message: '403 Forbidden' } }),
       unknownCommit: () => ({ status: 404, body: { message: '404 References for commit Not Found' } }),
       invalid: (problems) => ({ status: 400, body: { error: problems.join('; ') } }),
-      created: (status) => ({ status: 201, body: { id: this.statuses.posted.length, sha, status: status.state, name: status.name ?? 'default' } }),
+      created: (status) => ({
+        status: 201,
+        body: { id: this.statuses.posted.length, sha, status: status.state, name: status.name ?? 'default' },
+      }),
       duplicate: (previous, next) => {
-        const event: Record<string, string> = { pending: 'enqueue', running: 'run', success: 'succeed', failed: 'drop', canceled: 'cancel' };
+        const event: Record<string, string> = {
+          pending: 'enqueue',
+          running: 'run',
+          success: 'succeed',
+          failed: 'drop',
+          canceled: 'cancel',
+        };
         const from = String(previous.state);
         if (from !== next.state || (from !== 'pending' && from !== 'running')) return undefined;
         const via = event[from] ?? from;
-        return { status: 400, body: { message: `Cannot transition status via :${via} from :${from} (Reason(s): Status cannot transition via "${via}")` } };
+        return {
+          status: 400,
+          body: { message: `Cannot transition status via :${via} from :${from} (Reason(s): Status cannot transition via "${via}")` },
+        };
       },
       nameField: 'name',
     });

@@ -49,7 +49,11 @@ const MAX_PAGES = 10_000;
 const ZERO_SHA = /^0+$/;
 /** Build status `key`, `name` and `description` are limited to 255 characters (BSERV-12804). */
 const DC_BUILD_FIELD_MAX = 255;
-const DC_STATES: Record<CommitStatusState, 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED'> = { running: 'INPROGRESS', done: 'SUCCESSFUL', error: 'FAILED' };
+const DC_STATES: Record<CommitStatusState, 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED'> = {
+  running: 'INPROGRESS',
+  done: 'SUCCESSFUL',
+  error: 'FAILED',
+};
 const FORGE = BITBUCKET_DATACENTER;
 const LABEL = BITBUCKET_DATACENTER.label;
 

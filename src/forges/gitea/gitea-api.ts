@@ -42,7 +42,11 @@ const MAX_PAGES = 10_000;
 /** Gitea/Forgejo document no limits on `context` and `description`; kept to 255 like the other forges. */
 const GITEA_CONTEXT_MAX = 255;
 const GITEA_DESCRIPTION_MAX = 255;
-const GITEA_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = { running: 'pending', done: 'success', error: 'failure' };
+const GITEA_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = {
+  running: 'pending',
+  done: 'success',
+  error: 'failure',
+};
 /** Pushes (and branch creation), and pull requests for previews (opened, synchronized, closed, …). */
 const HOOK_EVENTS = ['push', 'create', 'pull_request'];
 const ZERO_SHA = /^0+$/;

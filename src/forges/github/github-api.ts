@@ -35,7 +35,11 @@ const GITHUB_DESCRIPTION_MAX = 140;
 /** GitHub documents no limit on `context`; kept to 255 like the other forges' names. */
 const GITHUB_CONTEXT_MAX = 255;
 /** GitHub has no "running" state: a deployment in progress is `pending`. */
-const GITHUB_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = { running: 'pending', done: 'success', error: 'failure' };
+const GITHUB_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = {
+  running: 'pending',
+  done: 'success',
+  error: 'failure',
+};
 
 const repositorySchema = z.object({
   id: z.number(),
@@ -120,7 +124,8 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
         );
       } catch (error) {
         // GitHub answers 422 "No commit found for SHA" for a commit it does not know.
-        if (error instanceof ForgeError && error.status === 422) throw new ForgeError(GITHUB, 'not_found', `${error.message}: no such commit`, 422);
+        if (error instanceof ForgeError && error.status === 422)
+          throw new ForgeError(GITHUB, 'not_found', `${error.message}: no such commit`, 422);
         throw statusRefusal(error, repository.fullName);
       }
       return 'posted';

@@ -46,7 +46,9 @@ const CASES: ForgeCase[] = [
     states: { running: 'pending', done: 'success', error: 'failure' },
     failuresPerAttempt: 3,
     async setup(t, auth) {
-      const { providerId, webhookSecret } = await githubProvider(t, auth, github, [{ owner: 'acme', name: 'web', branches: ['main'], id: 4242 }]);
+      const { providerId, webhookSecret } = await githubProvider(t, auth, github, [
+        { owner: 'acme', name: 'web', branches: ['main'], id: 4242 },
+      ]);
       return { providerId, secrets: [webhookSecret] };
     },
   },
@@ -115,7 +117,10 @@ const CASES: ForgeCase[] = [
   },
 ];
 
-const sha = (label: string): string => createHash('sha1').update(`${label}-${randomBytes(4).toString('hex')}`).digest('hex');
+const sha = (label: string): string =>
+  createHash('sha1')
+    .update(`${label}-${randomBytes(4).toString('hex')}`)
+    .digest('hex');
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
 
 interface Row {
@@ -189,22 +194,36 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
     const res = await report({ status: 'running', commitSha: first, targetUrl: 'https://deploy.example/runs/1', description: 'Deploying' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.status).toBe('running');
-    await until('running posted', () => states(first), (s) => s.length === 1);
+    await until(
+      'running posted',
+      () => states(first),
+      (s) => s.length === 1,
+    );
     expect(await report({ status: 'done', commitSha: first }).then((r) => r.status)).toBe(200);
-    await until('done posted', () => states(first), (s) => s.length === 2);
+    await until(
+      'done posted',
+      () => states(first),
+      (s) => s.length === 2,
+    );
     expect(states(first)).toEqual([c.states.running, c.states.done]);
     const [posted] = c.statuses.on(c.repository, first);
     expect(posted?.body[c.nameField]).toBe(name);
     expect(JSON.stringify(posted?.body)).toContain('Deploying');
-    if (c.type !== 'bitbucket' && c.type !== 'bitbucket-datacenter') expect(posted?.body['target_url']).toBe('https://deploy.example/runs/1');
+    if (c.type !== 'bitbucket' && c.type !== 'bitbucket-datacenter')
+      expect(posted?.body['target_url']).toBe('https://deploy.example/runs/1');
     else expect(posted?.body['url']).toBe('https://deploy.example/runs/1');
 
     const second = commit('second');
     await report({ status: 'error', commitSha: second });
-    await until('error posted', () => states(second), (s) => s.length === 1);
+    await until(
+      'error posted',
+      () => states(second),
+      (s) => s.length === 1,
+    );
     expect(states(second)).toEqual([c.states.error]);
     // Bitbucket requires a link: without targetUrl it gets DASHBOARD_URL.
-    if (c.type.startsWith('bitbucket')) expect(c.statuses.on(c.repository, second)[0]?.body['url']).toBe('http://dashboard.test/integrations');
+    if (c.type.startsWith('bitbucket'))
+      expect(c.statuses.on(c.repository, second)[0]?.body['url']).toBe('http://dashboard.test/integrations');
     expect(c.statuses.invalid).toEqual([]);
 
     const source = await t.api.get(`/v1/services/application/${serviceId}/source`).set(owner.auth);
@@ -273,7 +292,11 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
     } finally {
       t.app.commitStatuses.start();
     }
-    await until('done posted', () => states(id), (s) => s.length >= 1);
+    await until(
+      'done posted',
+      () => states(id),
+      (s) => s.length >= 1,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(states(id)).toEqual([c.states.done]);
     expect((await rowsOf(serviceId)).filter((r) => r.commit_sha === id).map((r) => r.outcome)).toEqual(['superseded', 'posted']);
@@ -294,7 +317,11 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
     } finally {
       c.statuses.clearFailures();
     }
-    await until('done posted', () => states(id), (s) => s.includes(c.states.done));
+    await until(
+      'done posted',
+      () => states(id),
+      (s) => s.includes(c.states.done),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const posted = states(id);
     expect(posted.at(-1)).toBe(c.states.done);
@@ -306,7 +333,11 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
   it('a repeated report is not an error and does not block the next one', async () => {
     const id = commit('repeat');
     await report({ status: 'running', commitSha: id });
-    await until('first running', () => states(id), (s) => s.length === 1);
+    await until(
+      'first running',
+      () => states(id),
+      (s) => s.length === 1,
+    );
     await report({ status: 'running', commitSha: id });
     await until(
       'second running handled',
@@ -316,7 +347,11 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
     // GitLab refused the repeat ("Cannot transition status via :run from :running"): it counts as posted.
     expect(states(id)).toEqual(c.refusesRepeats ? [c.states.running] : [c.states.running, c.states.running]);
     await report({ status: 'done', commitSha: id });
-    await until('done after the repeat', () => states(id), (s) => s.at(-1) === c.states.done);
+    await until(
+      'done after the repeat',
+      () => states(id),
+      (s) => s.at(-1) === c.states.done,
+    );
   });
 
   it('two instances working the same rows never post one twice (SKIP LOCKED claims)', async () => {
@@ -392,7 +427,11 @@ describe('e2e commit statuses: refusals and operations', () => {
     const id = sha('narrow');
     bitbucket.statuses.addCommit('narrow/web', id);
     await t.api.put(`/v1/services/application/${serviceId}/status`).set(owner.auth).send({ status: 'done', commitSha: id });
-    await until('forbidden', () => rowsOf(serviceId), (rows) => rows[0]?.outcome === 'forbidden');
+    await until(
+      'forbidden',
+      () => rowsOf(serviceId),
+      (rows) => rows[0]?.outcome === 'forbidden',
+    );
     expect((await t.api.get(`/v1/git-providers/${providerId}`).set(owner.auth)).body.status).toBe('ready');
     const source = await t.api.get(`/v1/services/application/${serviceId}/source`).set(owner.auth);
     expect(source.body.statusReporting.reason).toMatch(/scope/);

@@ -278,7 +278,9 @@ function classify(error: unknown): Outcome {
     case 'blocked_url':
       return { kind: 'failed', error: error.message };
     case 'bad_response':
-      return error.status !== undefined && error.status >= 500 ? { kind: 'retry', error: error.message } : { kind: 'failed', error: error.message };
+      return error.status !== undefined && error.status >= 500
+        ? { kind: 'retry', error: error.message }
+        : { kind: 'failed', error: error.message };
     case 'rate_limited':
       return { kind: 'retry', error: error.message, delayMs: (error.retryAfterSeconds ?? 60) * 1000 };
     case 'unavailable':

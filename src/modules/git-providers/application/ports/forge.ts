@@ -102,7 +102,11 @@ export interface ForgeCommitStatuses {
    * `forbidden`/`resource_forbidden` when the credentials lack the permission, `not_found` for an unknown repository or
    * commit, `rate_limited`/`unavailable` when worth retrying.
    */
-  setCommitStatus(repository: { readonly fullName: string; readonly id?: string }, sha: string, status: CommitStatus): Promise<CommitStatusAnswer>;
+  setCommitStatus(
+    repository: { readonly fullName: string; readonly id?: string },
+    sha: string,
+    status: CommitStatus,
+  ): Promise<CommitStatusAnswer>;
 }
 
 /** Repository webhooks forgelink registers itself (GitLab, Gitea/Forgejo, Bitbucket; GitHub Apps have one app-level hook). */
