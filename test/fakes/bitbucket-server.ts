@@ -409,9 +409,9 @@ export class FakeBitbucket extends LocalFakeServer {
       };
     }
 
-    // POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build: an API token needs write:repository:bitbucket.
+    // POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build: the official description asks for
+    // read:repository:bitbucket (checked above); an account without write access to the repository is refused (deny()).
     if (resource === 'commit' && method === 'POST' && rest.length === 3 && rest[1] === 'statuses' && rest[2] === 'build' && rest[0]) {
-      need('write:repository:bitbucket');
       const answer = this.statuses.handle(fullName, rest[0], body, {
         forbidden: () => ({ status: 403, body: errorBody('You do not have write access to this repository.') }),
         unknownCommit: () => ({ status: 404, body: errorBody(`Commit not found: ${rest[0] ?? ''}`) }),

@@ -412,31 +412,7 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
   });
 });
 
-describe('e2e commit statuses: refusals and operations', () => {
-  it('a Bitbucket API token without write:repository is `forbidden` for statuses only: the provider stays ready', async () => {
-    bitbucket.setRepositories('narrow', [{ slug: 'web', uuid: '{9d6f3b8e-1b7a-4a55-9c2e-0d5e8f7a6b21}' }]);
-    bitbucket.setBranches('narrow/web', [{ name: 'main' }]);
-    const { providerId } = await bitbucketProvider(t, owner.auth, bitbucket, 'narrow', [
-      'read:repository:bitbucket',
-      'read:webhook:bitbucket',
-      'write:webhook:bitbucket',
-      'delete:webhook:bitbucket',
-    ]);
-    const serviceId = `narrow-${randomBytes(3).toString('hex')}`;
-    await connect(t, owner.auth, serviceId, { providerId, repository: 'narrow/web', branch: 'main' });
-    const id = sha('narrow');
-    bitbucket.statuses.addCommit('narrow/web', id);
-    await t.api.put(`/v1/services/application/${serviceId}/status`).set(owner.auth).send({ status: 'done', commitSha: id });
-    await until(
-      'forbidden',
-      () => rowsOf(serviceId),
-      (rows) => rows[0]?.outcome === 'forbidden',
-    );
-    expect((await t.api.get(`/v1/git-providers/${providerId}`).set(owner.auth)).body.status).toBe('ready');
-    const source = await t.api.get(`/v1/services/application/${serviceId}/source`).set(owner.auth);
-    expect(source.body.statusReporting.reason).toMatch(/scope/);
-  });
-
+describe('e2e commit statuses: operations', () => {
   it('counts outcomes in forgelink_commit_statuses_total and logs no secret', async () => {
     const metrics = await t.api.get('/metrics');
     expect(metrics.text).toMatch(/forgelink_commit_statuses_total\{forge="gitlab",outcome="posted"\} [1-9]/);
