@@ -9,7 +9,7 @@ import {
 import { type ForgeConnector } from '../modules/git-providers/application/ports/forge-connector.js';
 import { type CredentialRefusals } from '../modules/git-providers/application/services/credential-refusals.js';
 import { type Metrics } from '../shared/metrics.js';
-import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp } from './shared/forge-http.js';
+import { ConditionalCache, type ForgeExchangeObserver, ForgeHttp, type ForgeIdentity } from './shared/forge-http.js';
 import { type UrlGuard } from './shared/url-guard.js';
 import { type OAuthTokens } from './shared/oauth/oauth-tokens.js';
 import { type ConnectTools, type ForgePlugin } from './forge-plugin.js';
@@ -134,7 +134,7 @@ export class PluginForgeConnector implements ForgeConnector {
   }
 
   /** One per provider (cheap: the ETag cache is shared), so each exchange can report that provider's rate-limit budget. */
-  private http(forge: ForgeName, providerId: string): ForgeHttp {
+  private http(forge: ForgeIdentity, providerId: string): ForgeHttp {
     const o = this.options;
     return new ForgeHttp({
       forge,

@@ -14,7 +14,7 @@ import { type ForgeApi, type ForgeHooks, type ForgeName, type OAuthClient } from
 import { type ProviderView } from '../modules/git-providers/application/ports/forge-catalog.js';
 import { type StateTokens } from '../modules/git-providers/application/ports/state-tokens.js';
 import { type WebhookForge } from '../modules/webhooks/application/ports/webhook-forge.js';
-import { type ConditionalCache, type ForgeExchangeObserver, type ForgeHttp } from './shared/forge-http.js';
+import { type ConditionalCache, type ForgeExchangeObserver, type ForgeHttp, type ForgeIdentity } from './shared/forge-http.js';
 import { type UrlGuard } from './shared/url-guard.js';
 import { type ForgeExtras, type ForgeExtrasDeps } from './forge-extras.js';
 
@@ -25,7 +25,7 @@ import { type ForgeExtras, type ForgeExtrasDeps } from './forge-extras.js';
  */
 export interface ForgePlugin {
   /** `type` is stored in `git_provider.type` and names the routes (`POST /v1/git-providers/<type>`); `label` is for people. */
-  readonly name: ForgeName;
+  readonly name: ForgeIdentity;
   /** The summary's block key (contract "Git providers"): `github`, `bitbucketDatacenter`. */
   readonly summaryKey: string;
   /** The domain's view of the settings value object: address fields, outbound secrets, OAuth, status. */
@@ -94,7 +94,7 @@ export interface ConnectTools {
   readonly retryBaseMs?: number;
   /** Bitbucket Cloud's API address (BITBUCKET_API_URL): the server's configuration, never the caller's. */
   readonly bitbucketApiUrl: string;
-  http(forge: ForgeName, providerId: string): ForgeHttp;
+  http(forge: ForgeIdentity, providerId: string): ForgeHttp;
   observer(forge: ForgeName, providerId: string | undefined): ForgeExchangeObserver | undefined;
   /** Access tokens of OAuth providers, refreshed before expiry under a row lock; `wrap` retries once after a 401. */
   oauthApi<A extends ForgeApi & Partial<ForgeHooks>>(provider: GitProvider, build: (accessToken: () => Promise<string>) => A): A;

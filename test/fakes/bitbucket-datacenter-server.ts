@@ -27,6 +27,19 @@ export interface FakeDcBranch {
   readonly commitSha: string;
 }
 
+/** A tag: an annotated one has a tag object (`hash`); `latestCommit` is always the commit. */
+export interface FakeDcTag {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly annotated?: boolean;
+}
+
+/** What GET …/commits/{id} shows for a commit (defaults: "commit" by "Fake"). */
+export interface FakeDcCommitInfo {
+  readonly message: string;
+  readonly author: string;
+}
+
 export interface FakeDcHook {
   readonly id: number;
   name: string;
@@ -88,6 +101,8 @@ export class FakeBitbucketDatacenter extends LocalFakeServer {
   private repositories: FakeDcRepository[] = [];
   private readonly branches = new Map<number, FakeDcBranch[]>();
   private readonly hooks = new Map<number, FakeDcHook[]>();
+  private readonly tags = new Map<number, FakeDcTag[]>();
+  private readonly commitInfo = new Map<string, FakeDcCommitInfo>();
   private readonly compares = new Map<string, { path: string; srcPath?: string; type: string }[]>();
   private readonly failures: Failure[] = [];
   private inFlight = 0;
@@ -135,6 +150,17 @@ export class FakeBitbucketDatacenter extends LocalFakeServer {
     this.branches.clear();
     this.hooks.clear();
     return this.repositories;
+  }
+
+  setTags(fullName: string, tags: readonly FakeDcTag[]): void {
+    const repo = this.find(fullName);
+    if (!repo) throw new Error(`FakeBitbucketDatacenter: no repository ${fullName}`);
+    this.tags.set(repo.id, [...tags]);
+  }
+
+  /** The message and author GET …/commits/{id} shows for a commit. */
+  setCommit(sha: string, info: FakeDcCommitInfo): void {
+    this.commitInfo.set(sha, info);
   }
 
   /** `n` generated branches (branch-00001, ...) or an explicit list. */
@@ -333,6 +359,48 @@ export class FakeBitbucketDatacenter extends LocalFakeServer {
       if (url.searchParams.get('orderBy') === 'ALPHABETICAL')
         list = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return this.page(url, list, (b) => this.branchJson(repo, b));
+    }
+    if (method === 'GET' && rest === '/tags') {
+      const filter = (url.searchParams.get('filterText') ?? '').toLowerCase();
+      let list = (this.tags.get(repo.id) ?? []).filter((t) => t.name.toLowerCase().includes(filter));
+      if (url.searchParams.get('orderBy') === 'ALPHABETICAL')
+        list = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return this.page(url, list, (t) => ({
+        id: `refs/tags/${t.name}`,
+        displayId: t.name,
+        type: 'TAG',
+        latestCommit: t.commitSha,
+        latestChangeset: t.commitSha,
+        hash: t.annotated ? sha(`tag object ${repo.id} ${t.name}`) : null,
+      }));
+    }
+    const commitMatch = /^\/commits\/([^/]+)$/.exec(rest);
+    if (method === 'GET' && commitMatch?.[1]) {
+      const id = decodeURIComponent(commitMatch[1]);
+      const known = [...this.branchesOf(repo).map((b) => b.commitSha), ...(this.tags.get(repo.id) ?? []).map((t) => t.commitSha)];
+      if (!known.includes(id))
+        return {
+          status: 404,
+          body: errors(
+            `Commit '${id}' does not exist in repository '${repo.slug}'.`,
+            'com.atlassian.bitbucket.commit.NoSuchCommitException',
+          ),
+        };
+      const info = this.commitInfo.get(id) ?? { message: 'commit', author: 'Fake' };
+      const person = { name: info.author.toLowerCase().replace(/\s+/g, '.'), emailAddress: 'fake@example.com', displayName: info.author };
+      return {
+        status: 200,
+        body: {
+          id,
+          displayId: id.slice(0, 11),
+          author: person,
+          authorTimestamp: 1_764_496_800_000,
+          committer: person,
+          committerTimestamp: 1_764_496_800_000,
+          message: info.message,
+          parents: [],
+        },
+      };
     }
     if (method === 'GET' && rest === '/compare/changes') {
       const from = url.searchParams.get('from') ?? '';

@@ -42,6 +42,13 @@ export interface FakeBranchSeed {
   readonly hash?: string;
 }
 
+/** A tag; Bitbucket answers an annotated tag's `target` with the commit it names, as for a lightweight one. */
+export interface FakeTagSeed {
+  readonly name: string;
+  readonly hash: string;
+  readonly annotated?: boolean;
+}
+
 export interface FakeDiffEntry {
   readonly status: 'added' | 'removed' | 'modified' | 'renamed';
   readonly old?: string;
@@ -58,6 +65,7 @@ interface Repo {
   readonly isPrivate: boolean;
   readonly mainbranch: string | null;
   branches: FakeBranchSeed[];
+  tags?: FakeTagSeed[];
   readonly hooks: FakeBitbucketHook[];
   readonly diffstats: Map<string, FakeDiffEntry[]>;
   readonly commits: FakeCommit[];
@@ -201,6 +209,10 @@ export class FakeBitbucket extends LocalFakeServer {
     );
   }
 
+  setTags(fullName: string, tags: readonly FakeTagSeed[]): void {
+    this.mustFind(fullName).tags = [...tags];
+  }
+
   addCommit(fullName: string, commit: FakeCommit): void {
     this.mustFind(fullName).commits.push(commit);
   }
@@ -331,8 +343,10 @@ export class FakeBitbucket extends LocalFakeServer {
       };
     }
 
-    // Slugs resolve case-insensitively, as on Bitbucket Cloud.
-    const repo = this.workspaces.get(workspace)?.find((r) => r.slug.toLowerCase() === slug.toLowerCase());
+    // Slugs resolve case-insensitively, as on Bitbucket Cloud; `{uuid}` stands for the slug too (the API's repo_slug docs).
+    const repo = this.workspaces
+      .get(workspace)
+      ?.find((r) => r.slug.toLowerCase() === slug.toLowerCase() || (slug.startsWith('{') && r.uuid.toLowerCase() === slug.toLowerCase()));
     const fullName = repo ? `${repo.workspace}/${repo.slug}` : `${workspace}/${slug}`;
     const hooksCall = resource === 'hooks';
     need(
@@ -368,6 +382,29 @@ export class FakeBitbucket extends LocalFakeServer {
         body: this.page(
           url,
           branches.map((b) => this.branchJson(repo, b)),
+          100,
+          10,
+        ),
+      };
+    }
+
+    if (resource === 'refs' && rest[0] === 'tags' && method === 'GET') {
+      const name = rest.slice(1).join('/');
+      const tags = repo.tags ?? [];
+      if (name) {
+        const tag = tags.find((t) => t.name === name);
+        if (!tag) throw new HttpError(404, `Tag "${name}" not found`);
+        return { status: 200, body: this.tagJson(repo, tag) };
+      }
+      const q = url.searchParams.get('q');
+      const exact = q === null ? undefined : /^name\s*=\s*"((?:[^"\\]|\\.)*)"$/.exec(q.trim());
+      if (q !== null && !exact?.[1]) throw new HttpError(400, `Invalid query: ${q}`);
+      const wanted = exact?.[1]?.replace(/\\(.)/g, '$1');
+      return {
+        status: 200,
+        body: this.page(
+          url,
+          tags.filter((t) => wanted === undefined || t.name === wanted).map((t) => this.tagJson(repo, t)),
           100,
           10,
         ),
@@ -534,11 +571,32 @@ export class FakeBitbucket extends LocalFakeServer {
     };
   }
 
+  /** The commit a ref points at, with the message and author of a commit added with addCommit. */
+  private targetJson(repo: Repo, hash: string | undefined, fallback: string): Record<string, unknown> {
+    const known = repo.commits.find((c) => c.hash === hash);
+    return {
+      type: 'commit',
+      hash,
+      message: known?.message ?? fallback,
+      ...(known ? { author: { type: 'author', raw: known.authorRaw } } : {}),
+    };
+  }
+
+  private tagJson(repo: Repo, tag: FakeTagSeed): Record<string, unknown> {
+    return {
+      type: 'tag',
+      name: tag.name,
+      ...(tag.annotated ? { message: `Release ${tag.name}\n` } : {}),
+      target: this.targetJson(repo, tag.hash, 'commit'),
+      links: { html: { href: `https://bitbucket.org/${repo.workspace}/${repo.slug}/commits/tag/${tag.name}` } },
+    };
+  }
+
   private branchJson(repo: Repo, branch: FakeBranchSeed): Record<string, unknown> {
     return {
       type: 'branch',
       name: branch.name,
-      target: { type: 'commit', hash: branch.hash, message: `tip of ${branch.name}` },
+      target: this.targetJson(repo, branch.hash, `tip of ${branch.name}`),
       links: { html: { href: `https://bitbucket.org/${repo.workspace}/${repo.slug}/branch/${branch.name}` } },
     };
   }

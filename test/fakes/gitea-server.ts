@@ -51,6 +51,19 @@ export interface FakeGiteaBranch {
   readonly protected: boolean;
 }
 
+/** A tag: an annotated one has its own tag object (the Tag's `id`), which is not the commit. */
+export interface FakeGiteaTag {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly annotated?: boolean;
+}
+
+/** What the API shows for a commit. */
+export interface FakeGiteaCommitInfo {
+  readonly message: string;
+  readonly author: string;
+}
+
 export interface FakeGiteaHook {
   readonly id: number;
   type: string;
@@ -145,6 +158,8 @@ export class FakeGitea extends LocalFakeServer {
   private inFlight = 0;
   private repositories: FakeGiteaRepository[] = [];
   private readonly branches = new Map<string, FakeGiteaBranch[]>();
+  private readonly tags = new Map<string, FakeGiteaTag[]>();
+  private readonly commitInfo = new Map<string, FakeGiteaCommitInfo>();
   private readonly hooks = new Map<string, FakeGiteaHook[]>();
   private readonly compares = new Map<string, { commits: FakeCompareCommit[]; totalCommits: number }>();
   private readonly applications = new Map<string, Application>();
@@ -208,6 +223,16 @@ export class FakeGitea extends LocalFakeServer {
     }));
     this.branches.set(fullName, seeded);
     return seeded;
+  }
+
+  /** The repository's tags (GET /repos/{o}/{r}/tags/{t}). */
+  setTags(fullName: string, tags: readonly FakeGiteaTag[]): void {
+    this.tags.set(fullName, [...tags]);
+  }
+
+  /** The message and author the API shows for a commit. */
+  setCommit(sha: string, info: FakeGiteaCommitInfo): void {
+    this.commitInfo.set(sha, info);
   }
 
   /** What GET /compare/{base}...{head} answers; totalCommits above commits.length simulates a capped compare. */
@@ -399,6 +424,18 @@ export class FakeGitea extends LocalFakeServer {
       const name = branchMatch[1].split('/').map(decodeURIComponent).join('/');
       const branch = this.branchesOf(fullName).find((b) => b.name === name);
       return branch ? { status: 200, body: this.branchJson(fullName, branch) } : notFound();
+    }
+    const tagMatch = /^\/tags\/(.+)$/.exec(rest);
+    if (method === 'GET' && tagMatch?.[1]) {
+      const name = tagMatch[1].split('/').map(decodeURIComponent).join('/');
+      const tag = this.tags.get(fullName)?.find((t) => t.name === name);
+      return tag ? { status: 200, body: this.tagJson(fullName, tag) } : notFound();
+    }
+    const gitCommitMatch = /^\/git\/commits\/([0-9a-f]{4,64})$/.exec(rest);
+    if (method === 'GET' && gitCommitMatch?.[1]) {
+      const sha = gitCommitMatch[1];
+      const known = [...this.branchesOf(fullName).map((b) => b.commitSha), ...(this.tags.get(fullName) ?? []).map((t) => t.commitSha)];
+      return known.includes(sha) ? { status: 200, body: this.commitJson(fullName, sha) } : notFound();
     }
     const compareMatch = /^\/compare\/(.+)$/.exec(rest);
     if (method === 'GET' && compareMatch?.[1]) return this.compare(fullName, decodeURIComponent(compareMatch[1]));
@@ -684,7 +721,7 @@ export class FakeGitea extends LocalFakeServer {
     const from = `${repo.owner}/${repo.name}`;
     const moved = { ...repo, owner, name };
     this.repositories = this.repositories.map((r) => (r === repo ? moved : r));
-    for (const map of [this.branches, this.hooks] as Map<string, unknown>[]) {
+    for (const map of [this.branches, this.tags, this.hooks] as Map<string, unknown>[]) {
       const value = map.get(from);
       map.delete(from);
       if (value !== undefined) map.set(to, value);
@@ -725,12 +762,49 @@ export class FakeGitea extends LocalFakeServer {
     };
   }
 
+  /** Tag (swagger `Tag`): `commit.sha` is the commit even for an annotated tag, whose `id` is the tag object. */
+  private tagJson(fullName: string, t: FakeGiteaTag): Record<string, unknown> {
+    return {
+      name: t.name,
+      message: t.annotated ? `Release ${t.name}` : '',
+      id: t.annotated ? createHash('sha1').update(`tag object ${fullName} ${t.name}`).digest('hex') : t.commitSha,
+      commit: {
+        sha: t.commitSha,
+        url: `${this.baseUrl}${API}/repos/${fullName}/git/commits/${t.commitSha}`,
+        created: '2024-01-01T00:00:00Z',
+      },
+      zipball_url: `${this.baseUrl}/${fullName}/archive/${t.name}.zip`,
+      tarball_url: `${this.baseUrl}/${fullName}/archive/${t.name}.tar.gz`,
+    };
+  }
+
+  /** Commit (swagger `Commit`, GET /repos/{o}/{r}/git/commits/{sha}). */
+  private commitJson(fullName: string, sha: string): Record<string, unknown> {
+    const info = this.commitInfo.get(sha) ?? { message: 'commit', author: 'Fake' };
+    const person = { name: info.author, email: 'fake@example.test', date: '2024-01-01T00:00:00Z' };
+    return {
+      sha,
+      url: `${this.baseUrl}${API}/repos/${fullName}/git/commits/${sha}`,
+      html_url: `${this.baseUrl}/${fullName}/commit/${sha}`,
+      created: '2024-01-01T00:00:00Z',
+      commit: {
+        message: info.message,
+        author: person,
+        committer: person,
+        url: `${this.baseUrl}${API}/repos/${fullName}/git/commits/${sha}`,
+      },
+      parents: [],
+    };
+  }
+
   private branchJson(fullName: string, b: FakeGiteaBranch): Record<string, unknown> {
+    const info = this.commitInfo.get(b.commitSha);
     return {
       name: b.name,
       commit: {
         id: b.commitSha,
-        message: `tip of ${b.name}`,
+        message: info?.message ?? `tip of ${b.name}`,
+        ...(info ? { author: { name: info.author, email: 'fake@example.test', username: '' } } : {}),
         url: `${this.baseUrl}/${fullName}/commit/${b.commitSha}`,
         timestamp: '2024-01-01T00:00:00Z',
       },

@@ -35,6 +35,19 @@ export interface FakeBranch {
   readonly protected: boolean;
 }
 
+/** A tag (manual deploys): an annotated one has its own tag object, which the API never hands out as the commit. */
+export interface FakeTag {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly annotated?: boolean;
+}
+
+/** What the commit endpoints tell about a commit (defaults: "commit" by "Fake"). */
+export interface FakeCommitInfo {
+  readonly message: string;
+  readonly author: string;
+}
+
 export interface FakeChangedFile {
   readonly filename: string;
   readonly previous_filename?: string;
@@ -127,6 +140,8 @@ export class FakeGitHub extends LocalFakeServer {
   private readonly installations = new Map<number, Installation>();
   private readonly tokens = new Map<string, { installationId: number; expiresAt: number }>();
   private readonly branches = new Map<string, FakeBranch[]>();
+  private readonly tags = new Map<string, FakeTag[]>();
+  private readonly commitInfo = new Map<string, FakeCommitInfo>();
   private readonly compares = new Map<string, FakeChangedFile[]>();
   private readonly manifestCodes = new Map<string, { appId: number; used: boolean }>();
   private readonly forced: ForcedAnswer[] = [];
@@ -231,6 +246,16 @@ export class FakeGitHub extends LocalFakeServer {
     }));
     this.branches.set(fullName.toLowerCase(), list);
     return list;
+  }
+
+  /** The repository's tags (GET /repos/{o}/{r}/commits/tags/{t} resolves them to their commit). */
+  setTags(fullName: string, tags: readonly FakeTag[]): void {
+    this.tags.set(fullName.toLowerCase(), [...tags]);
+  }
+
+  /** The message and author the API shows for a commit. */
+  setCommit(sha: string, info: FakeCommitInfo): void {
+    this.commitInfo.set(sha, info);
   }
 
   setCompare(fullName: string, base: string, head: string, files: readonly (string | FakeChangedFile)[]): void {
@@ -557,6 +582,24 @@ export class FakeGitHub extends LocalFakeServer {
         ? { status: 200, body: this.branchJson(repository, branch, true) }
         : { status: 404, body: { message: 'Branch not found' } };
     }
+    // GET /repos/{o}/{r}/commits/{ref}: a sha, a branch name, heads/NAME or tags/NAME (docs.github.com/rest/commits/commits#get-a-commit).
+    if ((m = /^\/commits\/(.+)$/.exec(rest))) {
+      const ref = decodeURIComponent(m[1] ?? '');
+      const tags = this.tags.get(repository.full_name.toLowerCase()) ?? [];
+      const sha = ref.startsWith('tags/')
+        ? tags.find((t) => t.name === ref.slice('tags/'.length))?.commitSha
+        : (branches.find((b) => b.name === ref.replace(/^heads\//, ''))?.commitSha ??
+          ([...branches.map((b) => b.commitSha), ...tags.map((t) => t.commitSha)].includes(ref) ? ref : undefined));
+      if (!sha)
+        return {
+          status: 422,
+          body: {
+            message: `No commit found for SHA: ${ref}`,
+            documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit',
+          },
+        };
+      return { status: 200, body: this.commitJson(repository, sha) };
+    }
     if ((m = /^\/compare\/(.+)$/.exec(rest))) {
       const files = this.compares.get(`${repository.full_name.toLowerCase()} ${decodeURIComponent(m[1] ?? '')}`);
       if (!files) return { status: 404, body: { message: 'Not Found' } };
@@ -581,12 +624,24 @@ export class FakeGitHub extends LocalFakeServer {
     return { status: 200, body: wrap(items, all.length), headers: rels.length > 0 ? { link: rels.join(', ') } : {} };
   }
 
+  private commitJson(repository: FakeGitHubRepository, sha: string): unknown {
+    const info = this.commitInfo.get(sha) ?? { message: 'commit', author: 'Fake' };
+    const person = { name: info.author, email: 'fake@example.com', date: '2026-11-30T10:00:00Z' };
+    return {
+      sha,
+      url: `${this.apiUrl}/repos/${repository.full_name}/commits/${sha}`,
+      commit: { message: info.message, author: person, committer: person },
+      author: null,
+      parents: [],
+    };
+  }
+
   private branchJson(repository: FakeGitHubRepository, branch: FakeBranch, full: boolean): unknown {
     const commit = { sha: branch.commitSha, url: `${this.apiUrl}/repos/${repository.full_name}/commits/${branch.commitSha}` };
     return full
       ? {
           name: branch.name,
-          commit: { ...commit, commit: { message: 'commit' } },
+          commit: this.commitJson(repository, branch.commitSha),
           protected: branch.protected,
           _links: { html: `${repository.html_url}/tree/${branch.name}` },
         }

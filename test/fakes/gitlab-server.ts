@@ -54,6 +54,7 @@ export const GITLAB_DOCUMENTED_QUERY: Readonly<Record<string, readonly string[]>
   'GET /projects/{id}': ['license', 'statistics', 'with_custom_attributes'],
   'GET /projects/{id}/repository/branches': ['search', 'regex', 'page', 'per_page'],
   'GET /projects/{id}/repository/branches/{branch}': [],
+  'GET /projects/{id}/repository/tags/{tag_name}': [],
   'GET /projects/{id}/repository/compare': ['from', 'to', 'from_project_id', 'straight', 'unidiff'],
   'GET /projects/{id}/hooks': ['page', 'per_page'],
   'GET /projects/{id}/hooks/{hook_id}': [],
@@ -146,6 +147,19 @@ export interface BranchSeed {
   readonly protected?: boolean;
 }
 
+/** A tag: an annotated one has a tag object (`target`), which is not the commit. */
+export interface TagSeed {
+  readonly name: string;
+  readonly commitSha: string;
+  readonly annotated?: boolean;
+}
+
+/** What the API shows for a commit (defaults: "commit" by "Fake"). */
+export interface CommitInfo {
+  readonly message: string;
+  readonly author: string;
+}
+
 export interface DiffSeed {
   readonly old_path: string;
   readonly new_path: string;
@@ -206,6 +220,7 @@ interface Project {
   defaultBranch: string;
   members: Map<string, number>;
   branches: BranchSeed[];
+  tags?: TagSeed[];
   hooks: FakeHook[];
   compares: Map<string, { diffs: DiffSeed[]; timeout: boolean }>;
   createdAt: string;
@@ -385,6 +400,16 @@ export class FakeGitLab extends LocalFakeServer {
 
   addMember(path: string, userId: string, accessLevel = 40): void {
     this.project(path).members.set(userId, accessLevel);
+  }
+
+  /** Replaces the tags of a project. */
+  setTags(path: string, tags: readonly TagSeed[]): void {
+    this.project(path).tags = [...tags];
+  }
+
+  /** The message and author the API shows for a commit. */
+  setCommit(sha: string, info: CommitInfo): void {
+    commitInfo.set(sha, info);
   }
 
   /** Replaces the branches of a project; a number generates the default branch plus feature/branch-NNN. */
@@ -576,6 +601,10 @@ export class FakeGitLab extends LocalFakeServer {
       const branch = decodeURIComponent(rest[2] ?? '');
       return { template: 'GET /projects/{id}/repository/branches/{branch}', run: (u) => this.getBranch(u, id, branch) };
     }
+    if (rest.length === 3 && rest[0] === 'repository' && rest[1] === 'tags' && method === 'GET') {
+      const tag = decodeURIComponent(rest[2] ?? '');
+      return { template: 'GET /projects/{id}/repository/tags/{tag_name}', run: (u) => this.getTag(u, id, tag) };
+    }
     if (sub === 'repository/compare' && method === 'GET')
       return { template: 'GET /projects/{id}/repository/compare', run: (u, p) => this.compare(u, id, p) };
     if (sub === 'hooks') {
@@ -688,6 +717,24 @@ export class FakeGitLab extends LocalFakeServer {
     const branch = project.branches.find((b) => b.name === name);
     if (!branch) throw new HttpFailure(404, { message: '404 Branch Not Found' });
     return { body: branchJson(branch, project) };
+  }
+
+  /** docs.gitlab.com/api/tags: `target` is the tag object of an annotated tag; `commit` is always the commit. */
+  private getTag(userId: string, id: string, name: string): Answer {
+    const project = this.readableProject(userId, id);
+    const tag = project.tags?.find((t) => t.name === name);
+    if (!tag) throw new HttpFailure(404, { message: '404 Tag Not Found' });
+    const target = tag.annotated ? sha(`tag object ${tag.name}`) : tag.commitSha;
+    return {
+      body: {
+        name: tag.name,
+        message: tag.annotated ? `Release ${tag.name}` : '',
+        target,
+        commit: commitJson(tag.commitSha),
+        release: null,
+        protected: false,
+      },
+    };
   }
 
   private compare(userId: string, id: string, params: Record<string, string>): Answer {
@@ -1009,6 +1056,14 @@ function generatedProject(i: number): ProjectSeed {
   return { path: `user1/repo-${n}`, visibility: 'public' };
 }
 
+const commitInfo = new Map<string, CommitInfo>();
+
+function commitJson(commitSha: string): Record<string, unknown> {
+  const info = commitInfo.get(commitSha) ?? { message: 'commit', author: 'Fake' };
+  const title = info.message.split('\n')[0] ?? '';
+  return { id: commitSha, short_id: commitSha.slice(0, 8), title, message: info.message, author_name: info.author, parent_ids: [] };
+}
+
 function branchJson(branch: BranchSeed, project: Project): unknown {
   const commitSha = branch.commitSha ?? sha(branch.name);
   return {
@@ -1020,7 +1075,7 @@ function branchJson(branch: BranchSeed, project: Project): unknown {
     developers_can_merge: false,
     can_push: true,
     web_url: `/${project.path}/-/tree/${branch.name}`,
-    commit: { id: commitSha, short_id: commitSha.slice(0, 8), title: 'commit', message: 'commit', author_name: 'Fake', parent_ids: [] },
+    commit: commitJson(commitSha),
   };
 }
 

@@ -1,6 +1,6 @@
-// Services: connect a service to provider + repository + branch, see its webhook, disconnect it.
+// Services: connect a service to provider + repository + branch, see its webhook, deploy it by hand, disconnect it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { del, get, put, query } from '../api.js';
+import { del, get, post, put, query } from '../api.js';
 import { FORGE_NAMES, formatTime, parseWatchPaths } from '../text.js';
 import { CheckField, html, Notice, SelectField, TextField, useAction, useId, useLoad } from '../ui.js';
 
@@ -40,6 +40,12 @@ export function ServicesPage() {
     );
     if (connected) setSource(connected);
   };
+  // Manual deploy (POST …/deployments): the branch's current head on the forge, answered with the commit it resolved.
+  const deploy = () =>
+    run(
+      () => post(`/services/${encodeURIComponent(serviceType)}/${encodeURIComponent(serviceId)}/deployments`, {}),
+      (a) => `Deploy requested: ${a.commit.sha.slice(0, 12)}${a.commit.message ? ` — ${a.commit.message.split('\n')[0]}` : ''}.`,
+    );
   const disconnect = async () => {
     const answer = await run(() => del(path(serviceType, serviceId)), 'Disconnected.');
     if (answer) setSource(answer);
@@ -115,11 +121,21 @@ export function ServicesPage() {
       <button type="submit" disabled=${busy || !providerId}>${busy ? 'Working…' : 'Connect'}</button>
       <${Notice} notice=${notice} />
     </form>
-    ${source ? html`<${SourceCard} source=${source} providers=${providers?.items ?? []} onDisconnect=${disconnect} busy=${busy} />` : null}
+    ${
+      source
+        ? html`<${SourceCard}
+            source=${source}
+            providers=${providers?.items ?? []}
+            onDeploy=${deploy}
+            onDisconnect=${disconnect}
+            busy=${busy}
+          />`
+        : null
+    }
   </section>`;
 }
 
-function SourceCard({ source, providers, onDisconnect, busy }) {
+function SourceCard({ source, providers, onDeploy, onDisconnect, busy }) {
   const provider = providers.find((p) => p.id === source.providerId);
   const hook = source.webhook ?? {};
   return html`<div class="panel" aria-labelledby="source-title">
@@ -171,6 +187,7 @@ function SourceCard({ source, providers, onDisconnect, busy }) {
                 <dd>${hook.lastDeliveryAt ? `${formatTime(hook.lastDeliveryAt)} (${hook.lastOutcome ?? '—'})` : 'None yet'}</dd>
               </div>
             </dl>
+            ${source.branch ? html`<button type="button" onClick=${onDeploy} disabled=${busy}>Deploy</button> ` : null}
             <button type="button" class="danger" onClick=${onDisconnect} disabled=${busy}>Disconnect Git Provider</button>`
     }
   </div>`;

@@ -275,6 +275,18 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     await page.getByLabel('Service ID').fill('app-web');
     await button('Open').click();
     await expect.poll(() => button('Disconnect Git Provider').isVisible()).toBe(true);
+    // Deploy: the branch's current head, as the forge tells it, and the event the deployer receives.
+    await button('Deploy').click();
+    await expect.poll(() => page.getByText(/^Deploy requested: [0-9a-f]{12}/).isVisible()).toBe(true);
+    const shown = /Deploy requested: ([0-9a-f]{12})/.exec((await page.getByText(/^Deploy requested: /).textContent()) ?? '')?.[1];
+    await expect
+      .poll(async () => {
+        const feed = await app.t.api.get('/v1/events').query({ type: 'deployment.requested', limit: 500 }).set(org.owner.auth);
+        return (feed.body.items as { data: Record<string, any> }[]) // eslint-disable-line @typescript-eslint/no-explicit-any
+          .filter((e) => e.data['serviceId'] === 'app-web' && e.data['trigger'] === 'manual')
+          .map((e) => (e.data['commit']['sha'] as string).slice(0, 12));
+      })
+      .toEqual([shown]);
     await button('Disconnect Git Provider').click();
     await expect.poll(() => page.getByText('Not connected to a Git provider.').isVisible()).toBe(true);
     expect((await app.t.api.get('/v1/services/application/app-web/source').set(org.owner.auth)).body.sourceType).toBe('none');

@@ -7,10 +7,14 @@ import {
   type CommitStatusState,
   type ForgeApi,
   type ForgeBranch,
+  type ForgeCommit,
   type ForgeHooks,
   type ForgeRepository,
+  type GitRef,
+  type HookState,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
+import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { type ForgeHttp } from '../shared/forge-http.js';
 import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { BITBUCKET_DATACENTER } from './bitbucket-datacenter-name.js';
@@ -18,9 +22,11 @@ import {
   type DcPage,
   dcBranch,
   dcChange,
+  dcCommit,
   dcDefaultBranch,
   dcPage,
   dcRepository,
+  dcTag,
   dcWebhook,
   toForgeBranch,
   toForgeRepository,
@@ -245,6 +251,35 @@ export function createBitbucketDatacenterApi(http: ForgeHttp, conn: BitbucketDat
       return exact ? toForgeBranch(exact) : null;
     },
 
+    /**
+     * The ref's head: GET …/branches or …/tags with `filterText` (exact match picked; a tag's `latestCommit` is its
+     * commit, also for an annotated tag), then GET …/commits/{id} for the message and author. By name: the REST API
+     * has no repository-by-id path.
+     */
+    async refHead(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null> {
+      const fullName = repository.fullName;
+      const path = repoPath(fullName);
+      if (!path || ref.name.length === 0) return null;
+      const what = `reading ${ref.type} ${ref.name} of ${fullName}`;
+      const options = { query: { filterText: ref.name, orderBy: 'ALPHABETICAL' }, repository: fullName, allowMissing: true };
+      const prefix = ref.type === 'branch' ? 'refs/heads/' : 'refs/tags/';
+      const matches =
+        ref.type === 'branch'
+          ? await collect(`${path}/branches`, dcBranch, what, options)
+          : await collect(`${path}/tags`, dcTag, what, options);
+      const exact = matches?.find((r) => r.displayId === ref.name && r.id === `${prefix}${ref.name}`);
+      if (!exact) return null;
+      const sha = exact.latestCommit;
+      const commit = await call({
+        path: `${path}/commits/${encodeURIComponent(sha)}`,
+        schema: dcCommit,
+        what: `reading commit ${sha.slice(0, 12)} of ${fullName}`,
+        absent: [404],
+        repository: fullName,
+      });
+      return { sha, message: commit?.message ?? '', author: commit?.author?.displayName || commit?.author?.name || '' };
+    },
+
     async changedFiles(fullName: string, baseSha: string, headSha: string): Promise<ChangedFiles> {
       if (ZERO_SHA.test(baseSha)) return { files: [], complete: false };
       // `from` is the side with the new commits, `to` the one compared against (git diff to...from).
@@ -295,6 +330,17 @@ export function createBitbucketDatacenterApi(http: ForgeHttp, conn: BitbucketDat
       });
       if (!created) throw http.error('bad_response', `${LABEL} answered creating a webhook on ${fullName} without the webhook`);
       return { id: String(created.id), reused: false };
+    },
+
+    /** Hook health: a hook someone switched off (`active: false`, the hook's Enabled toggle) no longer delivers. */
+    async hookState(fullName: string, url: string): Promise<HookState | null> {
+      const path = repoPath(fullName);
+      if (!path) return null;
+      const hook = ((await listHooks(fullName, path, true)) ?? []).find((h) => h.url === url);
+      if (!hook) return null;
+      return hook.active === false
+        ? { active: false, reason: `The hook is disabled on ${LABEL} (active: false); enable it in the repository's webhook settings` }
+        : { active: true };
     },
 
     async removeHook(fullName: string, url: string): Promise<void> {

@@ -49,6 +49,16 @@ export const dcBranch = z.object({
 });
 export type DcBranch = z.infer<typeof dcBranch>;
 
+/** RestTag: `latestCommit` is the commit the tag points at (peeled), `hash` the tag object of an annotated tag. */
+export const dcTag = z.object({ id: z.string(), displayId: z.string(), latestCommit: z.string(), hash: z.string().nullish() });
+
+/** RestCommit (GET .../commits/{commitId}). */
+export const dcCommit = z.object({
+  id: z.string(),
+  message: z.string().nullish(),
+  author: z.object({ name: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
+});
+
 /** GET .../default-branch (7.5+) and the older GET .../branches/default: a ref, without latestCommit on empty repositories. */
 export const dcDefaultBranch = z.object({ id: z.string(), displayId: z.string() });
 

@@ -13,11 +13,13 @@ import {
   stripSha256Prefix,
   utf8Body,
 } from '../shared/webhook-payloads.js';
+import { isBitbucketDatacenterPullRequestEvent, parseBitbucketDatacenterPullRequest } from './bitbucket-datacenter-pull-request.js';
 
 /**
  * Bitbucket Data Center webhooks (Bitbucket Data Center docs, "Event payload"; FORGES.md "Bitbucket Data Center"):
  * `X-Event-Key` names the event, `X-Request-Id` the delivery, `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw
- * body>` signs it with the hook's secret. A push is one `repo:refs_changed` naming every ref it moved in `changes`.
+ * body>` signs it with the hook's secret. A push is one `repo:refs_changed` naming every ref it moved in `changes`;
+ * pull request events (`pr:*`, previews) are parsed in bitbucket-datacenter-pull-request.ts.
  */
 
 const user = z.object({ displayName: z.string().nullish(), name: z.string().nullish(), slug: z.string().nullish() });
@@ -102,6 +104,7 @@ export const bitbucketDatacenterWebhooks: WebhookForge = {
     if (eventName === undefined) return ignored(IgnoredReason.missingEvent);
     // "Test connection" on the hook's settings page.
     if (eventName === 'diagnostics:ping') return ignored(IgnoredReason.ping);
+    if (isBitbucketDatacenterPullRequestEvent(eventName)) return parseBitbucketDatacenterPullRequest(eventName, payload);
     if (eventName !== 'repo:refs_changed') return ignored(IgnoredReason.unsupportedEvent(eventName));
     return parseRefsChanged(payload);
   },

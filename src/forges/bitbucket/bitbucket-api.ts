@@ -11,8 +11,10 @@ import {
   type ForgeHooks,
   type HookState,
   type ForgeRepository,
+  type GitRef,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
+import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { mapLimit, type ForgeHttp, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import {
@@ -21,6 +23,7 @@ import {
   bitbucketDiffstat,
   bitbucketHook,
   bitbucketPage,
+  bitbucketRefHead,
   bitbucketRepository,
   toForgeBranch,
   toForgeRepository,
@@ -216,6 +219,33 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
       const matches = await collect(`${url}/refs/branches?q=${query}`, bitbucketBranch, what, true);
       const exact = matches?.find((b) => b.name === branch);
       return exact ? toForgeBranch(exact) : null;
+    },
+
+    /**
+     * GET …/refs/branches/{b} or …/refs/tags/{t} (a tag's target is its commit). The repository is addressed by its
+     * uuid where known (Bitbucket accepts `{uuid}` for the slug, and does not redirect a renamed slug).
+     */
+    async refHead(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null> {
+      const parts = split(repository.fullName);
+      if (!parts || ref.name.length === 0) return null;
+      const slug = repository.id?.startsWith('{') ? repository.id : parts.slug;
+      const url = `${apiUrl}/repositories/${enc(parts.workspace)}/${enc(slug)}/refs/${ref.type === 'branch' ? 'branches' : 'tags'}`;
+      const what = `reading ${ref.type} ${ref.name} of ${repository.fullName}`;
+      let found: z.infer<typeof bitbucketRefHead> | null | undefined;
+      if (!ref.name.includes('/')) found = await get(`${url}/${enc(ref.name)}`, bitbucketRefHead, what, true);
+      else {
+        // Bitbucket decodes %2F into a path separator, so slashed names are looked up with an exact BBQL filter.
+        const query = enc(`name = "${ref.name.replace(/[\\"]/g, '\\$&')}"`);
+        found = (await collect(`${url}?q=${query}`, bitbucketRefHead, what, true))?.find((r) => r.name === ref.name);
+      }
+      if (!found) return null;
+      const author = found.target.author;
+      const raw = author?.raw?.replace(/\s*<[^>]*>\s*$/, '').trim();
+      return {
+        sha: found.target.hash.toLowerCase(),
+        message: found.target.message ?? '',
+        author: raw || author?.user?.display_name || author?.user?.nickname || '',
+      };
     },
 
     async getCommit(fullName: string, sha: string): Promise<ForgeCommit | null> {

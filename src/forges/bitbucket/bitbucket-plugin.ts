@@ -1,3 +1,4 @@
+import { type ForgeIdentity, repositoryAfter } from '../shared/forge-http.js';
 import { z } from 'zod';
 import { type ProviderKind, type ProviderSettings } from '../../modules/git-providers/domain/git-provider.js';
 import { type ForgePlugin } from '../forge-plugin.js';
@@ -5,7 +6,16 @@ import { expectedVersion, providerName, secretInput, secretsOf, settingsOf, stri
 import { createBitbucketApi } from './bitbucket-api.js';
 import { bitbucketWebhooks } from './bitbucket-webhooks.js';
 
-const BITBUCKET = { type: 'bitbucket', label: 'Bitbucket Cloud' } as const;
+export const BITBUCKET: ForgeIdentity = {
+  type: 'bitbucket',
+  label: 'Bitbucket Cloud',
+  refusals: {
+    missingScope:
+      'The API token lacks a scope forgelink needs (repository read, webhook read/write): create a token with them and PATCH apiToken.',
+    otherwise: "Check the credentials' permissions on the forge, then PATCH the provider.",
+    resourceOf: repositoryAfter('repositories'),
+  },
+};
 
 /** A Bitbucket Cloud workspace reached with an API token (or a deprecated app password). */
 export interface BitbucketSettings extends ProviderSettings {

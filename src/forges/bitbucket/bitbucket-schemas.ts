@@ -19,6 +19,21 @@ export const bitbucketBranch = z.object({
 });
 export type BitbucketBranch = z.infer<typeof bitbucketBranch>;
 
+/** A branch or tag with its commit (refs/branches/{b}, refs/tags/{t}): a tag's `target` is the commit it names. */
+export const bitbucketRefHead = z.object({
+  name: z.string(),
+  target: z.object({
+    hash: z.string().regex(/^[0-9a-f]{40}$/i),
+    message: z.string().nullish(),
+    author: z
+      .object({
+        raw: z.string().nullish(),
+        user: z.object({ display_name: z.string().nullish(), nickname: z.string().nullish() }).nullish(),
+      })
+      .nullish(),
+  }),
+});
+
 const commitFile = z.object({ path: z.string() }).nullish();
 export const bitbucketDiffstat = z.object({ status: z.string().optional(), old: commitFile, new: commitFile });
 

@@ -7,13 +7,16 @@ import {
   ForgeError,
   type ForgeApi,
   type ForgeBranch,
+  type ForgeCommit,
   type ForgeHooks,
+  type GitRef,
   type HookState,
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp, type ForgeResponse, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
+import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { trimSlash } from './gitea-oauth.js';
 import {
   type GiteaBranch,
@@ -21,7 +24,10 @@ import {
   type GiteaRepository,
   giteaApiSettings,
   giteaBranch,
+  giteaBranchHead,
+  giteaCommit,
   giteaCompare,
+  giteaTag,
   giteaHook,
   giteaRepository,
 } from './gitea-schemas.js';
@@ -224,6 +230,38 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
         what: `reading branch ${branch} of ${fullName}`,
       });
       return response.status === 404 ? null : toBranch(response.data);
+    },
+
+    /**
+     * Branch: GET /repos/{o}/{r}/branches/{b}. Tag: GET /repos/{o}/{r}/tags/{t} (its `commit.sha` is the commit, also for
+     * an annotated tag), then GET /repos/{o}/{r}/git/commits/{sha} for the message and author. By name: Gitea redirects
+     * a renamed repository's old name.
+     */
+    async refHead(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null> {
+      const fullName = repository.fullName;
+      const refPath = encodePath(pathSegments(ref.name, 'branch'));
+      const read = async <T>(path: string, schema: ZodType<T>, what: string): Promise<T | null> => {
+        const response = await http.request({ url: `${api}${path}`, headers: await auth(), schema, allowStatus: [404], what });
+        return response.status === 404 ? null : response.data;
+      };
+      if (ref.type === 'branch') {
+        const branch = await read(
+          `${repoPath(fullName)}/branches/${refPath}`,
+          giteaBranchHead,
+          `reading branch ${ref.name} of ${fullName}`,
+        );
+        if (!branch) return null;
+        return { sha: branch.commit.id, message: branch.commit.message ?? '', author: branch.commit.author?.name ?? '' };
+      }
+      const tag = await read(`${repoPath(fullName)}/tags/${refPath}`, giteaTag, `reading tag ${ref.name} of ${fullName}`);
+      if (!tag) return null;
+      const sha = tag.commit.sha;
+      const commit = await read(
+        `${repoPath(fullName)}/git/commits/${encodeURIComponent(sha)}`,
+        giteaCommit,
+        `reading commit ${sha.slice(0, 12)} of ${fullName}`,
+      );
+      return { sha, message: commit?.commit.message ?? '', author: commit?.commit.author?.name ?? '' };
     },
 
     async changedFiles(fullName, baseSha, headSha): Promise<ChangedFiles> {

@@ -1,3 +1,4 @@
+import { type ForgeIdentity, repositoryAfter } from '../shared/forge-http.js';
 import { z } from 'zod';
 import { type ProviderKind, type ProviderSettings } from '../../modules/git-providers/domain/git-provider.js';
 import { type ForgePlugin } from '../forge-plugin.js';
@@ -19,7 +20,16 @@ import { createGiteaApi } from './gitea-api.js';
 import { createGiteaOAuth } from './gitea-oauth.js';
 import { giteaWebhooks } from './gitea-webhooks.js';
 
-const GITEA = { type: 'gitea', label: 'Gitea/Forgejo' } as const;
+export const GITEA: ForgeIdentity = {
+  type: 'gitea',
+  label: 'Gitea/Forgejo',
+  refusals: {
+    missingScope:
+      'The OAuth grant lacks a scope forgelink needs (read/write repository): authorise again (GET /v1/git-providers/{id}/authorize-url).',
+    otherwise: 'Authorise the provider again (GET /v1/git-providers/{id}/authorize-url) with an account that has access.',
+    resourceOf: repositoryAfter('repos'),
+  },
+};
 
 /** A Gitea or Forgejo OAuth2 application (Codeberg included). */
 export interface GiteaSettings extends ProviderSettings, OAuthSettings {

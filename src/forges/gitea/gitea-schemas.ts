@@ -21,6 +21,21 @@ export const giteaBranch = z.object({
 });
 export type GiteaBranch = z.infer<typeof giteaBranch>;
 
+/** A branch's head as GET /repos/{o}/{r}/branches/{b} gives it (PayloadCommit). */
+export const giteaBranchHead = z.object({
+  name: z.string(),
+  commit: z.object({ id: z.string(), message: z.string().nullish(), author: z.object({ name: z.string().nullish() }).nullish() }),
+});
+
+/** GET /repos/{o}/{r}/tags/{t}: `id` is the tag object of an annotated tag, `commit.sha` the commit it points at. */
+export const giteaTag = z.object({ name: z.string(), id: z.string().nullish(), commit: z.object({ sha: z.string() }) });
+
+/** GET /repos/{o}/{r}/git/commits/{sha} (Commit, with its RepoCommit). */
+export const giteaCommit = z.object({
+  sha: z.string(),
+  commit: z.object({ message: z.string().nullish(), author: z.object({ name: z.string().nullish() }).nullish() }),
+});
+
 export const giteaApiSettings = z.object({
   max_response_items: z.number().int().nullish(),
   default_paging_num: z.number().int().nullish(),

@@ -9,9 +9,12 @@ import {
   type CommitStatusState,
   type ForgeApi,
   type ForgeBranch,
+  type ForgeCommit,
   ForgeError,
   type ForgeRepository,
+  type GitRef,
 } from '../../modules/git-providers/application/ports/forge.js';
+import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError, GITHUB } from './github-transport.js';
@@ -53,6 +56,13 @@ const repositorySchema = z.object({
 });
 const installationRepositoriesSchema = z.object({ total_count: z.number().int().nonnegative(), repositories: z.array(repositorySchema) });
 const branchSchema = z.object({ name: z.string(), commit: z.object({ sha: z.string() }), protected: z.boolean().optional() });
+/** A commit as the branch and commit endpoints nest it: `commit.commit` holds the message and git author. */
+const commitSchema = z.object({
+  sha: z.string(),
+  commit: z.object({ message: z.string(), author: z.object({ name: z.string() }).nullish() }),
+  author: z.object({ login: z.string() }).nullish(),
+});
+const branchHeadSchema = z.object({ name: z.string(), commit: commitSchema });
 const compareSchema = z.object({
   files: z.array(z.object({ filename: z.string(), previous_filename: z.string().optional() })).optional(),
 });
@@ -193,6 +203,35 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
           ),
         ),
       );
+    },
+
+    /**
+     * Branch: GET /repos/{o}/{r}/branches/{b}. Tag: GET /repos/{o}/{r}/commits/tags/{t} (the documented `tags/NAME`
+     * form, so a branch of the same name cannot answer; an annotated tag resolves to its commit). By name: GitHub
+     * redirects a renamed repository's old name (docs/api.md "Repository identity").
+     */
+    async refHead(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null> {
+      const what = `reading the head of ${ref.type} ${ref.name} of ${repository.fullName}`;
+      const name = parseFullName(repository.fullName);
+      if (!name || ref.name.length === 0) return null;
+      const head = await nullOn404(
+        call(what, async (octokit) => {
+          try {
+            if (ref.type === 'branch') {
+              const response = await octokit.request('GET /repos/{owner}/{repo}/branches/{branch}', { ...name, branch: ref.name });
+              return parse(branchHeadSchema, response.data, what).commit;
+            }
+            const response = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}', { ...name, ref: `tags/${ref.name}` });
+            return parse(commitSchema, response.data, what);
+          } catch (error) {
+            // "No commit found for SHA: tags/v9" is GitHub's answer to an unknown ref on the commits endpoint.
+            const failure = toForgeError(error, what);
+            if (failure.status === 422) throw new ForgeError(GITHUB, 'not_found', failure.message, 404);
+            throw failure;
+          }
+        }),
+      );
+      return head ? { sha: head.sha, message: head.commit.message, author: head.commit.author?.name ?? head.author?.login ?? '' } : null;
     },
 
     async changedFiles(fullName: string, baseSha: string, headSha: string): Promise<ChangedFiles> {

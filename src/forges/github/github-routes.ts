@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { type Failure, FailureError } from '../../shared/failure.js';
-import { type Result } from '../../shared/result.js';
+
 import { type RouteContributor } from '../../platform/http/app.js';
 import { actorOf } from '../../modules/identity/http/actor-of.js';
-import { type ApiRouter } from '../../platform/http/api-routes.js';
+import { type ApiRouter, unwrap } from '../../platform/http/api-routes.js';
 import { type CallbackFinish, callbackRedirect, type ForgeCallbacks } from '../../modules/git-providers/http/callback-routes.js';
 import { githubManifest } from './github-forms.js';
 import { type GitHubAppFlows } from './github-app-flows.js';
@@ -21,11 +20,6 @@ const manifestStarted = z
 const state = z.string().max(2000).default('');
 const installQuery = z.object({ installation_id: z.coerce.number().int().positive(), setup_action: z.string().max(50).optional(), state });
 const manifestQuery = z.object({ code: z.string().min(1).max(2000), state });
-
-function unwrap<T>(result: Result<T, Failure>): T {
-  if (!result.ok) throw new FailureError(result.error);
-  return result.value;
-}
 
 /** `POST /v1/git-providers/github/manifest`: the start of the GitHub App manifest flow. */
 export class GitHubAppRoutes implements RouteContributor {

@@ -1,10 +1,27 @@
 import { Octokit } from '@octokit/rest';
-import { ForgeError, type ForgeName } from '../../modules/git-providers/application/ports/forge.js';
-import { type ConditionalCache, type ForgeExchangeObserver, failureFromAnswer } from '../shared/forge-http.js';
+import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+import {
+  type ConditionalCache,
+  type ForgeExchangeObserver,
+  type ForgeIdentity,
+  failureFromAnswer,
+  repositoryAfter,
+} from '../shared/forge-http.js';
 import { type UrlGuard } from '../shared/url-guard.js';
 
 /** GitHub as errors and messages name it. */
-export const GITHUB: ForgeName = { type: 'github', label: 'GitHub' };
+export const GITHUB: ForgeIdentity = {
+  type: 'github',
+  label: 'GitHub',
+  refusals: {
+    missingScope: 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.',
+    suspended:
+      "The GitHub App installation is suspended: an owner of the account lifts it on GitHub under Settings → Applications (or the organisation's Settings → GitHub Apps) → Configure → Unsuspend; then retry.",
+    revoked: "The GitHub App was uninstalled: install it again (the provider's installUrl) or PATCH installationId.",
+    otherwise: "Check the credentials' permissions on the forge, then PATCH the provider.",
+    resourceOf: repositoryAfter('repos'),
+  },
+};
 
 export interface GitHubDeps {
   readonly guard: UrlGuard;

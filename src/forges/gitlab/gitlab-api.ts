@@ -6,13 +6,16 @@ import {
   ForgeError,
   type ForgeApi,
   type ForgeBranch,
+  type ForgeCommit,
   type ForgeHooks,
+  type GitRef,
   type HookState,
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp, forgeMessage, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
 import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
+import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { gitlabBaseUrl, projectId } from './gitlab-urls.js';
 
 export interface GitLabConnection {
@@ -53,6 +56,12 @@ const branchSchema = z.object({
   commit: z.object({ id: z.string() }),
 });
 type GitLabBranch = z.infer<typeof branchSchema>;
+
+/** The commit a branch or tag answer carries (tags: `commit` is the peeled commit; `target` would be the tag object). */
+const refHeadSchema = z.object({
+  name: z.string(),
+  commit: z.object({ id: z.string(), message: z.string().nullish(), title: z.string().nullish(), author_name: z.string().nullish() }),
+});
 
 const hookSchema = z.object({
   id: z.number(),
@@ -232,6 +241,17 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       const url = `${api}/projects/${projectId(fullName)}/repository/branches/${encodeURIComponent(branch)}`;
       const { data } = await get(url, branchSchema, `reading branch ${branch} of ${fullName}`, true);
       return data ? toBranch(data) : null;
+    },
+
+    /** GET /projects/:id/repository/branches/:b or …/tags/:t, by the project's numeric id when known (renames keep it). */
+    async refHead(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null> {
+      const project = repository.id && /^\d+$/.test(repository.id) ? repository.id : projectId(repository.fullName);
+      const kind = ref.type === 'branch' ? 'branches' : 'tags';
+      const url = `${api}/projects/${project}/repository/${kind}/${encodeURIComponent(ref.name)}`;
+      const { data } = await get(url, refHeadSchema, `reading ${ref.type} ${ref.name} of ${repository.fullName}`, true);
+      if (!data) return null;
+      const commit = data.commit;
+      return { sha: commit.id, message: commit.message ?? commit.title ?? '', author: commit.author_name ?? '' };
     },
 
     async changedFiles(fullName, baseSha, headSha): Promise<ChangedFiles> {

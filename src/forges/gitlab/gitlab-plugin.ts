@@ -1,3 +1,4 @@
+import { type ForgeIdentity, repositoryAfter } from '../shared/forge-http.js';
 import { z } from 'zod';
 import { type ProviderKind, type ProviderSettings } from '../../modules/git-providers/domain/git-provider.js';
 import { type ForgePlugin } from '../forge-plugin.js';
@@ -19,7 +20,16 @@ import { createGitLabApi } from './gitlab-api.js';
 import { createGitLabOAuth } from './gitlab-oauth.js';
 import { gitlabWebhooks } from './gitlab-webhooks.js';
 
-const GITLAB = { type: 'gitlab', label: 'GitLab' } as const;
+export const GITLAB: ForgeIdentity = {
+  type: 'gitlab',
+  label: 'GitLab',
+  refusals: {
+    missingScope: 'The OAuth grant lacks a scope forgelink needs (api): authorise again (GET /v1/git-providers/{id}/authorize-url).',
+    otherwise: 'Authorise the provider again (GET /v1/git-providers/{id}/authorize-url) with an account that has access.',
+    // A project is addressed by its id or its URL-encoded path: one segment.
+    resourceOf: repositoryAfter('projects', 'project', 1),
+  },
+};
 
 /** A GitLab OAuth application (gitlab.com or self-managed). */
 export interface GitLabSettings extends ProviderSettings, OAuthSettings {

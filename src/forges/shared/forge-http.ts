@@ -1,4 +1,3 @@
-import { match } from 'ts-pattern';
 import { type ZodType } from 'zod';
 import { ForgeError, type ForgeKind, type ForgeName } from '../../modules/git-providers/application/ports/forge.js';
 import { type UrlGuard } from './url-guard.js';
@@ -10,8 +9,8 @@ import { type UrlGuard } from './url-guard.js';
 export type ForgeExchangeObserver = (status: string, seconds: number, headers?: Headers) => void;
 
 export interface ForgeHttpOptions {
-  /** The forge's type and label (a bare type is its own label). */
-  readonly forge: ForgeName | ForgeKind;
+  /** The forge's type, label and refusal rules (a bare type is its own label). */
+  readonly forge: ForgeIdentity | ForgeKind;
   readonly guard: UrlGuard;
   /** Per-attempt timeout. */
   readonly timeoutMs?: number;
@@ -202,7 +201,7 @@ export class ForgeHttp {
  * `path` is the request's URL path: it tells a refusal of one repository from a refusal of the credentials (see {@link refusalOf}).
  */
 export function failureFromAnswer(
-  named: ForgeName | ForgeKind,
+  named: ForgeIdentity | ForgeKind,
   status: number,
   headers: Headers,
   body: string,
@@ -221,7 +220,7 @@ export function failureFromAnswer(
   }
   if (status === 401) return error('unauthorized', `${label} rejected the credentials (401) while ${what}`);
   if (status === 403) {
-    const refusal = refusalOf(forge.type, path, body);
+    const refusal = refusalOf(named, path, body);
     if (refusal.resource) {
       return new ForgeError(
         forge,
@@ -243,59 +242,72 @@ export function failureFromAnswer(
 }
 
 /**
- * The one place a 403 is classified (FORGES.md "Not every 403 means the credentials are bad"). Provider-wide: the
- * forge says so (a missing token scope — GitLab `insufficient_scope`, Gitea "required scope(s)", Bitbucket "lack one
- * or more required privilege scopes" —, a suspended or uninstalled GitHub App, a revoked grant), or the call is not
- * about one repository (listing, the installation token). Resource-level: a call on one repository or project
+ * How one forge's 403s read (FORGES.md "Not every 403 means the credentials are bad"): what people are told to do,
+ * and which request paths address one repository. Each plug-in declares its own on its {@link ForgeIdentity}.
+ */
+export interface RefusalRules {
+  /** The forge says a token scope or App permission is missing. */
+  readonly missingScope: string;
+  /** A GitHub App installation that an owner suspended. */
+  readonly suspended?: string;
+  /** A grant or App installation that is gone. */
+  readonly revoked?: string;
+  /** Any other refusal of the credentials. */
+  readonly otherwise: string;
+  /** "repository acme/web" when the decoded path segments address one repository; undefined otherwise. */
+  resourceOf?(segments: readonly string[]): string | undefined;
+}
+
+/** A forge as its HTTP calls name it: type, label, and how its refusals read. */
+export interface ForgeIdentity extends ForgeName {
+  readonly refusals?: RefusalRules;
+}
+
+/** For a bare type (tests, tools): a refusal is about the credentials, with a remedy that fits every forge. */
+const GENERIC_REFUSALS: RefusalRules = {
+  missingScope: 'The credentials lack a permission forgelink needs: grant it on the forge, then PATCH the provider.',
+  otherwise: "Check the credentials' permissions on the forge, then PATCH the provider.",
+};
+
+/**
+ * `resourceOf` for APIs that address a repository as `…/<marker>/<a>/<b>…` (`parts` segments after the marker):
+ * `repositoryAfter('repos')` reads `/repos/acme/web/branches` as "repository acme/web".
+ */
+export function repositoryAfter(marker: string, noun = 'repository', parts = 2): (segments: readonly string[]) => string | undefined {
+  return (segments) => {
+    const at = segments.indexOf(marker);
+    const rest = at >= 0 ? segments.slice(at + 1, at + 1 + parts) : [];
+    return rest.length === parts && rest.every(Boolean) ? `${noun} ${rest.join('/')}` : undefined;
+  };
+}
+
+/**
+ * The one place a 403 is classified. Provider-wide: the forge says so (a missing token scope — GitLab
+ * `insufficient_scope`, Gitea "required scope(s)", Bitbucket "lack one or more required privilege scopes" —, a
+ * suspended or uninstalled GitHub App, a revoked grant), or the call is not about one repository (listing, the
+ * installation token). Resource-level: a call on one repository or project, as the forge's rules read the path
  * (GitLab answers a Guest `{"message":"403 Forbidden"}` on its branches; GitHub "Resource not accessible by
  * integration" when the App lacks a permission there). `said` is the forge's own message, trimmed.
  */
-export function refusalOf(forge: ForgeKind, path: string | undefined, body: string): { said?: string; resource?: string; remedy: string } {
+export function refusalOf(
+  forge: ForgeIdentity | ForgeKind,
+  path: string | undefined,
+  body: string,
+): { said?: string; resource?: string; remedy: string } {
+  const rules = (typeof forge === 'string' ? undefined : forge.refusals) ?? GENERIC_REFUSALS;
   const said = forgeMessage(body);
   const text = `${said ?? ''} ${body.slice(0, 2_000)}`;
   const scope = /insufficient[_ ]scope|required (privilege )?scope|scope\(s\)|lacks? (the )?(required )?scope/i.test(text);
-  const suspended = /suspended/i.test(text);
-  const revoked = /revoked|uninstalled|no longer (installed|authori[sz]ed)|invalid_token/i.test(text);
-  const remedy = (): string => {
-    if (forge === 'github' && suspended) {
-      return "The GitHub App installation is suspended: an owner of the account lifts it on GitHub under Settings → Applications (or the organisation's Settings → GitHub Apps) → Configure → Unsuspend; then retry.";
-    }
-    if (forge === 'github' && revoked)
-      return "The GitHub App was uninstalled: install it again (the provider's installUrl) or PATCH installationId.";
-    if (scope) {
-      return match(forge)
-        .with(
-          'gitlab',
-          () => 'The OAuth grant lacks a scope forgelink needs (api): authorise again (GET /v1/git-providers/{id}/authorize-url).',
-        )
-        .with(
-          'gitea',
-          () =>
-            'The OAuth grant lacks a scope forgelink needs (read/write repository): authorise again (GET /v1/git-providers/{id}/authorize-url).',
-        )
-        .with(
-          'bitbucket',
-          () =>
-            'The API token lacks a scope forgelink needs (repository read, webhook read/write): create a token with them and PATCH apiToken.',
-        )
-        .with(
-          'github',
-          () => 'The GitHub App lacks a permission forgelink needs: grant it in the App settings and accept it on the installation.',
-        )
-        .otherwise(() => 'The credentials lack a permission forgelink needs: grant it on the forge, then PATCH the provider.');
-    }
-    return forge === 'github' || forge === 'bitbucket'
-      ? "Check the credentials' permissions on the forge, then PATCH the provider."
-      : 'Authorise the provider again (GET /v1/git-providers/{id}/authorize-url) with an account that has access.';
-  };
+  const suspended = rules.suspended !== undefined && /suspended/i.test(text);
+  const revoked = rules.revoked !== undefined && /revoked|uninstalled|no longer (installed|authori[sz]ed)|invalid_token/i.test(text);
+  const remedy = suspended ? rules.suspended : revoked ? rules.revoked : scope ? rules.missingScope : rules.otherwise;
   const providerWide = scope || suspended || revoked;
-  const resource = providerWide || path === undefined ? undefined : resourceOf(forge, path);
-  return { ...(said ? { said } : {}), ...(resource ? { resource } : {}), remedy: remedy() };
+  const resource = providerWide || path === undefined ? undefined : rules.resourceOf?.(segmentsOf(path));
+  return { ...(said ? { said } : {}), ...(resource ? { resource } : {}), remedy: remedy ?? rules.otherwise };
 }
 
-/** "repository acme/web" / "project grp/sub/app" when the path addresses one repository; undefined otherwise. */
-function resourceOf(forge: ForgeKind, path: string): string | undefined {
-  const segments = path
+function segmentsOf(path: string): string[] {
+  return path
     .split('/')
     .filter(Boolean)
     .map((s) => {
@@ -305,27 +317,6 @@ function resourceOf(forge: ForgeKind, path: string): string | undefined {
         return s;
       }
     });
-  const after = (marker: string): string[] | undefined => {
-    const at = segments.indexOf(marker);
-    return at >= 0 ? segments.slice(at + 1) : undefined;
-  };
-  switch (forge) {
-    case 'github':
-    case 'gitea': {
-      const rest = after('repos');
-      return rest && rest.length >= 2 ? `repository ${rest[0]}/${rest[1]}` : undefined;
-    }
-    case 'gitlab': {
-      const rest = after('projects');
-      return rest && rest.length >= 1 && rest[0] ? `project ${rest[0]}` : undefined;
-    }
-    case 'bitbucket': {
-      const rest = after('repositories');
-      return rest && rest.length >= 2 ? `repository ${rest[0]}/${rest[1]}` : undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /** A bare type names itself. */

@@ -13,6 +13,9 @@ import { SourceRoutes } from './http/source-routes.js';
 import { SqlCommitStatusOutbox } from './infrastructure/sql-commit-status-outbox.js';
 import { CommitStatusWorker } from './infrastructure/commit-status-worker.js';
 import { SERVICE_SOURCES } from './tokens.js';
+import { RequestDeploymentHandler } from './application/commands/request-deployment/request-deployment.js';
+import { ForgeRefHeads } from './infrastructure/forge-ref-heads.js';
+import { DeploymentRoutes } from './http/deployment-routes.js';
 
 export const serviceSourcesModule = containerModule((bind) => {
   bind.singleton(SERVICE_SOURCES.Repository, (r) => new MikroOrmServiceSourceRepository(r.get(TOKENS.UnitOfWork)));
@@ -86,4 +89,17 @@ export const serviceSourcesModule = containerModule((bind) => {
         hookHealth: r.get(SERVICE_SOURCES.HookHealth),
       }),
   );
+  // Manual deploys (POST …/deployments): their own handler and routes.
+  bind.singleton(SERVICE_SOURCES.RefHeads, (r) => new ForgeRefHeads(r.get(GIT_PROVIDERS.ForgeConnector)));
+  bind.singleton(
+    SERVICE_SOURCES.RequestDeployment,
+    (r) =>
+      new RequestDeploymentHandler(
+        r.get(TOKENS.UnitOfWork),
+        r.get(SERVICE_SOURCES.Repository),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(SERVICE_SOURCES.RefHeads),
+      ),
+  );
+  bind.singleton(TOKENS.Routes, (r) => new DeploymentRoutes(r.get(SERVICE_SOURCES.RequestDeployment)));
 });

@@ -8,6 +8,8 @@ import { type SourceQueries } from './application/queries/source-view.js';
 import { type HookHealth } from './application/ports/hook-health.js';
 import { type CommitStatusOutbox } from './application/ports/commit-statuses.js';
 import { type CommitStatusWorker, type CommitStatusWorkerOptions } from './infrastructure/commit-status-worker.js';
+import { type RefHeads } from './application/ports/ref-heads.js';
+import { type RequestDeploymentHandler } from './application/commands/request-deployment/request-deployment.js';
 
 /** The service-sources module's container identifiers (ADR 0010). */
 export const SERVICE_SOURCES = {
@@ -25,4 +27,6 @@ export const SERVICE_SOURCES = {
   CommitStatusWorker: token<CommitStatusWorker>('CommitStatusWorker'),
   /** Bound by the composition root: FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS, and test tuning. */
   CommitStatusOptions: token<CommitStatusWorkerOptions>('CommitStatusWorkerOptions'),
+  RefHeads: token<RefHeads>('RefHeads'),
+  RequestDeployment: token<RequestDeploymentHandler>('RequestDeploymentHandler'),
 } as const;

@@ -1,6 +1,7 @@
 import { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { type z } from 'zod';
-import { type FailureCode, FailureError } from '../../shared/failure.js';
+import { type Failure, type FailureCode, FailureError } from '../../shared/failure.js';
+import { type Result } from '../../shared/result.js';
 import { parseInput } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -64,6 +65,20 @@ export interface RouteSpec<
    */
   readonly guard?: (req: Request, res: Response) => void | Promise<void>;
   readonly handle: (input: RouteInput<P, Q, B>, req: Request, res: Response) => unknown;
+}
+
+/**
+ * The one way a route answers a failed use case: throw it to the error middleware (src/platform/http/app.ts), which
+ * maps it to the contract's problem through `answerOf` and `sendProblem`. Routes never send a problem themselves.
+ */
+export function unwrap<T>(result: Result<T, Failure>): T {
+  if (!result.ok) throw new FailureError(result.error);
+  return result.value;
+}
+
+/** Throws `failure` to the error middleware (see `unwrap`): `return refuse(...)` reads as the answer it is. */
+export function refuse(failure: Failure): never {
+  throw new FailureError(failure);
 }
 
 /** Routes under `/v1` that take an API key (`api`) or bring their own proof (`public`: webhooks, callbacks). */

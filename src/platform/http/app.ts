@@ -5,7 +5,7 @@ import { type TrustProxy } from '../../config.js';
 import { type Readiness } from '../database/readiness.js';
 import { sendProblem } from './problem.js';
 import { answerOf } from './failures.js';
-import { ApiRouter, type RouteDefinition, type RouteKind } from './api-routes.js';
+import { ApiRouter, refuse, type RouteDefinition, type RouteKind } from './api-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { mountApiDocs } from './docs.js';
 import { CSRF_HEADER, isForeignRequest, isSafeMethod, sessionIdOf } from './session-cookie.js';
@@ -176,14 +176,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const sessionId = header === undefined && deps.sessions ? sessionIdOf(req) : undefined;
       if (sessionId && deps.sessions) {
         const session = await deps.sessions.resolve(sessionId);
-        if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Your console session has ended; sign in again' });
+        if (!session) return refuse({ code: 'UNAUTHENTICATED', detail: 'Your console session has ended; sign in again' });
         if (!isSafeMethod(req.method)) {
           // Cross-site request forgery: a cookie alone never changes state.
           if (isForeignRequest(req))
-            return sendProblem(res, { code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
+            return refuse({ code: 'UNAUTHORIZED', detail: 'Refused a request another site started (Sec-Fetch-Site)' });
           const token = req.headers[CSRF_HEADER];
           if (typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
-            return sendProblem(res, {
+            return refuse({
               code: 'UNAUTHORIZED',
               detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header`,
             });
@@ -193,9 +193,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
         return next();
       }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-      if (!match?.[1]) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
+      if (!match?.[1]) return refuse({ code: 'UNAUTHENTICATED', detail: 'Send an API key as `Authorization: Bearer <apiKey>`' });
       const actor = await deps.authenticate(match[1]);
-      if (!actor) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
+      if (!actor) return refuse({ code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
       res.locals.actor = actor;
       next();
     } catch (error) {
@@ -207,7 +207,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/v1', api);
   if (deps.pages) app.use(deps.pages);
 
-  app.use((req, res) => sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
+  app.use((req) => refuse({ code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.path}` }));
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
@@ -255,7 +255,7 @@ function mountMetrics(app: Express, metrics: HttpMetrics, token: string | undefi
       const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!given || !timingSafeEqual(createHash('sha256').update(given).digest(), expected)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-        return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`' });
+        return refuse({ code: 'UNAUTHENTICATED', detail: 'Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`' });
       }
     }
     const { contentType, body } = await metrics.scrape();

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Express } from 'express';
-import { sendProblem } from './problem.js';
+import { refuse } from './api-routes.js';
 
 const require = createRequire(import.meta.url);
 /** swagger-ui-dist ships the built Swagger UI: served from forgelink itself, so `/docs` needs no CDN or network. */
@@ -58,7 +58,7 @@ export function mountApiDocs(app: Express): void {
   });
   app.get('/docs/assets/:file', (req, res) => {
     const file = req.params.file;
-    if (!ASSETS.has(file)) return sendProblem(res, { code: 'NOT_FOUND', detail: `No asset ${file}` });
+    if (!ASSETS.has(file)) return refuse({ code: 'NOT_FOUND', detail: `No asset ${file}` });
     res.sendFile(path.join(SWAGGER_UI_DIR, file), { maxAge: '1h' });
   });
 }

@@ -1,3 +1,4 @@
+import { BITBUCKET } from '../../../src/forges/bitbucket/bitbucket-plugin.js';
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import { bitbucketAuthorization, createBitbucketApi, type BitbucketAuth } from '../../../src/forges/bitbucket/bitbucket-api.js';
@@ -16,7 +17,7 @@ function bitbucket(
   options: { auth?: BitbucketAuth; workspace?: string; apiUrl?: string; guard?: UrlGuard; cache?: ConditionalCache } = {},
 ) {
   const http = new ForgeHttp({
-    forge: 'bitbucket',
+    forge: BITBUCKET,
     guard: options.guard ?? new UrlGuard(['127.0.0.1']),
     cache: options.cache,
     retryBaseMs: 1,

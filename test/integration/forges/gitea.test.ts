@@ -1,3 +1,4 @@
+import { GITEA } from '../../../src/forges/gitea/gitea-plugin.js';
 import { describe, it, expect, afterAll } from 'vitest';
 import { ForgeError, type ForgeApi, type ForgeHooks } from '../../../src/modules/git-providers/application/ports/forge.js';
 import { ConditionalCache, ForgeHttp, PAGE_CONCURRENCY } from '../../../src/forges/shared/forge-http.js';
@@ -20,7 +21,7 @@ async function connect(flavor: GiteaFlavor, options: FakeGiteaOptions = {}, guar
   await fake.start();
   let token = fake.issueTokens().accessToken;
   let calls = 0;
-  const http = new ForgeHttp({ forge: 'gitea', guard, cache: new ConditionalCache(), retryBaseMs: 1 });
+  const http = new ForgeHttp({ forge: GITEA, guard, cache: new ConditionalCache(), retryBaseMs: 1 });
   const api = createGiteaApi(http, {
     giteaUrl: `${fake.url}/`,
     accessToken: async () => {

@@ -1,3 +1,4 @@
+import { GITLAB } from '../../../src/forges/gitlab/gitlab-plugin.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../../src/modules/git-providers/application/ports/forge.js';
 import { ConditionalCache, ForgeHttp } from '../../../src/forges/shared/forge-http.js';
@@ -12,7 +13,7 @@ let tokenCalls = 0;
 
 function api(options: { groupName?: string; guard?: UrlGuard; cache?: ConditionalCache } = {}) {
   const http = new ForgeHttp({
-    forge: 'gitlab',
+    forge: GITLAB,
     guard: options.guard ?? guard,
     cache: options.cache ?? new ConditionalCache(),
     retryBaseMs: 1,

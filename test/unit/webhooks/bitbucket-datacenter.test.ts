@@ -163,11 +163,14 @@ describe('Bitbucket Data Center other events', () => {
     ['pr-opened.json', 'pr:opened'],
     ['pr-merged.json', 'pr:merged'],
     ['pr-opened-from-fork.json', 'pr:opened'],
-  ])('records the real %s payload as an event it does not deploy (previews are not built yet)', (file, event) => {
-    const payload = fixtureJson(FORGE, file);
-    expect(payload['eventKey']).toBe(event);
-    expect(dc.parse(event, payload)).toEqual({ kind: 'ignored', reason: `unsupported_event: ${event}` });
-  });
+  ])(
+    'reads the real %s payload as a pull request event (previews; bitbucket-datacenter-pull-request.test.ts has the fields)',
+    (file, event) => {
+      const payload = fixtureJson(FORGE, file);
+      expect(payload['eventKey']).toBe(event);
+      expect(dc.parse(event, payload)).toMatchObject({ kind: 'pull-request' });
+    },
+  );
 
   it('answers a missing event header as such, and throws for JSON that is not an object', () => {
     expect(dc.parse(undefined, fixtureJson(FORGE, 'repo-refs-changed.json'))).toEqual({ kind: 'ignored', reason: 'missing_event_header' });

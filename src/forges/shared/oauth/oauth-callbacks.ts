@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type PublicUrls } from '../../../shared/public-urls.js';
-import { sendProblem } from '../../../platform/http/problem.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+
+import { type ApiRouter, unwrap } from '../../../platform/http/api-routes.js';
 import { type CallbackFinish, callbackRedirect, type ForgeCallbacks } from '../../../modules/git-providers/http/callback-routes.js';
 import { type ForgeName } from '../../../modules/git-providers/application/ports/forge.js';
 import { type OAuthFlows } from './oauth-flows.js';
@@ -36,8 +36,7 @@ export class OAuthCallbacks implements ForgeCallbacks {
         if (!q.code) {
           // The user denied access on the forge (error=access_denied): burn the state, send them back.
           const declined = await this.flows.decline(type, q.state);
-          if (!declined.ok) return sendProblem(res, declined.error);
-          return res.redirect(302, this.urls.dashboardRedirect(declined.value.providerId, 'error', q.error ?? 'no_code'));
+          return res.redirect(302, this.urls.dashboardRedirect(unwrap(declined).providerId, 'error', q.error ?? 'no_code'));
         }
         finish(res, await this.flows.complete(type, q.code, q.state));
       },

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { FailureError } from '../../../shared/failure.js';
-import { type Failure } from '../../../shared/failure.js';
-import { type Result } from '../../../shared/result.js';
+
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
 import { httpUrl } from '../../../platform/http/validate.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { type ApiRouter, unwrap } from '../../../platform/http/api-routes.js';
 import { EVENT_TYPES } from '../domain/event-subscription.js';
 import { type EventSubscriptions } from '../application/event-subscriptions.js';
 
@@ -45,11 +43,6 @@ const subscription = z
     failing: z.boolean().describe('The last attempt failed; retries continue with backoff'),
   })
   .meta({ id: 'EventSubscription' });
-
-function unwrap<T>(result: Result<T, Failure>): T {
-  if (!result.ok) throw new FailureError(result.error);
-  return result.value;
-}
 
 /** POST/GET/DELETE /v1/event-subscriptions (API-CONTRACT.md, "Event subscriptions"). */
 export class SubscriptionRoutes implements RouteContributor {

@@ -3,8 +3,8 @@ import { type Failure } from '../../../shared/failure.js';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type Result } from '../../../shared/result.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
-import { sendProblem } from '../../../platform/http/problem.js';
-import { type ApiRouter, type ResponseDoc } from '../../../platform/http/api-routes.js';
+
+import { type ApiRouter, refuse, type ResponseDoc } from '../../../platform/http/api-routes.js';
 import { type Logger } from '../../../platform/logging/logger.js';
 
 /** A forge's browser callbacks; `finish` turns a flow's outcome into the dashboard redirect (or INVALID_STATE). */
@@ -35,15 +35,14 @@ export class CallbackRoutes implements RouteContributor {
 
   register(routes: ApiRouter): void {
     for (const forge of this.callbacks) forge.register(routes, (res, result) => this.finish(res, result));
-    routes.fallback('/callbacks', (req, res) =>
-      sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
+    routes.fallback('/callbacks', (req) =>
+      refuse({ code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
     );
   }
 
   private finish(res: Response, result: Result<{ providerId: string }, Failure & { providerId?: string }>): void {
     if (result.ok) return res.redirect(302, this.urls.dashboardRedirect(result.value.providerId, 'ok'));
-    if (result.error.code === 'INVALID_STATE' && !result.error.providerId) return sendProblem(res, result.error);
-    if (result.error.code === 'INVALID_STATE') return sendProblem(res, { code: 'INVALID_STATE', detail: result.error.detail });
+    if (result.error.code === 'INVALID_STATE') refuse({ code: 'INVALID_STATE', detail: result.error.detail });
     this.logger.warn(
       { providerId: result.error.providerId, code: result.error.code, detail: result.error.detail },
       'authorisation callback failed',

@@ -1,10 +1,10 @@
 import { type Response } from 'express';
-import { type Failure, FailureError, failure } from '../../../shared/failure.js';
-import { type Result } from '../../../shared/result.js';
+import { failure } from '../../../shared/failure.js';
+
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { type ApiRouter, refuse, unwrap } from '../../../platform/http/api-routes.js';
 import { JsonMemo } from '../../../platform/http/json-memo.js';
 import { type Actor } from '../../identity/domain/actor.js';
 import { type GitProvider, type ProviderChange, type ProviderSecrets, type ProviderSettings } from '../domain/git-provider.js';
@@ -33,11 +33,6 @@ export interface ProviderRouteDeps {
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
-
-function unwrap<T>(result: Result<T, Failure>): T {
-  if (!result.ok) throw new FailureError(result.error);
-  return result.value;
-}
 
 export class ProviderRoutes implements RouteContributor {
   readonly kind = 'api' as const;
@@ -74,7 +69,7 @@ export class ProviderRoutes implements RouteContributor {
       problems: ['NOT_FOUND'],
       handle: async ({ params: { id } }, _req, res) => {
         const found = await d.queries.get(actorOf(res), id);
-        if (!found) throw new FailureError(failure.notFound('Git provider'));
+        if (!found) refuse(failure.notFound('Git provider'));
         res.json(found);
       },
     });
@@ -227,7 +222,7 @@ export class ProviderRoutes implements RouteContributor {
 
   private async summaryOf(actor: Actor, provider: GitProvider): Promise<Record<string, unknown>> {
     const summary = await this.deps.queries.get(actor, provider.id);
-    if (!summary) throw new FailureError(failure.notFound('Git provider'));
+    if (!summary) refuse(failure.notFound('Git provider'));
     return summary;
   }
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { FailureError } from '../../../shared/failure.js';
+
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from './actor-of.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { type ApiRouter, unwrap } from '../../../platform/http/api-routes.js';
 import { ROLES } from '../domain/actor.js';
 import { type IdentityService } from '../application/identity-service.js';
 
@@ -48,8 +48,8 @@ export class IdentityRoutes implements RouteContributor {
       handle: async ({ body }, _req, res) => {
         const actor = actorOf(res);
         const result = await this.identity.addMember({ organizationId: actor.organizationId, userId: body.userId, role: body.role, actor });
-        if (!result.ok) throw new FailureError(result.error);
-        res.status(201).json(result.value);
+        const value = unwrap(result);
+        res.status(201).json(value);
       },
     });
   }

@@ -2,8 +2,8 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { type PublicUrls } from '../../../shared/public-urls.js';
 import { API_BODY_LIMIT, type RouteContributor } from '../../../platform/http/app.js';
-import { sendProblem } from '../../../platform/http/problem.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+
+import { type ApiRouter, refuse } from '../../../platform/http/api-routes.js';
 import { FailureError } from '../../../shared/failure.js';
 import { CSRF_HEADER, clearSessionCookie, isForeignRequest, sessionIdOf, setSessionCookie } from '../../../platform/http/session-cookie.js';
 import { sameToken } from '../../../platform/crypto/session-ids.js';
@@ -71,7 +71,7 @@ export class SessionRoutes implements RouteContributor {
         const signedIn = await this.sessions.signIn(body.apiKey, sessionIdOf(req));
         if (!signedIn) {
           clearSessionCookie(res, this.secure());
-          return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
+          refuse({ code: 'UNAUTHENTICATED', detail: 'Unknown API key' });
         }
         setSessionCookie(res, signedIn.sessionId, signedIn.endsAt, this.secure());
         res.setHeader('Cache-Control', 'no-store');
@@ -89,7 +89,7 @@ export class SessionRoutes implements RouteContributor {
       handle: async (_input, req, res) => {
         const sessionId = sessionIdOf(req);
         const session = sessionId ? await this.sessions.resolve(sessionId) : null;
-        if (!session) return sendProblem(res, { code: 'UNAUTHENTICATED', detail: 'Not signed in' });
+        if (!session) refuse({ code: 'UNAUTHENTICATED', detail: 'Not signed in' });
         res.setHeader('Cache-Control', 'no-store');
         res.json(this.view(session.actor, session.csrfToken, session.endsAt));
       },
@@ -108,7 +108,7 @@ export class SessionRoutes implements RouteContributor {
         if (sessionId && session) {
           const token = req.headers[CSRF_HEADER];
           if (isForeignRequest(req) || typeof token !== 'string' || !sameToken(session.csrfToken, token)) {
-            return sendProblem(res, {
+            refuse({
               code: 'UNAUTHORIZED',
               detail: `Missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header`,
             });

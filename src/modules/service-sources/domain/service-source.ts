@@ -51,6 +51,19 @@ export interface SourceLink {
   readonly previews?: PreviewPolicy;
 }
 
+/** What a manual deploy names: a branch or a tag (short name). */
+export interface DeployRef {
+  readonly type: 'branch' | 'tag';
+  readonly name: string;
+}
+
+/** The commit a manual deploy deploys, as the forge reported the ref's head. */
+export interface DeployCommit {
+  readonly sha: string;
+  readonly message: string;
+  readonly author: string;
+}
+
 const NO_WEBHOOK: WebhookRegistration = { registered: false, url: null };
 
 /**
@@ -102,6 +115,36 @@ export class ServiceSource extends AggregateRoot {
   repositoryRef(): RepositoryRef | undefined {
     if (!this.isConnected() || !this.repository) return undefined;
     return this.repositoryId ? { id: this.repositoryId, fullName: this.repository } : { fullName: this.repository };
+  }
+
+  /**
+   * Someone asked to deploy `ref` now (the dashboard's Deploy button): records `deployment.requested` with the commit
+   * the forge says the ref points at, `trigger: "manual"` and no delivery id. Nothing about the link changes.
+   * Returns the event's id (the API answers it).
+   */
+  requestDeployment(ref: DeployRef, commit: DeployCommit, now = new Date()): string {
+    if (!this.isConnected() || !this.providerId || !this.repository) throw new Error('Only a connected source deploys');
+    this.record(
+      'deployment.requested',
+      this.organizationId,
+      this.serviceId,
+      {
+        serviceType: this.serviceType,
+        serviceId: this.serviceId,
+        providerId: this.providerId,
+        providerType: this.providerType,
+        repository: this.repository,
+        repositoryId: this.repositoryId,
+        ref: { type: ref.type, name: ref.name },
+        commit: { sha: commit.sha, message: commit.message, author: commit.author },
+        trigger: 'manual',
+        deliveryId: null,
+      },
+      now,
+    );
+    const event = this.peekDomainEvents().at(-1);
+    if (!event) throw new Error('deployment.requested was not recorded');
+    return event.id;
   }
 
   /** Links the service to a provider + repository (+ branch); replaces an earlier link. */

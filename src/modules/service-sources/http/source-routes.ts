@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { FailureError, failure } from '../../../shared/failure.js';
+import { failure } from '../../../shared/failure.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+import { type ApiRouter, refuse, unwrap } from '../../../platform/http/api-routes.js';
 import { invalidGlob } from '../domain/watch-paths.js';
 import { SERVICE_STATUSES, SERVICE_TYPES, type ServiceSource, TRIGGER_TYPES } from '../domain/service-source.js';
 import { invalidRefName, invalidRepoPath, invalidRepositoryName } from '../domain/source-values.js';
@@ -74,8 +74,7 @@ const statusBody = z
       .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
       .optional()
       .describe('Shown next to the status; cut to each forge’s limit (GitHub 140 characters)'),
-  })
-  .strict();
+  });
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
@@ -158,7 +157,7 @@ export class SourceRoutes implements RouteContributor {
       problems: ['NOT_FOUND', 'CONFLICT', ...FORGE_PROBLEMS],
       handle: async ({ params: p, body: b }, _req, res) => {
         if (p.serviceType !== 'compose' && b.composePath !== undefined) {
-          throw new FailureError(
+          refuse(
             failure.validation('composePath is only for compose services', [
               { path: 'body.composePath', message: 'only for compose services' },
             ]),
@@ -177,8 +176,8 @@ export class SourceRoutes implements RouteContributor {
           composePath: b.composePath ?? null,
           previews: b.previews ?? { enabled: false, fromForks: false },
         });
-        if (!result.ok) throw new FailureError(result.error);
-        res.json(await this.answer(actorOf(res), result.value));
+        const value = unwrap(result);
+        res.json(await this.answer(actorOf(res), value));
       },
     });
 
@@ -192,7 +191,7 @@ export class SourceRoutes implements RouteContributor {
       problems: ['NOT_FOUND'],
       handle: async ({ params: p }, _req, res) => {
         const view = await this.deps.queries.get(actorOf(res), p.serviceType, p.serviceId);
-        if (!view) throw new FailureError(failure.notFound('Service source'));
+        if (!view) refuse(failure.notFound('Service source'));
         res.json(this.deps.hookHealth ? await this.deps.hookHealth.check(view) : view);
       },
     });
@@ -207,8 +206,8 @@ export class SourceRoutes implements RouteContributor {
       problems: ['NOT_FOUND', 'CONFLICT'],
       handle: async ({ params: p }, _req, res) => {
         const result = await this.deps.disconnect.execute(actorOf(res), p.serviceType, p.serviceId);
-        if (!result.ok) throw new FailureError(result.error);
-        res.json(sourceView(result.value));
+        const value = unwrap(result);
+        res.json(sourceView(value));
       },
     });
 
@@ -230,8 +229,8 @@ export class SourceRoutes implements RouteContributor {
           ...(b.targetUrl ? { targetUrl: b.targetUrl } : {}),
           ...(b.description ? { description: b.description } : {}),
         });
-        if (!result.ok) throw new FailureError(result.error);
-        res.json(await this.answer(actorOf(res), result.value));
+        const value = unwrap(result);
+        res.json(await this.answer(actorOf(res), value));
       },
     });
   }

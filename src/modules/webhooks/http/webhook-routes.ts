@@ -1,11 +1,11 @@
 import express from 'express';
 import { z } from 'zod';
-import { FailureError, failure } from '../../../shared/failure.js';
+import { failure } from '../../../shared/failure.js';
 import { isUuid } from '../../../shared/ids.js';
 import { type RouteContributor } from '../../../platform/http/app.js';
 import { actorOf } from '../../identity/http/actor-of.js';
-import { sendProblem } from '../../../platform/http/problem.js';
-import { type ApiRouter } from '../../../platform/http/api-routes.js';
+
+import { type ApiRouter, refuse, unwrap } from '../../../platform/http/api-routes.js';
 import { type Logger } from '../../../platform/logging/logger.js';
 import { isOwnerOrAdmin } from '../../identity/domain/actor.js';
 import { type ProviderQueries } from '../../git-providers/application/queries/provider-summary.js';
@@ -50,24 +50,23 @@ export class WebhookRoutes implements RouteContributor {
       problems: ['INVALID_SIGNATURE', 'NOT_FOUND'],
       handle: async ({ params }, req, res) => {
         const providerId = params.providerId;
-        if (!isUuid(providerId)) return sendProblem(res, failure.notFound('Git provider'));
+        if (!isUuid(providerId)) refuse(failure.notFound('Git provider'));
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
         const result = await this.receive.execute(providerId, { headers, rawBody });
         if (!result.ok) {
           if (result.error.code === 'INVALID_SIGNATURE')
             this.logger.warn({ providerId, ip: req.socket.remoteAddress }, 'webhook rejected: bad signature');
-          return sendProblem(res, result.error);
         }
-        const answer = result.value;
+        const answer = unwrap(result);
         if (answer.duplicate) return res.status(200).json({ deliveryId: answer.deliveryId, duplicate: true, deployments: 0 });
         if (answer.deployments > 0) return res.status(202).json({ deliveryId: answer.deliveryId, deployments: answer.deployments });
         res.status(200).json({ deliveryId: answer.deliveryId, deployments: 0, reason: answer.reason });
       },
     });
     // Public paths take no API key: another method here is an unknown route, not an authentication failure.
-    routes.fallback('/webhooks', (req, res) =>
-      sendProblem(res, { code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
+    routes.fallback('/webhooks', (req) =>
+      refuse({ code: 'NOT_FOUND', detail: `No route for ${req.method} ${req.originalUrl.split('?')[0]}` }),
     );
   }
 }
@@ -129,7 +128,7 @@ export class DeliveryRoutes implements RouteContributor {
         const actor = actorOf(res);
         let providerIds: string[] | null = null;
         if (q.providerId) {
-          if (!(await this.providers.get(actor, q.providerId))) throw new FailureError(failure.notFound('Git provider'));
+          if (!(await this.providers.get(actor, q.providerId))) refuse(failure.notFound('Git provider'));
           providerIds = [q.providerId];
         } else if (!isOwnerOrAdmin(actor)) {
           providerIds = (await this.providers.list(actor)).map((p) => p.id);

@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import { type Failure } from '../../../../shared/failure.js';
+import { type RepositoryRef } from '../../../../shared/repository-identity.js';
 
 /**
  * The ports the application needs from a forge. One adapter per forge lives under
@@ -72,6 +73,18 @@ export interface ForgeApi {
   getCommit?(fullName: string, sha: string): Promise<ForgeCommit | null>;
   /** Commit statuses (see {@link ForgeCommitStatuses}); every plug-in offers it. */
   setCommitStatus?: ForgeCommitStatuses['setCommitStatus'];
+  /**
+   * The commit a branch or tag points at now (manual deploys): an annotated tag is peeled to its commit, never the tag
+   * object. Forges whose API takes the stable id use `repository.id` (a renamed repository still resolves); the others
+   * use its current name. null when the ref or the repository does not exist.
+   */
+  refHead?(repository: RepositoryRef, ref: GitRef): Promise<ForgeCommit | null>;
+}
+
+/** A branch or a tag of a repository, by its short name (`main`, `release/1.2`, `v1.0.0`). */
+export interface GitRef {
+  readonly type: 'branch' | 'tag';
+  readonly name: string;
 }
 
 /** A deployment state forgelink reports on a commit; each plug-in maps it to its forge's states. */
