@@ -52,29 +52,28 @@ const connectBody = z
   .refine((b) => b.triggerType === 'tag' || b.branch !== undefined, { message: 'is required for push sources', path: ['branch'] });
 
 /** Commit statuses (docs/api.md "Commit statuses"): a full hex commit id, an http(s) link, one line of text. */
-const statusBody = z
-  .object({
-    status: z.enum(SERVICE_STATUSES),
-    commitSha: z
-      .string()
-      .regex(/^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, 'must be a full commit id (40 hex characters, or 64 for SHA-256 repositories)')
-      .optional()
-      .describe('The deployed commit: forgelink also posts a commit status on it (not for `idle`)'),
-    targetUrl: z
-      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-      .max(2000)
-      .optional()
-      .describe('Where the commit status links (the deployment’s page); Bitbucket, which requires a link, gets DASHBOARD_URL without it'),
-    description: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1000)
-      // eslint-disable-next-line no-control-regex -- a status description is one printable line on every forge
-      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
-      .optional()
-      .describe('Shown next to the status; cut to each forge’s limit (GitHub 140 characters)'),
-  });
+const statusBody = z.object({
+  status: z.enum(SERVICE_STATUSES),
+  commitSha: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, 'must be a full commit id (40 hex characters, or 64 for SHA-256 repositories)')
+    .optional()
+    .describe('The deployed commit: forgelink also posts a commit status on it (not for `idle`)'),
+  targetUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .max(2000)
+    .optional()
+    .describe('Where the commit status links (the deployment’s page); Bitbucket, which requires a link, gets DASHBOARD_URL without it'),
+  description: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    // eslint-disable-next-line no-control-regex -- a status description is one printable line on every forge
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
+    .optional()
+    .describe('Shown next to the status; cut to each forge’s limit (GitHub 140 characters)'),
+});
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
