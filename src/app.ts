@@ -28,6 +28,8 @@ import { IDENTITY } from './modules/identity/tokens.js';
 import { type IdentityService } from './modules/identity/application/identity-service.js';
 import { gitProvidersModule } from './modules/git-providers/module.js';
 import { serviceSourcesModule } from './modules/service-sources/module.js';
+import { SERVICE_SOURCES } from './modules/service-sources/tokens.js';
+import { type CommitStatusWorker, type CommitStatusWorkerOptions } from './modules/service-sources/infrastructure/commit-status-worker.js';
 import { webhooksModule } from './modules/webhooks/module.js';
 import { eventSubscriptionsModule } from './modules/event-subscriptions/module.js';
 import { SubscriptionDispatcher, type DispatcherOptions } from './modules/event-subscriptions/infrastructure/subscription-dispatcher.js';
@@ -37,6 +39,8 @@ export interface ApplicationOptions {
   /** Forge HTTP tuning (tests use tiny retry delays). */
   readonly forge?: ForgeOptions;
   readonly relay?: RelayOptions;
+  /** Commit-status worker tuning (tests use tiny backoff); maxAttempts defaults to FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS. */
+  readonly commitStatuses?: CommitStatusWorkerOptions;
   /** Event-subscription delivery tuning (tests use short leases and backoff). */
   readonly subscriptions?: DispatcherOptions;
   /** Start the outbox relay (default true). */
@@ -52,6 +56,7 @@ export interface Application {
   readonly bus: InProcessEventBus;
   readonly relay: OutboxRelay;
   readonly subscriptions: SubscriptionDispatcher;
+  readonly commitStatuses: CommitStatusWorker;
   readonly urls: PublicUrls;
   readonly logger: Logger;
   readonly identity: IdentityService;
@@ -102,11 +107,18 @@ export async function createApplication(config: Config, options: ApplicationOpti
     bind.constant(TOKENS.ForgeOptions, options.forge ?? {});
     bind.constant(TOKENS.Metrics, metrics);
     bind.constant(TOKENS.Routes, new EventFeedRoutes(new EventFeed(readDatabase)));
+    bind.constant(SERVICE_SOURCES.CommitStatusOptions, { maxAttempts: config.commitStatusMaxAttempts, ...options.commitStatuses });
   });
   // The forge plug-ins implement the modules' forge ports (src/forges/registry.ts lists them; ADR 0016).
   container.load(identityModule, forgesModule, gitProvidersModule, serviceSourcesModule, webhooksModule, eventSubscriptionsModule);
 
   const identity = container.get(IDENTITY.IdentityService);
+  const statusWorker = container.get(SERVICE_SOURCES.CommitStatusWorker);
+  const statusOutbox = container.get(SERVICE_SOURCES.CommitStatusOutbox);
+  // Only a commit that recorded a commit status wakes the worker (webhook deliveries cost it nothing).
+  uow.onCommit(() => {
+    if (statusOutbox.takeRecorded()) statusWorker.kick();
+  });
   let lastReadiness = 'ready';
   const http = createHttpApp({
     logger,
@@ -133,6 +145,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
   if (options.startRelay !== false) {
     relay.start();
     subscriptions.start();
+    statusWorker.start();
     housekeeping.start();
   }
 
@@ -143,6 +156,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     bus,
     relay,
     subscriptions,
+    commitStatuses: statusWorker,
     urls,
     logger,
     identity,
@@ -151,7 +165,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
       if (closed) return;
       closed = true;
       housekeeping.stop();
-      await Promise.all([relay.stop(), subscriptions.stop()]);
+      await Promise.all([relay.stop(), subscriptions.stop(), statusWorker.stop()]);
       for (const publisher of publishers) await publisher.close().catch(() => undefined);
       await orm.close(true);
     },

@@ -94,6 +94,7 @@ const schema = z.object({
   BITBUCKET_API_URL: httpUrl.default('https://api.bitbucket.org/2.0'),
   EVENT_BROKER_URL: z.url({ protocol: /^(nats|tls)$/ }).optional(),
   FORGELINK_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   METRICS_TOKEN: z
     .string()
     .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)')
@@ -120,6 +121,8 @@ export interface Config {
   readonly eventBrokerUrl?: string;
   /** Days published events and delivery records are kept; 0 keeps them forever. */
   readonly retentionDays: number;
+  /** Attempts to post one commit status before it is given up (`failed`); undefined: 8. */
+  readonly commitStatusMaxAttempts?: number;
   readonly logLevel: string;
   /** When set, `GET /metrics` asks for it as a bearer token; unset, `/metrics` is open on the bind address. */
   readonly metricsToken?: string;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bitbucketApiUrl: e.BITBUCKET_API_URL.replace(/\/+$/, ''),
     eventBrokerUrl: e.EVENT_BROKER_URL,
     retentionDays: e.FORGELINK_RETENTION_DAYS,
+    commitStatusMaxAttempts: e.FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY ?? false,

@@ -21,7 +21,12 @@ export interface Metrics {
   forgeRateLimitRemaining(forge: string, providerId: string, remaining: number): void;
   /** One OAuth refresh attempt (GitLab, Gitea/Forgejo). */
   oauthRefresh(forge: string, result: OAuthRefreshResult): void;
+  /** One commit status settled or retried by the commit-status worker (ADR 0018). */
+  commitStatus(forge: string, outcome: CommitStatusOutcome): void;
 }
+
+/** `retry`: an attempt failed and the row waits for its backoff; the others are the row's final outcome. */
+export type CommitStatusOutcome = 'posted' | 'retry' | 'superseded' | 'forbidden' | 'failed';
 
 export type WebhookOutcome = 'deployed' | 'ignored' | 'duplicate' | 'rejected';
 
@@ -35,4 +40,5 @@ export const NO_METRICS: Metrics = {
   forgeRequest: () => undefined,
   forgeRateLimitRemaining: () => undefined,
   oauthRefresh: () => undefined,
+  commitStatus: () => undefined,
 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LocalFakeServer } from './local-server.js';
+import { FakeCommitStatuses } from './commit-statuses.js';
 
 /**
  * A Bitbucket Data Center server on 127.0.0.1 that behaves like the real one where forgelink depends on it
@@ -88,6 +89,8 @@ const DEFAULT_LIMIT = 25;
 export class FakeBitbucketDatacenter extends LocalFakeServer {
   readonly contextPath: string;
   readonly requests: FakeDcRequest[] = [];
+  /** POST …/commits/{sha}/builds: what was posted, commits, missing permission, forced failures. */
+  readonly statuses = new FakeCommitStatuses('bitbucket-datacenter');
   /** Most API requests in flight at the same time since the last resetStats(). */
   maxConcurrent = 0;
   maxLimit: number;
@@ -302,6 +305,35 @@ export class FakeBitbucketDatacenter extends LocalFakeServer {
         status: 404,
         body: errors(`Repository ${key}/${slug} does not exist.`, 'com.atlassian.bitbucket.repository.NoSuchRepositoryException'),
       };
+    }
+    // POST /rest/api/1.0/projects/{key}/repos/{slug}/commits/{commitId}/builds (Bitbucket 7.4+; REPO_READ suffices).
+    const build = /^\/commits\/([^/]+)\/builds$/.exec(rest);
+    if (method === 'POST' && build?.[1]) {
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
+      return this.statuses.handle(`${repo.project}/${repo.slug}`, decodeURIComponent(build[1]), body, {
+        forbidden: () => ({
+          status: 403,
+          body: errors('You are not permitted to access this resource', 'com.atlassian.bitbucket.AuthorisationException'),
+        }),
+        unknownCommit: () => ({
+          status: 404,
+          body: errors(
+            `Commit '${build[1] ?? ''}' does not exist in repository '${repo.slug}'.`,
+            'com.atlassian.bitbucket.commit.NoSuchCommitException',
+          ),
+        }),
+        invalid: (problems) => ({
+          status: 400,
+          body: errors(problems.join('; '), 'com.atlassian.bitbucket.validation.ArgumentValidationException'),
+        }),
+        created: () => ({ status: 204 }),
+        nameField: 'key',
+      });
     }
     if (method === 'GET' && rest === '') return { status: 200, body: this.repositoryJson(repo) };
     if (method === 'GET' && (rest === '/default-branch' || rest === '/branches/default')) {

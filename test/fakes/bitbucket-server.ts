@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
 import { LocalFakeServer } from './local-server.js';
+import { FakeCommitStatuses } from './commit-statuses.js';
 
 /** A request the fake received; `path` is relative to /2.0 as the spec check expects. */
 export interface FakeBitbucketRequest extends RecordedRequest {
@@ -138,6 +139,8 @@ class HttpError extends Error {
  */
 export class FakeBitbucket extends LocalFakeServer {
   readonly requests: FakeBitbucketRequest[] = [];
+  /** POST …/commit/{sha}/statuses/build: what was posted, commits, missing permission, forced failures. */
+  readonly statuses = new FakeCommitStatuses('bitbucket');
   readonly hookLog: FakeHookLogEntry[] = [];
   notModifiedCount = 0;
   /** Highest number of requests in flight at once (meaningful with setDelay). */
@@ -441,6 +444,19 @@ export class FakeBitbucket extends LocalFakeServer {
           repository: { type: 'repository', full_name: fullName, uuid: repo.uuid },
         },
       };
+    }
+
+    // POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build: the official description asks for
+    // read:repository:bitbucket (checked above); an account without write access to the repository is refused (deny()).
+    if (resource === 'commit' && method === 'POST' && rest.length === 3 && rest[1] === 'statuses' && rest[2] === 'build' && rest[0]) {
+      const answer = this.statuses.handle(fullName, rest[0], body, {
+        forbidden: () => ({ status: 403, body: errorBody('You do not have write access to this repository.') }),
+        unknownCommit: () => ({ status: 404, body: errorBody(`Commit not found: ${rest[0] ?? ''}`) }),
+        invalid: (problems) => ({ status: 400, body: errorBody('Bad request', problems) }),
+        created: (status) => ({ status: 201, body: { type: 'build', ...status, created_on: new Date().toISOString() } }),
+        nameField: 'key',
+      });
+      return { status: answer.status, body: answer.body, ...(answer.headers ? { headers: answer.headers } : {}) };
     }
 
     if (hooksCall && repo.readOnly) throw new HttpError(403, 'You must be an administrator of this repository to manage its webhooks.');

@@ -3,6 +3,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
 import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
+import { FakeCommitStatuses } from './commit-statuses.js';
 
 /**
  * A Gitea / Forgejo server on 127.0.0.1 that behaves like the real one where forgelink depends on it:
@@ -139,6 +140,8 @@ const API = '/api/v1';
 export class FakeGitea extends LocalFakeServer {
   readonly flavor: GiteaFlavor;
   readonly requests: FakeGiteaRequest[] = [];
+  /** POST /repos/{o}/{r}/statuses/{sha}: what was posted, commits, missing permission, forced failures. */
+  readonly statuses = new FakeCommitStatuses('gitea');
   readonly hookLog: FakeGiteaHookLogEntry[] = [];
   /** Requests to /login/oauth/access_token, by grant type (attempts, successful or not). */
   tokenExchangeCount = 0;
@@ -436,6 +439,22 @@ export class FakeGitea extends LocalFakeServer {
     }
     const compareMatch = /^\/compare\/(.+)$/.exec(rest);
     if (method === 'GET' && compareMatch?.[1]) return this.compare(fullName, decodeURIComponent(compareMatch[1]));
+    const statusMatch = /^\/statuses\/([^/]+)$/.exec(rest);
+    if (method === 'POST' && statusMatch?.[1]) {
+      return this.statuses.handle(fullName, decodeURIComponent(statusMatch[1]), parseJson(rawBody), {
+        // Gitea/Forgejo's reqRepoWriter: a read-only collaborator (or a grant without write:repository).
+        forbidden: () => ({
+          status: 403,
+          body: { message: 'user should have a permission to write to a repo', url: `${this.baseUrl}/api/swagger` },
+        }),
+        unknownCommit: () => notFound(),
+        invalid: (problems) => unprocessable(problems.join('; ')),
+        created: (status) => ({
+          status: 201,
+          body: { id: this.statuses.posted.length, status: status.state, context: status.context ?? 'default' },
+        }),
+      });
+    }
     if (rest === '/hooks' || rest.startsWith('/hooks/')) {
       if (!repo.admin)
         return { status: 403, body: { message: 'Must have admin rights on the repository', url: `${this.baseUrl}/api/swagger` } };

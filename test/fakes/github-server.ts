@@ -3,6 +3,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
 import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
+import { FakeCommitStatuses } from './commit-statuses.js';
 
 /** A request the fake received; `path` is relative to /api/v3 and still URL-encoded, as the spec check needs. */
 export interface GitHubLoggedRequest extends RecordedRequest {
@@ -73,6 +74,14 @@ export interface FakeGitHubOptions {
   readonly perPageCap?: number;
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 interface ForcedAnswer {
   readonly status: number;
   remaining: number;
@@ -113,6 +122,8 @@ const COMPARE_FILE_CAP = 300;
 export class FakeGitHub extends LocalFakeServer {
   /** Every request, in arrival order. */
   readonly requests: GitHubLoggedRequest[] = [];
+  /** POST /repos/{o}/{r}/statuses/{sha}: what was posted, commits, missing permission, forced failures. */
+  readonly statuses = new FakeCommitStatuses('github');
   /** POST /app/installations/{id}/access_tokens that issued a token. */
   tokenRequests = 0;
   /** Requests GitHub would charge to the rate limit (everything but 304s). */
@@ -511,6 +522,31 @@ export class FakeGitHub extends LocalFakeServer {
     if (method === 'GET' && (m = /^\/repositories\/(\d+)$/.exec(path))) {
       const byId = installation.repositories.find((r) => r.id === Number(m?.[1]));
       return byId ? { status: 200, body: byId } : { status: 404, body: { message: 'Not Found' } };
+    }
+    if (method === 'POST' && (m = /^\/repos\/([^/]+)\/([^/]+)\/statuses\/([^/]+)$/.exec(path))) {
+      const fullName = `${decodeURIComponent(m[1] ?? '')}/${decodeURIComponent(m[2] ?? '')}`;
+      const repository = installation.repositories.find((r) => r.full_name.toLowerCase() === fullName.toLowerCase());
+      if (!repository) return { status: 404, body: { message: 'Not Found' } };
+      return this.statuses.handle(repository.full_name, decodeURIComponent(m[3] ?? ''), safeJson(body), {
+        // docs.github.com/rest/commits/statuses: an App without "Commit statuses: write".
+        forbidden: () => ({
+          status: 403,
+          body: {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
+            status: '403',
+          },
+        }),
+        unknownCommit: () => ({
+          status: 422,
+          body: {
+            message: `No commit found for SHA: ${decodeURIComponent(m?.[3] ?? '')}`,
+            documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
+          },
+        }),
+        invalid: (problems) => ({ status: 422, body: { message: 'Validation Failed', errors: problems } }),
+        created: (status) => ({ status: 201, body: { id: this.statuses.posted.length, ...status, created_at: new Date().toISOString() } }),
+      });
     }
     if (method !== 'GET' || !(m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path))) return { status: 404, body: { message: 'Not Found' } };
     const fullName = `${decodeURIComponent(m[1] ?? '')}/${decodeURIComponent(m[2] ?? '')}`;

@@ -3,6 +3,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type RecordedRequest } from '../support/openapi.js';
 import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
+import { FakeCommitStatuses } from './commit-statuses.js';
 
 /**
  * A GitLab (gitlab.com or self-hosted) on 127.0.0.1: OAuth (authorize + token, single-use refresh tokens),
@@ -60,6 +61,7 @@ export const GITLAB_DOCUMENTED_QUERY: Readonly<Record<string, readonly string[]>
   'POST /projects/{id}/hooks': [],
   'PUT /projects/{id}/hooks/{hook_id}': [],
   'DELETE /projects/{id}/hooks/{hook_id}': [],
+  'POST /projects/{id}/statuses/{sha}': [],
   'GET /oauth/authorize': ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'code_challenge', 'code_challenge_method'],
   'POST /oauth/authorize': [],
   'POST /oauth/token': [],
@@ -281,6 +283,8 @@ export class FakeGitLab extends LocalFakeServer {
   private readonly accessTokens = new Map<string, AccessToken>();
   private readonly refreshTokens = new Map<string, RefreshToken>();
   private readonly forced: ForcedAnswer[] = [];
+  /** Commit statuses posted (POST /projects/:id/statuses/:sha), commits, forced failures of that endpoint. */
+  readonly statuses = new FakeCommitStatuses('gitlab');
 
   constructor(options: FakeGitLabOptions = {}) {
     super();
@@ -608,6 +612,10 @@ export class FakeGitLab extends LocalFakeServer {
       if (method === 'POST') return { template: 'POST /projects/{id}/hooks', run: (u, _p, b) => this.createHook(u, id, b) };
       return undefined;
     }
+    if (rest.length === 2 && rest[0] === 'statuses' && method === 'POST') {
+      const sha = decodeURIComponent(rest[1] ?? '');
+      return { template: 'POST /projects/{id}/statuses/{sha}', run: (u, _p, b) => this.postStatus(u, id, sha, b) };
+    }
     if (rest.length === 2 && rest[0] === 'hooks') {
       const hookId = Number(rest[1]);
       if (method === 'GET')
@@ -619,6 +627,44 @@ export class FakeGitLab extends LocalFakeServer {
       if (method === 'DELETE') return { template: 'DELETE /projects/{id}/hooks/{hook_id}', run: (u) => this.deleteHook(u, id, hookId) };
     }
     return undefined;
+  }
+
+  /**
+   * POST /projects/:id/statuses/:sha: Developer (30) or more; a Guest or Reporter gets GitLab's bare 403. Posting the
+   * state a name already has while it is pending or running is refused like GitLab refuses it (400 "Cannot transition
+   * status via :run from :running").
+   */
+  private postStatus(userId: string, id: string, sha: string, body: Record<string, unknown>): Answer {
+    const project = this.visibleProject(userId, id);
+    if ((project.members.get(userId) ?? 0) < 30) throw new HttpFailure(403, { message: '403 Forbidden' });
+    const answer = this.statuses.handle(project.path, sha, body, {
+      forbidden: () => ({ status: 403, body: { message: '403 Forbidden' } }),
+      unknownCommit: () => ({ status: 404, body: { message: '404 References for commit Not Found' } }),
+      invalid: (problems) => ({ status: 400, body: { error: problems.join('; ') } }),
+      created: (status) => ({
+        status: 201,
+        body: { id: this.statuses.posted.length, sha, status: status.state, name: status.name ?? 'default' },
+      }),
+      duplicate: (previous, next) => {
+        const event: Record<string, string> = {
+          pending: 'enqueue',
+          running: 'run',
+          success: 'succeed',
+          failed: 'drop',
+          canceled: 'cancel',
+        };
+        const from = String(previous.state);
+        if (from !== next.state || (from !== 'pending' && from !== 'running')) return undefined;
+        const via = event[from] ?? from;
+        return {
+          status: 400,
+          body: { message: `Cannot transition status via :${via} from :${from} (Reason(s): Status cannot transition via "${via}")` },
+        };
+      },
+      nameField: 'name',
+    });
+    if (answer.status >= 400) throw new HttpFailure(answer.status, answer.body, answer.headers);
+    return { status: answer.status, body: answer.body };
   }
 
   private authenticateRequest(req: IncomingMessage): string {

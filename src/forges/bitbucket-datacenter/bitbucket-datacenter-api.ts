@@ -3,6 +3,8 @@ import { pathSegments } from '../../shared/path-segments.js';
 import {
   ForgeError,
   type ChangedFiles,
+  type CommitStatusAnswer,
+  type CommitStatusState,
   type ForgeApi,
   type ForgeBranch,
   type ForgeCommit,
@@ -14,6 +16,7 @@ import {
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { type ForgeHttp } from '../shared/forge-http.js';
+import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { BITBUCKET_DATACENTER } from './bitbucket-datacenter-name.js';
 import {
   type DcPage,
@@ -50,6 +53,13 @@ const HOOK_NAME = 'forgelink';
 const PAGE_LIMIT = 1000;
 const MAX_PAGES = 10_000;
 const ZERO_SHA = /^0+$/;
+/** Build status `key`, `name` and `description` are limited to 255 characters (BSERV-12804). */
+const DC_BUILD_FIELD_MAX = 255;
+const DC_STATES: Record<CommitStatusState, 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED'> = {
+  running: 'INPROGRESS',
+  done: 'SUCCESSFUL',
+  error: 'FAILED',
+};
 const FORGE = BITBUCKET_DATACENTER;
 const LABEL = BITBUCKET_DATACENTER.label;
 
@@ -181,6 +191,30 @@ export function createBitbucketDatacenterApi(http: ForgeHttp, conn: BitbucketDat
   };
 
   return {
+    // POST /rest/api/1.0/projects/{key}/repos/{slug}/commits/{sha}/builds (Bitbucket 7.4+): `key`, `state`, `url` required.
+    async setCommitStatus(repository, sha, status): Promise<CommitStatusAnswer> {
+      const path = requireRepoPath(repository.fullName);
+      try {
+        await call({
+          method: 'POST',
+          path: `${path}/commits/${encodeURIComponent(sha)}/builds`,
+          body: {
+            key: fitName(status.name, DC_BUILD_FIELD_MAX),
+            name: fitName(status.name, DC_BUILD_FIELD_MAX),
+            state: DC_STATES[status.state],
+            url: status.targetUrl ?? status.fallbackUrl,
+            description: clip(status.description, DC_BUILD_FIELD_MAX),
+          },
+          what: `posting a build status on ${repository.fullName}`,
+          repository: repository.fullName,
+          retry: false,
+        });
+      } catch (error) {
+        throw statusRefusal(error, repository.fullName);
+      }
+      return 'posted';
+    },
+
     async listRepositories(): Promise<ForgeRepository[]> {
       const repos = await collect('/repos', dcRepository, 'listing repositories', { query: { permission: 'REPO_READ' } });
       return uniqueBy(repos ?? [], (r) => String(r.id)).map((r) => toForgeRepository(r, web));

@@ -3,6 +3,8 @@ import { type z } from 'zod';
 import {
   ForgeError,
   type ChangedFiles,
+  type CommitStatusAnswer,
+  type CommitStatusState,
   type ForgeApi,
   type ForgeBranch,
   type ForgeCommit,
@@ -14,6 +16,7 @@ import {
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { mapLimit, type ForgeHttp, PAGE_CONCURRENCY } from '../shared/forge-http.js';
+import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import {
   bitbucketBranch,
   bitbucketCommit,
@@ -43,6 +46,14 @@ export interface BitbucketConnection {
 const PAGE_LEN = 100;
 const HOOK_DESCRIPTION = 'forgelink';
 const HOOK_SECRET_MAX = 128;
+/** A build status `key` longer than 40 characters is refused (BCLOUD-23984); `name` and `description` are kept to 255. */
+const BITBUCKET_KEY_MAX = 40;
+const BITBUCKET_TEXT_MAX = 255;
+const BITBUCKET_STATES: Record<CommitStatusState, 'INPROGRESS' | 'SUCCESSFUL' | 'FAILED'> = {
+  running: 'INPROGRESS',
+  done: 'SUCCESSFUL',
+  error: 'FAILED',
+};
 
 export function bitbucketAuthorization(auth: BitbucketAuth): string {
   const pair = auth.method === 'api_token' ? `${auth.email}:${auth.apiToken}` : `${auth.username}:${auth.appPassword}`;
@@ -147,6 +158,29 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
   };
 
   return {
+    // POST /repositories/{ws}/{slug}/commit/{sha}/statuses/build: `key` and `url` are required (commitstatus schema).
+    async setCommitStatus(repository, sha, status): Promise<CommitStatusAnswer> {
+      try {
+        await http.request({
+          method: 'POST',
+          url: `${requireRepoUrl(repository.fullName)}/commit/${enc(sha)}/statuses/build`,
+          headers,
+          body: {
+            key: fitName(status.name, BITBUCKET_KEY_MAX),
+            name: fitName(status.name, BITBUCKET_TEXT_MAX),
+            state: BITBUCKET_STATES[status.state],
+            url: status.targetUrl ?? status.fallbackUrl,
+            description: clip(status.description, BITBUCKET_TEXT_MAX),
+          },
+          what: `posting a build status on ${repository.fullName}`,
+          retry: false,
+        });
+      } catch (error) {
+        throw statusRefusal(error, repository.fullName);
+      }
+      return 'posted';
+    },
+
     async listRepositories(): Promise<ForgeRepository[]> {
       const repos = await collect(
         `${apiUrl}/repositories/${enc(conn.workspace)}?role=member&pagelen=${PAGE_LEN}`,

@@ -2,6 +2,8 @@ import { encodePath, pathSegments } from '../../shared/path-segments.js';
 import { z, type ZodType } from 'zod';
 import {
   type ChangedFiles,
+  type CommitStatusAnswer,
+  type CommitStatusState,
   ForgeError,
   type ForgeApi,
   type ForgeBranch,
@@ -13,6 +15,7 @@ import {
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type ForgeHttp, type ForgeResponse, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
+import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { trimSlash } from './gitea-oauth.js';
 import {
@@ -42,6 +45,14 @@ const FALLBACK_PAGE_SIZE = 50;
 const PAGE_CAP_TTL_MS = 10 * 60_000;
 const PAGE_CAP_MAX_HOSTS = 500;
 const MAX_PAGES = 10_000;
+/** Gitea/Forgejo document no limits on `context` and `description`; kept to 255 like the other forges. */
+const GITEA_CONTEXT_MAX = 255;
+const GITEA_DESCRIPTION_MAX = 255;
+const GITEA_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = {
+  running: 'pending',
+  done: 'success',
+  error: 'failure',
+};
 /** Pushes (and branch creation), and pull requests for previews (opened, synchronized, closed, …). */
 const HOOK_EVENTS = ['push', 'create', 'pull_request'];
 const ZERO_SHA = /^0+$/;
@@ -167,6 +178,28 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
   };
 
   return {
+    // POST /repos/{o}/{r}/statuses/{sha} (CreateStatusOption in Gitea's and Forgejo's swagger).
+    async setCommitStatus(repository, sha, status): Promise<CommitStatusAnswer> {
+      try {
+        await http.request({
+          method: 'POST',
+          url: `${api}${repoPath(repository.fullName)}/statuses/${encodeURIComponent(sha)}`,
+          headers: await auth(),
+          body: {
+            state: GITEA_STATES[status.state],
+            context: fitName(status.name, GITEA_CONTEXT_MAX),
+            description: clip(status.description, GITEA_DESCRIPTION_MAX),
+            ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+          },
+          what: `posting a commit status on ${repository.fullName}`,
+          retry: false,
+        });
+      } catch (error) {
+        throw statusRefusal(error, repository.fullName);
+      }
+      return 'posted';
+    },
+
     async listRepositories() {
       const repos = await listAll('/user/repos', giteaRepository, 'listing repositories', (r) => String(r.id));
       return repos.map(toRepository);

@@ -5,6 +5,8 @@ import { Octokit } from '@octokit/rest';
 import { z, type ZodType } from 'zod';
 import {
   type ChangedFiles,
+  type CommitStatusAnswer,
+  type CommitStatusState,
   type ForgeApi,
   type ForgeBranch,
   type ForgeCommit,
@@ -14,6 +16,7 @@ import {
 } from '../../modules/git-providers/application/ports/forge.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
+import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { type GitHubDeps, gitHubApiBase, gitHubOctokit, isRecord, quietLog, toForgeError, GITHUB } from './github-transport.js';
 
 export interface GitHubConnection {
@@ -30,6 +33,16 @@ const COMPARE_FILE_CAP = 300;
 /** Installation tokens live 1 h; take a new one when less than this is left. */
 const TOKEN_REFRESH_MARGIN_MS = 60_000;
 const MAX_CACHED_INSTALLATIONS = 500;
+/** GitHub refuses a longer status description (422 "description is too long (maximum is 140 characters)"). */
+const GITHUB_DESCRIPTION_MAX = 140;
+/** GitHub documents no limit on `context`; kept to 255 like the other forges' names. */
+const GITHUB_CONTEXT_MAX = 255;
+/** GitHub has no "running" state: a deployment in progress is `pending`. */
+const GITHUB_STATES: Record<CommitStatusState, 'pending' | 'success' | 'failure'> = {
+  running: 'pending',
+  done: 'success',
+  error: 'failure',
+};
 
 const repositorySchema = z.object({
   id: z.number(),
@@ -103,6 +116,31 @@ export function createGitHubApi(deps: GitHubDeps, conn: GitHubConnection): Forge
     });
 
   return {
+    // Commit statuses: POST /repos/{o}/{r}/statuses/{sha}; the App needs "Commit statuses: write" (docs/forges/github.md).
+    async setCommitStatus(repository, sha, status): Promise<CommitStatusAnswer> {
+      const what = `posting a commit status on ${repository.fullName}`;
+      const { owner, repo } = splitFullName(repository.fullName, what);
+      try {
+        await call(what, (octokit) =>
+          octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+            owner,
+            repo,
+            sha,
+            state: GITHUB_STATES[status.state],
+            context: fitName(status.name, GITHUB_CONTEXT_MAX),
+            description: clip(status.description, GITHUB_DESCRIPTION_MAX),
+            ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+          }),
+        );
+      } catch (error) {
+        // GitHub answers 422 "No commit found for SHA" for a commit it does not know.
+        if (error instanceof ForgeError && error.status === 422)
+          throw new ForgeError(GITHUB, 'not_found', `${error.message}: no such commit`, 422);
+        throw statusRefusal(error, repository.fullName);
+      }
+      return 'posted';
+    },
+
     async listRepositories(): Promise<ForgeRepository[]> {
       const first = await listPage(undefined);
       const { total_count: total, repositories } = first.data;

@@ -28,8 +28,9 @@ export interface ConvertedApp {
 }
 
 /**
- * The GitHub App manifest forgelink asks GitHub to create: read-only access; push and pull_request events, and
- * repository events (created, deleted, renamed, transferred), which invalidate the cached repositories list.
+ * The GitHub App manifest forgelink asks GitHub to create: read access to code, write access to commit statuses only
+ * (the deployer's reports, ADR 0018); push and pull_request events, and repository events (created, deleted, renamed,
+ * transferred), which invalidate the cached repositories list.
  */
 export function buildAppManifest(input: AppManifestInput): Record<string, unknown> {
   return {
@@ -41,7 +42,7 @@ export function buildAppManifest(input: AppManifestInput): Record<string, unknow
     setup_url: input.setupUrl,
     setup_on_update: true,
     public: false,
-    default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+    default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read', statuses: 'write' },
     default_events: ['push', 'pull_request', 'repository'],
   };
 }

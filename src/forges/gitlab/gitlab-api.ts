@@ -1,6 +1,8 @@
 import { z, type ZodType } from 'zod';
 import {
   type ChangedFiles,
+  type CommitStatusAnswer,
+  type CommitStatusState,
   ForgeError,
   type ForgeApi,
   type ForgeBranch,
@@ -11,7 +13,8 @@ import {
   type ForgeRepository,
   type RegisteredHook,
 } from '../../modules/git-providers/application/ports/forge.js';
-import { type ForgeHttp, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
+import { type ForgeHttp, forgeMessage, mapLimit, parseLinkHeader, PAGE_CONCURRENCY } from '../shared/forge-http.js';
+import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { gitlabBaseUrl, projectId } from './gitlab-urls.js';
 
@@ -29,6 +32,10 @@ const PER_PAGE = 100;
 const MAX_PAGES = 10_000;
 // GitLab caps compare diffs at the instance's diff_max_files (default 1,000, never below 500) and does not say so.
 const COMPARE_FILES_CAP = 500;
+/** Job names are at most 255 characters on GitLab; descriptions are kept to the same. */
+const GITLAB_NAME_MAX = 255;
+const GITLAB_DESCRIPTION_MAX = 255;
+const GITLAB_STATES: Record<CommitStatusState, 'running' | 'success' | 'failed'> = { running: 'running', done: 'success', error: 'failed' };
 
 const projectSchema = z.object({
   id: z.number(),
@@ -170,6 +177,37 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
   });
 
   return {
+    // POST /projects/:id/statuses/:sha, by the project's id when known (a renamed project keeps it).
+    async setCommitStatus(repository, sha, status): Promise<CommitStatusAnswer> {
+      const id = repository.id && /^\d+$/.test(repository.id) ? repository.id : projectId(repository.fullName);
+      const what = `posting a commit status on ${repository.fullName}`;
+      let response;
+      try {
+        response = await http.request<unknown>({
+          method: 'POST',
+          url: `${api}/projects/${id}/statuses/${encodeURIComponent(sha)}`,
+          headers: await auth(),
+          body: {
+            state: GITLAB_STATES[status.state],
+            name: fitName(status.name, GITLAB_NAME_MAX),
+            description: clip(status.description, GITLAB_DESCRIPTION_MAX),
+            ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+          },
+          allowStatus: [400],
+          what,
+          // The commit-status worker retries with its own backoff (ADR 0018).
+          retry: false,
+        });
+      } catch (error) {
+        throw statusRefusal(error, repository.fullName);
+      }
+      if (response.status !== 400) return 'posted';
+      const said = forgeMessage(typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? ''));
+      // The same state posted twice (or a state the job already left): GitLab refuses the transition; the status stands.
+      if (said && /cannot transition status/i.test(said)) return 'unchanged';
+      throw http.error('bad_response', `GitLab refused ${what} (400${said ? `: "${said}"` : ''})`, 400);
+    },
+
     async listRepositories() {
       const projects = await listAll('/projects', { membership: 'true' }, projectSchema, 'listing projects');
       const seen = new Set<number>();

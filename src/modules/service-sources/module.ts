@@ -10,6 +10,8 @@ import { MikroOrmServiceSourceRepository } from './infrastructure/persistence/mi
 import { ForgeSourceChecks } from './infrastructure/forge-source-checks.js';
 import { ForgeHookHealth } from './infrastructure/forge-hook-health.js';
 import { SourceRoutes } from './http/source-routes.js';
+import { SqlCommitStatusOutbox } from './infrastructure/sql-commit-status-outbox.js';
+import { CommitStatusWorker } from './infrastructure/commit-status-worker.js';
 import { SERVICE_SOURCES } from './tokens.js';
 import { RequestDeploymentHandler } from './application/commands/request-deployment/request-deployment.js';
 import { ForgeRefHeads } from './infrastructure/forge-ref-heads.js';
@@ -42,7 +44,28 @@ export const serviceSourcesModule = containerModule((bind) => {
   );
   bind.singleton(
     SERVICE_SOURCES.ReportStatus,
-    (r) => new ReportStatusHandler(r.get(TOKENS.UnitOfWork), r.get(SERVICE_SOURCES.Repository), r.get(GIT_PROVIDERS.Repository)),
+    (r) =>
+      new ReportStatusHandler(
+        r.get(TOKENS.UnitOfWork),
+        r.get(SERVICE_SOURCES.Repository),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(SERVICE_SOURCES.CommitStatusOutbox),
+      ),
+  );
+  bind.singleton(SERVICE_SOURCES.CommitStatusOutbox, (r) => new SqlCommitStatusOutbox(r.get(TOKENS.UnitOfWork)));
+  bind.singleton(
+    SERVICE_SOURCES.CommitStatusWorker,
+    (r) =>
+      new CommitStatusWorker(
+        r.get(TOKENS.Knex),
+        r.get(TOKENS.UnitOfWork),
+        r.get(GIT_PROVIDERS.Repository),
+        r.get(GIT_PROVIDERS.ForgeConnector),
+        r.get(TOKENS.PublicUrls),
+        r.get(TOKENS.Logger),
+        r.get(SERVICE_SOURCES.CommitStatusOptions),
+        r.get(TOKENS.Metrics),
+      ),
   );
   bind.singleton(SERVICE_SOURCES.SourceQueries, (r) => new SourceQueries(r.get(TOKENS.ReadDatabase)));
   bind.singleton(

@@ -6,6 +6,8 @@ import { type DisconnectSourceHandler } from './application/commands/disconnect-
 import { type ReportStatusHandler } from './application/commands/report-status/report-status.js';
 import { type SourceQueries } from './application/queries/source-view.js';
 import { type HookHealth } from './application/ports/hook-health.js';
+import { type CommitStatusOutbox } from './application/ports/commit-statuses.js';
+import { type CommitStatusWorker, type CommitStatusWorkerOptions } from './infrastructure/commit-status-worker.js';
 import { type RefHeads } from './application/ports/ref-heads.js';
 import { type RequestDeploymentHandler } from './application/commands/request-deployment/request-deployment.js';
 
@@ -20,6 +22,11 @@ export const SERVICE_SOURCES = {
   ReportStatus: token<ReportStatusHandler>('ReportStatusHandler'),
   SourceQueries: token<SourceQueries>('SourceQueries'),
   HookHealth: token<HookHealth>('HookHealth'),
+  CommitStatusOutbox: token<CommitStatusOutbox & { takeRecorded(): boolean }>('CommitStatusOutbox'),
+  /** Started and stopped by the composition root (src/app.ts), like the outbox relay. */
+  CommitStatusWorker: token<CommitStatusWorker>('CommitStatusWorker'),
+  /** Bound by the composition root: FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS, and test tuning. */
+  CommitStatusOptions: token<CommitStatusWorkerOptions>('CommitStatusWorkerOptions'),
   RefHeads: token<RefHeads>('RefHeads'),
   RequestDeployment: token<RequestDeploymentHandler>('RequestDeploymentHandler'),
 } as const;

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { type Metrics, type OAuthRefreshResult, type WebhookOutcome } from '../../shared/metrics.js';
+import { type CommitStatusOutcome, type Metrics, type OAuthRefreshResult, type WebhookOutcome } from '../../shared/metrics.js';
 
 /** What the outbox looks like right now (read at scrape time, never on a request's path). */
 export interface OutboxBacklog {
@@ -26,6 +26,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly forgeDuration: Histogram<'forge'>;
   private readonly forgeRateLimit: Gauge<'forge' | 'provider_id'>;
   private readonly oauthRefreshes: Counter<'forge' | 'result'>;
+  private readonly commitStatuses: Counter<'forge' | 'outcome'>;
   /** The outbox read of the scrape in progress (both gauges share it). */
   private backlog?: Promise<OutboxBacklog | undefined>;
 
@@ -110,6 +111,12 @@ export class PrometheusMetrics implements Metrics {
       labelNames: ['forge', 'result'],
       registers,
     });
+    this.commitStatuses = new Counter({
+      name: 'forgelink_commit_statuses_total',
+      help: 'Commit statuses handled by the commit-status worker, by forge and outcome (posted, retry, superseded, forbidden, failed)',
+      labelNames: ['forge', 'outcome'],
+      registers,
+    });
   }
 
   httpRequest(route: string, method: string, status: number, seconds: number): void {
@@ -136,6 +143,10 @@ export class PrometheusMetrics implements Metrics {
 
   oauthRefresh(forge: string, result: OAuthRefreshResult): void {
     this.counter(this.oauthRefreshes, forge, result).inc();
+  }
+
+  commitStatus(forge: string, outcome: CommitStatusOutcome): void {
+    this.counter(this.commitStatuses, forge, outcome).inc();
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -53,8 +53,10 @@ export class Housekeeping {
     );
     const deliveries = await this.count(`delete from webhook_delivery where received_at < ?`, [cutoff]);
     const states = await this.count(`delete from consumed_state where expires_at < ?`, [now]);
-    if (events + deliveries + states > 0)
-      this.logger.info({ events, deliveries, states, retentionDays: this.retentionDays }, 'pruned history');
+    // Settled commit statuses (ADR 0018); a pending one stays until the worker settles it.
+    const commitStatuses = await this.count(`delete from commit_status where outcome <> 'pending' and created_at < ?`, [cutoff]);
+    if (events + deliveries + states + commitStatuses > 0)
+      this.logger.info({ events, deliveries, states, commitStatuses, retentionDays: this.retentionDays }, 'pruned history');
     return { events, deliveries, states };
   }
 

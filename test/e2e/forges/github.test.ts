@@ -304,7 +304,7 @@ describe('e2e GitHub: API → real app → fake GitHub (GHES-style /api/v3)', ()
         hook_attributes: { url: `${PUBLIC_URL}/v1/webhooks/${id}`, active: true },
         redirect_url: `${PUBLIC_URL}/v1/callbacks/github/manifest`,
         setup_url: `${PUBLIC_URL}/v1/callbacks/github/install`,
-        default_permissions: { contents: 'read', metadata: 'read' },
+        default_permissions: { contents: 'read', metadata: 'read', statuses: 'write' },
         public: false,
       });
       expect(manifest.default_events).toEqual(expect.arrayContaining(['push']));

@@ -479,7 +479,7 @@ describe('GitHub App adapter against a fake GitHub', () => {
         callback_urls: ['https://fl.example/v1/callbacks/github/authorize'],
         public: false,
         setup_on_update: true,
-        default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+        default_permissions: { contents: 'read', metadata: 'read', pull_requests: 'read', statuses: 'write' },
         default_events: ['push', 'pull_request', 'repository'],
       });
       expect(manifestPostUrl('https://github.com/')).toBe('https://github.com/settings/apps/new');

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       bitbucketApiUrl: 'https://api.bitbucket.org/2.0',
       eventBrokerUrl: undefined,
       retentionDays: 90,
+      commitStatusMaxAttempts: 8,
       logLevel: 'info',
       trustProxy: false,
     });
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       BITBUCKET_API_URL: 'http://127.0.0.1:9999/2.0/',
       EVENT_BROKER_URL: 'nats://127.0.0.1:4222',
       FORGELINK_RETENTION_DAYS: '30',
+      FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS: '12',
       LOG_LEVEL: 'debug',
       TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
@@ -72,6 +74,7 @@ describe('loadConfig', () => {
       bitbucketApiUrl: 'http://127.0.0.1:9999/2.0',
       eventBrokerUrl: 'nats://127.0.0.1:4222',
       retentionDays: 30,
+      commitStatusMaxAttempts: 12,
       logLevel: 'debug',
       trustProxy: ['loopback', '10.0.0.0/8'],
     });
@@ -90,6 +93,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['FORGELINK_RETENTION_DAYS', '-1'],
     ['FORGELINK_RETENTION_DAYS', 'forever'],
+    ['FORGELINK_COMMIT_STATUS_MAX_ATTEMPTS', '0'],
     ['FORGE_URL_ALLOWLIST', 'http://127.0.0.1'],
     ['FORGE_URL_ALLOWLIST', 'gitea.internal, https://gitlab.corp:8443/'],
     ['FORGE_URL_ALLOWLIST', 'gitea.internal/path'],

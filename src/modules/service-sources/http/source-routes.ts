@@ -51,7 +51,29 @@ const connectBody = z
   })
   .refine((b) => b.triggerType === 'tag' || b.branch !== undefined, { message: 'is required for push sources', path: ['branch'] });
 
-const statusBody = z.object({ status: z.enum(SERVICE_STATUSES) });
+/** Commit statuses (docs/api.md "Commit statuses"): a full hex commit id, an http(s) link, one line of text. */
+const statusBody = z.object({
+  status: z.enum(SERVICE_STATUSES),
+  commitSha: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, 'must be a full commit id (40 hex characters, or 64 for SHA-256 repositories)')
+    .optional()
+    .describe('The deployed commit: forgelink also posts a commit status on it (not for `idle`)'),
+  targetUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .max(2000)
+    .optional()
+    .describe('Where the commit status links (the deployment’s page); Bitbucket, which requires a link, gets DASHBOARD_URL without it'),
+  description: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    // eslint-disable-next-line no-control-regex -- a status description is one printable line on every forge
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters')
+    .optional()
+    .describe('Shown next to the status; cut to each forge’s limit (GitHub 140 characters)'),
+});
 
 /** The problems of a route that calls the forge. */
 const FORGE_PROBLEMS = ['PROVIDER_NOT_READY', 'FORGE_RATE_LIMITED', 'FORGE_ERROR'] as const;
@@ -87,6 +109,14 @@ const sourceSchema = z
         .describe('`disabled`: the forge disabled the hook (see `disabledReason`); checked with the forge on GET'),
       disabledReason: z.string().optional(),
     }),
+    statusReporting: z
+      .object({
+        state: z.enum(['ok', 'forbidden', 'failing']),
+        reason: z.string().optional().describe('The forge’s words for the last refusal or failure'),
+        lastPostedAt: z.iso.datetime().optional(),
+      })
+      .optional()
+      .describe('How posting commit statuses to the forge goes; absent until a status with `commitSha` was handled'),
     version: z.number().int(),
   })
   .meta({ id: 'ServiceSource' });
@@ -185,12 +215,19 @@ export class SourceRoutes implements RouteContributor {
       path: '/services/:serviceType/:serviceId/status',
       tag: 'Service sources',
       summary: 'The deployer reports the service’s deployment status',
+      description:
+        'With `commitSha` (and a status other than `idle`), forgelink also posts a commit status named `forgelink/<serviceType>/<serviceId>` on that commit, through an outbox: retried with backoff, in report order, never delaying this answer.',
       params,
       body: statusBody,
       responses: { 200: { description: 'The source', schema: sourceSchema } },
       problems: ['NOT_FOUND', 'CONFLICT'],
       handle: async ({ params: p, body: b }, _req, res) => {
-        const result = await this.deps.status.execute(actorOf(res), p.serviceType, p.serviceId, b.status);
+        const result = await this.deps.status.execute(actorOf(res), p.serviceType, p.serviceId, {
+          status: b.status,
+          ...(b.commitSha ? { commitSha: b.commitSha } : {}),
+          ...(b.targetUrl ? { targetUrl: b.targetUrl } : {}),
+          ...(b.description ? { description: b.description } : {}),
+        });
         const value = unwrap(result);
         res.json(await this.answer(actorOf(res), value));
       },

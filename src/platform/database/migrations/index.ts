@@ -8,6 +8,7 @@ import { Migration20261130140000_console_sessions } from './Migration20261130140
 import { Migration20261130160000_event_subscriptions } from './Migration20261130160000_event_subscriptions.js';
 import { Migration20261201100000_bitbucket_datacenter } from './Migration20261201100000_bitbucket_datacenter.js';
 import { Migration20261201300000_previews_and_hook_health } from './Migration20261201300000_previews_and_hook_health.js';
+import { Migration20261202100000_commit_statuses } from './Migration20261202100000_commit_statuses.js';
 
 /** Listed explicitly so migrations run the same under node, tsx and vitest (no file discovery). */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261130160000_event_subscriptions', class: Migration20261130160000_event_subscriptions },
   { name: 'Migration20261201100000_bitbucket_datacenter', class: Migration20261201100000_bitbucket_datacenter },
   { name: 'Migration20261201300000_previews_and_hook_health', class: Migration20261201300000_previews_and_hook_health },
+  { name: 'Migration20261202100000_commit_statuses', class: Migration20261202100000_commit_statuses },
 ];

@@ -71,6 +71,8 @@ export interface ForgeApi {
    * payloads abbreviate commits (Bitbucket Cloud pull requests), for previews.
    */
   getCommit?(fullName: string, sha: string): Promise<ForgeCommit | null>;
+  /** Commit statuses (see {@link ForgeCommitStatuses}); every plug-in offers it. */
+  setCommitStatus?: ForgeCommitStatuses['setCommitStatus'];
   /**
    * The commit a branch or tag points at now (manual deploys): an annotated tag is peeled to its commit, never the tag
    * object. Forges whose API takes the stable id use `repository.id` (a renamed repository still resolves); the others
@@ -83,6 +85,41 @@ export interface ForgeApi {
 export interface GitRef {
   readonly type: 'branch' | 'tag';
   readonly name: string;
+}
+
+/** A deployment state forgelink reports on a commit; each plug-in maps it to its forge's states. */
+export type CommitStatusState = 'running' | 'done' | 'error';
+
+/** One commit status to post (docs/api.md "Commit statuses"). */
+export interface CommitStatus {
+  readonly state: CommitStatusState;
+  /** `forgelink/<serviceType>/<serviceId>`: the plug-in shortens it (see forges/shared/commit-status.ts) to its forge's limits. */
+  readonly name: string;
+  /** The deployer's link; absent when it gave none. */
+  readonly targetUrl?: string;
+  /** Where the status links when `targetUrl` is absent and the forge requires a link (Bitbucket Cloud and Data Center). */
+  readonly fallbackUrl: string;
+  readonly description: string;
+}
+
+/**
+ * `posted`: the forge stored the status; `unchanged`: the forge already shows that state for that name and refused the
+ * repeat (GitLab's "Cannot transition status via :run from :running"), which counts as posted.
+ */
+export type CommitStatusAnswer = 'posted' | 'unchanged';
+
+/** Commit statuses, a capability each plug-in declares on its ForgeApi (ADR 0018). */
+export interface ForgeCommitStatuses {
+  /**
+   * Posts `status` on commit `sha` of `repository` (GitLab addresses the project by its id when known). Throws ForgeError:
+   * `forbidden`/`resource_forbidden` when the credentials lack the permission, `not_found` for an unknown repository or
+   * commit, `rate_limited`/`unavailable` when worth retrying.
+   */
+  setCommitStatus(
+    repository: { readonly fullName: string; readonly id?: string },
+    sha: string,
+    status: CommitStatus,
+  ): Promise<CommitStatusAnswer>;
 }
 
 /** Repository webhooks forgelink registers itself (GitLab, Gitea/Forgejo, Bitbucket; GitHub Apps have one app-level hook). */

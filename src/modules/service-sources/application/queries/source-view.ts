@@ -28,6 +28,16 @@ export interface LastDelivery {
   readonly outcome: string;
 }
 
+/**
+ * How posting commit statuses goes (docs/api.md "Commit statuses"): the newest handled report decides — `ok` posted,
+ * `forbidden` the forge refused the permission (not retried), `failing` retrying or given up; `reason` is the forge's words.
+ */
+export interface StatusReportingView {
+  state: 'ok' | 'forbidden' | 'failing';
+  reason?: string;
+  lastPostedAt?: string;
+}
+
 export interface SourceView {
   serviceType: string;
   serviceId: string;
@@ -49,6 +59,8 @@ export interface SourceView {
   previews: PreviewPolicy;
   status: string;
   webhook: WebhookView;
+  /** Absent until a reported commit status was handled (posted, refused or attempted). */
+  statusReporting?: StatusReportingView;
   version: number;
 }
 
@@ -74,6 +86,9 @@ interface SourceRow {
   version: number;
   last_delivery_at?: Date | string | null;
   last_outcome?: string | null;
+  status_outcome?: string | null;
+  status_error?: string | null;
+  status_posted_at?: Date | string | null;
 }
 
 export class SourceQueries {
@@ -87,12 +102,23 @@ export class SourceQueries {
   async get(actor: Actor, serviceType: string, serviceId: string): Promise<SourceView | null> {
     // The repository's last delivery comes from an index (webhook_delivery_repository): one row, whatever the history.
     const [row] = await this.db.query<SourceRow>(
-      `select s.*, d.received_at as last_delivery_at, d.outcome as last_outcome from service_source s
+      `select s.*, d.received_at as last_delivery_at, d.outcome as last_outcome,
+              cs.outcome as status_outcome, cs.last_error as status_error, cp.posted_at as status_posted_at
+         from service_source s
          left join git_provider p on p.id = s.provider_id
          left join lateral (
            select received_at, outcome from webhook_delivery
             where provider_id = s.provider_id and repository_id = s.repository_id and repository_id is not null
             order by received_at desc limit 1) d on s.source_type = 'git'
+         left join lateral (
+           select outcome, last_error from commit_status
+            where organization_id = s.organization_id and service_type = s.service_type and service_id = s.service_id
+              and outcome <> 'superseded' and (outcome <> 'pending' or attempts > 0)
+            order by sequence desc limit 1) cs on true
+         left join lateral (
+           select max(posted_at) as posted_at from commit_status
+            where organization_id = s.organization_id and service_type = s.service_type and service_id = s.service_id
+              and outcome = 'posted') cp on true
         where s.service_type = ? and s.service_id = ? and s.organization_id = ?
           and (s.provider_id is null or p.id is null or p.created_by = ? or p.shared_with_organization or ?)`,
       [serviceType, serviceId, actor.organizationId, actor.userId, isOwnerOrAdmin(actor)],
@@ -124,7 +150,17 @@ function fromRow(row: SourceRow): SourceView {
       row.webhook,
       row.last_delivery_at && row.last_outcome ? { at: new Date(row.last_delivery_at), outcome: row.last_outcome } : undefined,
     ),
+    ...(row.status_outcome ? { statusReporting: statusReporting(row) } : {}),
     version: row.version,
+  };
+}
+
+function statusReporting(row: SourceRow): StatusReportingView {
+  const state = row.status_outcome === 'posted' ? 'ok' : row.status_outcome === 'forbidden' ? 'forbidden' : 'failing';
+  return {
+    state,
+    ...(state !== 'ok' && row.status_error ? { reason: row.status_error } : {}),
+    ...(row.status_posted_at ? { lastPostedAt: new Date(row.status_posted_at).toISOString() } : {}),
   };
 }
 

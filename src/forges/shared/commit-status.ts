@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import { ForgeError } from '../../modules/git-providers/application/ports/forge.js';
+
+/**
+ * A status name within a forge's length limit, the same for the same input on every call (a forge keys statuses by
+ * it: a name that changed between two posts would leave the first status pending for ever). Too long: the head of
+ * the name, `~`, and 8 hex characters of its SHA-256 — two services whose names share the head still differ.
+ */
+export function fitName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - 9)}~${hash}`;
+}
+
+/** Free text within a forge's limit: cut, with an ellipsis, when longer. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A refusal of a commit status is a refusal of that permission on that repository, never of the credentials as a
+ * whole: a token or App without "commit statuses: write" still lists repositories and registers hooks, so the
+ * provider must not be flagged (the connector flags providers on provider-wide `forbidden`). The forge's words stay.
+ */
+export function statusRefusal(error: unknown, repository: string): unknown {
+  if (!(error instanceof ForgeError) || error.kind !== 'forbidden') return error;
+  return new ForgeError(
+    { type: error.forge, label: error.label },
+    'resource_forbidden',
+    error.message,
+    error.status,
+    undefined,
+    `commit statuses of ${repository}`,
+  );
+}
