@@ -4,7 +4,9 @@
 # only, from the lockfile, and runs as the unprivileged `node` user. .ci/production-install.sh runs the same steps
 # without a container engine on every CI run. See docs/operations.md.
 
-ARG NODE_VERSION=20
+# Node 22 (maintenance LTS): Node 20 reached its upstream end of life in April 2026, and content-type@3 (Octokit)
+# declares node >= 22.
+ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
