@@ -7,6 +7,7 @@ import { pendingOf, shippedMigrationNames } from '../../../src/platform/database
 import { createScratchDatabase } from './database.js';
 
 const TABLES = [
+  'commit_status',
   'console_session',
   'consumed_state',
   'event_subscription',
@@ -38,6 +39,9 @@ const INDEXES = [
   'console_session_member',
   'event_subscription_organization',
   'event_subscription_due',
+  'commit_status_due',
+  'commit_status_key',
+  'commit_status_service',
 ];
 /** Every migration, in the order index.ts lists them (each timestamp-prefixed, so the list order is the name order). */
 const ALL = migrationsList.map((m) => m.name);
@@ -84,6 +88,7 @@ describe('migrations from an empty database', () => {
       const byName = new Map(indexes.rows.map((r) => [r.indexname, r.indexdef]));
       for (const name of INDEXES) expect(byName.has(name), name).toBe(true);
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
+      expect(byName.get('commit_status_due')).toMatch(/\(next_attempt_at\) WHERE \(outcome = 'pending'::text\)/);
       expect(byName.get('outbox_pending')).toMatch(/\(txid, "?position"?\) WHERE \(published_at IS NULL\)/);
       expect(byName.get('webhook_delivery_body_once')).toMatch(/UNIQUE.*\(provider_id, body_sha256\).*WHERE/);
       // Service ids are scoped per organisation: the organisation leads the primary key.
