@@ -34,7 +34,7 @@ const PUSHED = JSON.parse(PUSH.toString('utf8')) as { after: string };
  * compare URL) is replaced by a fresh one, so every body differs (byte-identical replays are deduped) and keeps
  * the fixture's size; each gets a new X-GitHub-Delivery and its own HMAC.
  */
-class PushDeliveries {
+export class PushDeliveries {
   private readonly parts = PUSH.toString('utf8').split(PUSHED.after);
   private readonly run = randomBytes(4).toString('hex');
   private sent = 0;

@@ -5,10 +5,10 @@ import { type Knex } from '@mikro-orm/postgresql';
 import { createApplication, type Application } from '../src/app.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
-import { signGitHub } from '../test/support/webhook-signing.js';
+import { PushDeliveries } from './ingest.js';
 import { type BenchDatabase, type BenchServer } from './support/database.js';
 import { candidatesSql } from '../src/modules/webhooks/infrastructure/sql-delivery-store.js';
-import { benchConfig, BRANCH, createGitHubTarget, insertSources, PUSH, REPOSITORY, REPOSITORY_ID } from './support/github-target.js';
+import { benchConfig, BRANCH, createGitHubTarget, insertSources, REPOSITORY, REPOSITORY_ID } from './support/github-target.js';
 import { interruption } from './support/interrupt.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
 
@@ -48,7 +48,9 @@ class Deliveries {
     private readonly app: Application,
     private readonly baseUrl: string,
     private readonly providerId: string,
-    private readonly secret: string,
+    secret: string,
+    /** Unique bodies: byte-identical replays under new delivery ids are duplicates (one deployment, not two). */
+    private readonly pushes = new PushDeliveries(secret),
   ) {
     this.unsubscribe = app.bus.subscribe('deployment.requested', (event: EventEnvelope) => {
       const deliveryId = event.data.deliveryId;
@@ -58,7 +60,7 @@ class Deliveries {
 
   /** One signed push delivery that must match exactly one source. */
   async send(): Promise<Sample> {
-    const headers = signGitHub(PUSH, this.secret);
+    const { body: push, headers } = this.pushes.next();
     const deliveryId = headers['x-github-delivery'] as string;
     let timer: NodeJS.Timeout | undefined;
     const published = new Promise<number>((resolve, reject) => {
@@ -67,7 +69,7 @@ class Deliveries {
     });
     try {
       const started = now();
-      const response = await fetch(`${this.baseUrl}/v1/webhooks/${this.providerId}`, { method: 'POST', headers, body: PUSH });
+      const response = await fetch(`${this.baseUrl}/v1/webhooks/${this.providerId}`, { method: 'POST', headers, body: push });
       const answered = now();
       const body = (await response.json()) as { deployments?: number };
       if (response.status !== 202 || body.deployments !== 1)

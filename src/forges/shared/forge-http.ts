@@ -420,15 +420,15 @@ export function parseLinkHeader(header: string | null): Record<string, string> {
 }
 
 /**
- * Pages of one listing fetched side by side once the first page told the total. 16 makes a first listing of 5,000
- * repositories (50 pages of 100) 1 + 4 round trips instead of 50 (10 would need 1 + 5, 8 1 + 7), and stays far
- * inside every forge's limits: GitHub
- * allows 100 concurrent requests (secondary rate limit) and 900 REST points a minute; GitLab.com and Bitbucket Cloud
- * count requests per user per time window, not requests in flight, so concurrency does not change what a listing
- * costs there (the picker cache does); Gitea/Forgejo have no limit by default. docs/benchmarks.md has the figures.
+ * Pages of one listing fetched side by side once the first page told the total. 25 makes a first listing of 5,000
+ * repositories (50 pages of 100) 1 + 2 round trips instead of 50 (16 would need 1 + 4, 10 1 + 5), and stays far
+ * inside every forge's limits: GitHub allows 100 concurrent requests (secondary rate limit) and 900 REST points a
+ * minute; GitLab.com and Bitbucket Cloud count requests per user per time window, not requests in flight, so
+ * concurrency does not change what a listing costs there (the picker cache does); Gitea/Forgejo have no limit by
+ * default. docs/benchmarks.md has the figures.
  * A 429 or secondary-limit 403 on any page fails the listing as rate_limited with the forge's Retry-After.
  */
-export const PAGE_CONCURRENCY = 16;
+export const PAGE_CONCURRENCY = 25;
 
 /**
  * Runs fn over items with at most `limit` in flight, keeping the input order in the result. After a failure no new
