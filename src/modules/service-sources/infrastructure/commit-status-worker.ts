@@ -186,6 +186,14 @@ export class CommitStatusWorker {
       const provider = await this.uow.read(() => this.providers.findById(row.provider_id));
       if (!provider) {
         outcome = { kind: 'failed', error: 'The provider was removed' };
+      } else if (provider.status !== 'ready') {
+        // No usable credentials (an address change dropped them, or authorisation is pending): the forge is not asked,
+        // and the row waits with backoff for the provider to be completed (then `failed` after the last attempt).
+        forge = provider.type;
+        outcome = {
+          kind: 'retry',
+          error: `The git provider is not ready (${provider.status.replace(/_/g, ' ')}): give it its credentials again`,
+        };
       } else {
         forge = provider.type;
         const api = this.connector.api(provider);
@@ -221,7 +229,8 @@ export class CommitStatusWorker {
         [row.id, row.claim_token],
       );
       this.metrics.commitStatus(forge, 'posted');
-      this.logger.debug({ commitStatusId: row.id, forge, state: row.state, answer: outcome.answer }, 'commit status posted');
+      // `status`, not `state`: the log redacts `state` fields (OAuth states are secrets).
+      this.logger.debug({ commitStatusId: row.id, forge, status: row.state, answer: outcome.answer }, 'commit status posted');
       return;
     }
     const attempts = row.attempts + 1;
@@ -236,7 +245,7 @@ export class CommitStatusWorker {
       [final, attempts, error.slice(0, 500), delay, row.id, row.claim_token],
     );
     this.metrics.commitStatus(forge, final === 'pending' ? 'retry' : final);
-    const log = { commitStatusId: row.id, providerId: row.provider_id, forge, state: row.state, attempts, outcome: final, error };
+    const log = { commitStatusId: row.id, providerId: row.provider_id, forge, status: row.state, attempts, outcome: final, error };
     if (final === 'pending') this.logger.warn({ ...log, retryInMs: delay }, 'commit status not posted; will retry');
     else this.logger.warn(log, 'commit status not posted');
   }
