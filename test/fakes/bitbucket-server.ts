@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type RecordedRequest } from '../support/openapi.js';
+import { type RecordedAnswer, type RecordedRequest } from '../support/openapi.js';
 import { LocalFakeServer } from './local-server.js';
 import { FakeCommitStatuses } from './commit-statuses.js';
 
@@ -139,6 +139,8 @@ class HttpError extends Error {
  */
 export class FakeBitbucket extends LocalFakeServer {
   readonly requests: FakeBitbucketRequest[] = [];
+  /** API answers with their JSON bodies, for answersNotMatchingSpec(). */
+  readonly answers: RecordedAnswer[] = [];
   /** POST …/commit/{sha}/statuses/build: what was posted, commits, missing permission, forced failures. */
   readonly statuses = new FakeCommitStatuses('bitbucket');
   readonly hookLog: FakeHookLogEntry[] = [];
@@ -256,6 +258,7 @@ export class FakeBitbucket extends LocalFakeServer {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.answers.length = 0;
     this.maxConcurrent = 0;
     this.notModifiedCount = 0;
   }
@@ -277,8 +280,15 @@ export class FakeBitbucket extends LocalFakeServer {
       const body = await readBody(req);
       if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
 
+      const apiPath = url.pathname.replace(/^\/2\.0/, '');
+      const query = [...new Set(url.searchParams.keys())];
+      const reply = (status: number, answer: unknown, headers?: Record<string, string>): void => {
+        if (url.pathname.startsWith('/2.0/'))
+          this.answers.push({ method: req.method ?? 'GET', path: apiPath, query, status, body: answer });
+        send(res, status, answer, headers);
+      };
       const failure = this.failures.shift();
-      if (failure) return send(res, failure.status, errorBody(`forced ${failure.status}`), failure.headers);
+      if (failure) return reply(failure.status, errorBody(`forced ${failure.status}`), failure.headers);
 
       if (!url.pathname.startsWith('/2.0/')) throw new HttpError(404, 'Resource not found');
       const granted = this.authenticate(user);
@@ -291,11 +301,23 @@ export class FakeBitbucket extends LocalFakeServer {
           res.writeHead(304, { etag }).end();
           return;
         }
-        return send(res, 200, result.body, { etag });
+        return reply(200, result.body, { etag });
       }
-      return send(res, result.status, result.body, result.headers);
+      return reply(result.status, result.body, result.headers);
     } catch (error) {
-      if (error instanceof HttpError) return send(res, error.status, errorBody(error.message, error.detail));
+      if (error instanceof HttpError) {
+        const url = new URL(req.url ?? '/', this.baseUrl);
+        const body = errorBody(error.message, error.detail);
+        if (url.pathname.startsWith('/2.0/'))
+          this.answers.push({
+            method: req.method ?? 'GET',
+            path: url.pathname.replace(/^\/2\.0/, ''),
+            query: [...new Set(url.searchParams.keys())],
+            status: error.status,
+            body,
+          });
+        return send(res, error.status, body);
+      }
       return send(res, 500, errorBody(error instanceof Error ? error.message : 'internal error'));
     } finally {
       this.inFlight--;

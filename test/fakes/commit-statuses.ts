@@ -89,6 +89,8 @@ export class FakeCommitStatuses {
   readonly invalid: { body: unknown; problems: string[] }[] = [];
   /** Every request that reached the status endpoint (accepted, refused or failed). */
   requests = 0;
+  /** When each of those requests arrived (Date.now()), in order. */
+  readonly requestTimes: number[] = [];
   private readonly commits = new Map<string, Set<string>>();
   private readonly denied = new Set<string>();
   private readonly failures: { status: number; remaining: number; headers: Record<string, string> }[] = [];
@@ -142,6 +144,7 @@ export class FakeCommitStatuses {
     },
   ): StatusAnswer {
     this.requests++;
+    this.requestTimes.push(Date.now());
     const failure = this.failures[0];
     if (failure) {
       if (--failure.remaining <= 0) this.failures.shift();

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type RecordedRequest } from '../support/openapi.js';
+import { type RecordedAnswer, type RecordedRequest } from '../support/openapi.js';
 import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
 import { FakeCommitStatuses } from './commit-statuses.js';
@@ -140,6 +140,8 @@ const API = '/api/v1';
 export class FakeGitea extends LocalFakeServer {
   readonly flavor: GiteaFlavor;
   readonly requests: FakeGiteaRequest[] = [];
+  /** API answers with their JSON bodies, for answersNotMatchingSpec(). */
+  readonly answers: RecordedAnswer[] = [];
   /** POST /repos/{o}/{r}/statuses/{sha}: what was posted, commits, missing permission, forced failures. */
   readonly statuses = new FakeCommitStatuses('gitea');
   readonly hookLog: FakeGiteaHookLogEntry[] = [];
@@ -188,6 +190,7 @@ export class FakeGitea extends LocalFakeServer {
 
   resetStats(): void {
     this.requests.length = 0;
+    this.answers.length = 0;
     this.maxConcurrent = 0;
     this.notModifiedCount = 0;
     this.tokenExchangeCount = 0;
@@ -341,6 +344,8 @@ export class FakeGitea extends LocalFakeServer {
       ...(ifNoneMatch ? { ifNoneMatch } : {}),
       ...(limit !== null ? { limit } : {}),
     });
+    if (api && answer.raw === undefined)
+      this.answers.push({ method, path, query: [...new Set(url.searchParams.keys())], status: recordedStatus, body: answer.body });
     if (etag && ifNoneMatch === etag) {
       this.notModifiedCount++;
       res.writeHead(304, { etag });

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type RecordedRequest } from '../support/openapi.js';
+import { type RecordedAnswer, type RecordedRequest } from '../support/openapi.js';
 import { consentPageHtml } from './consent-page.js';
 import { LocalFakeServer } from './local-server.js';
 import { FakeCommitStatuses } from './commit-statuses.js';
@@ -122,6 +122,8 @@ const COMPARE_FILE_CAP = 300;
 export class FakeGitHub extends LocalFakeServer {
   /** Every request, in arrival order. */
   readonly requests: GitHubLoggedRequest[] = [];
+  /** API answers with their JSON bodies, for answersNotMatchingSpec(). */
+  readonly answers: RecordedAnswer[] = [];
   /** POST /repos/{o}/{r}/statuses/{sha}: what was posted, commits, missing permission, forced failures. */
   readonly statuses = new FakeCommitStatuses('github');
   /** POST /app/installations/{id}/access_tokens that issued a token. */
@@ -291,6 +293,7 @@ export class FakeGitHub extends LocalFakeServer {
 
   resetCounters(): void {
     this.requests.length = 0;
+    this.answers.length = 0;
     this.tokenRequests = 0;
     this.requestsCharged = 0;
     this.maxInFlight = 0;
@@ -349,8 +352,11 @@ export class FakeGitHub extends LocalFakeServer {
       else if (etag) answer = { ...answer, headers: { etag, ...answer.headers } };
     }
     if (answer.status !== 304) this.requestsCharged++;
-    if (apiPath !== undefined)
-      this.requests.push({ method, path: apiPath, query: [...new Set(url.searchParams.keys())], status: answer.status, auth });
+    if (apiPath !== undefined) {
+      const query = [...new Set(url.searchParams.keys())];
+      this.requests.push({ method, path: apiPath, query, status: answer.status, auth });
+      if (answer.rawBody === undefined) this.answers.push({ method, path: apiPath, query, status: answer.status, body: answer.body });
+    }
 
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(RATE_LIMIT),
@@ -624,26 +630,45 @@ export class FakeGitHub extends LocalFakeServer {
     return { status: 200, body: wrap(items, all.length), headers: rels.length > 0 ? { link: rels.join(', ') } : {} };
   }
 
+  /** A commit as GET /repos/{o}/{r}/commits/{ref} answers it (the `commit` schema of GitHub's description). */
   private commitJson(repository: FakeGitHubRepository, sha: string): unknown {
     const info = this.commitInfo.get(sha) ?? { message: 'commit', author: 'Fake' };
     const person = { name: info.author, email: 'fake@example.com', date: '2026-11-30T10:00:00Z' };
+    const url = `${this.apiUrl}/repos/${repository.full_name}/commits/${sha}`;
+    const tree = sha1(`tree ${sha}`);
     return {
       sha,
-      url: `${this.apiUrl}/repos/${repository.full_name}/commits/${sha}`,
-      commit: { message: info.message, author: person, committer: person },
+      node_id: Buffer.from(`04:Commit${repository.id}:${sha}`).toString('base64'),
+      url,
+      html_url: `${repository.html_url}/commit/${sha}`,
+      comments_url: `${url}/comments`,
+      commit: {
+        url: `${this.apiUrl}/repos/${repository.full_name}/git/commits/${sha}`,
+        message: info.message,
+        author: person,
+        committer: person,
+        comment_count: 0,
+        tree: { sha: tree, url: `${this.apiUrl}/repos/${repository.full_name}/git/trees/${tree}` },
+      },
+      // The author's email matches no GitHub account: GitHub answers null for author and committer.
       author: null,
+      committer: null,
       parents: [],
     };
   }
 
+  /** A branch in a listing (`short-branch`) or as GET …/branches/{b} answers it (`branch-with-protection`). */
   private branchJson(repository: FakeGitHubRepository, branch: FakeBranch, full: boolean): unknown {
     const commit = { sha: branch.commitSha, url: `${this.apiUrl}/repos/${repository.full_name}/commits/${branch.commitSha}` };
+    const self = `${this.apiUrl}/repos/${repository.full_name}/branches/${encodeURIComponent(branch.name)}`;
     return full
       ? {
           name: branch.name,
           commit: this.commitJson(repository, branch.commitSha),
+          _links: { self, html: `${repository.html_url}/tree/${branch.name}` },
           protected: branch.protected,
-          _links: { html: `${repository.html_url}/tree/${branch.name}` },
+          protection: { enabled: branch.protected, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
+          protection_url: `${self}/protection`,
         }
       : { name: branch.name, commit, protected: branch.protected };
   }

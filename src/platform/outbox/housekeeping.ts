@@ -9,12 +9,13 @@ export interface PruneResult {
   readonly events: number;
   readonly deliveries: number;
   readonly states: number;
+  readonly commitStatuses: number;
 }
 
 /**
- * Keeps the history tables bounded: published outbox events and webhook delivery records older than the
- * retention are deleted, and so are expired OAuth state nonces. Unpublished events, and events an event
- * subscription has yet to receive, are never touched.
+ * Keeps the history tables bounded: published outbox events, webhook delivery records and settled commit statuses
+ * older than the retention are deleted, and so are expired OAuth state nonces. Unpublished events, events an event
+ * subscription has yet to receive, and commit statuses still pending are never touched.
  * Every instance may run it; the deletes are idempotent.
  */
 export class Housekeeping {
@@ -57,7 +58,7 @@ export class Housekeeping {
     const commitStatuses = await this.count(`delete from commit_status where outcome <> 'pending' and created_at < ?`, [cutoff]);
     if (events + deliveries + states + commitStatuses > 0)
       this.logger.info({ events, deliveries, states, commitStatuses, retentionDays: this.retentionDays }, 'pruned history');
-    return { events, deliveries, states };
+    return { events, deliveries, states, commitStatuses };
   }
 
   private async count(sql: string, params: Knex.RawBinding[]): Promise<number> {

@@ -247,6 +247,70 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
     expect(c.statuses.requests - before).toBe(c.failuresPerAttempt * 2 + 1);
   });
 
+  it('a 429 with Retry-After is honoured: the next attempt waits the forge’s seconds, not the shorter backoff', async () => {
+    const id = commit('rate');
+    const before = c.statuses.requestTimes.length;
+    // The test app's backoff is 20 ms; a Retry-After of 1 s must win.
+    c.statuses.fail(429, 1, { 'retry-after': '1' });
+    await report({ status: 'done', commitSha: id });
+    const waiting = await until(
+      'the rate-limited attempt settled',
+      async () =>
+        (
+          await pool.query<{ outcome: string; attempts: number; last_error: string | null; next_attempt_at: Date }>(
+            'select outcome, attempts, last_error, next_attempt_at from commit_status where service_id = $1 and commit_sha = $2',
+            [serviceId, id],
+          )
+        ).rows[0],
+      (r) => (r?.attempts ?? 0) >= 1,
+    );
+    const first = c.statuses.requestTimes[before]!;
+    expect(waiting).toMatchObject({ outcome: 'pending', attempts: 1 });
+    expect(waiting?.last_error).toMatch(/rate-limited/);
+    expect((waiting?.next_attempt_at.getTime() ?? 0) - first).toBeGreaterThanOrEqual(1_000);
+    const row = await until(
+      'posted after Retry-After',
+      async () => (await rowsOf(serviceId)).find((r) => r.commit_sha === id),
+      (r) => r?.outcome === 'posted',
+    );
+    expect(row?.attempts).toBe(2);
+    expect(c.statuses.requestTimes.length - before).toBe(2);
+    expect(c.statuses.requestTimes[before + 1]! - first).toBeGreaterThanOrEqual(1_000);
+    expect(states(id)).toEqual([c.states.done]);
+  });
+
+  it('5xx on every attempt: `failed` after maxAttempts, the source says failing with the reason, no further attempts', async () => {
+    const id = commit('exhausted');
+    const maxAttempts = t.app.commitStatuses.maxAttempts;
+    const before = c.statuses.requests;
+    // Every request of every attempt fails (GitHub's transport itself tries 3 times per attempt); spare ones are dropped.
+    c.statuses.fail(502, c.failuresPerAttempt * maxAttempts + 5);
+    try {
+      await report({ status: 'done', commitSha: id });
+      const row = await until(
+        'given up',
+        async () => (await rowsOf(serviceId)).find((r) => r.commit_sha === id),
+        (r) => r?.outcome !== 'pending',
+      );
+      expect(row).toMatchObject({ outcome: 'failed', attempts: maxAttempts });
+      expect(row?.last_error).toMatch(new RegExp(`502.*gave up after ${maxAttempts} attempts`));
+      expect(c.statuses.requests - before).toBe(c.failuresPerAttempt * maxAttempts);
+    } finally {
+      c.statuses.clearFailures();
+    }
+    const requests = c.statuses.requests;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.statuses.requests).toBe(requests);
+    expect(states(id)).toEqual([]);
+    const source = await t.api.get(`/v1/services/application/${serviceId}/source`).set(owner.auth);
+    expect(source.body.statusReporting).toMatchObject({ state: 'failing' });
+    expect(source.body.statusReporting.reason).toMatch(new RegExp(`502.*gave up after ${maxAttempts} attempts`));
+    // The last successful post is still said.
+    expect(typeof source.body.statusReporting.lastPostedAt).toBe('string');
+    const provider = await t.api.get(`/v1/git-providers/${providerId}`).set(owner.auth);
+    expect(provider.body.status).toBe('ready');
+  });
+
   it('a 403 (missing permission) is `forbidden` on the source, not retried, and the provider stays ready', async () => {
     const id = commit('forbidden');
     c.statuses.deny(c.repository);

@@ -7,6 +7,7 @@ import { FakeGitLab } from '../../fakes/gitlab-server.js';
 import { FakeGitea } from '../../fakes/gitea-server.js';
 import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { FakeBitbucketDatacenter } from '../../fakes/bitbucket-datacenter-server.js';
+import { answersNotMatchingSpec, requestsMissingFromSpec, specs, type RecordedAnswer } from '../../support/openapi.js';
 import {
   type Auth,
   type EventEnvelope,
@@ -38,6 +39,18 @@ interface Forge {
   setBranch(name: string, head: string | null): void;
   /** Requests the fake received so far. */
   requestCount(): number;
+  /**
+   * Where the forge publishes an API description (vendored: test/fixtures/SOURCES.md): the fake's answers to the ref
+   * lookups (`endpoints`) are checked against it. GitLab and Bitbucket Data Center publish none covering these.
+   */
+  readonly described?: {
+    readonly specs: readonly (() => ReturnType<typeof specs.github>)[];
+    readonly endpoints: RegExp;
+    readonly globalQuery?: readonly string[];
+    /** Path parameters the forge matches across slashes (see answersNotMatchingSpec). */
+    readonly greedyParams?: readonly string[];
+    answers(): readonly RecordedAnswer[];
+  };
 }
 
 /** The heads each fake starts with, and the commit details it shows for them. */
@@ -88,6 +101,7 @@ const FORGES: Forge[] = [
       github.setBranches('acme/web', branchList(githubHeads));
     },
     requestCount: () => github.requests.length,
+    described: { specs: [specs.github], endpoints: /^\/repos\/acme\/web\/(branches|commits)\//, answers: () => github.answers },
   },
   {
     label: 'GitLab',
@@ -126,6 +140,12 @@ const FORGES: Forge[] = [
       gitea.setBranches('acme/web', branchList(giteaHeads));
     },
     requestCount: () => gitea.requests.length,
+    described: {
+      specs: [specs.gitea, specs.forgejo],
+      endpoints: /^\/repos\/acme\/web\/(branches|tags|git\/commits)\//,
+      greedyParams: ['branch', 'tag'],
+      answers: () => gitea.answers,
+    },
   },
   {
     label: 'Bitbucket Cloud',
@@ -152,6 +172,12 @@ const FORGES: Forge[] = [
       );
     },
     requestCount: () => bitbucket.requests.length,
+    described: {
+      specs: [specs.bitbucket],
+      endpoints: /^\/repositories\/acme\/[^/]+\/refs\/(branches|tags)/,
+      globalQuery: ['page', 'pagelen'],
+      answers: () => bitbucket.answers,
+    },
   },
   {
     label: 'Bitbucket Data Center',
@@ -315,6 +341,36 @@ describe('manual deploys: POST /v1/services/{type}/{id}/deployments', () => {
         forge.setBranch('release/1.2', HEADS.release);
       }
     });
+
+    const described = forge.described;
+    if (described)
+      it("the fake answers the ref lookups as the forge's official API description says (found and missing refs)", async () => {
+        const from = described.answers().length;
+        const refs = [
+          { ref: { type: 'branch', name: 'main' }, status: 202 },
+          { ref: { type: 'branch', name: 'release/1.2' }, status: 202 },
+          { ref: { type: 'tag', name: 'v1.0.0' }, status: 202 },
+          { ref: { type: 'branch', name: 'gone' }, status: 422 },
+          { ref: { type: 'tag', name: 'v9.9.9' }, status: 422 },
+        ];
+        for (const { ref, status } of refs)
+          expect((await deploy(org.admin.auth, service, { ref })).status, JSON.stringify(ref)).toBe(status);
+        const answers = described
+          .answers()
+          .slice(from)
+          .filter((a) => described.endpoints.test(a.path));
+        // Both a found ref and a missing one were answered, so both shapes were checked.
+        expect(answers.some((a) => a.status === 200)).toBe(true);
+        expect(answers.some((a) => a.status >= 400)).toBe(true);
+        for (const spec of described.specs) {
+          expect(requestsMissingFromSpec(spec(), answers, described.globalQuery, described.greedyParams)).toEqual([]);
+          expect(answersNotMatchingSpec(spec(), answers, described.greedyParams)).toEqual([]);
+          // The check can fail: a branch or tag whose name is a number, with a field the forge never sends, is refused.
+          const found = answers.find((a) => a.status === 200 && typeof (a.body as { name?: unknown }).name === 'string')!;
+          const broken = { ...found, body: { ...(found.body as object), name: 42, invented: true } };
+          expect(answersNotMatchingSpec(spec(), [broken]).join('\n')).toMatch(/\$\.name: integer[\s\S]*\$\.invented: not in the spec/);
+        }
+      });
 
     it("another organisation's caller gets 404 and the forge is not asked", async () => {
       const before = forge.requestCount();

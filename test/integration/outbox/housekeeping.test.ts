@@ -46,7 +46,7 @@ describe('Housekeeping', () => {
     );
 
     const result = await new Housekeeping(db.orm.em.getKnex(), 30, { info: () => undefined, warn: () => undefined }).prune();
-    expect(result).toEqual({ events: 1, deliveries: 1, states: 1 });
+    expect(result).toEqual({ events: 1, deliveries: 1, states: 1, commitStatuses: 0 });
     const [counts] = await sql<{ published: string; unpublished: string; deliveries: string; states: string }>(
       db,
       `select (select count(*) from outbox where published_at is not null)::text as published,
@@ -55,6 +55,45 @@ describe('Housekeeping', () => {
               (select count(*) from consumed_state)::text as states`,
     );
     expect(counts).toEqual({ published: '1', unpublished: '1', deliveries: '1', states: '1' });
+  });
+
+  it('deletes settled commit statuses older than the retention; keeps pending ones whatever their age, and recent ones', async () => {
+    const organizationId = randomUUID();
+    const status = async (label: string, outcome: string, daysAgo: number): Promise<void> => {
+      await sql(
+        db,
+        `insert into commit_status (id, organization_id, provider_id, service_type, service_id, repository, commit_sha, state,
+                                    created_at, outcome, posted_at)
+         values (?, ?, ?, 'application', ?, 'acme/web', ?, 'done', ?, ?, ?)`,
+        [
+          randomUUID(),
+          organizationId,
+          randomUUID(),
+          label,
+          'a'.repeat(40),
+          new Date(Date.now() - daysAgo * DAY),
+          outcome,
+          outcome === 'posted' ? new Date(Date.now() - daysAgo * DAY) : null,
+        ],
+      );
+    };
+    await status('old-posted', 'posted', 40);
+    await status('old-failed', 'failed', 31);
+    await status('old-forbidden', 'forbidden', 45);
+    await status('old-superseded', 'superseded', 60);
+    await status('old-pending', 'pending', 100);
+    await status('recent-posted', 'posted', 29);
+    await status('recent-failed', 'failed', 1);
+    await status('recent-pending', 'pending', 0);
+
+    const result = await new Housekeeping(db.orm.em.getKnex(), 30, { info: () => undefined, warn: () => undefined }).prune();
+    expect(result.commitStatuses).toBe(4);
+    const left = await sql<{ service_id: string }>(
+      db,
+      'select service_id from commit_status where organization_id = ? order by service_id',
+      [organizationId],
+    );
+    expect(left.map((r) => r.service_id)).toEqual(['old-pending', 'recent-failed', 'recent-pending', 'recent-posted']);
   });
 
   it('keeps an old published event that an event subscription of its organisation has not received yet', async () => {
