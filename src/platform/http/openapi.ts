@@ -30,6 +30,8 @@ export function problemCodes(definition: RouteDefinition): FailureCode[] {
   const { spec, kind } = definition;
   const codes = new Set<FailureCode>(spec.problems ?? []);
   if (kind === 'api') codes.add('UNAUTHENTICATED');
+  // A console session (cookie) changing state without its CSRF token, or started by another site, is 403.
+  if (kind === 'api' && spec.method !== 'get') codes.add('UNAUTHORIZED');
   if (spec.params || spec.query || spec.body) codes.add('VALIDATION_FAILED');
   if (spec.body || spec.rawBody) codes.add('PAYLOAD_TOO_LARGE');
   codes.add('UNAVAILABLE');

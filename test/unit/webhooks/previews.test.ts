@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { decidePreview, type PreviewSource } from '../../../src/modules/webhooks/domain/preview-match.js';
 import { type NormalizedPullRequest } from '../../../src/modules/webhooks/domain/pull-request.js';
-import { WebhookDelivery } from '../../../src/modules/webhooks/domain/webhook-delivery.js';
+import { boundedTitle, MAX_TITLE_LENGTH, WebhookDelivery } from '../../../src/modules/webhooks/domain/webhook-delivery.js';
 import { webhookView } from '../../../src/modules/service-sources/application/queries/source-view.js';
 
 const request = (overrides: Partial<NormalizedPullRequest> = {}): NormalizedPullRequest => ({
@@ -130,5 +130,18 @@ describe('webhookView (hook health before the forge is asked)', () => {
       status: 'not_registered',
       error: 'refused',
     });
+  });
+});
+
+describe('preview titles in events', () => {
+  it('are cut to 1,000 characters (whole code points, "…" at the end); shorter ones are kept as they are', () => {
+    expect(boundedTitle('Add the checkout')).toBe('Add the checkout');
+    const exact = 'x'.repeat(MAX_TITLE_LENGTH);
+    expect(boundedTitle(exact)).toBe(exact);
+    const cut = boundedTitle('é'.repeat(5_000_000));
+    expect(Array.from(cut)).toHaveLength(MAX_TITLE_LENGTH);
+    expect(cut.endsWith('é…')).toBe(true);
+    // An emoji (two UTF-16 units) is never split in half.
+    expect(boundedTitle('😀'.repeat(2_000)).endsWith('😀…')).toBe(true);
   });
 });

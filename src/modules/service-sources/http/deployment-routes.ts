@@ -4,6 +4,7 @@ import { type ApiRouter, unwrap } from '../../../platform/http/api-routes.js';
 import { actorOf } from '../../identity/http/actor-of.js';
 import { SERVICE_TYPES } from '../domain/service-source.js';
 import { invalidRefName } from '../domain/source-values.js';
+import { invalidPathSegment } from '../../../shared/path-segments.js';
 import { type RequestDeploymentHandler } from '../application/commands/request-deployment/request-deployment.js';
 
 const params = z.object({
@@ -16,7 +17,13 @@ const params = z.object({
 });
 
 const refName = z.string().superRefine((value, ctx) => {
-  const problem = invalidRefName(value);
+  // Git's rules, then what a forge URL path cannot carry (%, \\, ?, #: their meaning changes once encoded).
+  const problem =
+    invalidRefName(value) ??
+    value
+      .split('/')
+      .map(invalidPathSegment)
+      .find((p) => p !== undefined);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 

@@ -79,7 +79,7 @@ export class WebhookDelivery extends AggregateRoot {
         repositoryId: request.repositoryId ?? target.repositoryId,
         pullRequest: {
           number: request.number,
-          title: request.title,
+          title: boundedTitle(request.title),
           url: request.url,
           sourceBranch: request.sourceBranch,
           targetBranch: request.targetBranch,
@@ -141,4 +141,13 @@ export class WebhookDelivery extends AggregateRoot {
     if (this.deployments > 0 || this.reasons.size === 0) return this.deployments > 0 ? null : 'no_matching_source';
     return [...this.reasons].join(', ');
   }
+}
+
+/** Titles are the forge user's free text: an event carries at most this many characters of one. */
+export const MAX_TITLE_LENGTH = 1_000;
+
+/** The title as events carry it: cut to MAX_TITLE_LENGTH characters (whole code points), with "…" when cut. */
+export function boundedTitle(title: string): string {
+  const points = Array.from(title);
+  return points.length <= MAX_TITLE_LENGTH ? title : `${points.slice(0, MAX_TITLE_LENGTH - 1).join('')}…`;
 }

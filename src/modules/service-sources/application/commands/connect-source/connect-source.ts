@@ -36,7 +36,9 @@ export class ConnectSourceHandler {
     if (!provider || !provider.isVisibleTo(actor)) return err(failure.notFound('Git provider'));
     if (provider.status !== 'ready') {
       return err(
-        failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before connecting services`),
+        failure.notReady(
+          `The git provider is not ready (status ${provider.status}): finish its setup before connecting services (GET /v1/git-providers/${provider.id} says what it needs)`,
+        ),
       );
     }
     const target = await this.forge.resolveTarget(provider, command.repository, command.branch);

@@ -51,7 +51,11 @@ export class RequestDeploymentHandler {
         ]),
       );
     if (provider.status !== 'ready')
-      return err(failure.notReady(`The git provider is ${provider.status.replace(/_/g, ' ')}; finish its setup before deploying`));
+      return err(
+        failure.notReady(
+          `The git provider is not ready (status ${provider.status}): finish its setup before deploying (GET /v1/git-providers/${provider.id} says what it needs)`,
+        ),
+      );
 
     const head = await this.heads.resolve(provider, repository, ref);
     if (!head.ok) return head;
