@@ -48,7 +48,8 @@ function Details({ provider }) {
   const g = provider.github,
     l = provider.gitlab,
     b = provider.bitbucket,
-    t = provider.gitea;
+    t = provider.gitea,
+    d = provider.bitbucketDatacenter;
   if (g)
     rows.push(
       ['GitHub URL', g.githubUrl],
@@ -72,6 +73,13 @@ function Details({ provider }) {
       ['Credentials', b.hasCredentials ? `Stored (${b.authMethod === 'api_token' ? 'API token' : 'app password'})` : 'Missing'],
     );
   if (t) rows.push(['Gitea URL', t.giteaUrl], ['Client ID', t.clientId], ['Authorised', t.hasTokens ? 'Yes' : 'Not yet']);
+  if (d)
+    rows.push(
+      ['Server URL', d.serverUrl],
+      ['Internal URL', d.internalUrl ?? '—'],
+      ['Username', d.username ?? '—'],
+      ['Access token', d.hasToken ? 'Stored' : 'Missing'],
+    );
   return html`<dl class="details">
     ${rows.map(
       ([k, v]) =>

@@ -63,38 +63,38 @@ export function ProvidersPage({ session }) {
   </section>`;
 }
 
-/** The forges a provider can be added for. Bitbucket Data Center's form arrives with its forge support. */
+/** The forges a provider can be added for. */
 const FORGES = [
   { type: 'github', label: 'GitHub', about: 'A GitHub App (github.com, GHE.com or Enterprise Server)' },
   { type: 'gitlab', label: 'GitLab', about: 'An OAuth application (gitlab.com or self-managed)' },
   { type: 'bitbucket', label: 'Bitbucket', about: 'Bitbucket Cloud with an API token' },
-  {
-    type: 'bitbucket-datacenter',
-    label: 'Bitbucket Data Center',
-    about: 'Not available yet in this version of forgelink',
-    unavailable: true,
-  },
+  { type: 'bitbucket-datacenter', label: 'Bitbucket Data Center', about: 'Self-hosted Bitbucket with an HTTP access token' },
   { type: 'gitea', label: 'Gitea', about: 'Gitea or Forgejo with an OAuth2 application' },
 ];
 
 function ForgeChoice() {
   return html`<nav id="forge-choice" class="forge-choice" aria-label="Forge">
     <ul>
-      ${FORGES.map((f) =>
-        f.unavailable
-          ? html`<li class="unavailable"><span class="forge-name">${f.label}</span><span class="about">${f.about}</span></li>`
-          : html`<li>
-              <a class="button secondary" href=${`#/providers/new/${f.type}`}>${f.label}</a><span class="about">${f.about}</span>
-            </li>`,
+      ${FORGES.map(
+        (f) =>
+          html`<li>
+            <a class="button secondary" href=${`#/providers/new/${f.type}`}>${f.label}</a><span class="about">${f.about}</span>
+          </li>`,
       )}
     </ul>
   </nav>`;
 }
 
 export function AddProviderPage({ session, type }) {
-  const forge = FORGES.find((f) => f.type === type && !f.unavailable);
+  const forge = FORGES.find((f) => f.type === type);
   if (!forge) return html`<p role="alert" class="notice bad">Unknown forge “${type}”. <a href="#/providers">Back to Git Providers</a></p>`;
-  const Form = { github: GitHubForm, gitlab: GitLabForm, bitbucket: BitbucketForm, gitea: GiteaForm }[type];
+  const Form = {
+    github: GitHubForm,
+    gitlab: GitLabForm,
+    bitbucket: BitbucketForm,
+    'bitbucket-datacenter': BitbucketDatacenterForm,
+    gitea: GiteaForm,
+  }[type];
   return html`<section aria-labelledby="add-title">
     <p><a href="#/providers">← Git Providers</a></p>
     <h1 id="add-title">Add ${forge.label} provider</h1>
@@ -304,6 +304,54 @@ function BitbucketForm() {
       required
       type="password"
       hint="An Atlassian API token with repository read and webhook scopes."
+    />
+    <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>
+    <${Notice} notice=${notice} />
+  </form>`;
+}
+
+function BitbucketDatacenterForm() {
+  const [f, setF] = useState({ name: '', serverUrl: '', internalUrl: '', username: '', token: '' });
+  const set = (key) => (value) => setF({ ...f, [key]: value });
+  const [run, busy, notice] = useAction();
+  const submit = async (e) => {
+    e.preventDefault();
+    const body = { name: f.name, serverUrl: f.serverUrl, token: f.token };
+    if (f.internalUrl) body.internalUrl = f.internalUrl;
+    if (f.username) body.username = f.username;
+    const created = await run(() => post('/git-providers/bitbucket-datacenter', body));
+    if (created) openProvider(created.id);
+  };
+  return html`<form onSubmit=${submit}>
+    <${TextField} label="Name" value=${f.name} onInput=${set('name')} required />
+    <${TextField}
+      label="Server URL"
+      value=${f.serverUrl}
+      onInput=${set('serverUrl')}
+      required
+      placeholder="https://bitbucket.example.com"
+      hint="The address people open, with its context path if any (https://host/bitbucket)."
+    />
+    <${TextField}
+      label="Internal URL"
+      value=${f.internalUrl}
+      onInput=${set('internalUrl')}
+      placeholder="http://bitbucket.internal:7990"
+      hint="Optional: where forgelink reaches the server when that differs from the Server URL."
+    />
+    <${TextField}
+      label="Username"
+      value=${f.username}
+      onInput=${set('username')}
+      hint="Optional: the token's user, shown on the provider page."
+    />
+    <${TextField}
+      label="HTTP Access Token"
+      value=${f.token}
+      onInput=${set('token')}
+      required
+      type="password"
+      hint="A project, repository or personal HTTP access token with repository read (repository admin to register webhooks)."
     />
     <button type="submit" disabled=${busy}>${busy ? 'Saving…' : 'Save'}</button>
     <${Notice} notice=${notice} />

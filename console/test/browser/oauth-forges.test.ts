@@ -6,6 +6,7 @@ import { seedOrganization } from '../../../test/support/app.js';
 import { FakeGitLab } from '../../../test/fakes/gitlab-server.js';
 import { FakeGitea } from '../../../test/fakes/gitea-server.js';
 import { FakeBitbucket } from '../../../test/fakes/bitbucket-server.js';
+import { FakeBitbucketDatacenter } from '../../../test/fakes/bitbucket-datacenter-server.js';
 import { browserAvailable, launchBrowser, screenshot, signIn, startConsoleApp, type Browser, type ConsoleApp } from './support.js';
 
 type Org = Awaited<ReturnType<typeof seedOrganization>>;
@@ -18,13 +19,14 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
   const gitlab = new FakeGitLab({ consentPage: true });
   const gitea = new FakeGitea({ consentPage: true });
   const bitbucket = new FakeBitbucket();
+  const datacenter = new FakeBitbucketDatacenter();
   let app: ConsoleApp;
   let browser: Browser;
   let page: Page;
   let org: Org;
 
   beforeAll(async () => {
-    await Promise.all([gitlab.start(), gitea.start(), bitbucket.start()]);
+    await Promise.all([gitlab.start(), gitea.start(), bitbucket.start(), datacenter.start()]);
     app = await startConsoleApp({ bitbucketApiUrl: bitbucket.apiUrl });
     org = await seedOrganization(app.t.app, 'OAuth console');
     gitlab.addApplication({ clientId: 'gl-app', clientSecret: 'gl-secret', redirectUri: `${app.url}/v1/callbacks/gitlab` });
@@ -33,6 +35,8 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
     gitea.setRepositories(8);
     bitbucket.addApiToken('dev@acme.test', 'bb-token');
     bitbucket.setRepositories('acme', 4);
+    datacenter.addToken('dc-token');
+    datacenter.setRepositories(6);
     browser = await launchBrowser();
     page = await browser.context.newPage();
     await signIn(page, app.url, org.owner.apiKey);
@@ -44,7 +48,7 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await Promise.all([gitlab.stop(), gitea.stop(), bitbucket.stop()]);
+    await Promise.all([gitlab.stop(), gitea.stop(), bitbucket.stop(), datacenter.stop()]);
   });
 
   const button = (label: string) => page.getByRole('button', { name: label, exact: true });
@@ -134,13 +138,27 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitLab, Gitea, Bitbucke
       .toBe('A git provider named "Acme Bitbucket" already exists in the organisation');
   });
 
+  it('Bitbucket Data Center: Save with an HTTP access token; the page shows the server and never the token', async () => {
+    await add('Bitbucket Data Center');
+    await page.getByLabel('Name', { exact: true }).fill('Acme Data Center');
+    await page.getByLabel('Server URL').fill(datacenter.serverUrl);
+    await page.getByLabel('HTTP Access Token').fill('dc-token');
+    await screenshot(page, '19a-add-bitbucket-datacenter');
+    await button('Save').click();
+    await page.waitForURL(`${app.url}/#/providers/*`);
+    await expect.poll(() => page.getByText(datacenter.serverUrl).first().isVisible()).toBe(true);
+    expect(await page.getByText('dc-token').count()).toBe(0);
+    await button('Test Connection').click();
+    await expect.poll(() => page.getByText('Found 6 repositories').isVisible()).toBe(true);
+  });
+
   it('the list shows every provider with its status; readable at a phone’s width', async () => {
     await page.goto(`${app.url}/#/providers`);
-    await expect.poll(() => page.getByRole('row').count()).toBe(4);
+    await expect.poll(() => page.getByRole('row').count()).toBe(5);
     await screenshot(page, '19-providers-list');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
-    await expect.poll(() => page.getByRole('row').count()).toBe(4);
+    await expect.poll(() => page.getByRole('row').count()).toBe(5);
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
     expect(overflow).toBe(0);
     await screenshot(page, '20-providers-phone');

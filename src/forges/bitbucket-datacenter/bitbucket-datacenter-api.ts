@@ -339,7 +339,11 @@ export function createBitbucketDatacenterApi(http: ForgeHttp, conn: BitbucketDat
       const hook = ((await listHooks(fullName, path, true)) ?? []).find((h) => h.url === url);
       if (!hook) return null;
       return hook.active === false
-        ? { active: false, reason: `The hook is disabled on ${LABEL} (active: false); enable it in the repository's webhook settings` }
+        ? {
+            active: false,
+            reason: `The hook is disabled on ${LABEL} (active: false)`,
+            remedy: "enable it in the repository's webhook settings, or PUT …/source again",
+          }
         : { active: true };
     },
 

@@ -331,7 +331,11 @@ export function createBitbucketApi(http: ForgeHttp, conn: BitbucketConnection): 
       const hook = (hooks ?? []).find((h) => h.url === url);
       if (!hook) return null;
       return hook.active === false
-        ? { active: false, reason: 'The webhook is switched off on Bitbucket (active: false)' }
+        ? {
+            active: false,
+            reason: 'The webhook is switched off on Bitbucket (active: false)',
+            remedy: 'switch the webhook on in the repository settings, or PUT …/source again',
+          }
         : { active: true };
     },
 

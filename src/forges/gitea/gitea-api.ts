@@ -321,7 +321,13 @@ export function createGiteaApi(http: ForgeHttp, conn: GiteaConnection): ForgeApi
     async hookState(fullName, url): Promise<HookState | null> {
       const hook = ((await listHooks(fullName)) ?? []).find((h) => hookUrl(h) === url);
       if (!hook) return null;
-      return hook.active === false ? { active: false, reason: 'The hook is switched off on the forge (active: false)' } : { active: true };
+      return hook.active === false
+        ? {
+            active: false,
+            reason: 'The hook is switched off on the forge (active: false)',
+            remedy: 'tick Active on the hook in the repository’s Settings → Webhooks, or PUT …/source again',
+          }
+        : { active: true };
     },
 
     async removeHook(fullName, url) {

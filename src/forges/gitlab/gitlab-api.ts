@@ -18,6 +18,10 @@ import { clip, fitName, statusRefusal } from '../shared/commit-status.js';
 import { type RepositoryRef } from '../../shared/repository-identity.js';
 import { gitlabBaseUrl, projectId } from './gitlab-urls.js';
 
+/** What re-enables a hook GitLab disabled (hook health). */
+const REENABLE =
+  'fix what made its deliveries fail (PUBLIC_URL unreachable or answering errors), then use the hook’s Test button under Settings → Webhooks on GitLab: a successful test re-enables it';
+
 export interface GitLabConnection {
   readonly gitlabUrl: string;
   /** Called before every request: the token is refreshed elsewhere, under a database row lock. */
@@ -312,10 +316,14 @@ export function createGitLabApi(http: ForgeHttp, conn: GitLabConnection): ForgeA
       const hook = (await hooksOf(fullName)).find((h) => h.url === url);
       if (!hook) return null;
       if (hook.alert_status === 'disabled')
-        return { active: false, reason: 'GitLab disabled the hook after failing deliveries (alert_status: disabled)' };
+        return { active: false, reason: 'GitLab disabled the hook after failing deliveries (alert_status: disabled)', remedy: REENABLE };
       if (hook.alert_status === 'temporarily_disabled') {
         const until = hook.disabled_until ? ` until ${hook.disabled_until}` : '';
-        return { active: false, reason: `GitLab disabled the hook after failing deliveries${until} (alert_status: temporarily_disabled)` };
+        return {
+          active: false,
+          reason: `GitLab disabled the hook after failing deliveries${until} (alert_status: temporarily_disabled)`,
+          remedy: REENABLE,
+        };
       }
       return { active: true };
     },

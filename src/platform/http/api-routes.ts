@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { type z } from 'zod';
 import { type Failure, type FailureCode, FailureError } from '../../shared/failure.js';
@@ -148,7 +149,9 @@ function checkJsonAnswers(spec: Pick<RouteDefinition['spec'], 'method' | 'respon
       const doc = spec.responses[res.statusCode];
       const where = `${spec.method.toUpperCase()} ${template} answered ${res.statusCode}`;
       if (!doc?.schema) throw new Error(`${where} with JSON, but documents no JSON body for that status`);
-      const checked = doc.schema.safeParse(JSON.parse(body.toString()));
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      const text = /gzip/i.test(String(res.getHeader('Content-Encoding') ?? '')) ? gunzipSync(bytes).toString() : bytes.toString();
+      const checked = doc.schema.safeParse(JSON.parse(text));
       if (!checked.success)
         throw new Error(
           `${where} with a body that does not match its documented schema: ${checked.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,

@@ -1,6 +1,7 @@
 import { type Knex } from '@mikro-orm/postgresql';
 import { type EventEnvelope, type EventPublisher } from '../events/event-publisher.js';
 import { type Metrics, NO_METRICS } from '../../shared/metrics.js';
+import { Poller } from '../background/poller.js';
 
 export interface RelayLogger {
   warn(obj: object, msg: string): void;
@@ -40,10 +41,7 @@ export interface OutboxRow {
  * earlier row of the same aggregate is still unpublished, so a retrying event holds back its successors.
  */
 export class OutboxRelay {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private stopped = true;
-  private again = false;
+  private readonly poller: Poller;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retryBaseMs: number;
@@ -62,28 +60,24 @@ export class OutboxRelay {
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
     this.batchBudgetMs = options.batchBudgetMs ?? 2_000;
+    this.poller = new Poller(
+      async () => (await this.runBatch()).claimed === this.batchSize,
+      this.pollIntervalMs,
+      (error) => this.logger.error({ err: error }, 'outbox relay batch failed'),
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.running) await new Promise((r) => setTimeout(r, 10));
+    await this.poller.stop();
   }
 
   /** Called after a local commit: publish now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.poller.kick();
   }
 
   /** Publishes until nothing is claimable; returns how many events were published. For tests and shutdown. */
@@ -94,30 +88,6 @@ export class OutboxRelay {
       total += published;
       if (claimed === 0 || published === 0) return total;
     }
-  }
-
-  private schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delay);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    let more = false;
-    try {
-      const { claimed } = await this.runBatch();
-      more = claimed === this.batchSize;
-    } catch (error) {
-      this.logger.error({ err: error }, 'outbox relay batch failed');
-    } finally {
-      this.running = false;
-    }
-    if (this.stopped) return;
-    const soon = more || this.again;
-    this.again = false;
-    this.schedule(soon ? 0 : this.pollIntervalMs);
   }
 
   async runBatch(): Promise<{ claimed: number; published: number }> {

@@ -469,6 +469,7 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
       { status: 'done', commitSha: 'g'.repeat(40) },
       { status: 'done', commitSha: sha('x'), targetUrl: 'javascript:alert(1)' },
       { status: 'done', commitSha: sha('x'), targetUrl: `https://e.example/${'a'.repeat(2_100)}` },
+      { status: 'done', commitSha: sha('x'), targetUrl: 'https://deployer:hunter2@ci.example/run/1' },
       { status: 'done', commitSha: sha('x'), description: 'two\nlines' },
       { status: 'done', commitSha: sha('x'), description: 'x'.repeat(1_001) },
       { status: 'running', commitSha: sha('x'), description: '' },

@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FakeGitHub, type FakeGitHubApp } from '../../fakes/github-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { signGitHub } from '../../support/webhook-signing.js';
@@ -172,6 +175,52 @@ describe('picker cache: GET /v1/git-providers/{id}/repositories', () => {
     expect(refreshed.headers.etag).not.toBe(etag);
     // A page or a search is computed per request and keeps express's own (weak) validator.
     expect((await list(t, id, { perPage: '5' })).headers.etag).not.toBe(refreshed.headers.etag);
+  });
+
+  it('a client that accepts gzip gets the list compressed once, with its own strong ETag, and 304s on it', async () => {
+    const { id } = await provider(400);
+    // Plain node:http: supertest and fetch would decompress, and the test is about the bytes on the wire.
+    const server = createServer(t.app.http);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const raw = (accept: string, extra: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: `/v1/git-providers/${id}/repositories`,
+            headers: { ...owner, 'Accept-Encoding': accept, ...extra },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const plain = await raw('identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const gzipped = await raw('gzip, deflate');
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers.vary).toMatch(/Accept-Encoding/i);
+    // The bytes on the wire are the compressed list, a fraction of its size, and decompress to the same JSON.
+    const wire = gzipped.body;
+    const json = plain.body;
+    expect(wire.length).toBeLessThan(json.length / 4);
+    expect(gunzipSync(wire).equals(json)).toBe(true);
+    expect((JSON.parse(json.toString()) as { total: number }).total).toBe(400);
+    // Each coding is its own representation: its own strong ETag, and a 304 on it.
+    expect(gzipped.headers.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(gzipped.headers.etag).not.toBe(plain.headers.etag);
+    expect((await raw('gzip', { 'If-None-Match': gzipped.headers.etag as string })).status).toBe(304);
+    expect((await raw('identity', { 'If-None-Match': gzipped.headers.etag as string })).status).toBe(200);
+    // The same compressed bytes every time (compressed once, then held with the list).
+    expect((await raw('gzip')).body.equals(wire)).toBe(true);
   });
 
   it('test-connection always asks the forge', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrapServer } from '../../fakes/trap-server.js';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { FakeGitHub } from '../../fakes/github-server.js';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
@@ -177,6 +178,44 @@ describe('hook health: hooks the forge disabled', () => {
     // Deleted by hand on Bitbucket: reported as well, with the way back.
     (bitbucket.hooks('opsws/health') as unknown[]).length = 0;
     expect(await read(id)).toMatchObject({ status: 'disabled', disabledReason: expect.stringContaining('no longer exists on the forge') });
+  });
+
+  it('a provider whose credentials an address change dropped is not asked: the read sends nothing and changes nothing', async () => {
+    gitea.setRepositories([{ owner: 'ops', name: 'moved', defaultBranch: 'main', id: 4202 }]);
+    gitea.setBranches('ops/moved', [{ name: 'main' }]);
+    const { providerId } = await giteaProvider(t, auth, gitea);
+    const id = serviceId('gt-moved');
+    await connect(t, auth, id, { providerId, repository: 'ops/moved', branch: 'main' });
+    const trap = new TrapServer();
+    await trap.start();
+    try {
+      // Another address: the OAuth tokens are dropped and the provider waits to be authorised again (docs/security.md).
+      const moved = await t.api.patch(`/v1/git-providers/${providerId}/gitea`).set(auth).send({ giteaUrl: trap.url });
+      expect(moved.status, moved.text).toBe(200);
+      expect(moved.body.status).toBe('pending_authorization');
+      const giteaRequests = gitea.requests.length;
+      const webhook = await read(id);
+      expect(webhook['status']).not.toBe('disabled');
+      expect(trap.requests).toEqual([]);
+      expect(gitea.requests.length).toBe(giteaRequests);
+      // A read never writes: the provider keeps its status and version.
+      expect((await t.api.get(`/v1/git-providers/${providerId}`).set(auth)).body).toMatchObject({
+        status: 'pending_authorization',
+        version: moved.body.version,
+      });
+      // A commit status reported meanwhile waits for the provider instead of going to the new address without a token.
+      const sha = 'c'.repeat(40);
+      const reported = await t.api.put(`/v1/services/application/${id}/status`).set(auth).send({ status: 'done', commitSha: sha });
+      expect(reported.status, reported.text).toBe(200);
+      await t.app.commitStatuses.runOnce();
+      expect(trap.requests).toEqual([]);
+      const rows = await t.app.orm.em
+        .getKnex()
+        .raw(`select outcome, last_error from commit_status where service_id = ? and commit_sha = ?`, [id, sha]);
+      expect(rows.rows).toEqual([{ outcome: 'pending', last_error: expect.stringContaining('not ready') }]);
+    } finally {
+      await trap.stop();
+    }
   });
 
   it('a forge that fails the check leaves the stored status (the read never fails for it)', async () => {

@@ -327,6 +327,21 @@ describe('manual deploys: POST /v1/services/{type}/{id}/deployments', () => {
       }
     });
 
+    it('a forge answering a commit id that is not a full sha is 502 FORGE_ERROR, and nothing is emitted', async () => {
+      forge.setBranch('release/1.2', '--upload-pack=touch /tmp/x');
+      try {
+        const before = (await outboxRows(service)).length;
+        const bad = await deploy(org.admin.auth, service, { ref: { type: 'branch', name: 'release/1.2' } });
+        expect(bad.status, JSON.stringify(bad.body)).toBe(502);
+        expect(bad.body.code).toBe('FORGE_ERROR');
+        // Refused where the answer is read (Bitbucket Cloud's schema) or before the event is recorded (every forge).
+        expect(bad.body.detail).toMatch(/not a full SHA|unexpected shape/);
+        expect(await outboxRows(service)).toHaveLength(before);
+      } finally {
+        forge.setBranch('release/1.2', HEADS.release);
+      }
+    });
+
     const described = forge.described;
     if (described)
       it("the fake answers the ref lookups as the forge's official API description says (found and missing refs)", async () => {

@@ -53,6 +53,13 @@ describe('pushIgnoreReason', () => {
     expect(pushIgnoreReason(branchPush({ headCommit: { message: 'Bump [CI SKIP]', author: 'Ann' } }))).toBe('skip_marker: [ci skip]');
   });
 
+  it('ignores a commit id that is not a full sha (forge payloads are hostile input), whatever else the push says', () => {
+    for (const commitSha of ['zz', 'a'.repeat(39), '--upload-pack=x', 'A'.repeat(40) + ' ', `${'a'.repeat(40)}\n`, ''])
+      expect(pushIgnoreReason(branchPush({ commitSha })), JSON.stringify(commitSha)).toBe('invalid_commit');
+    expect(decidePush(tagPush({ commitSha: 'v1.0.0' }), tagSource(), 'unknown')).toEqual({ deploy: false, reason: 'invalid_commit' });
+    expect(pushIgnoreReason(branchPush({ commitSha: 'f'.repeat(64) }))).toBeUndefined();
+  });
+
   it('lets ordinary pushes through, including ones without a head commit', () => {
     expect(pushIgnoreReason(branchPush())).toBeUndefined();
     expect(pushIgnoreReason(branchPush({ headCommit: undefined }))).toBeUndefined();

@@ -7,6 +7,7 @@ import { Secret } from '../../../shared/secret.js';
 import { type EndpointPolicy } from '../application/event-subscriptions.js';
 import { signStandardWebhook } from './standard-webhooks.js';
 import { subscriptionSecretPurpose } from '../../../platform/crypto/secret-purposes.js';
+import { Poller } from '../../../platform/background/poller.js';
 
 export interface DispatcherLogger {
   info(obj: object, msg: string): void;
@@ -60,10 +61,7 @@ type Attempt = { ok: true; status: number } | { ok: false; status: number | null
  * transaction would hold back pg_snapshot_xmin, and with it the event feed and every cursor (ADR 0012).
  */
 export class SubscriptionDispatcher {
-  private timer?: NodeJS.Timeout;
-  private stopped = true;
-  private ticking = false;
-  private again = false;
+  private readonly poller: Poller;
   private readonly active = new Map<string, Promise<void>>();
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
@@ -89,63 +87,42 @@ export class SubscriptionDispatcher {
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
     if (this.leaseMs < this.timeoutMs * 2) throw new Error('The subscription lease must be at least twice the POST timeout');
+    this.poller = new Poller(
+      () => this.round(),
+      this.pollIntervalMs,
+      (error) => this.logger.error({ err: error }, 'claiming event subscriptions failed'),
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
-  /** Stops claiming, lets the POSTs in flight finish and hands their subscriptions back at once (no lease wait). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.poller.stop();
     await Promise.allSettled([...this.active.values()]);
   }
 
   /** Called after a local commit: look for work now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.poller.kick();
   }
 
-  private schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delay);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
-    this.ticking = true;
-    try {
-      const free = this.concurrency - this.active.size;
-      if (free > 0) {
-        for (const claimed of await this.claim(free)) {
-          const run = this.deliver(claimed)
-            .catch((error: unknown) => this.logger.error({ err: error, subscriptionId: claimed.id }, 'event subscription delivery failed'))
-            .finally(() => {
-              this.active.delete(claimed.id);
-              this.kick();
-            });
-          this.active.set(claimed.id, run);
-        }
+  /** One round of the poller: claims what the free slots allow and starts posting it. */
+  private async round(): Promise<boolean> {
+    const free = this.concurrency - this.active.size;
+    if (free > 0) {
+      for (const claimed of await this.claim(free)) {
+        const run = this.deliver(claimed)
+          .catch((error: unknown) => this.logger.error({ err: error, subscriptionId: claimed.id }, 'event subscription delivery failed'))
+          .finally(() => {
+            this.active.delete(claimed.id);
+            this.kick();
+          });
+        this.active.set(claimed.id, run);
       }
-    } catch (error) {
-      this.logger.error({ err: error }, 'claiming event subscriptions failed');
-    } finally {
-      this.ticking = false;
     }
-    if (this.stopped) return;
-    const soon = this.again;
-    this.again = false;
-    this.schedule(soon ? 0 : this.pollIntervalMs);
+    return false;
   }
 
   /** Claims up to `limit` due subscriptions that have undelivered events and that no live instance holds. */
@@ -190,7 +167,7 @@ export class SubscriptionDispatcher {
       if (events.length === 0) return this.release(sub);
       for (const event of events) {
         // Stop while the lease still covers a whole POST: nobody else may start on this subscription meanwhile.
-        if (this.stopped || Date.now() + this.timeoutMs + 1_000 > leaseUntil) return this.release(sub);
+        if (this.poller.isStopped || Date.now() + this.timeoutMs + 1_000 > leaseUntil) return this.release(sub);
         const attempt = await this.post(sub.url, secret, event);
         if (!attempt.ok) return this.failed(sub, event, attempt);
         this.metrics.eventPublished(event.type, SUBSCRIPTION_TRANSPORT);

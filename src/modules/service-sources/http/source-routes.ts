@@ -60,8 +60,11 @@ const statusBody = z.object({
     .optional()
     .describe('The deployed commit: forgelink also posts a commit status on it (not for `idle`)'),
   targetUrl: z
-    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-    .max(2000)
+    .string()
+    .max(2000, 'must be at most 2,000 characters')
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
+    // The forge shows the link to everyone who can see the commit: credentials in it would be published.
+    .refine((u) => URL.canParse(u) && !new URL(u).username && !new URL(u).password, 'must not carry a user name or password')
     .optional()
     .describe('Where the commit status links (the deployment’s page); Bitbucket, which requires a link, gets DASHBOARD_URL without it'),
   description: z

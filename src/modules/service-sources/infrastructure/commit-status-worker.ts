@@ -7,6 +7,7 @@ import { type Logger } from '../../../platform/logging/logger.js';
 import { type ForgeConnector } from '../../git-providers/application/ports/forge-connector.js';
 import { type CommitStatusAnswer, type CommitStatusState, ForgeError } from '../../git-providers/application/ports/forge.js';
 import { type GitProviderRepository } from '../../git-providers/domain/git-provider-repository.js';
+import { Poller } from '../../../platform/background/poller.js';
 
 export interface CommitStatusWorkerOptions {
   /** How often an idle instance looks for due rows. */
@@ -63,10 +64,7 @@ const DEFAULT_DESCRIPTION: Record<CommitStatusState, string> = {
  * never overwrites "success". No transaction stays open during a forge request.
  */
 export class CommitStatusWorker {
-  private timer?: NodeJS.Timeout;
-  private stopped = true;
-  private ticking = false;
-  private again = false;
+  private readonly poller: Poller;
   private readonly active = new Map<string, Promise<void>>();
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
@@ -91,30 +89,25 @@ export class CommitStatusWorker {
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 15 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.poller = new Poller(
+      () => this.round(),
+      this.pollIntervalMs,
+      (error) => this.logger.error({ err: error }, 'claiming commit statuses failed'),
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
-  /** Stops claiming and lets the posts in flight finish (their rows are settled, not left to the lease). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.poller.stop();
     await Promise.allSettled([...this.active.values()]);
   }
 
   /** Called after a report committed a row: post it now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.poller.kick();
   }
 
   /** One round (tests drive it directly): supersedes, claims and posts what is due; resolves when those posts are done. */
@@ -125,38 +118,22 @@ export class CommitStatusWorker {
     return claimed.length;
   }
 
-  private schedule(delay: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delay);
-    this.timer.unref?.();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
-    this.ticking = true;
-    try {
-      const free = this.concurrency - this.active.size;
-      if (free > 0) {
-        await this.supersede();
-        for (const row of await this.claim(free)) {
-          const run = this.post(row)
-            .catch((error: unknown) => this.logger.error({ err: error, commitStatusId: row.id }, 'posting a commit status failed'))
-            .finally(() => {
-              this.active.delete(row.id);
-              this.kick();
-            });
-          this.active.set(row.id, run);
-        }
+  /** One round of the poller: claims what the free slots allow and starts posting it. */
+  private async round(): Promise<boolean> {
+    const free = this.concurrency - this.active.size;
+    if (free > 0) {
+      await this.supersede();
+      for (const row of await this.claim(free)) {
+        const run = this.post(row)
+          .catch((error: unknown) => this.logger.error({ err: error, commitStatusId: row.id }, 'posting a commit status failed'))
+          .finally(() => {
+            this.active.delete(row.id);
+            this.kick();
+          });
+        this.active.set(row.id, run);
       }
-    } catch (error) {
-      this.logger.error({ err: error }, 'claiming commit statuses failed');
-    } finally {
-      this.ticking = false;
     }
-    if (this.stopped) return;
-    const soon = this.again;
-    this.again = false;
-    this.schedule(soon ? 0 : this.pollIntervalMs);
+    return false;
   }
 
   /** Unposted rows with a newer report for the same key will never be posted: the newer one says what is true now. */
@@ -209,6 +186,14 @@ export class CommitStatusWorker {
       const provider = await this.uow.read(() => this.providers.findById(row.provider_id));
       if (!provider) {
         outcome = { kind: 'failed', error: 'The provider was removed' };
+      } else if (provider.status !== 'ready') {
+        // No usable credentials (an address change dropped them, or authorisation is pending): the forge is not asked,
+        // and the row waits with backoff for the provider to be completed (then `failed` after the last attempt).
+        forge = provider.type;
+        outcome = {
+          kind: 'retry',
+          error: `The git provider is not ready (${provider.status.replace(/_/g, ' ')}): give it its credentials again`,
+        };
       } else {
         forge = provider.type;
         const api = this.connector.api(provider);
@@ -244,7 +229,8 @@ export class CommitStatusWorker {
         [row.id, row.claim_token],
       );
       this.metrics.commitStatus(forge, 'posted');
-      this.logger.debug({ commitStatusId: row.id, forge, state: row.state, answer: outcome.answer }, 'commit status posted');
+      // `status`, not `state`: the log redacts `state` fields (OAuth states are secrets).
+      this.logger.debug({ commitStatusId: row.id, forge, status: row.state, answer: outcome.answer }, 'commit status posted');
       return;
     }
     const attempts = row.attempts + 1;
@@ -259,7 +245,7 @@ export class CommitStatusWorker {
       [final, attempts, error.slice(0, 500), delay, row.id, row.claim_token],
     );
     this.metrics.commitStatus(forge, final === 'pending' ? 'retry' : final);
-    const log = { commitStatusId: row.id, providerId: row.provider_id, forge, state: row.state, attempts, outcome: final, error };
+    const log = { commitStatusId: row.id, providerId: row.provider_id, forge, status: row.state, attempts, outcome: final, error };
     if (final === 'pending') this.logger.warn({ ...log, retryInMs: delay }, 'commit status not posted; will retry');
     else this.logger.warn(log, 'commit status not posted');
   }

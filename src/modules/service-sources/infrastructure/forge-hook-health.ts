@@ -9,13 +9,6 @@ import { type SourceView } from '../application/queries/source-view.js';
 /** A source read must stay quick: a forge slower than this leaves the stored status. */
 export const HOOK_CHECK_BUDGET_MS = 750;
 
-const REMEDY: Readonly<Record<string, string>> = {
-  gitlab:
-    'fix what made its deliveries fail (PUBLIC_URL unreachable or answering errors), then use the hook’s Test button under Settings → Webhooks on GitLab: a successful test re-enables it',
-  gitea: 'tick Active on the hook in the repository’s Settings → Webhooks, or PUT …/source again',
-  bitbucket: 'switch the webhook on in the repository settings, or PUT …/source again',
-};
-
 /** Asks the forge about a forgelink-registered hook when a source is read (docs/api.md "Hook health"); reports, never re-enables. */
 export class ForgeHookHealth implements HookHealth {
   constructor(
@@ -34,8 +27,10 @@ export class ForgeHookHealth implements HookHealth {
     let timer: NodeJS.Timeout | undefined;
     try {
       const provider = await this.uow.read(() => this.providers.findById(view.providerId!));
-      const hooks = provider ? this.connector.hooks(provider) : undefined;
-      if (!provider || !hooks?.hookState) return view;
+      // A provider that is not ready has no usable credentials (an address change dropped them): nothing is asked.
+      if (!provider || provider.status !== 'ready') return view;
+      const hooks = this.connector.hooks(provider);
+      if (!hooks?.hookState) return view;
       const asked = hooks.hookState(view.repository, webhook.url);
       const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.budgetMs)));
       const state: HookState | null | 'timeout' = await Promise.race([asked, timeout]);
@@ -44,7 +39,7 @@ export class ForgeHookHealth implements HookHealth {
         return view;
       }
       if (state?.active) return view;
-      const remedy = REMEDY[provider.type] ?? 'PUT …/source again';
+      const remedy = state?.remedy ?? 'PUT …/source again';
       const reason = state
         ? `${state.reason ?? 'The forge reports the hook inactive'}; ${remedy}`
         : 'The hook no longer exists on the forge (deleted by hand?); PUT …/source again to register it';

@@ -1,3 +1,4 @@
+import { FULL_SHA } from '../../../shared/commit-sha.js';
 import { type Failure } from '../../../shared/failure.js';
 import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { err, ok, type Result } from '../../../shared/result.js';
@@ -30,6 +31,12 @@ export class ForgeRefHeads implements RefHeads {
         detail: `${what} ${ref.name} does not exist in ${repository.fullName} on ${forge} (it may have been deleted); nothing was deployed`,
       });
     }
+    // Forge answers are hostile input: only a full commit id reaches the deployer.
+    if (!FULL_SHA.test(head.sha))
+      return err({
+        code: 'FORGE_ERROR',
+        detail: `${forge} answered a commit id for ${ref.name} that is not a full SHA; nothing was deployed`,
+      });
     return ok(head);
   }
 }

@@ -1,3 +1,4 @@
+import { FULL_SHA } from '../../../shared/commit-sha.js';
 import { type NormalizedPush, ZERO_SHA } from './push.js';
 import { skipReason } from './skip-markers.js';
 import { matchesWatchPaths } from '../../service-sources/domain/watch-paths.js';
@@ -10,6 +11,7 @@ export const PushDecisionReason = {
   noMatchingSource: 'no_matching_source',
   autoDeployDisabled: 'auto_deploy_disabled',
   watchPathsNotMatched: 'watch_paths_not_matched',
+  invalidCommit: 'invalid_commit',
 } as const;
 
 export interface PushSource {
@@ -24,6 +26,8 @@ export type PushDecision = { readonly deploy: true } | { readonly deploy: false;
 /** Reasons that hold for every source: deletions and skip markers on the head commit. */
 export function pushIgnoreReason(push: NormalizedPush): string | undefined {
   if (push.deleted) return push.ref.type === 'tag' ? PushDecisionReason.tagDeleted : PushDecisionReason.branchDeleted;
+  // The payload is signed, but a commit id that is not a full sha is not deployed (forge answers are hostile input).
+  if (!FULL_SHA.test(push.commitSha)) return PushDecisionReason.invalidCommit;
   const marker = push.headCommit ? skipReason(push.headCommit.message) : undefined;
   return marker ? PushDecisionReason.skipMarker(marker) : undefined;
 }

@@ -26,5 +26,4 @@ export interface NormalizedPullRequest {
   readonly merged: boolean;
 }
 
-/** A full commit id: 40 hex digits (SHA-1) or 64 (SHA-256 repositories). */
-export const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+export { FULL_SHA } from '../../../shared/commit-sha.js';

@@ -138,6 +138,8 @@ export interface ForgeHooks {
 
 export interface HookState {
   readonly active: boolean;
+  /** With `active: false`: what to do about it on this forge, in its own terms (shown after the reason). */
+  readonly remedy?: string;
   /** With `active: false`: what the forge says, e.g. "GitLab disabled the hook after failing deliveries". */
   readonly reason?: string;
 }
