@@ -109,6 +109,25 @@ export function callbackMessage(params, provider) {
   return { tone: 'bad', text: `${name} was not connected: ${reason}.` };
 }
 
+/**
+ * A source's `statusReporting` (the commit statuses forgelink posts to the forge for the deployer's reports) in plain
+ * words, or '' when the service never reported a commit. `reason` is the forge's own words.
+ */
+export function statusReportingText(reporting) {
+  if (!reporting || !reporting.state) return '';
+  const last = reporting.lastPostedAt ? `; last posted ${formatTime(reporting.lastPostedAt)}` : '';
+  switch (reporting.state) {
+    case 'ok':
+      return `Reported ok${last}`;
+    case 'forbidden':
+      return `Forbidden: ${reporting.reason ?? 'the forge refused the permission'}. Grant it on the forge; the next report posts${last}`;
+    case 'failing':
+      return `Failing${reporting.reason ? `: ${reporting.reason}` : ''}${last}`;
+    default:
+      return String(reporting.state);
+  }
+}
+
 export function formatTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);

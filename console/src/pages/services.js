@@ -1,7 +1,7 @@
 // Services: connect a service to provider + repository + branch, see its webhook, deploy it by hand, disconnect it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { del, get, post, put, query } from '../api.js';
-import { FORGE_NAMES, formatTime, parseWatchPaths } from '../text.js';
+import { FORGE_NAMES, formatTime, parseWatchPaths, statusReportingText } from '../text.js';
 import { CheckField, html, Notice, SelectField, TextField, useAction, useId, useLoad } from '../ui.js';
 
 const path = (type, id) => `/services/${encodeURIComponent(type)}/${encodeURIComponent(id)}/source`;
@@ -175,6 +175,14 @@ function SourceCard({ source, providers, onDeploy, onDisconnect, busy }) {
                       <dd>
                         ${hook.status === 'disabled' ? `Disabled by the forge: ${hook.disabledReason ?? ''}` : 'Awaiting its first delivery'}
                       </dd>
+                    </div>`
+                  : null
+              }
+              ${
+                source.statusReporting
+                  ? html`<div>
+                      <dt>Commit statuses</dt>
+                      <dd>${statusReportingText(source.statusReporting)}</dd>
                     </div>`
                   : null
               }

@@ -274,6 +274,41 @@ describe.skipIf(!browserAvailable)('console in Chromium: GitHub providers, servi
     await page.getByLabel('Service ID').fill('app-web');
     await button('Open').click();
     await expect.poll(() => button('Disconnect Git Provider').isVisible()).toBe(true);
+    // No report with a commit yet: no commit-status line.
+    expect(await page.getByText('Commit statuses', { exact: true }).count()).toBe(0);
+    // Commit statuses: the deployer reports a commit; the source page says whether posting it to GitHub works.
+    const repository = 'acme/repo-04321';
+    const report = async (commitSha: string): Promise<void> => {
+      github.statuses.addCommit(repository, commitSha);
+      const res = await app.t.api.put('/v1/services/application/app-web/status').set(org.owner.auth).send({ status: 'done', commitSha });
+      expect(res.status, res.text).toBe(200);
+    };
+    const posted = 'c0ffee'.padEnd(40, '1');
+    await report(posted);
+    await expect.poll(() => github.statuses.on(repository, posted).length, { timeout: 15_000 }).toBe(1);
+    await button('Open').click();
+    await expect.poll(() => page.getByText(/^Reported ok; last posted /).isVisible()).toBe(true);
+    github.statuses.deny(repository);
+    try {
+      await report('c0ffee'.padEnd(40, '2'));
+      await expect
+        .poll(
+          async () => (await app.t.api.get('/v1/services/application/app-web/source').set(org.owner.auth)).body.statusReporting?.state,
+          {
+            timeout: 15_000,
+          },
+        )
+        .toBe('forbidden');
+    } finally {
+      github.statuses.deny(repository, false);
+    }
+    await button('Open').click();
+    await expect
+      .poll(() =>
+        page.getByText(/^Forbidden: GitHub refused access to commit statuses of acme\/repo-04321 \(403.*Grant it on the forge/).isVisible(),
+      )
+      .toBe(true);
+    await screenshot(page, '09b-service-commit-statuses');
     // Deploy: the branch's current head, as the forge tells it, and the event the deployer receives.
     await button('Deploy').click();
     await expect.poll(() => page.getByText(/^Deploy requested: [0-9a-f]{12}/).isVisible()).toBe(true);

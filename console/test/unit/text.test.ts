@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callbackMessage, parseWatchPaths, problemMessage, statusBadge } from '../../src/text.js';
+import { callbackMessage, parseWatchPaths, problemMessage, statusBadge, statusReportingText } from '../../src/text.js';
 
 describe('console words', () => {
   it('shows a problem as its detail, or each invalid field by its console label — never raw JSON', () => {
@@ -55,5 +55,23 @@ describe('console words', () => {
   it('reads watch paths one per line or comma-separated', () => {
     expect(parseWatchPaths('apps/api/**\n, docs/*.md ,\n\n')).toEqual(['apps/api/**', 'docs/*.md']);
     expect(parseWatchPaths('')).toEqual([]);
+  });
+
+  it('says how commit statuses are reported: ok, forbidden with the forge’s words, failing with the reason; nothing before a report', () => {
+    expect(statusReportingText(undefined)).toBe('');
+    expect(statusReportingText({ state: 'ok' })).toBe('Reported ok');
+    expect(statusReportingText({ state: 'ok', lastPostedAt: '2026-12-01T10:00:00.000Z' })).toMatch(/^Reported ok; last posted .*2026/);
+    expect(
+      statusReportingText({
+        state: 'forbidden',
+        reason: 'GitHub refused access to commit statuses of acme/web (403: "Resource not accessible by integration")',
+      }),
+    ).toBe(
+      'Forbidden: GitHub refused access to commit statuses of acme/web (403: "Resource not accessible by integration"). Grant it on the forge; the next report posts',
+    );
+    expect(statusReportingText({ state: 'failing', reason: 'GitHub answered 502 (gave up after 8 attempts)' })).toBe(
+      'Failing: GitHub answered 502 (gave up after 8 attempts)',
+    );
+    expect(statusReportingText({ state: 'failing' })).toBe('Failing');
   });
 });

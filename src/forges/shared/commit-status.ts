@@ -23,13 +23,27 @@ export function clip(text: string, max: number): string {
  * provider must not be flagged (the connector flags providers on provider-wide `forbidden`). The forge's words stay.
  */
 export function statusRefusal(error: unknown, repository: string): unknown {
-  if (!(error instanceof ForgeError) || error.kind !== 'forbidden') return error;
-  return new ForgeError(
-    { type: error.forge, label: error.label },
-    'resource_forbidden',
-    error.message,
-    error.status,
-    undefined,
-    `commit statuses of ${repository}`,
-  );
+  if (!(error instanceof ForgeError)) return error;
+  const resource = `commit statuses of ${repository}`;
+  if (error.kind === 'forbidden')
+    return new ForgeError(
+      { type: error.forge, label: error.label },
+      'resource_forbidden',
+      error.message,
+      error.status,
+      undefined,
+      resource,
+    );
+  // A refusal already read as one of the repository (GitHub's 403 on …/statuses/{sha}) is one of its statuses: saying
+  // "refused access to repository X" would send the reader to the wrong permission.
+  if (error.kind === 'resource_forbidden' && error.resource !== undefined && error.resource !== resource)
+    return new ForgeError(
+      { type: error.forge, label: error.label },
+      'resource_forbidden',
+      error.message.replace(error.resource, resource),
+      error.status,
+      undefined,
+      resource,
+    );
+  return error;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrganization, startTestApp, type TestApp } from '../../support/app.js';
 import { FakeGitHub } from '../../fakes/github-server.js';
 import { FakeGitLab } from '../../fakes/gitlab-server.js';
@@ -9,6 +9,7 @@ import { FakeBitbucket } from '../../fakes/bitbucket-server.js';
 import { FakeBitbucketDatacenter } from '../../fakes/bitbucket-datacenter-server.js';
 import { type FakeCommitStatuses } from '../../fakes/commit-statuses.js';
 import { type Auth, bitbucketProvider, connect, githubProvider, gitlabProvider, giteaProvider } from '../webhooks/support.js';
+import { ownDatabase } from '../subscriptions/support.js';
 
 /**
  * Commit statuses end to end, per forge: PUT …/status with commitSha → commit_status row in the report's transaction →
@@ -121,7 +122,10 @@ const sha = (label: string): string =>
   createHash('sha1')
     .update(`${label}-${randomBytes(4).toString('hex')}`)
     .digest('hex');
-const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+// A database of its own: every test app runs a commit-status worker, and another file's would claim this file's rows
+// (with its own backoff and attempt limit) and blur what each test controls.
+let database: Awaited<ReturnType<typeof ownDatabase>>;
+let pool: pg.Pool;
 
 interface Row {
   state: string;
@@ -155,8 +159,10 @@ const secrets: string[] = [];
 
 beforeAll(async () => {
   await Promise.all([github.start(), gitlab.start(), gitea.start(), bitbucket.start(), datacenter.start()]);
+  database = await ownDatabase('commit_statuses');
+  pool = new pg.Pool({ connectionString: database.url, max: 2 });
   t = await startTestApp(
-    { bitbucketApiUrl: bitbucket.apiUrl },
+    { bitbucketApiUrl: bitbucket.apiUrl, databaseUrl: database.url },
     { commitStatuses: { pollIntervalMs: 50, retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 6 } },
   );
   owner = (await seedOrganization(t.app, 'Statuses')).owner;
@@ -165,7 +171,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  await pool.end();
+  await pool?.end();
+  await database?.drop();
   await Promise.all([github.stop(), gitlab.stop(), gitea.stop(), bitbucket.stop(), datacenter.stop()]);
 });
 
@@ -419,7 +426,10 @@ describe.each(CASES)('e2e commit statuses: $label', (c) => {
   });
 
   it('two instances working the same rows never post one twice (SKIP LOCKED claims)', async () => {
-    const second = await startTestApp({ bitbucketApiUrl: bitbucket.apiUrl }, { startRelay: false, commitStatuses: { retryBaseMs: 20 } });
+    const second = await startTestApp(
+      { bitbucketApiUrl: bitbucket.apiUrl, databaseUrl: database.url },
+      { startRelay: false, commitStatuses: { retryBaseMs: 20 } },
+    );
     const ids = Array.from({ length: 6 }, (_, i) => commit(`pair-${i}`));
     await t.app.commitStatuses.stop();
     try {

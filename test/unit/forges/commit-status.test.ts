@@ -32,6 +32,20 @@ describe('commit status names and refusals', () => {
     expect(refused.kind).toBe('resource_forbidden');
     expect(refused.resource).toBe('commit statuses of acme/site');
     expect(refused.message).toBe(wide.message);
+    // A refusal read as one of the repository is re-worded as one of its commit statuses; the forge's words stay.
+    const ofRepository = new ForgeError(
+      { type: 'github', label: 'GitHub' },
+      'resource_forbidden',
+      'GitHub refused access to repository acme/site (403: "Resource not accessible by integration")',
+      403,
+      undefined,
+      'repository acme/site',
+    );
+    const reworded = statusRefusal(ofRepository, 'acme/site') as ForgeError;
+    expect(reworded.kind).toBe('resource_forbidden');
+    expect(reworded.resource).toBe('commit statuses of acme/site');
+    expect(reworded.message).toBe('GitHub refused access to commit statuses of acme/site (403: "Resource not accessible by integration")');
+    expect(statusRefusal(reworded, 'acme/site')).toBe(reworded);
     const other = new ForgeError('gitea', 'unavailable', 'down', 503);
     expect(statusRefusal(other, 'acme/site')).toBe(other);
   });
