@@ -207,12 +207,25 @@ describe('hook health: hooks the forge disabled', () => {
       const sha = 'c'.repeat(40);
       const reported = await t.api.put(`/v1/services/application/${id}/status`).set(auth).send({ status: 'done', commitSha: sha });
       expect(reported.status, reported.text).toBe(200);
-      await t.app.commitStatuses.runOnce();
+      // Worked by this instance (or the background worker): wait for the first attempt, then look at what it did.
+      const attempted = async () =>
+        (
+          (await t.app.orm.em
+            .getKnex()
+            .raw(`select outcome, last_error, attempts from commit_status where service_id = ? and commit_sha = ?`, [id, sha])) as {
+            rows: { outcome: string; last_error: string | null; attempts: number }[];
+          }
+        ).rows;
+      const deadline = Date.now() + 10_000;
+      while ((await attempted())[0]?.attempts === 0 && Date.now() < deadline) {
+        await t.app.commitStatuses.runOnce();
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(trap.requests).toEqual([]);
-      const rows = await t.app.orm.em
-        .getKnex()
-        .raw(`select outcome, last_error from commit_status where service_id = ? and commit_sha = ?`, [id, sha]);
-      expect(rows.rows).toEqual([{ outcome: 'pending', last_error: expect.stringContaining('not ready') }]);
+      expect(await attempted()).toEqual([
+        { outcome: 'pending', last_error: expect.stringContaining('not ready'), attempts: expect.any(Number) },
+      ]);
+      expect((await attempted())[0]?.attempts).toBeGreaterThanOrEqual(1);
     } finally {
       await trap.stop();
     }

@@ -1,3 +1,4 @@
+import { FULL_SHA } from '../../../shared/commit-sha.js';
 import { type UnitOfWork } from '../../../shared/unit-of-work.js';
 import { type Logger } from '../../../platform/logging/logger.js';
 import { type ForgeConnector } from '../../git-providers/application/ports/forge-connector.js';
@@ -22,8 +23,11 @@ export class ForgeChangedFiles implements ChangedFilesLookup {
   async changedFiles(providerId: string, repository: string, baseSha: string, headSha: string): Promise<readonly string[] | 'unknown'> {
     let timer: NodeJS.Timeout | undefined;
     try {
+      // Forge ids from the payload go into the compare URL only when they are commit ids.
+      if (!FULL_SHA.test(baseSha) || !FULL_SHA.test(headSha)) return 'unknown';
       const provider = await this.uow.read(() => this.providers.findById(providerId));
-      if (!provider) return 'unknown';
+      // Without usable credentials (an address change dropped them) the forge is not asked: the push deploys unfiltered.
+      if (!provider || provider.status !== 'ready') return 'unknown';
       const compare = this.connector.api(provider).changedFiles(repository, baseSha, headSha);
       const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.budgetMs)));
       const result = await Promise.race([compare, timeout]);

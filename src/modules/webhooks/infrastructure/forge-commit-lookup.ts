@@ -23,8 +23,11 @@ export class ForgeCommitLookup implements CommitLookup {
   async resolve(providerId: string, repository: string, sha: string): Promise<Resolution> {
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (!/^[0-9a-f]{7,64}$/i.test(sha)) return { ok: false, reason: 'the payload names no commit id' };
       const provider = await this.uow.read(() => this.providers.findById(providerId));
       if (!provider) return { ok: false, reason: 'the provider is gone' };
+      // Without usable credentials (an address change dropped them) the forge is not asked.
+      if (provider.status !== 'ready') return { ok: false, reason: `the provider is not ready (${provider.status})` };
       const api = this.connector.api(provider);
       if (!api.getCommit) return { ok: false, reason: 'this forge offers no commit lookup' };
       const lookup = api.getCommit(repository, sha);

@@ -115,7 +115,8 @@ export class RepositoryHooks implements WebhookRegistrar, RegisteredHooks {
         if (rows.length === 0) return;
         // Still under the lock: a connect waiting for it must not update the hook this removal is about to delete.
         const provider = await this.uow.read(() => this.providers.findById(providerId));
-        if (provider) await this.removeFromForge(provider, [...new Set(rows.map((r) => r.repository))]);
+        // A provider without usable credentials is not asked (the hook stays on the forge; its deliveries find no source).
+        if (provider?.status === 'ready') await this.removeFromForge(provider, [...new Set(rows.map((r) => r.repository))]);
       });
     } catch (error) {
       this.logger.warn({ providerId, repository: repository.fullName, err: error }, 'releasing a repository webhook failed');
