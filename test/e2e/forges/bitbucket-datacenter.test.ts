@@ -274,6 +274,37 @@ describe('e2e Bitbucket Data Center: token provider, pickers, hooks, pushes', ()
     expectProblem(late, 401, 'INVALID_SIGNATURE');
   });
 
+  it('a mirror push changing 2,000 refs is screened in batches: 202, the one matching branch deploys its sha', async () => {
+    const service = unique('svc');
+    const connected = await t.api
+      .put(`/v1/services/application/${service}/source`)
+      .set(owner.auth)
+      .send({ providerId, repository: 'DEV/deployment-automation', branch: 'renovate-all' });
+    expect(connected.status, JSON.stringify(connected.body)).toBe(200);
+    const secret = fake.hooksOf('DEV/deployment-automation').find((h) => h.url === `${PUBLIC_URL}/v1/webhooks/${providerId}`)?.secret ?? '';
+    // The real payload, with its one change followed by 1,999 more (other branches), the matching one last.
+    const payload = JSON.parse(fixtureBytes('bitbucket-datacenter', 'repo-refs-changed.json').toString('utf8')) as {
+      changes: { ref: { id: string; displayId: string; type: string }; refId: string; fromHash: string; toHash: string; type: string }[];
+    };
+    const [change] = payload.changes;
+    if (!change) throw new Error('the fixture has no change');
+    const others = Array.from({ length: 1_999 }, (_, i) => ({
+      ...change,
+      ref: { ...change.ref, id: `refs/heads/mirror-${i}`, displayId: `mirror-${i}` },
+      refId: `refs/heads/mirror-${i}`,
+      toHash: i.toString(16).padStart(40, 'a'),
+    }));
+    payload.changes = [...others, change];
+    const body = Buffer.from(JSON.stringify(payload));
+    const delivery = newDeliveryId();
+    const res = await deliver(t, providerId, body, signBitbucketDatacenter(body, secret, { delivery }));
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(res.body.deployments).toBe(1);
+    const events = await deploymentEvents(t, owner.auth, (e) => (e.data as { deliveryId?: string }).deliveryId === delivery);
+    expect(events.map((e) => (e.data as { commit: { sha: string } }).commit.sha)).toEqual([PUSHED]);
+    await t.api.delete(`/v1/services/application/${service}/source`).set(owner.auth);
+  });
+
   it('a token without repository admin connects the source but cannot register the hook; the provider stays ready', async () => {
     const id = ((await create({ token: READ_TOKEN })).body as { id: string }).id;
     const res = await t.api

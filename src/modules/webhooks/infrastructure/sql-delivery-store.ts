@@ -74,6 +74,9 @@ const RECORD_SQL = `with first as (
 /** Named statements are prepared per connection: one name per shape of the screening query. */
 const MAX_NAMED_PUSHES = 4;
 
+/** Pushes screened per statement (each is one column of the select list; PostgreSQL allows 1,664). */
+const SCREEN_BATCH = 200;
+
 interface SecretsEntry {
   readonly version: string;
   readonly secrets: WebhookSecret[];
@@ -131,6 +134,13 @@ export class SqlDeliveryStore implements DeliveryStore {
   }
 
   async screen(providerId: string, deliveryId: string, bodySha256: string, pushes: readonly ScreenTarget[]): Promise<DeliveryScreen> {
+    if (pushes.length > SCREEN_BATCH) {
+      // One column per push: PostgreSQL allows 1,664 in a select list, and a mirror push can change thousands of refs.
+      const batches: DeliveryScreen[] = [];
+      for (let i = 0; i < pushes.length; i += SCREEN_BATCH)
+        batches.push(await this.screen(providerId, deliveryId, bodySha256, pushes.slice(i, i + SCREEN_BATCH)));
+      return { alreadyReceived: batches[0]?.alreadyReceived === true, candidates: batches.flatMap((b) => b.candidates) };
+    }
     const values: unknown[] = [providerId, deliveryId, bodySha256];
     const columns = pushes.map((push, i) => {
       const candidates = candidatesSql(push, values.length + 1);
