@@ -7,7 +7,7 @@ import { Secret } from '../../../shared/secret.js';
 import { type EndpointPolicy } from '../application/event-subscriptions.js';
 import { signStandardWebhook } from './standard-webhooks.js';
 import { subscriptionSecretPurpose } from '../../../platform/crypto/secret-purposes.js';
-import { Poller } from '../../../platform/background/poller.js';
+import { ClaimPool } from '../../../platform/background/claim-pool.js';
 
 export interface DispatcherLogger {
   info(obj: object, msg: string): void;
@@ -45,6 +45,9 @@ interface Claimed {
   attempts: number;
 }
 
+/** A claimed subscription with the lease this instance holds on it (and when the lease ends, in ms since the epoch). */
+type LeasedSubscription = Claimed & { lease: string; leaseUntil: number };
+
 type EventRow = Omit<OutboxRow, 'attempts'> & { txid: string };
 
 /** The `transport` label of forgelink_events_published_total for an event a subscription endpoint accepted (2xx). */
@@ -61,8 +64,7 @@ type Attempt = { ok: true; status: number } | { ok: false; status: number | null
  * transaction would hold back pg_snapshot_xmin, and with it the event feed and every cursor (ADR 0012).
  */
 export class SubscriptionDispatcher {
-  private readonly poller: Poller;
-  private readonly active = new Map<string, Promise<void>>();
+  private readonly pool: ClaimPool<LeasedSubscription>;
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly batchSize: number;
@@ -87,51 +89,38 @@ export class SubscriptionDispatcher {
     this.retryBaseMs = options.retryBaseMs ?? 1_000;
     this.retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
     if (this.leaseMs < this.timeoutMs * 2) throw new Error('The subscription lease must be at least twice the POST timeout');
-    this.poller = new Poller(
-      () => this.round(),
+    this.pool = new ClaimPool<LeasedSubscription>(
+      {
+        claim: (free) => this.claim(free),
+        work: (item) => this.deliver(item),
+        onClaimError: (error) => this.logger.error({ err: error }, 'claiming event subscriptions failed'),
+        onWorkError: (error, item) => this.logger.error({ err: error, subscriptionId: item.id }, 'event subscription delivery failed'),
+      },
+      this.concurrency,
       this.pollIntervalMs,
-      (error) => this.logger.error({ err: error }, 'claiming event subscriptions failed'),
     );
   }
 
   start(): void {
-    this.poller.start();
+    this.pool.start();
   }
 
   async stop(): Promise<void> {
-    await this.poller.stop();
-    await Promise.allSettled([...this.active.values()]);
+    await this.pool.stop();
   }
 
   /** Called after a local commit: look for work now rather than at the next poll. */
   kick(): void {
-    this.poller.kick();
-  }
-
-  /** One round of the poller: claims what the free slots allow and starts posting it. */
-  private async round(): Promise<boolean> {
-    const free = this.concurrency - this.active.size;
-    if (free > 0) {
-      for (const claimed of await this.claim(free)) {
-        const run = this.deliver(claimed)
-          .catch((error: unknown) => this.logger.error({ err: error, subscriptionId: claimed.id }, 'event subscription delivery failed'))
-          .finally(() => {
-            this.active.delete(claimed.id);
-            this.kick();
-          });
-        this.active.set(claimed.id, run);
-      }
-    }
-    return false;
+    this.pool.kick();
   }
 
   /** Claims up to `limit` due subscriptions that have undelivered events and that no live instance holds. */
-  private async claim(limit: number): Promise<Array<Claimed & { lease: string; leaseUntil: number }>> {
+  private async claim(limit: number): Promise<LeasedSubscription[]> {
     const lease = randomUUID();
     // The lease runs from the database's now() during the statement, which is after this: counting from here keeps
     // this instance's idea of its lease on the safe side however long the query takes to come back.
     const leaseUntil = Date.now() + this.leaseMs;
-    const held = [...this.active.keys()];
+    const held = this.pool.held;
     const { rows } = (await this.knex.raw(
       `with due as (
          select s.id from event_subscription s
@@ -158,7 +147,7 @@ export class SubscriptionDispatcher {
   }
 
   /** Delivers one claimed subscription's backlog in order until it is empty, an attempt fails, or the lease runs short. */
-  private async deliver(sub: Claimed & { lease: string; leaseUntil: number }): Promise<void> {
+  private async deliver(sub: LeasedSubscription): Promise<void> {
     const secret = Secret.of(this.cipher.decrypt(sub.secret, subscriptionSecretPurpose(sub.id)));
     let cursor = { txid: sub.cursor_txid, position: sub.cursor_position };
     let leaseUntil = sub.leaseUntil;
@@ -167,7 +156,7 @@ export class SubscriptionDispatcher {
       if (events.length === 0) return this.release(sub);
       for (const event of events) {
         // Stop while the lease still covers a whole POST: nobody else may start on this subscription meanwhile.
-        if (this.poller.isStopped || Date.now() + this.timeoutMs + 1_000 > leaseUntil) return this.release(sub);
+        if (this.pool.isStopped || Date.now() + this.timeoutMs + 1_000 > leaseUntil) return this.release(sub);
         const attempt = await this.post(sub.url, secret, event);
         if (!attempt.ok) return this.failed(sub, event, attempt);
         this.metrics.eventPublished(event.type, SUBSCRIPTION_TRANSPORT);

@@ -7,7 +7,7 @@ import { type Logger } from '../../../platform/logging/logger.js';
 import { type ForgeConnector } from '../../git-providers/application/ports/forge-connector.js';
 import { type CommitStatusAnswer, type CommitStatusState, ForgeError } from '../../git-providers/application/ports/forge.js';
 import { type GitProviderRepository } from '../../git-providers/domain/git-provider-repository.js';
-import { Poller } from '../../../platform/background/poller.js';
+import { ClaimPool } from '../../../platform/background/claim-pool.js';
 
 export interface CommitStatusWorkerOptions {
   /** How often an idle instance looks for due rows. */
@@ -64,8 +64,7 @@ const DEFAULT_DESCRIPTION: Record<CommitStatusState, string> = {
  * never overwrites "success". No transaction stays open during a forge request.
  */
 export class CommitStatusWorker {
-  private readonly poller: Poller;
-  private readonly active = new Map<string, Promise<void>>();
+  private readonly pool: ClaimPool<Claimed>;
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly leaseMs: number;
@@ -89,25 +88,32 @@ export class CommitStatusWorker {
     this.retryBaseMs = options.retryBaseMs ?? 5_000;
     this.retryMaxMs = options.retryMaxMs ?? 15 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 8;
-    this.poller = new Poller(
-      () => this.round(),
+    this.pool = new ClaimPool<Claimed>(
+      {
+        claim: async (free) => {
+          await this.supersede();
+          return this.claim(free);
+        },
+        work: (item) => this.post(item),
+        onClaimError: (error) => this.logger.error({ err: error }, 'claiming commit statuses failed'),
+        onWorkError: (error, item) => this.logger.error({ err: error, commitStatusId: item.id }, 'posting a commit status failed'),
+      },
+      this.concurrency,
       this.pollIntervalMs,
-      (error) => this.logger.error({ err: error }, 'claiming commit statuses failed'),
     );
   }
 
   start(): void {
-    this.poller.start();
+    this.pool.start();
   }
 
   async stop(): Promise<void> {
-    await this.poller.stop();
-    await Promise.allSettled([...this.active.values()]);
+    await this.pool.stop();
   }
 
   /** Called after a report committed a row: post it now rather than at the next poll. */
   kick(): void {
-    this.poller.kick();
+    this.pool.kick();
   }
 
   /** One round (tests drive it directly): supersedes, claims and posts what is due; resolves when those posts are done. */
@@ -116,24 +122,6 @@ export class CommitStatusWorker {
     const claimed = await this.claim(this.concurrency);
     await Promise.all(claimed.map((row) => this.post(row)));
     return claimed.length;
-  }
-
-  /** One round of the poller: claims what the free slots allow and starts posting it. */
-  private async round(): Promise<boolean> {
-    const free = this.concurrency - this.active.size;
-    if (free > 0) {
-      await this.supersede();
-      for (const row of await this.claim(free)) {
-        const run = this.post(row)
-          .catch((error: unknown) => this.logger.error({ err: error, commitStatusId: row.id }, 'posting a commit status failed'))
-          .finally(() => {
-            this.active.delete(row.id);
-            this.kick();
-          });
-        this.active.set(row.id, run);
-      }
-    }
-    return false;
   }
 
   /** Unposted rows with a newer report for the same key will never be posted: the newer one says what is true now. */
@@ -153,7 +141,7 @@ export class CommitStatusWorker {
    */
   private async claim(limit: number): Promise<Claimed[]> {
     const token = newId();
-    const held = [...this.active.keys()];
+    const held = this.pool.held;
     return this.knex.transaction(async (trx) => {
       await trx.raw('select pg_advisory_xact_lock(?)', [CLAIM_LOCK]);
       const { rows } = (await trx.raw(
