@@ -7,7 +7,7 @@ import { createLogger } from '../src/platform/logging/logger.js';
 import { type EventEnvelope } from '../src/platform/events/event-publisher.js';
 import { PushDeliveries } from './ingest.js';
 import { type BenchDatabase, type BenchServer } from './support/database.js';
-import { candidatesSql } from '../src/modules/webhooks/infrastructure/sql-delivery-store.js';
+import { SCREEN_SQL, screenParams } from '../src/modules/webhooks/infrastructure/sql-delivery-store.js';
 import { benchConfig, BRANCH, createGitHubTarget, insertSources, REPOSITORY, REPOSITORY_ID } from './support/github-target.js';
 import { interruption } from './support/interrupt.js';
 import { count, median, ms, now, percentile, printTable, timeRatio } from './support/report.js';
@@ -93,28 +93,39 @@ class Deliveries {
   }
 }
 
-/** The matching query SqlDeliveryStore runs for each push (its own text; `$n` become knex's named bindings `:pn`). */
-const MATCH = candidatesSql({ repository: { id: REPOSITORY_ID, fullName: REPOSITORY }, ref: { type: 'branch', name: BRANCH } });
-const MATCH_SQL = MATCH.sql.replace(/\$(\d+)/g, ':p$1');
+/** The screening statement SqlDeliveryStore runs (dedupe + candidates) for one delivery of one push; `$n` become knex's `:pn`. */
+const MATCH_SQL = SCREEN_SQL.replace(/\$(\d+)/g, ':p$1');
 const matchBindings = (providerId: string): Record<string, unknown> =>
-  Object.fromEntries(MATCH.params(providerId).map((value, i) => [`p${i + 1}`, value]));
+  Object.fromEntries(
+    screenParams([
+      {
+        providerId,
+        deliveryId: 'bench-match-query',
+        bodySha256: '0'.repeat(64),
+        targets: [{ repository: { id: REPOSITORY_ID, fullName: REPOSITORY }, ref: { type: 'branch', name: BRANCH } }],
+      },
+    ]).map((value, i) => [`p${i + 1}`, value]),
+  );
 
-/** Latencies of the matching query alone (the one SqlDeliveryStore.candidates runs); optionally with index scans off. */
+/** Latencies of the screening statement alone (the one SqlDeliveryStore runs, for one delivery); optionally with index scans off. */
 async function timeMatchQuery(knex: Knex, providerId: string, runs: number, withoutIndex = false): Promise<number[]> {
   const times: number[] = [];
   await knex.transaction(async (trx) => {
     if (withoutIndex) await trx.raw('set local enable_indexscan = off; set local enable_bitmapscan = off');
     for (let i = 0; i < runs; i++) {
       const started = now();
-      const { rows } = (await trx.raw(MATCH_SQL, matchBindings(providerId) as Knex.ValueDict)) as { rows: unknown[] };
+      const { rows } = (await trx.raw(MATCH_SQL, matchBindings(providerId) as Knex.ValueDict)) as {
+        rows: { candidates: unknown[] | null }[];
+      };
       times.push(now() - started);
-      if (rows.length !== 1) throw new Error(`the matching query found ${rows.length} sources, expected 1`);
+      const found = rows.find((row) => row.candidates !== null)?.candidates?.length;
+      if (found !== 1) throw new Error(`the screening statement found ${found} sources, expected 1`);
     }
   });
   return times;
 }
 
-/** The plan PostgreSQL picks for the matching query (the one SqlDeliveryStore.candidates runs). */
+/** The plan PostgreSQL picks for the screening statement (the one SqlDeliveryStore runs). */
 async function matchPlan(knex: Knex, providerId: string): Promise<string> {
   const { rows } = (await knex.raw(`explain (format json) ${MATCH_SQL}`, matchBindings(providerId) as Knex.ValueDict)) as {
     rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[];

@@ -20,3 +20,13 @@ export function pathToUnstorableText(value: unknown, depth = 0): string[] | unde
   }
   return undefined;
 }
+
+/** A `\u` escape of U+0000 or of a surrogate half: how JSON text spells them without holding them. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/**
+ * Whether the value JSON.parse makes of `json` may hold text PostgreSQL cannot store: false is certain (neither
+ * such a character nor an escape of one is in the text), so a caller can skip pathToUnstorableText's walk over a
+ * large parsed value; true asks for that walk (an escaped backslash before `u0000` is a false alarm, no more).
+ */
+export const mayHoldUnstorableText = (json: string): boolean => UNSTORABLE_ESCAPE.test(json) || UNSTORABLE.test(json);

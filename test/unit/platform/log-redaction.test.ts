@@ -43,4 +43,29 @@ describe('log redaction of URLs (finding 7: a credential inside a URL was logged
       err: { type: 'TypeError' },
     });
   });
+
+  it('censors the value of every secret field name at any depth and in any letter case, and leaves other fields alone', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
+    logger.info(
+      {
+        webhookSecret: 'SECRET1',
+        headers: { Authorization: 'Bearer SECRET2', 'x-request-id': 'r-1' },
+        provider: { settings: { oauth: { credentials: [{ client_secret: 'SECRET3', clientId: 'client-1' }] } } },
+        a: { b: { c: { d: { e: { PrivateKey: 'SECRET4', token: { value: 'SECRET5' } } } } } },
+        secretsVersion: 'v-1',
+      },
+      'configured',
+    );
+    const text = lines.join('');
+    for (const n of [1, 2, 3, 4, 5]) expect(text).not.toContain(`SECRET${n}`);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({
+      webhookSecret: '[redacted]',
+      headers: { Authorization: '[redacted]', 'x-request-id': 'r-1' },
+      provider: { settings: { oauth: { credentials: [{ client_secret: '[redacted]', clientId: 'client-1' }] } } },
+      a: { b: { c: { d: { e: { PrivateKey: '[redacted]', token: '[redacted]' } } } } },
+      secretsVersion: 'v-1',
+    });
+  });
 });

@@ -1,11 +1,13 @@
 import { type PreparedStatements } from '../../../platform/database/prepared-statements.js';
 import { type MikroOrmUnitOfWork } from '../../../platform/database/unit-of-work.js';
-import { OUTBOX_COLUMNS, outboxRecords, outboxRecordset } from '../../../platform/outbox/outbox-sql.js';
+import { BatchedStatement } from '../../../platform/database/batched-statement.js';
+import { OUTBOX_COLUMNS, outboxRecord, outboxRecordset } from '../../../platform/outbox/outbox-sql.js';
 import { type RepositoryRef } from '../../../shared/repository-identity.js';
 import { type GitProviderRepository } from '../../git-providers/domain/git-provider-repository.js';
 import {
   type DeliveryScreen,
   type DeliveryStore,
+  type KnownProvider,
   type MatchableSource,
   type ScreenTarget,
   type WebhookProvider,
@@ -15,151 +17,255 @@ import { type WebhookDelivery } from '../domain/webhook-delivery.js';
 import { type RepositoryHooks } from './repository-hooks.js';
 
 /**
- * The candidates of one push, its parameters numbered from `$first`: provider id, [repository id,] repository name,
- * [branch]. By the forge's id (index service_source_match_id); rows stored before ids were recorded match by name
- * (index service_source_match) until a delivery fills their id in. Cost does not grow with the number of sources.
+ * The fingerprint of provider `p`'s verification secrets: every column a secret comes from — the provider's encrypted
+ * secrets (GitHub's webhookSecret) and its repository hooks' (GitLab, Gitea/Forgejo, Bitbucket), with what they are bound to.
  */
-export function candidatesSql(target: ScreenTarget, first = 1): { sql: string; params: (providerId: string) => unknown[] } {
-  let n = first;
-  const next = (): string => `$${n++}`;
-  const provider = next();
-  const id = target.repository.id !== undefined ? next() : undefined;
-  const name = next();
-  const wanted = 'ref' in target ? (target.ref.type === 'branch' ? target.ref.name : undefined) : target.targetBranch;
-  const branch = wanted !== undefined ? next() : undefined;
-  // A pull/merge request's candidates are the sources on its target branch, whatever their trigger (previews are their own opt-in).
-  const refFilter = !('ref' in target)
-    ? `branch = ${branch}`
-    : branch
-      ? `trigger_type = 'push' and branch = ${branch}`
-      : `trigger_type = 'tag'`;
-  const columns = 'service_type, service_id, repository, repository_id, trigger_type, branch, watch_paths, auto_deploy, previews';
-  return {
-    sql: `select ${columns} from service_source
-           where source_type = 'git' and provider_id = ${provider} and ${id ? `repository_id = ${id}` : 'false'} and ${refFilter}
-          union all
-          select ${columns} from service_source
-           where source_type = 'git' and provider_id = ${provider} and lower(repository) = lower(${name}) and repository_id is null and ${refFilter}`,
-    params: (providerId) => [providerId, ...(id ? [target.repository.id] : []), target.repository.fullName, ...(branch ? [wanted] : [])],
-  };
-}
+const SECRETS_VERSION = `md5(p.secrets || coalesce((select string_agg(h.repository || ' ' || coalesce(h.repository_id, '') || ' ' || h.secret, ' ' order by h.repository, h.secret)
+                                    from repository_hook h where h.provider_id = p.id), ''))`;
 
-const PROVIDER_SQL = `select p.id, p.type, p.organization_id,
-       md5(p.secrets || coalesce((select string_agg(h.repository || ' ' || coalesce(h.repository_id, '') || ' ' || h.secret, ' ' order by h.repository, h.secret)
-                                    from repository_hook h where h.provider_id = p.id), '')) as secrets_version
-  from git_provider p where p.id = $1`;
-
-const DELIVERY_COLUMNS = 'id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments';
+const SOURCE_COLUMNS = 'service_type, service_id, repository, repository_id, trigger_type, branch, watch_paths, auto_deploy, previews';
 
 /**
- * One statement, so one transaction: see record(). $1–$9 the delivery, $10 the events (outboxRecordset), $11 the
- * body's SHA-256, $12 the repository's forge id (hook health reads it back through webhook_delivery_repository; the
- * duplicate copy carries it too: a redelivery still shows the hook is alive). No conflict target: either partial
- * unique index (delivery id, or body hash) makes a duplicate.
+ * The candidates of target `t` (a row of the screen's targets): by the forge's id (index service_source_match_id),
+ * and rows stored before ids were recorded by name (index service_source_match) until a delivery fills their id in.
+ * One arm per kind of target — a branch push (`b`: push-triggered sources of that branch), a tag push (`t`: tag-triggered
+ * sources), a pull/merge request (`p`: the target branch's sources, whatever their trigger; previews are their own
+ * opt-in) — each gated by a one-time filter on the kind, so every arm is an index scan on equalities. Cost does not
+ * grow with the number of sources.
  */
-const RECORD_SQL = `with first as (
-     insert into webhook_delivery (${DELIVERY_COLUMNS}, body_sha256, repository_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12)
+const CANDIDATES_SQL = (['id', 'name'] as const)
+  .flatMap((by) =>
+    (
+      [
+        [`b`, `trigger_type = 'push' and branch = t.branch`],
+        [`t`, `trigger_type = 'tag'`],
+        [`p`, `branch = t.branch`],
+      ] as const
+    ).map(
+      ([kind, ref]) =>
+        `select ${SOURCE_COLUMNS} from service_source
+          where t.kind = '${kind}' and source_type = 'git' and provider_id = t.provider_id and ${
+            by === 'id' ? 'repository_id = t.repository_id' : 'lower(repository) = lower(t.name) and repository_id is null'
+          } and ${ref}`,
+    ),
+  )
+  .join('\n union all ');
+
+/**
+ * Dedupe and candidates of a batch of deliveries in one statement (ADR 0014, 0021). The dedupe is two lookups per
+ * delivery, each the whole key of one partial unique index (webhook_delivery_once, webhook_delivery_body_once), as
+ * lateral `limit 1` subqueries: an `exists` over both keys was planned as a scan of all the provider's deliveries,
+ * or as a hash of the whole table per statement (PostgreSQL assumes 100 rows from jsonb_to_recordset), whose cost
+ * grew with every delivery received. $1: the deliveries
+ * (`i`, provider, delivery id, body SHA-256), answered by one row each (`j` null) telling whether the provider +
+ * delivery id or the same body was recorded already; $2: their targets (`i`, `j` its position), answered by one row
+ * each with its candidate sources as JSON.
+ */
+export const SCREEN_SQL = `with d as (select * from jsonb_to_recordset($1::jsonb) as d(i int, provider_id uuid, delivery_id text, body_sha256 text)),
+     t as (select * from jsonb_to_recordset($2::jsonb) as t(i int, j int, provider_id uuid, repository_id text, name text, kind text, branch text))
+select d.i, null::int as j, by_id.hit is not null or by_body.hit is not null as received, null::json as candidates,
+       (select ${SECRETS_VERSION} from git_provider p where p.id = d.provider_id) as secrets_version
+  from d
+  left join lateral (select true as hit from webhook_delivery w
+                      where w.provider_id = d.provider_id and w.delivery_id = d.delivery_id and w.outcome <> 'duplicate' limit 1) by_id on true
+  left join lateral (select true as hit from webhook_delivery w
+                      where w.provider_id = d.provider_id and w.body_sha256 = d.body_sha256 and w.body_sha256 is not null and w.outcome <> 'duplicate'
+                      limit 1) by_body on true
+union all
+select t.i, t.j, null,
+       (select coalesce(json_agg(json_build_object('serviceType', c.service_type, 'serviceId', c.service_id, 'repository', c.repository,
+                 'repositoryId', c.repository_id, 'triggerType', c.trigger_type, 'branch', c.branch, 'watchPaths', c.watch_paths,
+                 'autoDeploy', c.auto_deploy, 'previews', c.previews) order by c.service_type, c.service_id), '[]'::json)
+          from (${CANDIDATES_SQL}) c), null
+  from t`;
+
+/** One delivery to screen: see DeliveryStore.screen. */
+export interface ScreenInput {
+  readonly providerId: string;
+  readonly deliveryId: string;
+  readonly bodySha256: string;
+  readonly targets: readonly ScreenTarget[];
+}
+
+/** SCREEN_SQL's two parameters for a batch. */
+export function screenParams(inputs: readonly ScreenInput[]): [string, string] {
+  const deliveries = inputs.map((input, i) => ({
+    i,
+    provider_id: input.providerId,
+    delivery_id: input.deliveryId,
+    body_sha256: input.bodySha256,
+  }));
+  const targets = inputs.flatMap((input, i) =>
+    input.targets.map((target, j) => ({
+      i,
+      j,
+      provider_id: input.providerId,
+      repository_id: target.repository.id ?? null,
+      name: target.repository.fullName,
+      kind: 'ref' in target ? (target.ref.type === 'branch' ? 'b' : 't') : 'p',
+      branch: 'ref' in target ? (target.ref.type === 'branch' ? target.ref.name : null) : target.targetBranch,
+    })),
+  );
+  return [JSON.stringify(deliveries), JSON.stringify(targets)];
+}
+
+interface ScreenRow {
+  readonly secrets_version: string | null;
+  readonly i: number;
+  readonly j: number | null;
+  readonly received: boolean | null;
+  readonly candidates: MatchableSource[] | null;
+}
+
+/** SCREEN_SQL's rows as one DeliveryScreen per input, in order. */
+export function screensOf(inputs: readonly ScreenInput[], rows: readonly ScreenRow[]): DeliveryScreen[] {
+  const screens = inputs.map((input) => ({
+    secretsVersion: null as string | null,
+    alreadyReceived: false,
+    candidates: input.targets.map((): readonly MatchableSource[] => []),
+  }));
+  for (const row of rows) {
+    const screen = screens[row.i];
+    if (!screen) continue;
+    if (row.j === null) {
+      screen.alreadyReceived = row.received === true;
+      screen.secretsVersion = row.secrets_version;
+    } else screen.candidates[row.j] = row.candidates ?? [];
+  }
+  return screens;
+}
+
+/** The providers of a batch ($1, ids): each with the fingerprint of its verification secrets. */
+const PROVIDERS_SQL = `select p.id, p.type, p.organization_id, ${SECRETS_VERSION} as secrets_version from git_provider p where p.id = any($1::uuid[])`;
+
+const DELIVERY_COLUMNS =
+  'id, provider_id, organization_id, delivery_id, event, received_at, outcome, reason, deployments, body_sha256, repository_id';
+
+/**
+ * A batch of deliveries and their events in one statement, so one transaction (ADR 0014, 0021). $1: the deliveries
+ * (`i` their position); $2: their events, each with the id of its delivery and its position `n` in the batch. Each
+ * delivery is inserted unless either partial unique index (provider + delivery id, or body hash) already holds a
+ * first record of it — committed earlier, by a concurrent instance, or earlier in this very batch (no conflict
+ * target: either index makes a duplicate) —; the events of the inserted ones follow, in order; the others are
+ * stored as a `duplicate` record without events (it keeps the repository id: a redelivery still shows the hook is
+ * alive). Answers one row per delivery: whether it was the first.
+ */
+const RECORD_SQL = `with d as (
+     select * from jsonb_to_recordset($1::jsonb) as d(i int, id uuid, provider_id uuid, organization_id uuid, delivery_id text, event text,
+       received_at timestamptz, outcome text, reason text, deployments int, body_sha256 text, repository_id text)),
+   first as (
+     insert into webhook_delivery (${DELIVERY_COLUMNS})
+     select ${DELIVERY_COLUMNS} from d order by i
      on conflict do nothing
      returning id),
    events as (
      insert into outbox (${OUTBOX_COLUMNS})
-     select ${OUTBOX_COLUMNS} from ${outboxRecordset('$10')} where exists (select 1 from first)
+     select ${OUTBOX_COLUMNS} from ${outboxRecordset('$2', 'delivery uuid, n int')}
+      where e.delivery in (select id from first) order by e.n
      returning 1),
    copy as (
-     insert into webhook_delivery (${DELIVERY_COLUMNS}, repository_id)
-     select $1, $2, $3, $4, $5, $6, 'duplicate', 'already received', 0, $12 where not exists (select 1 from first)
+     insert into webhook_delivery (${DELIVERY_COLUMNS})
+     select id, provider_id, organization_id, delivery_id, event, received_at, 'duplicate', 'already received', 0, null, repository_id
+       from d where id not in (select id from first)
      returning 1)
-   select exists (select 1 from first) as first`;
+   select d.i, d.id in (select id from first) as first from d order by d.i`;
 
-/** Named statements are prepared per connection: one name per shape of the screening query. */
-const MAX_NAMED_PUSHES = 4;
+/** Screening shares the screen's statement with each mirror push's batch: at most this many targets per statement. */
+const MAX_TARGETS_PER_SCREEN = 2_000;
 
-/** Pushes screened per statement (each is one column of the select list; PostgreSQL allows 1,664). */
-const SCREEN_BATCH = 200;
-
-interface SecretsEntry {
-  readonly version: string;
-  readonly secrets: WebhookSecret[];
+interface ProviderRow {
+  readonly id: string;
+  readonly type: WebhookProvider['type'];
+  readonly organization_id: string;
+  readonly secrets_version: string;
 }
 
 /**
- * The webhook hot path in plain SQL (ADR 0014): three round trips per delivery — the provider with a fingerprint of
+ * The webhook hot path in plain SQL (ADR 0014): three statements per delivery — the provider with a fingerprint of
  * its secrets, then dedupe + candidates, then one statement writing the delivery and its events — as named prepared
- * statements. A delivery that renames stored repositories (rare) is recorded through the unit of work instead.
+ * statements, each batched with the concurrent deliveries' (ADR 0021: under load one round trip and one commit
+ * serve many deliveries; alone, a delivery waits for nothing). A delivery that renames stored repositories (rare)
+ * is recorded through the unit of work instead.
  */
 export class SqlDeliveryStore implements DeliveryStore {
-  /** Decrypted verification secrets per provider, used while the provider's secretsVersion is unchanged (bounded LRU). */
-  private readonly secretsCache = new Map<string, SecretsEntry>();
+  /** Providers with their decrypted verification secrets, as last read (bounded LRU; see knownProvider). */
+  private readonly known = new Map<string, KnownProvider>();
+  private readonly providers: BatchedStatement<string, WebhookProvider | null>;
+  private readonly screens: BatchedStatement<ScreenInput, DeliveryScreen>;
+  private readonly records: BatchedStatement<WebhookDelivery, boolean>;
 
   constructor(
     private readonly sql: PreparedStatements,
     private readonly uow: MikroOrmUnitOfWork,
-    private readonly providers: GitProviderRepository,
+    private readonly providerRepository: GitProviderRepository,
     private readonly hooks: RepositoryHooks,
     /** The provider's own webhookSecret signs its deliveries (an app-level hook), not each repository hook's. */
     private readonly signedByProvider: (type: string) => boolean,
     private readonly maxCachedProviders = 1_000,
-  ) {}
-
-  async provider(providerId: string): Promise<WebhookProvider | null> {
-    // The fingerprint covers every column a verification secret comes from: the provider's encrypted secrets
-    // (GitHub's webhookSecret) and its repository hooks' (GitLab, Gitea/Forgejo, Bitbucket), with what they are bound to.
-    const [row] = await this.sql.query<{ id: string; type: WebhookProvider['type']; organization_id: string; secrets_version: string }>(
-      'webhook_provider',
-      PROVIDER_SQL,
-      [providerId],
-    );
-    return row ? { id: row.id, type: row.type, organizationId: row.organization_id, secretsVersion: row.secrets_version } : null;
+    /** Deliveries per batched statement at most (ADR 0021). */
+    maxBatch = 64,
+  ) {
+    this.providers = new BatchedStatement((ids) => this.loadProviders(ids), maxBatch);
+    this.screens = new BatchedStatement((inputs) => this.screenBatch(inputs), maxBatch);
+    this.records = new BatchedStatement((deliveries) => this.recordBatch(deliveries), maxBatch);
   }
 
-  async secrets(provider: WebhookProvider): Promise<WebhookSecret[]> {
-    const cached = this.secretsCache.get(provider.id);
-    if (cached?.version === provider.secretsVersion) return cached.secrets;
-    // Loaded after the version was read: at worst newer than it, and the next delivery then sees a new version.
+  provider(providerId: string): Promise<WebhookProvider | null> {
+    return this.providers.submit(providerId);
+  }
+
+  private async loadProviders(ids: readonly string[]): Promise<(WebhookProvider | null)[]> {
+    const rows = await this.sql.query<ProviderRow>('webhook_providers', PROVIDERS_SQL, [[...new Set(ids)]]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? { id: row.id, type: row.type, organizationId: row.organization_id, secretsVersion: row.secrets_version } : null;
+    });
+  }
+
+  knownProvider(providerId: string): KnownProvider | undefined {
+    return this.known.get(providerId);
+  }
+
+  async secrets(provider: WebhookProvider): Promise<readonly WebhookSecret[]> {
+    const cached = this.known.get(provider.id);
+    if (cached?.provider.secretsVersion === provider.secretsVersion) return cached.secrets;
+    // Loaded after the version was read: at worst newer than it, and the next screen then reports a new version.
     const secrets = await this.loadSecrets(provider);
-    this.secretsCache.delete(provider.id);
-    this.secretsCache.set(provider.id, { version: provider.secretsVersion, secrets });
-    if (this.secretsCache.size > this.maxCachedProviders) {
-      const oldest = this.secretsCache.keys().next().value;
-      if (oldest !== undefined) this.secretsCache.delete(oldest);
+    this.known.delete(provider.id);
+    this.known.set(provider.id, { provider, secrets });
+    if (this.known.size > this.maxCachedProviders) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
     }
     return secrets;
   }
 
   private async loadSecrets(provider: WebhookProvider): Promise<WebhookSecret[]> {
     if (!this.signedByProvider(provider.type)) return this.hooks.secretsFor(provider.id);
-    const loaded = await this.uow.read(() => this.providers.findById(provider.id));
+    const loaded = await this.uow.read(() => this.providerRepository.findById(provider.id));
     const secret = loaded?.secret('webhookSecret');
     return secret ? [{ secret: secret.reveal() }] : [];
   }
 
-  async screen(providerId: string, deliveryId: string, bodySha256: string, pushes: readonly ScreenTarget[]): Promise<DeliveryScreen> {
-    if (pushes.length > SCREEN_BATCH) {
-      // One column per push: PostgreSQL allows 1,664 in a select list, and a mirror push can change thousands of refs.
-      const batches: DeliveryScreen[] = [];
-      for (let i = 0; i < pushes.length; i += SCREEN_BATCH)
-        batches.push(await this.screen(providerId, deliveryId, bodySha256, pushes.slice(i, i + SCREEN_BATCH)));
-      return { alreadyReceived: batches[0]?.alreadyReceived === true, candidates: batches.flatMap((b) => b.candidates) };
-    }
-    const values: unknown[] = [providerId, deliveryId, bodySha256];
-    const columns = pushes.map((push, i) => {
-      const candidates = candidatesSql(push, values.length + 1);
-      values.push(...candidates.params(providerId));
-      return `, (select coalesce(json_agg(json_build_object('serviceType', c.service_type, 'serviceId', c.service_id, 'repository', c.repository,
-                   'repositoryId', c.repository_id, 'triggerType', c.trigger_type, 'branch', c.branch, 'watchPaths', c.watch_paths,
-                   'autoDeploy', c.auto_deploy, 'previews', c.previews) order by c.service_type, c.service_id), '[]'::json)
-                 from (${candidates.sql}) c) as c${i}`;
-    });
-    const shape = pushes.map((p) => `${'ref' in p ? p.ref.type[0] : 'p'}${p.repository.id !== undefined ? 'i' : 'n'}`).join('');
-    const [row] = await this.sql.query<Record<string, unknown>>(
-      pushes.length <= MAX_NAMED_PUSHES ? `webhook_screen_${shape}` : undefined,
-      `select exists (select 1 from webhook_delivery where provider_id = $1 and (delivery_id = $2 or body_sha256 = $3) and outcome <> 'duplicate') as received${columns.join('')}`,
-      values,
-    );
+  async screen(providerId: string, deliveryId: string, bodySha256: string, targets: readonly ScreenTarget[]): Promise<DeliveryScreen> {
+    if (targets.length <= MAX_TARGETS_PER_SCREEN) return this.screens.submit({ providerId, deliveryId, bodySha256, targets });
+    // A mirror push can change thousands of refs: screened in parts, so no statement grows without bound.
+    const parts: DeliveryScreen[] = [];
+    for (let i = 0; i < targets.length; i += MAX_TARGETS_PER_SCREEN)
+      parts.push(await this.screens.submit({ providerId, deliveryId, bodySha256, targets: targets.slice(i, i + MAX_TARGETS_PER_SCREEN) }));
     return {
-      alreadyReceived: row?.received === true,
-      candidates: pushes.map((_, i) => (row?.[`c${i}`] as MatchableSource[] | undefined) ?? []),
+      secretsVersion: parts[0]?.secretsVersion ?? null,
+      alreadyReceived: parts[0]?.alreadyReceived === true,
+      candidates: parts.flatMap((part) => part.candidates),
     };
+  }
+
+  private async screenBatch(inputs: readonly ScreenInput[]): Promise<DeliveryScreen[]> {
+    // Unnamed, so planned at each execution for the tables as they are now: a plan cached on a pooled connection
+    // when webhook_delivery was small (a new installation's first deliveries) hashed or scanned the whole table at
+    // every later delivery, until the next ANALYZE (ADR 0021).
+    return screensOf(inputs, await this.sql.query<ScreenRow>(undefined, SCREEN_SQL, screenParams(inputs)));
   }
 
   /**
@@ -195,27 +301,36 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   async record(delivery: WebhookDelivery): Promise<boolean> {
     if (delivery.renamed.length > 0) return this.recordWithRenames(delivery);
-    const events = delivery.pullDomainEvents();
-    const d = delivery;
-    // One statement, so one transaction: the first record of provider + delivery id with its events, or (when a copy
-    // or the same body, was recorded first, also by a concurrent instance: the partial unique indexes decide) a
-    // `duplicate` record alone.
-    const [row] = await this.sql.query<{ first: boolean }>('webhook_record', RECORD_SQL, [
-      d.id,
-      d.providerId,
-      d.organizationId,
-      d.deliveryId,
-      d.event ?? null,
-      d.receivedAt,
-      d.outcome,
-      d.reason,
-      d.deployments,
-      outboxRecords(events),
-      d.bodySha256 ?? null,
-      d.repositoryId,
+    return this.records.submit(delivery);
+  }
+
+  private async recordBatch(batch: readonly WebhookDelivery[]): Promise<boolean[]> {
+    // Peeked, not pulled: a failed batch is run again delivery by delivery (BatchedStatement), with the same events.
+    const events = batch.map((delivery) => delivery.peekDomainEvents());
+    const deliveries = batch.map((d, i) => ({
+      i,
+      id: d.id,
+      provider_id: d.providerId,
+      organization_id: d.organizationId,
+      delivery_id: d.deliveryId,
+      event: d.event ?? null,
+      received_at: d.receivedAt.toISOString(),
+      outcome: d.outcome,
+      reason: d.reason,
+      deployments: d.deployments,
+      body_sha256: d.bodySha256 ?? null,
+      repository_id: d.repositoryId,
+    }));
+    let n = 0;
+    const records = batch.flatMap((d, i) => (events[i] ?? []).map((event) => outboxRecord(event, { delivery: d.id, n: n++ })));
+    const rows = await this.sql.query<{ i: number; first: boolean }>('webhook_record', RECORD_SQL, [
+      JSON.stringify(deliveries),
+      JSON.stringify(records),
     ]);
-    const first = row?.first === true;
-    if (first && events.length > 0) this.uow.committed();
+    for (const delivery of batch) delivery.pullDomainEvents();
+    const firstOf = new Map(rows.map((row) => [row.i, row.first]));
+    const first = batch.map((_, i) => firstOf.get(i) === true);
+    if (first.some((was, i) => was && (events[i]?.length ?? 0) > 0)) this.uow.committed();
     return first;
   }
 

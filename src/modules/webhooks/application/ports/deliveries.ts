@@ -52,22 +52,38 @@ export type ScreenTarget = PushTarget | PreviewTarget;
 
 /** What one round trip tells about a verified delivery before matching. */
 export interface DeliveryScreen {
+  /**
+   * The provider's secretsVersion as the database holds it now; null when the provider is gone. A delivery verified
+   * with secrets of another version must be verified again with the current ones before anything is acted on.
+   */
+  readonly secretsVersion: string | null;
   /** The provider + delivery id was already recorded (a redelivery or a racing copy). */
   readonly alreadyReceived: boolean;
   /** For each target asked about, in order: its index-backed candidate sources. */
   readonly candidates: readonly (readonly MatchableSource[])[];
 }
 
+/** A provider and its verification secrets as this process last read them (WebhookProvider.secretsVersion tells which). */
+export interface KnownProvider {
+  readonly provider: WebhookProvider;
+  readonly secrets: readonly WebhookSecret[];
+}
+
 /** Persistence the webhook pipeline needs. */
 export interface DeliveryStore {
+  /**
+   * The provider and secrets an earlier delivery read, without a round trip; undefined when none is at hand. It may
+   * be stale: a delivery verified with it is acted on only if screen() reports the same secretsVersion.
+   */
+  knownProvider(providerId: string): KnownProvider | undefined;
   provider(providerId: string): Promise<WebhookProvider | null>;
   /**
    * The secrets a delivery to this provider may be signed with: the App's secret (any repository of the
    * installation), or each registered hook's secret, bound to the repository it was registered on.
    */
-  secrets(provider: WebhookProvider): Promise<WebhookSecret[]>;
+  secrets(provider: WebhookProvider): Promise<readonly WebhookSecret[]>;
   /**
-   * In one round trip: whether the delivery id, or a byte-identical body (hex SHA-256), was already recorded, and for each push the connected sources of
+   * In one round trip: the provider's current secretsVersion, whether the delivery id, or a byte-identical body (hex SHA-256), was already recorded, and for each push the connected sources of
    * provider + repository that a branch (or any tag) push could match (index-backed). The repository is matched by
    * its forge id; sources stored before ids were recorded match by name (case-insensitive).
    */

@@ -1,4 +1,4 @@
-import { pathToUnstorableText } from '../../../../../shared/text.js';
+import { mayHoldUnstorableText, pathToUnstorableText } from '../../../../../shared/text.js';
 import { createHash } from 'node:crypto';
 import { type Failure, failure } from '../../../../../shared/failure.js';
 import { err, ok, type Result } from '../../../../../shared/result.js';
@@ -12,11 +12,24 @@ import { WebhookDelivery } from '../../../domain/webhook-delivery.js';
 import { type AppInstallations } from '../../ports/app-installations.js';
 import { type RepositoryListings } from '../../ports/repository-listings.js';
 import { type ChangedFilesLookup } from '../../ports/changed-files.js';
-import { type DeliveryStore, type MatchableSource, type ScreenTarget } from '../../ports/deliveries.js';
+import { type DeliveryStore, type KnownProvider, type MatchableSource, type ScreenTarget } from '../../ports/deliveries.js';
 import { type IncomingWebhook, WebhookBodyError, type WebhookForge } from '../../ports/webhook-forge.js';
 import { type RepositoryRef, sameRepository } from '../../../../../shared/repository-identity.js';
 
 const invalidSignature: Failure = { code: 'INVALID_SIGNATURE', detail: 'The webhook signature or token is missing or wrong' };
+
+/** The provider's secrets changed between verification and the screen, each of MAX_VERIFICATIONS times: answer 503, the forge may redeliver. */
+const secretsChanging: Failure = {
+  code: 'UNAVAILABLE',
+  detail: "The provider's webhook secrets are being changed; deliver again in a moment",
+  retryAfterSeconds: 1,
+};
+
+/** Verifications of one delivery at most: the first (maybe with secrets read earlier), then with the current secrets. */
+const MAX_VERIFICATIONS = 3;
+
+/** receive()'s answer when the delivery was verified with secrets that are no longer current: nothing was written. */
+const STALE_SECRETS = Symbol('stale secrets');
 
 export type WebhookAnswer =
   | { readonly duplicate: true; readonly deliveryId: string; readonly deployments: 0 }
@@ -40,20 +53,36 @@ export class ReceiveWebhookHandler {
 
   async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
     const seen = { forge: 'unknown' };
-    const result = await this.receive(providerId, request, seen);
-    this.metrics.webhookDelivery(seen.forge, outcomeOf(result));
-    return result;
+    let result = await this.receive(providerId, request, seen, this.store.knownProvider(providerId));
+    // Verified with secrets this process had read before, which the database no longer holds (or, read afresh,
+    // which changed again before the screen): nothing was written; verify again with the current ones.
+    for (let attempt = 1; result === STALE_SECRETS && attempt < MAX_VERIFICATIONS; attempt++)
+      result = await this.receive(providerId, request, seen, undefined);
+    const answer = result === STALE_SECRETS ? err(secretsChanging) : result;
+    this.metrics.webhookDelivery(seen.forge, outcomeOf(answer));
+    return answer;
   }
 
-  /** `seen.forge` is set once the provider is known, so even a rejected delivery is counted under its forge. */
-  private async receive(providerId: string, request: IncomingWebhook, seen: { forge: string }): Promise<Result<WebhookAnswer, Failure>> {
-    const provider = await this.store.provider(providerId);
+  /**
+   * With `known` (the provider and secrets of an earlier delivery) no round trip precedes verification; the screen then
+   * tells whether they are still current, and STALE_SECRETS when not. A signature, or a repository, they reject is
+   * checked again with the current secrets (a new secret, a hook bound to the repository's new name). `seen.forge` is set once the provider is known, so even a rejected delivery is
+   * counted under its forge.
+   */
+  private async receive(
+    providerId: string,
+    request: IncomingWebhook,
+    seen: { forge: string },
+    known: KnownProvider | undefined,
+  ): Promise<Result<WebhookAnswer, Failure> | typeof STALE_SECRETS> {
+    const provider = known?.provider ?? (await this.store.provider(providerId));
     if (!provider) return err(failure.notFound('Git provider'));
     seen.forge = provider.type;
     const forge = this.forges[provider.type];
     if (!forge) return err(failure.notFound('Git provider'));
-    const signedWith = (await this.store.secrets(provider)).find((candidate) => forge.verify(request, [candidate.secret]));
-    if (!signedWith) return err(invalidSignature);
+    const secrets = known?.secrets ?? (await this.store.secrets(provider));
+    const signedWith = secrets.find((candidate) => forge.verify(request, [candidate.secret]));
+    if (!signedWith) return known ? STALE_SECRETS : err(invalidSignature);
 
     let text: string;
     try {
@@ -69,7 +98,7 @@ export class ReceiveWebhookHandler {
       return err(failure.validation('The webhook body is not valid JSON', [{ path: 'body', message: 'not valid JSON' }]));
     }
     // PostgreSQL's jsonb cannot hold U+0000 or a lone surrogate: such a payload is refused here, not a 500 when its event is stored.
-    if (pathToUnstorableText(payload))
+    if (mayHoldUnstorableText(text) && pathToUnstorableText(payload))
       return err(
         failure.validation('The webhook body contains text that cannot be stored', [
           { path: 'body', message: 'contains a NUL character or an unpaired surrogate' },
@@ -88,7 +117,8 @@ export class ReceiveWebhookHandler {
     // repository. Compared by the forge's id, so the hook keeps working after the repository is renamed or transferred.
     const bound = signedWith.repository;
     const named = repositoriesOf(parsed);
-    if (bound && named.some((repository) => !sameRepository(bound, refOf(repository)))) return err(invalidSignature);
+    if (bound && named.some((repository) => !sameRepository(bound, refOf(repository))))
+      return known ? STALE_SECRETS : err(invalidSignature);
     if (bound) for (const repository of named) if (isStale(bound, repository)) follow(delivery, repository);
     // Hook health: the repository this delivery shows alive. An ignored event's claim counts only where the secret vouches for it.
     const claimed = parsed.kind === 'ignored' && (!bound || bound.id === parsed.repositoryId) ? parsed.repositoryId : undefined;
@@ -102,6 +132,7 @@ export class ReceiveWebhookHandler {
         ? [{ repository: refOf(parsed.pullRequest), targetBranch: parsed.pullRequest.targetBranch }]
         : pushes.filter((_, i) => !ignored[i]).map((push) => ({ repository: refOf(push), ref: push.ref }));
     const screened = await this.store.screen(provider.id, deliveryId, bodySha256, targets);
+    if (screened.secretsVersion !== provider.secretsVersion) return STALE_SECRETS;
     if (screened.alreadyReceived) {
       await this.store.record(delivery);
       return ok({ duplicate: true, deliveryId, deployments: 0 });
