@@ -25,11 +25,14 @@ export class ClaimPool<T extends { readonly id: string }> {
     private readonly work: PoolWork<T>,
     private readonly concurrency: number,
     intervalMs: number,
+    /** See Poller: the least time between the starts of rounds that kicks ask for. */
+    kickGapMs = 0,
   ) {
     this.poller = new Poller(
       () => this.round(),
       intervalMs,
       (error) => work.onClaimError(error),
+      kickGapMs,
     );
   }
 

@@ -18,6 +18,11 @@ export interface DispatcherLogger {
 export interface DispatcherOptions {
   /** How often an idle instance looks for subscriptions with undelivered events. */
   readonly pollIntervalMs?: number;
+  /**
+   * After a local commit the instance looks at once, but at most once per this many milliseconds (default 25): a
+   * stream of webhook deliveries costs one claim query per gap, not one per delivery.
+   */
+  readonly kickGapMs?: number;
   /** Subscriptions one instance delivers to at once (each one strictly in order). */
   readonly concurrency?: number;
   /** Events read per query. */
@@ -98,6 +103,7 @@ export class SubscriptionDispatcher {
       },
       this.concurrency,
       this.pollIntervalMs,
+      options.kickGapMs ?? 25,
     );
   }
 
