@@ -6,6 +6,7 @@ import { TOKENS, type ForgeOptions } from './platform/tokens.js';
 import { createContainer, type Resolver } from './platform/container.js';
 import { SecretCipher } from './platform/crypto/secret-cipher.js';
 import { openDatabase } from './database.js';
+import { PreparedStatements } from './platform/database/prepared-statements.js';
 import { checkReadiness } from './platform/database/readiness.js';
 import { MikroOrmUnitOfWork } from './platform/database/unit-of-work.js';
 import { KnexReadDatabase } from './platform/database/knex-read-database.js';
@@ -73,6 +74,9 @@ export async function createApplication(config: Config, options: ApplicationOpti
   const cipher = new SecretCipher(config.masterKey, config.oldMasterKeys);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, cipher, poolMax: options.poolMax, log: logger });
   const knex = orm.em.getKnex();
+  const statements = new PreparedStatements(config.databaseUrl, {
+    onIdleError: (error) => logger.warn({ err: error }, 'a database connection of the webhook path failed while idle'),
+  });
   const uow = new MikroOrmUnitOfWork(orm);
   const urls = new PublicUrls(config.publicUrl, config.dashboardUrl);
   const bus = new InProcessEventBus();
@@ -98,6 +102,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
     bind.constant(TOKENS.Config, config);
     bind.constant(TOKENS.Logger, logger);
     bind.constant(TOKENS.Knex, knex);
+    bind.constant(TOKENS.PreparedStatements, statements);
     bind.constant(TOKENS.UnitOfWork, uow);
     bind.constant(TOKENS.ReadDatabase, readDatabase);
     bind.constant(TOKENS.Cipher, cipher);
@@ -167,6 +172,7 @@ export async function createApplication(config: Config, options: ApplicationOpti
       housekeeping.stop();
       await Promise.all([relay.stop(), subscriptions.stop(), statusWorker.stop()]);
       for (const publisher of publishers) await publisher.close().catch(() => undefined);
+      await statements.close();
       await orm.close(true);
     },
   };

@@ -5,6 +5,7 @@ import { type PublicUrls } from '../shared/public-urls.js';
 import { type ReadDatabase } from '../shared/read-database.js';
 import { token } from './container.js';
 import { type SecretCipher } from './crypto/secret-cipher.js';
+import { type PreparedStatements } from './database/prepared-statements.js';
 import { type MikroOrmUnitOfWork } from './database/unit-of-work.js';
 import { type RouteContributor } from './http/app.js';
 import { type Logger } from './logging/logger.js';
@@ -22,6 +23,8 @@ export const TOKENS = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
   Knex: token<Knex>('Knex'),
+  /** The hot path's own small pool of plain SQL statements (ADR 0021). */
+  PreparedStatements: token<PreparedStatements>('PreparedStatements'),
   UnitOfWork: token<MikroOrmUnitOfWork>('UnitOfWork'),
   ReadDatabase: token<ReadDatabase>('ReadDatabase'),
   Cipher: token<SecretCipher>('SecretCipher'),

@@ -1,6 +1,5 @@
 import { containerModule } from '../../platform/container.js';
 import { TOKENS } from '../../platform/tokens.js';
-import { PreparedStatements } from '../../platform/database/prepared-statements.js';
 import { GIT_PROVIDERS } from '../git-providers/tokens.js';
 import { SERVICE_SOURCES } from '../service-sources/tokens.js';
 import { ReceiveWebhookHandler } from './application/commands/receive-webhook/receive-webhook.js';
@@ -33,7 +32,7 @@ export const webhooksModule = containerModule((bind) => {
     WEBHOOKS.DeliveryStore,
     (r) =>
       new SqlDeliveryStore(
-        new PreparedStatements(r.get(TOKENS.Knex)),
+        r.get(TOKENS.PreparedStatements),
         r.get(TOKENS.UnitOfWork),
         r.get(GIT_PROVIDERS.Repository),
         r.get(WEBHOOKS.RepositoryHooks),

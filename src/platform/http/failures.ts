@@ -44,7 +44,7 @@ export function answerOf(error: unknown): Answer | undefined {
 /** The driver's words for a PostgreSQL that cannot be reached (thrown outside a unit of work, which translates its own). */
 function isDatabaseDown(error: unknown): boolean {
   const text = error instanceof Error ? `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}` : '';
-  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout/i.test(
+  return /ECONNREFUSED|ConnectionException|Connection terminated|57P01|57P03|08006|08001|timeout acquiring a connection|Knex: Timeout|timeout exceeded when trying to connect/i.test(
     text,
   );
 }

@@ -27,12 +27,13 @@ describe('SqlDeliveryStore: batched deliveries', () => {
     const provider = aGitHubProvider().createdBy(anActor('owner', organizationId)).installed().build();
     await db.uow.run(() => db.providers.save(provider));
     providerId = provider.id;
-    statements = new PreparedStatements(db.orm.em.getKnex());
+    statements = new PreparedStatements(inject('databaseUrl'));
     // GitHub deliveries are signed with the provider's own secret: repository hooks are never asked here.
     store = new SqlDeliveryStore(statements, db.uow, db.providers, {} as RepositoryHooks, () => true);
   });
 
   afterAll(async () => {
+    await statements?.close();
     await db?.close();
   });
 

@@ -262,10 +262,7 @@ export class SqlDeliveryStore implements DeliveryStore {
   }
 
   private async screenBatch(inputs: readonly ScreenInput[]): Promise<DeliveryScreen[]> {
-    // Unnamed, so planned at each execution for the tables as they are now: a plan cached on a pooled connection
-    // when webhook_delivery was small (a new installation's first deliveries) hashed or scanned the whole table at
-    // every later delivery, until the next ANALYZE (ADR 0021).
-    return screensOf(inputs, await this.sql.query<ScreenRow>(undefined, SCREEN_SQL, screenParams(inputs)));
+    return screensOf(inputs, await this.sql.query<ScreenRow>('webhook_screen', SCREEN_SQL, screenParams(inputs)));
   }
 
   /**
