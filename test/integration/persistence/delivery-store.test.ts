@@ -1,13 +1,14 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SecretCipher } from '../../../src/platform/crypto/secret-cipher.js';
 import { PreparedStatements } from '../../../src/platform/database/prepared-statements.js';
-import { SqlDeliveryStore } from '../../../src/modules/webhooks/infrastructure/sql-delivery-store.js';
+import { SCREEN_SQL, screenParams, SqlDeliveryStore } from '../../../src/modules/webhooks/infrastructure/sql-delivery-store.js';
 import { type RepositoryHooks } from '../../../src/modules/webhooks/infrastructure/repository-hooks.js';
 import { WebhookDelivery } from '../../../src/modules/webhooks/domain/webhook-delivery.js';
 import { newId } from '../../../src/shared/ids.js';
 import { anActor } from '../../builders/actors.js';
 import { aGitHubProvider } from '../../builders/git-providers.js';
-import { createOrganization, openPersistence, sql, type Persistence } from './database.js';
+import { createOrganization, createScratchDatabase, openPersistence, sql, type Persistence } from './database.js';
 
 /**
  * SqlDeliveryStore against PostgreSQL: the batched statements (ADR 0021) keep every guarantee of one delivery per
@@ -105,4 +106,71 @@ describe('SqlDeliveryStore: batched deliveries', () => {
     expect((await screen(providerId)).secretsVersion).not.toBe(before?.secretsVersion);
     expect((await screen(newId())).secretsVersion).toBeNull();
   });
+
+  it('the screen is planned as index lookups only, even on empty tables (a cached plan must stay right as they grow)', async () => {
+    // A new installation after its first deliveries: small tables, analysed while small (autovacuum does so after
+    // 50 rows). A plain session plans sequential scans there, and a cached plan would keep them as the tables grow.
+    const scratch = await createScratchDatabase(inject('adminDatabaseUrl'), 'screen_plan');
+    const fresh = await openPersistence(scratch.url, new SecretCipher(inject('masterKey')), { migrate: true });
+    const hotPath = new PreparedStatements(scratch.url);
+    const plain = new pg.Client({ connectionString: scratch.url });
+    try {
+      const org = await createOrganization(fresh);
+      const provider = aGitHubProvider().createdBy(anActor('owner', org)).installed().build();
+      await fresh.uow.run(() => fresh.providers.save(provider));
+      await sql(
+        fresh,
+        `insert into webhook_delivery (id, provider_id, organization_id, delivery_id, event, received_at, outcome, deployments, body_sha256)
+         select gen_random_uuid(), ?, ?, 'd-' || g, 'push', now(), 'ignored', 0, md5(g::text) from generate_series(1, 60) g`,
+        [provider.id, org],
+      );
+      await sql(fresh, 'analyze');
+      await plain.connect();
+      const params = screenParams([
+        {
+          providerId,
+          deliveryId: `plan-${newId()}`,
+          bodySha256: 'e'.repeat(64),
+          targets: [
+            { repository: { id: '1', fullName: 'o/r' }, ref: { type: 'branch', name: 'main' } },
+            { repository: { id: '1', fullName: 'o/r' }, ref: { type: 'tag', name: 'v1' } },
+            { repository: { fullName: 'o/r' }, targetBranch: 'main' },
+          ],
+        },
+      ]);
+      const explain = `explain (format json) ${SCREEN_SQL}`;
+      const [ours] = await hotPath.query<ExplainRow>(undefined, explain, params);
+      const { rows: theirs } = await plain.query<ExplainRow>(explain, params);
+      expect(scansOf(theirs[0]).filter((scan) => scan.startsWith('Seq Scan')).length).toBeGreaterThan(0);
+      const scans = scansOf(ours);
+      expect(scans.filter((scan) => scan.startsWith('Seq Scan'))).toEqual([]);
+      for (const table of ['webhook_delivery', 'service_source', 'git_provider'])
+        expect(scans.some((scan) => scan.includes('Index') && scan.endsWith(table))).toBe(true);
+    } finally {
+      await plain.end();
+      await hotPath.close();
+      await fresh.close();
+      await scratch.drop();
+    }
+  });
 });
+
+type ExplainRow = { 'QUERY PLAN': { Plan: PlanNode }[] };
+
+function scansOf(row: ExplainRow | undefined): string[] {
+  const scans: string[] = [];
+  const walk = (node: PlanNode): void => {
+    if (node['Node Type'].includes('Scan')) scans.push(`${node['Node Type']} ${node['Relation Name'] ?? node['Function Name'] ?? ''}`);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  const plan = row?.['QUERY PLAN'][0]?.Plan;
+  if (plan) walk(plan);
+  return scans;
+}
+
+interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly 'Function Name'?: string;
+  readonly Plans?: PlanNode[];
+}
