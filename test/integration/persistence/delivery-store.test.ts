@@ -97,6 +97,21 @@ describe('SqlDeliveryStore: batched deliveries', () => {
     expect(await rowsOf(bad.deliveryId)).toEqual([]);
   });
 
+  it('deliveries arriving at once for a provider not read yet share one load of its secrets', async () => {
+    const cold = new SqlDeliveryStore(statements, db.uow, db.providers, {} as RepositoryHooks, () => true);
+    const findById = vi.spyOn(db.providers, 'findById');
+    try {
+      const provider = await cold.provider(providerId);
+      if (!provider) throw new Error('the provider was not found');
+      const loads = await Promise.all(Array.from({ length: 20 }, () => cold.secrets(provider)));
+      expect(findById).toHaveBeenCalledTimes(1);
+      expect(new Set(loads.map((secrets) => secrets.length))).toEqual(new Set([1]));
+      expect(cold.knownProvider(providerId)?.provider.secretsVersion).toBe(provider.secretsVersion);
+    } finally {
+      findById.mockRestore();
+    }
+  });
+
   it('the screen reports the provider secrets version of now: a changed webhook secret shows, a deleted provider is null', async () => {
     const before = await store.provider(providerId);
     expect(before).not.toBeNull();

@@ -190,6 +190,8 @@ interface ProviderRow {
 export class SqlDeliveryStore implements DeliveryStore {
   /** Providers with their decrypted verification secrets, as last read (bounded LRU; see knownProvider). */
   private readonly known = new Map<string, KnownProvider>();
+  /** Secrets being loaded, per provider id and secrets version. */
+  private readonly loading = new Map<string, Promise<WebhookSecret[]>>();
   private readonly providers: BatchedStatement<string, WebhookProvider | null>;
   private readonly screens: BatchedStatement<ScreenInput, DeliveryScreen>;
   private readonly records: BatchedStatement<WebhookDelivery, boolean>;
@@ -230,8 +232,15 @@ export class SqlDeliveryStore implements DeliveryStore {
   async secrets(provider: WebhookProvider): Promise<readonly WebhookSecret[]> {
     const cached = this.known.get(provider.id);
     if (cached?.provider.secretsVersion === provider.secretsVersion) return cached.secrets;
-    // Loaded after the version was read: at worst newer than it, and the next screen then reports a new version.
-    const secrets = await this.loadSecrets(provider);
+    // Concurrent deliveries to a provider this instance has not read yet (a start under load) share one load.
+    const key = `${provider.id} ${provider.secretsVersion}`;
+    let loading = this.loading.get(key);
+    if (!loading) {
+      // Loaded after the version was read: at worst newer than it, and the next screen then reports a new version.
+      loading = this.loadSecrets(provider).finally(() => this.loading.delete(key));
+      this.loading.set(key, loading);
+    }
+    const secrets = await loading;
     this.known.delete(provider.id);
     this.known.set(provider.id, { provider, secrets });
     if (this.known.size > this.maxCachedProviders) {
