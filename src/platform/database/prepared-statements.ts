@@ -27,6 +27,9 @@ export class PreparedStatements {
       max: options.max ?? 4,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
+      // A connection is replaced after this many statements: its named statements are prepared again, planned for
+      // the tables as they are then, so no cached plan outlives much growth even between two ANALYZEs.
+      maxUses: 20_000,
       options: '-c enable_seqscan=off',
     });
     this.pool.on('error', (error) => options.onIdleError?.(error));

@@ -90,7 +90,7 @@ describe('migrations from an empty database', () => {
       expect(byName.get('webhook_delivery_once')).toMatch(/UNIQUE.*\(provider_id, delivery_id\).*WHERE \(outcome <> 'duplicate'::text\)/);
       expect(byName.get('commit_status_due')).toMatch(/\(next_attempt_at\) WHERE \(outcome = 'pending'::text\)/);
       expect(byName.get('outbox_pending')).toMatch(/\(txid, "?position"?\) WHERE \(published_at IS NULL\)/);
-      expect(byName.get('webhook_delivery_body_once')).toMatch(/UNIQUE.*\(provider_id, body_sha256\).*WHERE/);
+      expect(byName.get('webhook_delivery_body_once')).toMatch(/UNIQUE.*\(body_sha256, provider_id\).*WHERE/);
       // Service ids are scoped per organisation: the organisation leads the primary key.
       expect(byName.get('service_source_pkey')).toMatch(/\(organization_id, service_type, service_id\)/);
       expect(byName.get('service_source_match')).toMatch(/lower\(repository\).*WHERE \(source_type = 'git'::text\)/);

@@ -53,10 +53,12 @@ const CANDIDATES_SQL = (['id', 'name'] as const)
 
 /**
  * Dedupe and candidates of a batch of deliveries in one statement (ADR 0014, 0021). The dedupe is two lookups per
- * delivery, each the whole key of one partial unique index (webhook_delivery_once, webhook_delivery_body_once), as
- * lateral `limit 1` subqueries: an `exists` over both keys was planned as a scan of all the provider's deliveries,
- * or as a hash of the whole table per statement (PostgreSQL assumes 100 rows from jsonb_to_recordset), whose cost
- * grew with every delivery received. $1: the deliveries
+ * delivery, each the whole key of one partial unique index (webhook_delivery_once: provider, delivery id;
+ * webhook_delivery_body_once: body hash, provider), as lateral `limit 1` subqueries: an `exists` over both keys was
+ * planned as a scan of all the provider's deliveries, or as a hash of the whole table per statement (PostgreSQL
+ * assumes 100 rows from jsonb_to_recordset), whose cost grew with every delivery received. The hash lookup compares
+ * the provider as text, so no index led by provider_id can serve it: a plan cached while the table is small cannot
+ * pick webhook_delivery_once for it (same estimated cost then) and scan the provider's deliveries ever after. $1: the deliveries
  * (`i`, provider, delivery id, body SHA-256), answered by one row each (`j` null) telling whether the provider +
  * delivery id or the same body was recorded already; $2: their targets (`i`, `j` its position), answered by one row
  * each with its candidate sources as JSON.
@@ -69,7 +71,7 @@ select d.i, null::int as j, by_id.hit is not null or by_body.hit is not null as 
   left join lateral (select true as hit from webhook_delivery w
                       where w.provider_id = d.provider_id and w.delivery_id = d.delivery_id and w.outcome <> 'duplicate' limit 1) by_id on true
   left join lateral (select true as hit from webhook_delivery w
-                      where w.provider_id = d.provider_id and w.body_sha256 = d.body_sha256 and w.body_sha256 is not null and w.outcome <> 'duplicate'
+                      where w.body_sha256 = d.body_sha256 and w.provider_id::text = d.provider_id::text and w.body_sha256 is not null and w.outcome <> 'duplicate'
                       limit 1) by_body on true
 union all
 select t.i, t.j, null,

@@ -9,6 +9,7 @@ import { Migration20261130160000_event_subscriptions } from './Migration20261130
 import { Migration20261201100000_bitbucket_datacenter } from './Migration20261201100000_bitbucket_datacenter.js';
 import { Migration20261201300000_previews_and_hook_health } from './Migration20261201300000_previews_and_hook_health.js';
 import { Migration20261202100000_commit_statuses } from './Migration20261202100000_commit_statuses.js';
+import { Migration20261203100000_body_hash_index_order } from './Migration20261203100000_body_hash_index_order.js';
 
 /** Listed explicitly so migrations run the same under node, tsx and vitest (no file discovery). */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261201100000_bitbucket_datacenter', class: Migration20261201100000_bitbucket_datacenter },
   { name: 'Migration20261201300000_previews_and_hook_health', class: Migration20261201300000_previews_and_hook_health },
   { name: 'Migration20261202100000_commit_statuses', class: Migration20261202100000_commit_statuses },
+  { name: 'Migration20261203100000_body_hash_index_order', class: Migration20261203100000_body_hash_index_order },
 ];
