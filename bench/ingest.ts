@@ -331,6 +331,7 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
   const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr.toString('utf8')}`);
   const serveArgs = [
+    ...serveNodeFlags(),
     ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
     'bin/forgelink.js',
     'serve',
@@ -422,7 +423,7 @@ export async function benchIngest(server: BenchServer, options: IngestOptions): 
       `every 2xx has its event: ${count(accepted.size)} answers 202 (warm-up, P1 and P5 runs), ${count(db.missing)} of them without a deployment.requested; ${count(db.deployed)} deliveries recorded as deployed, ${count(db.events)} events for ${count(db.deliveriesWithEvent)} distinct deliveries, ${count(db.unpublished)} unpublished after the relay drained — ${verdict(everyEvent)}`,
       `relay backlog during the run (unpublished events, sampled every 500 ms): max ${count(backlog.max)}, last ${count(backlog.samples.at(-1) ?? 0)}`,
       `CPU per delivery: forgelink ${cpuPerDelivery.toFixed(2)} ms (user + system of the serve process), PostgreSQL ${pgPerDelivery.toFixed(2)} ms (all its processes on this machine, the whole run); each server got ${options.warmupSeconds} s of unmeasured load first`,
-      'each server is its own process (forgelink: compiled dist/; the baseline: tsx); autocannon runs in the bench process on the same machine, PostgreSQL too',
+      `each server is its own process (forgelink: compiled dist/, started as npm run serve does: node ${serveNodeFlags().join(' ')} bin/forgelink.js serve; the baseline: tsx); autocannon runs in the bench process on the same machine, PostgreSQL too`,
     ],
   );
   if (memory) {
@@ -454,3 +455,10 @@ const statusList = (statuses: Record<string, number>): string =>
   Object.entries(statuses)
     .map(([code, n]) => `${code}: ${count(n)}`)
     .join(', ') || 'none';
+
+/** The Node flags `npm run serve` starts the server with (package.json), so the bench runs it as users do. */
+function serveNodeFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts.serve ?? '').split(/\s+/);
+  return words.slice(1, words.indexOf('bin/forgelink.js')).filter((word) => word.startsWith('--'));
+}

@@ -225,6 +225,35 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     await expectNothingStored(f.providerId, delivery);
   });
 
+  it('signed, but with a delivery id, event name or repository id no forge sends (over 255 characters): 400, nothing stored, the batch around it unharmed', async () => {
+    const f = forges.github;
+    const longId = 'd'.repeat(3_000);
+    const payload = JSON.parse(f.body.toString('utf8')) as { repository: Record<string, unknown> };
+    const longRepository = Buffer.from(JSON.stringify({ ...payload, repository: { ...payload.repository, id: '9'.repeat(8_000) } }));
+    const normal = Array.from({ length: 10 }, () => anotherDelivery(f.body));
+    const normalIds = normal.map(() => newDeliveryId());
+    const repositoryDelivery = newDeliveryId();
+    const eventDelivery = newDeliveryId();
+    const [idBody, eventBody] = [anotherDelivery(f.body), anotherDelivery(f.body)];
+    const answers = await Promise.all([
+      deliver(t, f.providerId, idBody, f.sign(idBody, f.secret, longId)),
+      deliver(t, f.providerId, longRepository, f.sign(longRepository, f.secret, repositoryDelivery)),
+      deliver(t, f.providerId, eventBody, {
+        ...f.sign(eventBody, f.secret, eventDelivery),
+        'x-github-event': `push${'x'.repeat(300)}`,
+      }),
+      ...normal.map((body, i) => deliver(t, f.providerId, body, f.sign(body, f.secret, normalIds[i]))),
+    ]);
+    const [byId, byRepository, byEvent] = answers;
+    expect(byId?.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'headers.delivery-id' }] });
+    expect(byRepository?.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'body.repository.id' }] });
+    expect(byEvent?.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'headers.event' }] });
+    await expectNothingStored(f.providerId, longId);
+    await expectNothingStored(f.providerId, repositoryDelivery);
+    await expectNothingStored(f.providerId, eventDelivery);
+    for (const answer of answers.slice(3)) expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+  });
+
   it('GitHub: after the webhook secret is changed (PATCH), the old secret is 401 and the new one verifies', async () => {
     const gh = await githubProvider(t, auth, github, [
       { owner: 'binkkatal', name: 'sample_app', branches: ['master'], id: FIXTURE_IDS.githubSampleApp },

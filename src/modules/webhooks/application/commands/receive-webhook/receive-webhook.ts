@@ -25,6 +25,14 @@ const secretsChanging: Failure = {
   retryAfterSeconds: 1,
 };
 
+/** The longest delivery id, event name or repository id a delivery may carry, in characters. */
+const MAX_FORGE_ID_LENGTH = 255;
+
+const tooLong = (path: string, what: string): Failure =>
+  failure.validation(`${what} is longer than ${MAX_FORGE_ID_LENGTH} characters`, [
+    { path, message: `longer than ${MAX_FORGE_ID_LENGTH} characters` },
+  ]);
+
 /** Verifications of one delivery at most: the first (maybe with secrets read earlier), then with the current secrets. */
 const MAX_VERIFICATIONS = 3;
 
@@ -111,12 +119,19 @@ export class ReceiveWebhookHandler {
     const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
     const deliveryId = forge.deliveryId(request) ?? `sha256:${bodySha256}`;
     const event = forge.eventName(request);
+    // Ids and names the forges send are short (UUIDs, numbers, "push"); anything longer is not a forge's and must not
+    // reach a database index (PostgreSQL refuses keys over ~2.7 KB).
+    if (deliveryId.length > MAX_FORGE_ID_LENGTH) return err(tooLong('headers.delivery-id', 'The delivery id header'));
+    if (event !== undefined && event.length > MAX_FORGE_ID_LENGTH) return err(tooLong('headers.event', 'The event header'));
     const delivery = new WebhookDelivery(provider.id, provider.type, provider.organizationId, deliveryId, event, new Date(), bodySha256);
     const parsed = forge.parse(event, payload);
     // A repository hook's secret vouches for its own repository only: one leaked secret must not deploy another
     // repository. Compared by the forge's id, so the hook keeps working after the repository is renamed or transferred.
     const bound = signedWith.repository;
     const named = repositoriesOf(parsed);
+    const ids = [...named.map((repository) => repository.repositoryId), parsed.kind === 'ignored' ? parsed.repositoryId : undefined];
+    if (ids.some((id) => id !== undefined && id.length > MAX_FORGE_ID_LENGTH))
+      return err(tooLong('body.repository.id', 'The repository id'));
     if (bound && named.some((repository) => !sameRepository(bound, refOf(repository))))
       return known ? STALE_SECRETS : err(invalidSignature);
     if (bound) for (const repository of named) if (isStale(bound, repository)) follow(delivery, repository);
