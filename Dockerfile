@@ -33,6 +33,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/bin/forgelink.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/bin/forgelink.js"]
 # `forgelink serve` expects migrations applied (compose.yaml runs `migrate` once first); `start` migrates, then serves.
 CMD ["serve"]
