@@ -230,8 +230,7 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const longId = 'd'.repeat(3_000);
     const payload = JSON.parse(f.body.toString('utf8')) as { repository: Record<string, unknown> };
     const longRepository = Buffer.from(JSON.stringify({ ...payload, repository: { ...payload.repository, id: '9'.repeat(8_000) } }));
-    const normal = Array.from({ length: 10 }, () => anotherDelivery(f.body));
-    const normalIds = normal.map(() => newDeliveryId());
+    const normal = Array.from({ length: 10 }, () => ({ body: anotherDelivery(f.body), delivery: newDeliveryId() }));
     const repositoryDelivery = newDeliveryId();
     const eventDelivery = newDeliveryId();
     const [idBody, eventBody] = [anotherDelivery(f.body), anotherDelivery(f.body)];
@@ -242,7 +241,7 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
         ...f.sign(eventBody, f.secret, eventDelivery),
         'x-github-event': `push${'x'.repeat(300)}`,
       }),
-      ...normal.map((body, i) => deliver(t, f.providerId, body, f.sign(body, f.secret, normalIds[i]))),
+      ...normal.map(({ body, delivery }) => deliver(t, f.providerId, body, f.sign(body, f.secret, delivery))),
     ]);
     const [byId, byRepository, byEvent] = answers;
     expect(byId?.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'headers.delivery-id' }] });
