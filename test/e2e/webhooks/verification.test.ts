@@ -262,6 +262,11 @@ describe('webhook verification through POST /v1/webhooks/{providerId}', () => {
     const rotated = 'rotated-webhook-secret-0123456789';
     const patched = await t.api.patch(`/v1/git-providers/${gh.providerId}/github`).set(auth).send({ webhookSecret: rotated });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    // The first delivery after the change, with the old secret and a body that is not JSON: refused as unsigned (401),
+    // not read (400) with the secrets this instance held from the delivery before.
+    const broken = Buffer.from('{"ref": ', 'utf8');
+    expectSignatureProblem(await deliver(t, gh.providerId, broken, signGitHub(broken, gh.webhookSecret)));
+    expect((await deliver(t, gh.providerId, broken, signGitHub(broken, rotated))).status).toBe(400);
     const delivery = newDeliveryId();
     expectSignatureProblem(await deliver(t, gh.providerId, body, signGitHub(body, gh.webhookSecret, { delivery })));
     await expectNothingStored(gh.providerId, delivery);

@@ -61,7 +61,11 @@ export class ReceiveWebhookHandler {
 
   async execute(providerId: string, request: IncomingWebhook): Promise<Result<WebhookAnswer, Failure>> {
     const seen = { forge: 'unknown' };
-    let result = await this.receive(providerId, request, seen, this.store.knownProvider(providerId));
+    const known = this.store.knownProvider(providerId);
+    let result = await this.receive(providerId, request, seen, known);
+    // A refusal decided with secrets read for an earlier delivery is decided again with the current ones: a delivery
+    // signed with a secret that is no longer current is 401, whatever else is wrong with it.
+    if (known && result !== STALE_SECRETS && !result.ok) result = STALE_SECRETS;
     // Verified with secrets this process had read before, which the database no longer holds (or, read afresh,
     // which changed again before the screen): nothing was written; verify again with the current ones.
     for (let attempt = 1; result === STALE_SECRETS && attempt < MAX_VERIFICATIONS; attempt++)
