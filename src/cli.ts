@@ -160,6 +160,8 @@ async function withIdentity(config: Config, work: (identity: IdentityService) =>
         import('./platform/crypto/api-keys.js'),
       ]);
     const pool = new pg.Pool({ connectionString: runtime.config.databaseUrl, max: 1 });
+    // An idle connection the server drops (it is stopping) must not crash the command: the next query reconnects.
+    pool.on('error', (error) => say(`a database connection was closed while idle: ${error.message}`));
     try {
       const pending = await pendingOf((sql) => pool.query(sql), shippedMigrationNames());
       if (pending.length > 0) await withOrm(runtime, async (orm, cipher) => void (await runMigrations(orm, cipher)));

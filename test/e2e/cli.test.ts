@@ -108,7 +108,7 @@ describe('the zero-setup default: no DATABASE_URL', () => {
     expect(await server.exited).toBe(0);
     // The CLI reuses the same embedded database and key on the next run.
     const org = await forgelink(['org', 'create', '--name', 'Embedded'], { FORGELINK_DATA_DIR: dataDir });
-    expect(org.code).toBe(0);
+    expect(org.code, org.stderr).toBe(0);
     expect(json(org.stdout).id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
