@@ -29,6 +29,7 @@ const SECRET_KEYS = new Set(
 );
 
 const CENSOR = '[redacted]';
+const TOO_DEEP = '[too deep]';
 
 /**
  * Without a destination: stdout through a buffer written every 4 KiB or 250 ms (one write per ~20 request lines
@@ -95,7 +96,9 @@ const MAX_DEPTH = 8;
  */
 function sanitize(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactUrls(value);
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any line forgelink logs: not walked, so not written either (it could hold a secret field).
+  if (depth > MAX_DEPTH) return TOO_DEEP;
   if (value instanceof Error) {
     const { input: _input, ...serialized } = pino.stdSerializers.err(value) as unknown as Record<string, unknown>;
     return sanitize(serialized, depth + 1);

@@ -120,6 +120,17 @@ describe('SqlDeliveryStore: batched deliveries', () => {
     await sql(db, `update git_provider set secrets = secrets || 'x' where id = ?`, [providerId]);
     expect((await screen(providerId)).secretsVersion).not.toBe(before?.secretsVersion);
     expect((await screen(newId())).secretsVersion).toBeNull();
+    // In one statement: each delivery gets its own provider's version, however many share a provider.
+    const now = await store.provider(providerId);
+    const batch = await Promise.all([screen(providerId), screen(providerId), screen(newId()), screen(providerId), screen(newId())]);
+    expect(batch.map((b) => b.secretsVersion)).toEqual([now?.secretsVersion, now?.secretsVersion, null, now?.secretsVersion, null]);
+  });
+
+  it("the hot path's sessions rule out sequential scans and JIT compilation; the ORM's sessions keep the server's defaults", async () => {
+    const setting = async (name: string) => (await statements.query<Record<string, string>>(undefined, `show ${name}`, []))[0]?.[name];
+    expect(await setting('enable_seqscan')).toBe('off');
+    expect(await setting('jit')).toBe('off');
+    expect((await sql<{ enable_seqscan: string }>(db, 'show enable_seqscan'))[0]?.enable_seqscan).toBe('on');
   });
 
   it('the screen is planned as index lookups only, even on empty tables (a cached plan must stay right as they grow)', async () => {

@@ -68,4 +68,16 @@ describe('log redaction of URLs (finding 7: a credential inside a URL was logged
       secretsVersion: 'v-1',
     });
   });
+
+  it('an object nested deeper than the walk goes is replaced, not written unredacted', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
+    let deep: Record<string, unknown> = { token: 'SECRET1', note: 'https://u:SECRET2@h/' };
+    for (let i = 0; i < 12; i++) deep = { inner: deep };
+    logger.info({ deep }, 'nested');
+    const text = lines.join('');
+    expect(text).not.toContain('SECRET1');
+    expect(text).not.toContain('SECRET2');
+    expect(text).toContain('[too deep]');
+  });
 });

@@ -172,7 +172,7 @@ const RECORD_SQL = `with d as (
      returning 1)
    select d.i, d.id in (select id from first) as first from d order by d.i`;
 
-/** Screening shares the screen's statement with each mirror push's batch: at most this many targets per statement. */
+/** Targets one delivery brings to a screen statement at most: a mirror push with more is screened in parts. */
 const MAX_TARGETS_PER_SCREEN = 2_000;
 
 interface ProviderRow {
